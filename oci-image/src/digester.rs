@@ -1,0 +1,1 @@
+//! STUB: to be replaced (streaming digests and verified reads).
