@@ -19,7 +19,9 @@ pub enum Error {
 
     /// A digest uses an algorithm this build cannot compute, so content
     /// cannot be verified against it.
-    #[error("digest algorithm {algorithm:?} is not supported for verification (supported: {supported})")]
+    #[error(
+        "digest algorithm {algorithm:?} is not supported for verification (supported: {supported})"
+    )]
     UnsupportedAlgorithm {
         /// The algorithm identifier, as in the digest.
         algorithm: String,

@@ -90,6 +90,16 @@ impl fmt::Display for Violation {
 pub struct Violations(Vec<Violation>);
 
 impl Violations {
+    /// A single error at `path`.
+    pub fn single(path: impl Into<String>, rule: Rule, message: impl Into<String>) -> Self {
+        Violations(vec![Violation {
+            path: path.into(),
+            rule,
+            severity: Severity::Error,
+            message: message.into(),
+        }])
+    }
+
     /// The violations, in document order.
     pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
         self.0.iter()
@@ -141,17 +151,24 @@ pub struct Report {
 impl Report {
     /// `true` when no MUST is broken (warnings allowed).
     pub fn is_valid(&self) -> bool {
-        !self.violations.iter().any(|v| v.severity == Severity::Error)
+        !self
+            .violations
+            .iter()
+            .any(|v| v.severity == Severity::Error)
     }
 
     /// The broken MUSTs.
     pub fn errors(&self) -> impl Iterator<Item = &Violation> {
-        self.violations.iter().filter(|v| v.severity == Severity::Error)
+        self.violations
+            .iter()
+            .filter(|v| v.severity == Severity::Error)
     }
 
     /// The SHOULDs not followed.
     pub fn warnings(&self) -> impl Iterator<Item = &Violation> {
-        self.violations.iter().filter(|v| v.severity == Severity::Warning)
+        self.violations
+            .iter()
+            .filter(|v| v.severity == Severity::Warning)
     }
 
     /// `Ok` with the warnings when the document is valid, else
@@ -299,7 +316,9 @@ mod tests {
         c.field("manifests", |c| {
             c.index(2, |c| c.field("digest", |c| c.error(Rule::Digest, "bad")))
         });
-        c.field("annotations", |c| c.key("a.b", |c| c.warning(Rule::Annotation, "odd")));
+        c.field("annotations", |c| {
+            c.key("a.b", |c| c.warning(Rule::Annotation, "odd"))
+        });
         let report = c.finish();
         let paths: Vec<_> = report.violations.iter().map(|v| v.path.as_str()).collect();
         assert_eq!(paths, [".", "manifests[2].digest", "annotations[\"a.b\"]"]);

@@ -1,0 +1,511 @@
+//! Image configurations (image-spec config.md): the execution parameters of
+//! an image, its platform, the diff IDs of its layers, and their history.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::validate::{Checker, Rule, Validate};
+use crate::{Arch, Digest, MediaType, Model, Os, Platform};
+
+/// An image configuration (`application/vnd.oci.image.config.v1+json`).
+///
+/// Field order follows Go's image-spec types, so configs written by Go tools
+/// re-serialise to the same bytes. Docker's extra fields (`container`,
+/// `docker_version`, ...) are kept in [`ImageConfiguration::extra`].
+///
+/// ```
+/// use oci_image::{ImageConfiguration, Model, Platform, Validate};
+/// let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
+/// config.config.get_or_insert_with(Default::default).env.push("PATH=/usr/bin:/bin".into());
+/// config.validate().unwrap();
+/// let bytes = config.to_canonical_json();
+/// assert_eq!(
+///     String::from_utf8(bytes).unwrap(),
+///     r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin:/bin"]},"rootfs":{"type":"layers","diff_ids":[]}}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageConfiguration {
+    /// When the image was created, as an RFC 3339 date-time. Kept as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+
+    /// The person or entity that created and maintains the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+
+    /// The CPU architecture the image's binaries are built for (REQUIRED).
+    pub architecture: Arch,
+
+    /// The operating system the image is built to run on (REQUIRED).
+    pub os: Os,
+
+    /// The version of the operating system targeted.
+    #[serde(
+        rename = "os.version",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub os_version: Option<String>,
+
+    /// Mandatory OS features (`win32k` on Windows).
+    #[serde(
+        rename = "os.features",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub os_features: Vec<String>,
+
+    /// The variant of the CPU architecture (`v8` on arm64, `v7` on arm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+
+    /// The execution parameters to use as a base when running a container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ContainerConfig>,
+
+    /// The layers' diff IDs (REQUIRED).
+    pub rootfs: RootFs,
+
+    /// The history of each layer, first to last.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub history: Vec<History>,
+
+    /// Fields this version of the spec does not define, kept verbatim.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// The execution parameters of an image (config.md, `config`). Field names
+/// are capitalised in JSON, as Docker wrote them first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerConfig {
+    /// The user (and group) the process runs as: `user`, `uid`,
+    /// `user:group`, `uid:gid`, `uid:group` or `user:gid`.
+    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+
+    /// Ports to expose: `port/tcp`, `port/udp` or `port` (tcp). In JSON a
+    /// map from each port to an empty object.
+    #[serde(
+        rename = "ExposedPorts",
+        default,
+        skip_serializing_if = "BTreeSet::is_empty",
+        with = "string_set"
+    )]
+    pub exposed_ports: BTreeSet<String>,
+
+    /// Environment variables, each `VARNAME=VARVALUE`.
+    #[serde(
+        rename = "Env",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub env: Vec<String>,
+
+    /// The command to run when the container starts.
+    #[serde(
+        rename = "Entrypoint",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub entrypoint: Vec<String>,
+
+    /// Default arguments to the entrypoint (or the command, without one).
+    #[serde(
+        rename = "Cmd",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub cmd: Vec<String>,
+
+    /// Directories where the process is likely to write instance data. In
+    /// JSON a map from each path to an empty object.
+    #[serde(
+        rename = "Volumes",
+        default,
+        skip_serializing_if = "BTreeSet::is_empty",
+        with = "string_set"
+    )]
+    pub volumes: BTreeSet<String>,
+
+    /// The working directory of the entrypoint process.
+    #[serde(
+        rename = "WorkingDir",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub working_dir: Option<String>,
+
+    /// Arbitrary metadata, following the annotation rules.
+    #[serde(
+        rename = "Labels",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub labels: BTreeMap<String, String>,
+
+    /// The signal that stops the container, such as `SIGTERM` or `SIGRTMIN+3`.
+    #[serde(
+        rename = "StopSignal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stop_signal: Option<String>,
+
+    /// Deprecated Docker-on-Windows flag: `Entrypoint`/`Cmd` hold one pre-escaped command line.
+    #[serde(
+        rename = "ArgsEscaped",
+        default,
+        skip_serializing_if = "std::ops::Not::not",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub args_escaped: bool,
+
+    /// Other fields, such as Docker's `Healthcheck`, `Memory`, `MemorySwap`
+    /// and `CpuShares` (reserved by OCI), kept verbatim.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// The root filesystem of an image: the diff IDs of its layers (config.md, `rootfs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootFs {
+    /// MUST be `layers`; anything else MUST be an error when verifying or unpacking.
+    #[serde(rename = "type")]
+    pub typ: String,
+
+    /// The digests of the layers' uncompressed tar archives, first to last.
+    #[serde(deserialize_with = "crate::serde_util::null_as_default")]
+    pub diff_ids: Vec<Digest>,
+
+    /// Fields this version of the spec does not define, kept verbatim.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl Default for RootFs {
+    fn default() -> Self {
+        RootFs {
+            typ: "layers".into(),
+            diff_ids: Vec::new(),
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+/// One entry of an image's history (config.md, `history`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// When the layer was created, as an RFC 3339 date-time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+
+    /// The command that created the layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+
+    /// The author of the build point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+
+    /// A message set when creating the layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+
+    /// True when this entry made no filesystem change, so has no layer in `rootfs`.
+    #[serde(
+        default,
+        skip_serializing_if = "std::ops::Not::not",
+        deserialize_with = "crate::serde_util::null_as_default"
+    )]
+    pub empty_layer: bool,
+
+    /// Fields this version of the spec does not define, kept verbatim.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl ImageConfiguration {
+    /// A configuration for `platform` with no layers, no history and no
+    /// execution parameters.
+    pub fn for_platform(platform: &Platform) -> Self {
+        ImageConfiguration {
+            created: None,
+            author: None,
+            architecture: platform.architecture.clone(),
+            os: platform.os.clone(),
+            os_version: platform.os_version.clone(),
+            os_features: platform.os_features.clone(),
+            variant: platform.variant.clone(),
+            config: None,
+            rootfs: RootFs::default(),
+            history: Vec::new(),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// The platform this image is for, from its architecture, os and their details.
+    pub fn platform(&self) -> Platform {
+        let mut p = Platform::new(self.os.clone(), self.architecture.clone());
+        p.os_version = self.os_version.clone();
+        p.os_features = self.os_features.clone();
+        p.variant = self.variant.clone();
+        p
+    }
+
+    /// The ChainID of each prefix of the layer stack (config.md, Layer
+    /// ChainID): `ChainID(L0) = DiffID(L0)`, then
+    /// `ChainID(L0|...|Ln) = sha256(ChainID(L0|...|Ln-1) + " " + DiffID(Ln))`.
+    pub fn chain_ids(&self) -> Vec<Digest> {
+        let mut out: Vec<Digest> = Vec::with_capacity(self.rootfs.diff_ids.len());
+        for diff_id in &self.rootfs.diff_ids {
+            let next = match out.last() {
+                None => diff_id.clone(),
+                Some(parent) => Digest::sha256(format!("{parent} {diff_id}")),
+            };
+            out.push(next);
+        }
+        out
+    }
+}
+
+impl Model for ImageConfiguration {
+    const MEDIA_TYPE: MediaType = MediaType::ImageConfig;
+    const KIND: &'static str = "image config";
+}
+
+/// Whether an ExposedPorts key has one of the forms of config.md:
+/// `port/tcp`, `port/udp` or `port`. Docker also writes `port/sctp`.
+fn is_port_spec(key: &str) -> bool {
+    let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+    matches!(proto, "tcp" | "udp" | "sctp") && port.parse::<u16>().is_ok()
+}
+
+impl Validate for ImageConfiguration {
+    fn check_into(&self, c: &mut Checker) {
+        crate::time::check_created(c, self.created.as_deref());
+        if self.architecture.as_str().is_empty() {
+            c.field("architecture", |c| {
+                c.error(Rule::Config, "is required and must not be empty")
+            });
+        }
+        if self.os.as_str().is_empty() {
+            c.field("os", |c| {
+                c.error(Rule::Config, "is required and must not be empty")
+            });
+        }
+        if let Some(config) = &self.config {
+            c.nested("config", config);
+        }
+        c.nested("rootfs", &self.rootfs);
+        c.field("history", |c| {
+            for (i, h) in self.history.iter().enumerate() {
+                c.index(i, |c| h.check_into(c));
+            }
+        });
+        if !self.history.is_empty() {
+            let layers = self.history.iter().filter(|h| !h.empty_layer).count();
+            if layers != self.rootfs.diff_ids.len() {
+                c.field("history", |c| {
+                    c.warning(
+                        Rule::History,
+                        format!(
+                            "{layers} history entries are not empty_layer, but rootfs.diff_ids has {} layers",
+                            self.rootfs.diff_ids.len()
+                        ),
+                    )
+                });
+            }
+        }
+    }
+}
+
+impl Validate for ContainerConfig {
+    fn check_into(&self, c: &mut Checker) {
+        c.field("Env", |c| {
+            for (i, entry) in self.env.iter().enumerate() {
+                match entry.split_once('=') {
+                    Some((name, _)) if !name.is_empty() => {}
+                    Some(_) => c.index(i, |c| {
+                        c.error(
+                            Rule::Env,
+                            format!(
+                                "{entry:?} has an empty variable name; entries are VARNAME=VARVALUE"
+                            ),
+                        )
+                    }),
+                    None => c.index(i, |c| {
+                        c.error(
+                            Rule::Env,
+                            format!("{entry:?} has no '='; entries are VARNAME=VARVALUE"),
+                        )
+                    }),
+                }
+            }
+        });
+        c.field("ExposedPorts", |c| {
+            for port in &self.exposed_ports {
+                if !is_port_spec(port) {
+                    c.key(port, |c| {
+                        c.warning(
+                            Rule::Config,
+                            format!("{port:?} is not of the form port/tcp, port/udp or port"),
+                        )
+                    });
+                }
+            }
+        });
+        c.field("Labels", |c| crate::annotations::check(c, &self.labels));
+    }
+}
+
+impl Validate for RootFs {
+    fn check_into(&self, c: &mut Checker) {
+        if self.typ != "layers" {
+            c.field("type", |c| {
+                c.error(
+                    Rule::RootfsType,
+                    format!("must be \"layers\", found {:?}", self.typ),
+                )
+            });
+        }
+    }
+}
+
+impl Validate for History {
+    fn check_into(&self, c: &mut Checker) {
+        crate::time::check_created(c, self.created.as_deref());
+    }
+}
+
+/// Serde for Go's `map[string]struct{}` as a set of strings: each key maps
+/// to an empty object. `null` reads as the empty set.
+mod string_set {
+    use super::*;
+
+    pub(super) fn serialize<S: Serializer>(
+        set: &BTreeSet<String>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(set.len()))?;
+        for key in set {
+            map.serialize_entry(key, &Empty {})?;
+        }
+        map.end()
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeSet<String>, D::Error> {
+        struct SetVisitor;
+        impl<'de> Visitor<'de> for SetVisitor {
+            type Value = BTreeSet<String>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object mapping each entry to an empty object")
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(BTreeSet::new())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut set = BTreeSet::new();
+                while let Some((key, _)) =
+                    map.next_entry::<String, serde_json::Map<String, serde_json::Value>>()?
+                {
+                    set.insert(key);
+                }
+                Ok(set)
+            }
+        }
+        d.deserialize_any(SetVisitor)
+    }
+
+    #[derive(Serialize)]
+    struct Empty {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_ids_follow_the_recursion() {
+        let a = Digest::sha256(b"a");
+        let b = Digest::sha256(b"b");
+        let c = Digest::sha256(b"c");
+        let mut config = ImageConfiguration::for_platform(&Platform::new(Os::Linux, Arch::Amd64));
+        config.rootfs.diff_ids = vec![a.clone(), b.clone(), c.clone()];
+        let ids = config.chain_ids();
+        let ab = Digest::sha256(format!("{a} {b}"));
+        assert_eq!(
+            ids,
+            vec![a, ab.clone(), Digest::sha256(format!("{ab} {c}"))]
+        );
+    }
+
+    #[test]
+    fn env_ports_rootfs_and_history_rules() {
+        let json = br#"{"created":"2015-10-31T22:22:56Z","architecture":"amd64","os":"linux",
+            "config":{"Env":["A=1","B","=x"],"ExposedPorts":{"80/tcp":{},"53/udp":{},"8080":{},"http":{}}},
+            "rootfs":{"type":"tarball","diff_ids":[]},
+            "history":[{"created":"soon"},{"empty_layer":true}]}"#;
+        let config = ImageConfiguration::from_json(json).unwrap();
+        let got: Vec<_> = config
+            .check()
+            .violations
+            .into_iter()
+            .map(|v| (v.path, v.rule, v.severity))
+            .collect();
+        use crate::Severity::*;
+        assert_eq!(
+            got,
+            [
+                ("config.Env[1]".into(), Rule::Env, Error),
+                ("config.Env[2]".into(), Rule::Env, Error),
+                (
+                    "config.ExposedPorts[\"http\"]".into(),
+                    Rule::Config,
+                    Warning
+                ),
+                ("rootfs.type".into(), Rule::RootfsType, Error),
+                ("history[0].created".into(), Rule::Timestamp, Error),
+                ("history".into(), Rule::History, Warning),
+            ]
+        );
+    }
+
+    #[test]
+    fn null_optional_fields_read_as_absent() {
+        let json = br#"{"architecture":"arm64","os":"linux","variant":"v8","config":{"Env":null,"Cmd":null,"Entrypoint":null,"Volumes":null,"Labels":null,"ExposedPorts":null},"rootfs":{"type":"layers","diff_ids":null},"history":null}"#;
+        let config = ImageConfiguration::from_json(json).unwrap();
+        assert_eq!(config.config, Some(ContainerConfig::default()));
+        assert_eq!(
+            String::from_utf8(config.to_canonical_json()).unwrap(),
+            r#"{"architecture":"arm64","os":"linux","variant":"v8","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#
+        );
+    }
+
+    #[test]
+    fn docker_fields_are_kept() {
+        let json = br#"{"architecture":"amd64","config":{"Hostname":"","Healthcheck":{"Test":["CMD","true"]},"Cmd":["sh"]},"container":"abc","docker_version":"20.10","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+        let config = ImageConfiguration::from_json(json).unwrap();
+        let cc = config.config.as_ref().unwrap();
+        assert!(cc.extra.contains_key("Healthcheck") && cc.extra.contains_key("Hostname"));
+        assert_eq!(config.extra.len(), 2);
+        let again = ImageConfiguration::from_json(&config.to_canonical_json()).unwrap();
+        assert_eq!(again, config);
+    }
+}

@@ -1,0 +1,273 @@
+//! JSON in and out: parsing with the failing field's path, the canonical
+//! serialisation, and the I-JSON duplicate-name check (considerations.md, JSON).
+//!
+//! The canonical form is compact and byte-compatible with Go's
+//! `encoding/json`, which writes most OCI documents in the wild (containerd,
+//! skopeo, umoci, buildah): fields in the order of the spec's Go types, map
+//! keys sorted, and `<`, `>`, `&`, U+2028 and U+2029 escaped as `\u003c` and
+//! so on. So a document written by those tools and re-serialised here keeps
+//! its bytes, and its digest.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserializer, Serialize};
+
+use crate::{Error, Result};
+
+/// Parses `bytes` as a `T`, naming the field where parsing failed.
+pub(crate) fn from_slice<T: DeserializeOwned>(document: &'static str, bytes: &[u8]) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        Error::Json {
+            document,
+            path: if path.is_empty() || path == "?" {
+                ".".to_owned()
+            } else {
+                path
+            },
+            message: err.into_inner().to_string(),
+        }
+    })?;
+    de.end().map_err(|err| Error::Json {
+        document,
+        path: ".".to_owned(),
+        message: err.to_string(),
+    })?;
+    Ok(value)
+}
+
+/// The canonical serialisation of `value`: compact, Go-compatible.
+pub fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    write_canonical(&mut out, value)
+        // Our models serialise only strings, integers, booleans, sequences and
+        // maps with string keys, none of which can fail into a Vec.
+        .expect("serialising an OCI model to memory cannot fail");
+    out
+}
+
+/// Writes the canonical serialisation of `value` to `writer`.
+pub fn write_canonical<W: io::Write, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, GoFormatter);
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// serde_json's compact formatter, plus the HTML-safe escapes of Go's
+/// `encoding/json`. serde_json already escapes control characters as Go
+/// (since Go 1.22) does.
+struct GoFormatter;
+
+impl serde_json::ser::Formatter for GoFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let escape: Option<&[u8]> = match bytes[i] {
+                b'<' => Some(b"\\u003c"),
+                b'>' => Some(b"\\u003e"),
+                b'&' => Some(b"\\u0026"),
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+                0xE2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+                {
+                    Some(if bytes[i + 2] == 0xA8 {
+                        b"\\u2028"
+                    } else {
+                        b"\\u2029"
+                    })
+                }
+                _ => None,
+            };
+            if let Some(escape) = escape {
+                writer.write_all(&bytes[start..i])?;
+                writer.write_all(escape)?;
+                i += if bytes[i] == 0xE2 { 3 } else { 1 };
+                start = i;
+            } else {
+                i += 1;
+            }
+        }
+        writer.write_all(&bytes[start..])
+    }
+}
+
+/// A name that appears twice in one JSON object, which I-JSON (RFC 7493)
+/// and so the image-spec forbid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateName {
+    /// The path of the object holding the name twice (`.` for the top level).
+    pub path: String,
+    /// The repeated name.
+    pub name: String,
+}
+
+impl fmt::Display for DuplicateName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the name {:?} appears more than once in the object",
+            self.path, self.name
+        )
+    }
+}
+
+/// Every name that appears more than once in an object of the JSON text
+/// `bytes`. Syntax errors end the scan (the parser reports those).
+pub fn duplicate_names(bytes: &[u8]) -> Vec<DuplicateName> {
+    let mut found = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let _ = Scan {
+        path: String::new(),
+        found: &mut found,
+    }
+    .deserialize(&mut de);
+    found
+}
+
+struct Scan<'a> {
+    path: String,
+    found: &'a mut Vec<DuplicateName>,
+}
+
+impl<'de> DeserializeSeed<'de> for Scan<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scan<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        loop {
+            let path = format!("{}[{index}]", self.path);
+            if seq
+                .next_element_seed(Scan {
+                    path,
+                    found: &mut *self.found,
+                })?
+                .is_none()
+            {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                name.clone()
+            } else {
+                format!("{}.{name}", self.path)
+            };
+            map.next_value_seed(Scan {
+                path,
+                found: &mut *self.found,
+            })?;
+            if !seen.insert(name.clone()) {
+                let path = if self.path.is_empty() {
+                    ".".to_owned()
+                } else {
+                    self.path.clone()
+                };
+                self.found.push(DuplicateName { path, name });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn canonical_form_escapes_as_go_does() {
+        let mut m = BTreeMap::new();
+        m.insert("b", "Alyssa <a&b@example.com>");
+        m.insert("a", "line\nsep\u{2028}para\u{2029}tab\tctl\u{1}é");
+        let out = String::from_utf8(to_canonical_vec(&m)).unwrap();
+        assert_eq!(
+            out,
+            r#"{"a":"line\nsep\u2028para\u2029tab\tctl\u0001é","b":"Alyssa \u003ca\u0026b@example.com\u003e"}"#
+        );
+    }
+
+    #[test]
+    fn duplicate_names_are_found_with_their_path() {
+        let text = br#"{"a":1,"b":{"x":[{"k":1,"k":2}],"x":3},"a":2}"#;
+        let dups = duplicate_names(text);
+        let shown: Vec<String> = dups.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "b.x[0]: the name \"k\" appears more than once in the object",
+                "b: the name \"x\" appears more than once in the object",
+                ".: the name \"a\" appears more than once in the object",
+            ]
+        );
+        assert!(duplicate_names(br#"{"a":{"a":{"a":1}}}"#).is_empty());
+    }
+
+    #[test]
+    fn parse_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Doc {
+            #[allow(dead_code)]
+            items: Vec<Item>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        struct Item {
+            #[allow(dead_code)]
+            size: i64,
+        }
+        let err = from_slice::<Doc>("test document", br#"{"items":[{"size":1},{"size":"x"}]}"#)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test document: items[1].size: invalid type: string \"x\", expected i64 at line 1 column 32"
+        );
+        let err = from_slice::<Doc>("test document", br#"{"items":[]} x"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("test document: .: trailing characters"),
+            "{err}"
+        );
+    }
+}

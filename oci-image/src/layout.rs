@@ -1,0 +1,66 @@
+//! The `oci-layout` file that marks the root of an image layout
+//! (image-spec image-layout.md, oci-layout file).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::{Checker, Rule, Validate};
+use crate::{MediaType, Model};
+
+/// The content of an image layout's `oci-layout` file
+/// (`application/vnd.oci.layout.header.v1+json`).
+///
+/// ```
+/// use oci_image::{ImageLayout, Model, Validate};
+/// let layout = ImageLayout::default();
+/// assert_eq!(layout.to_canonical_json(), br#"{"imageLayoutVersion":"1.0.0"}"#);
+/// layout.validate().unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageLayout {
+    /// The version of the layout format. It MUST be present; `1.0.0` is the
+    /// only version defined.
+    #[serde(rename = "imageLayoutVersion")]
+    pub image_layout_version: String,
+
+    /// Additional fields, which the file MAY include.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl ImageLayout {
+    /// The only `imageLayoutVersion` the spec defines.
+    pub const VERSION: &'static str = "1.0.0";
+}
+
+impl Default for ImageLayout {
+    fn default() -> Self {
+        ImageLayout {
+            image_layout_version: Self::VERSION.into(),
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+impl Model for ImageLayout {
+    const MEDIA_TYPE: MediaType = MediaType::LayoutHeader;
+    const KIND: &'static str = "oci-layout file";
+}
+
+impl Validate for ImageLayout {
+    fn check_into(&self, c: &mut Checker) {
+        if self.image_layout_version != Self::VERSION {
+            c.field("imageLayoutVersion", |c| {
+                c.error(
+                    Rule::LayoutVersion,
+                    format!(
+                        "must be {:?}, the only version defined, found {:?}",
+                        Self::VERSION,
+                        self.image_layout_version
+                    ),
+                )
+            });
+        }
+    }
+}
