@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the peer tools the tests run against (Debian packages), when missing.
+# Used by .ci/run and by the README's test command; safe to run repeatedly.
+set -euo pipefail
+
+# command -> Debian package
+declare -A packages=(
+  [skopeo]=skopeo
+  [umoci]=umoci
+  [oci-image-tool]=oci-image-tool
+  [runc]=runc
+  [jq]=jq
+)
+
+missing=()
+for cmd in "${!packages[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${packages[$cmd]}")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-peers: missing ${missing[*]}; run as root (or install them) to run the interop tests" >&2
+    exit 1
+  fi
+  echo "install-peers: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+for cmd in "${!packages[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || { echo "install-peers: $cmd still missing" >&2; exit 1; }
+done
