@@ -189,7 +189,6 @@ pub struct RootFs {
     pub typ: String,
 
     /// The digests of the layers' uncompressed tar archives, first to last.
-    #[serde(deserialize_with = "crate::serde_util::null_as_default")]
     pub diff_ids: Vec<Digest>,
 
     /// Fields this version of the spec does not define, kept verbatim.
@@ -475,11 +474,7 @@ mod tests {
             [
                 ("config.Env[1]".into(), Rule::Env, Error),
                 ("config.Env[2]".into(), Rule::Env, Error),
-                (
-                    "config.ExposedPorts[\"http\"]".into(),
-                    Rule::Config,
-                    Warning
-                ),
+                ("config.ExposedPorts.http".into(), Rule::Config, Warning),
                 ("rootfs.type".into(), Rule::RootfsType, Error),
                 ("history[0].created".into(), Rule::Timestamp, Error),
                 ("history".into(), Rule::History, Warning),
@@ -489,12 +484,25 @@ mod tests {
 
     #[test]
     fn null_optional_fields_read_as_absent() {
-        let json = br#"{"architecture":"arm64","os":"linux","variant":"v8","config":{"Env":null,"Cmd":null,"Entrypoint":null,"Volumes":null,"Labels":null,"ExposedPorts":null},"rootfs":{"type":"layers","diff_ids":null},"history":null}"#;
+        let json = br#"{"architecture":"arm64","os":"linux","variant":"v8","config":{"Env":null,"Cmd":null,"Entrypoint":null,"Volumes":null,"Labels":null,"ExposedPorts":null},"rootfs":{"type":"layers","diff_ids":[]},"history":null}"#;
         let config = ImageConfiguration::from_json(json).unwrap();
         assert_eq!(config.config, Some(ContainerConfig::default()));
         assert_eq!(
             String::from_utf8(config.to_canonical_json()).unwrap(),
             r#"{"architecture":"arm64","os":"linux","variant":"v8","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#
+        );
+    }
+
+    #[test]
+    fn required_lists_may_not_be_null() {
+        let json =
+            br#"{"architecture":"arm64","os":"linux","rootfs":{"type":"layers","diff_ids":null}}"#;
+        let err = ImageConfiguration::from_json(json).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "image config: rootfs.diff_ids: invalid type: null, expected a sequence"
+            ),
+            "{err}"
         );
     }
 

@@ -45,19 +45,11 @@ pub struct Descriptor {
     pub size: i64,
 
     /// URIs from which the content MAY be downloaded; each MUST conform to RFC 3986.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 
     /// Arbitrary metadata, following the annotation rules.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 
     /// The content itself, base64-encoded (RFC 4648 section 4), kept as

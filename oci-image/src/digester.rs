@@ -244,6 +244,17 @@ impl<R: Read> VerifyingReader<R> {
         })
     }
 
+    /// Wraps `inner` to yield the content `descriptor` references: its
+    /// `size` and `digest`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] naming `size` when the descriptor's size is
+    /// negative; [`Error::UnsupportedAlgorithm`] as for [`VerifyingReader::new`].
+    pub fn for_descriptor(inner: R, descriptor: &crate::Descriptor) -> crate::Result<Self> {
+        Self::new(inner, descriptor.digest.clone(), descriptor.size_u64()?)
+    }
+
     /// Reads and discards the rest of the blob, then returns the inner
     /// reader once the content is verified.
     ///
@@ -695,5 +706,24 @@ mod tests {
             io_error_cause(&err),
             Some(Error::UnsupportedAlgorithm { .. })
         ));
+    }
+
+    #[test]
+    fn for_descriptor_uses_size_and_digest_and_refuses_negative_sizes() {
+        let blob = b"layer bytes";
+        let d = crate::Descriptor::for_bytes(crate::MediaType::ImageLayer, blob);
+        let mut out = Vec::new();
+        VerifyingReader::for_descriptor(&blob[..], &d)
+            .expect("supported")
+            .read_to_end(&mut out)
+            .expect("verified");
+        assert_eq!(out, blob);
+        let mut negative = d;
+        negative.size = -5;
+        let err = VerifyingReader::for_descriptor(&blob[..], &negative).expect_err("negative size");
+        assert!(
+            err.to_string().contains("must not be negative, found -5"),
+            "{err}"
+        );
     }
 }

@@ -100,7 +100,11 @@ impl<T: Model> Document<T> {
     pub fn check(&self) -> Report {
         let mut c = Checker::new();
         for dup in crate::json::duplicate_names(&self.bytes) {
-            c.error(Rule::Json, dup.to_string());
+            let message = format!(
+                "the name {:?} appears more than once in the object (I-JSON forbids duplicate names)",
+                dup.name
+            );
+            c.error_at(dup.path, Rule::Json, message);
         }
         self.value.check_into(&mut c);
         c.finish()
@@ -142,7 +146,7 @@ mod tests {
         let err = doc.validate().unwrap_err().to_string();
         assert_eq!(
             err,
-            ".: annotations: the name \"a\" appears more than once in the object"
+            "annotations: the name \"a\" appears more than once in the object (I-JSON forbids duplicate names)"
         );
     }
 

@@ -49,11 +49,7 @@ pub struct ImageIndex {
     pub subject: Option<Descriptor>,
 
     /// Arbitrary metadata, following the annotation rules.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 
     /// Fields this version of the spec does not define, kept verbatim.

@@ -8,6 +8,7 @@
 //! so on. So a document written by those tools and re-serialised here keeps
 //! its bytes, and its digest.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::io;
@@ -15,20 +16,17 @@ use std::io;
 use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserializer, Serialize};
 
+use crate::validate::{finish_path, push_index, push_name};
 use crate::{Error, Result};
 
 /// Parses `bytes` as a `T`, naming the field where parsing failed.
 pub(crate) fn from_slice<T: DeserializeOwned>(document: &'static str, bytes: &[u8]) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
+        let path = path_string(err.path());
         Error::Json {
             document,
-            path: if path.is_empty() || path == "?" {
-                ".".to_owned()
-            } else {
-                path
-            },
+            path,
             message: err.into_inner().to_string(),
         }
     })?;
@@ -38,6 +36,23 @@ pub(crate) fn from_slice<T: DeserializeOwned>(document: &'static str, bytes: &[u
         message: err.to_string(),
     })?;
     Ok(value)
+}
+
+/// A serde path in the notation of [`Violation`](crate::Violation) paths.
+fn path_string(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => push_index(&mut out, *index),
+            Segment::Map { key } => push_name(&mut out, key),
+            Segment::Enum { variant } => push_name(&mut out, variant),
+            // A field inside `#[serde(flatten)]` or an untagged value: the
+            // position is not known more precisely than its parent.
+            Segment::Unknown => break,
+        }
+    }
+    finish_path(out)
 }
 
 /// The canonical serialisation of `value`: compact, Go-compatible.
@@ -126,29 +141,71 @@ impl fmt::Display for DuplicateName {
 /// Every name that appears more than once in an object of the JSON text
 /// `bytes`. Syntax errors end the scan (the parser reports those).
 pub fn duplicate_names(bytes: &[u8]) -> Vec<DuplicateName> {
-    let mut found = Vec::new();
+    let mut scan = Scan {
+        path: Vec::new(),
+        found: Vec::new(),
+    };
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let _ = Scan {
-        path: String::new(),
-        found: &mut found,
+    let _ = (&mut scan).deserialize(&mut de);
+    scan.found
+}
+
+/// One step of the path to the value being scanned. Paths are only turned
+/// into strings when a duplicate is found, so a clean document costs no
+/// allocation beyond the names of large objects.
+enum Step<'de> {
+    Name(Cow<'de, str>),
+    Index(usize),
+}
+
+struct Scan<'de> {
+    path: Vec<Step<'de>>,
+    found: Vec<DuplicateName>,
+}
+
+impl Scan<'_> {
+    fn path_string(&self) -> String {
+        let mut out = String::new();
+        for step in &self.path {
+            match step {
+                Step::Name(name) => push_name(&mut out, name),
+                Step::Index(i) => push_index(&mut out, *i),
+            }
+        }
+        finish_path(out)
     }
-    .deserialize(&mut de);
-    found
 }
 
-struct Scan<'a> {
-    path: String,
-    found: &'a mut Vec<DuplicateName>,
-}
-
-impl<'de> DeserializeSeed<'de> for Scan<'_> {
+impl<'de> DeserializeSeed<'de> for &mut Scan<'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Scan<'_> {
+/// A map key, borrowed from the input when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Scan<'de> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -174,38 +231,41 @@ impl<'de> Visitor<'de> for Scan<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0usize;
         loop {
-            let path = format!("{}[{index}]", self.path);
-            if seq
-                .next_element_seed(Scan {
-                    path,
-                    found: &mut *self.found,
-                })?
-                .is_none()
-            {
+            self.path.push(Step::Index(index));
+            let more = seq.next_element_seed(&mut *self)?.is_some();
+            self.path.pop();
+            if !more {
                 return Ok(());
             }
             index += 1;
         }
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
-        while let Some(name) = map.next_key::<String>()? {
-            let path = if self.path.is_empty() {
-                name.clone()
-            } else {
-                format!("{}.{name}", self.path)
-            };
-            map.next_value_seed(Scan {
-                path,
-                found: &mut *self.found,
-            })?;
-            if !seen.insert(name.clone()) {
-                let path = if self.path.is_empty() {
-                    ".".to_owned()
+        // Most objects have a handful of names, for which a linear search
+        // beats hashing; large (possibly hostile) objects switch to a set.
+        let mut few: Vec<Cow<'de, str>> = Vec::new();
+        let mut many: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
+            self.path.push(Step::Name(name.clone()));
+            map.next_value_seed(&mut *self)?;
+            self.path.pop();
+            let repeated = if many.is_empty() && few.len() < 16 {
+                if few.contains(&name) {
+                    true
                 } else {
-                    self.path.clone()
-                };
-                self.found.push(DuplicateName { path, name });
+                    few.push(name.clone());
+                    false
+                }
+            } else {
+                many.extend(few.drain(..));
+                !many.insert(name.clone())
+            };
+            if repeated {
+                let path = self.path_string();
+                self.found.push(DuplicateName {
+                    path,
+                    name: name.into_owned(),
+                });
             }
         }
         Ok(())
@@ -243,6 +303,13 @@ mod tests {
             ]
         );
         assert!(duplicate_names(br#"{"a":{"a":{"a":1}}}"#).is_empty());
+        // Large objects (past the linear-search threshold) and escaped names.
+        let mut big: String = (0..100).map(|i| format!("\"k{i}\":{i},")).collect();
+        big.insert(0, '{');
+        big.push_str("\"k7\":0,\"\\u006b99\":1}");
+        let dups = duplicate_names(big.as_bytes());
+        let names: Vec<&str> = dups.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["k7", "k99"]);
     }
 
     #[test]

@@ -43,7 +43,6 @@ pub struct ImageManifest {
     pub config: Descriptor,
 
     /// The layers, base layer first, in the order they are applied.
-    #[serde(deserialize_with = "crate::serde_util::null_as_default")]
     pub layers: Vec<Descriptor>,
 
     /// Another manifest this one refers to (image-spec 1.1 referrers).
@@ -51,11 +50,7 @@ pub struct ImageManifest {
     pub subject: Option<Descriptor>,
 
     /// Arbitrary metadata, following the annotation rules.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 
     /// Fields this version of the spec does not define, kept verbatim.

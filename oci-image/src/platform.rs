@@ -399,13 +399,8 @@ pub struct Platform {
     /// `os.features` (OPTIONAL): each entry names a mandatory OS feature. On
     /// Windows the spec defines `win32k` (the image needs `win32k.sys`, which
     /// Nano Server lacks); elsewhere values are implementation-defined.
-    /// Absent, `null` and `[]` are read alike and written as absent.
-    #[serde(
-        rename = "os.features",
-        default,
-        deserialize_with = "null_as_empty",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    /// Absent and `[]` are read alike and written as absent.
+    #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
 
     /// The variant of the CPU (OPTIONAL), such as `v7` for `arm` or `v8` for
@@ -415,23 +410,14 @@ pub struct Platform {
     pub variant: Option<String>,
 
     /// `features`: RESERVED for future versions of the specification. Kept as
-    /// read; absent, `null` and `[]` are read alike and written as absent.
-    #[serde(
-        default,
-        deserialize_with = "null_as_empty",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    /// read; absent and `[]` are read alike and written as absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
 
     /// Fields the spec does not define, kept so that reading and writing a
     /// platform back loses nothing.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
-}
-
-/// Reads an optional array of strings where JSON `null` means empty.
-fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// Candidates of another architecture (32-bit `arm` on an `arm64` host) rank
@@ -1299,9 +1285,20 @@ mod tests {
     }
 
     #[test]
-    fn serde_reads_null_lists_as_empty_and_needs_os_and_architecture() {
+    fn serde_refuses_null_lists_and_needs_os_and_architecture() {
+        // Only config.md lets OPTIONAL fields be null; a platform in an
+        // index may not (the schema types these as arrays).
+        let err = serde_json::from_str::<Platform>(
+            r#"{"architecture":"amd64","os":"linux","os.features":null}"#,
+        )
+        .expect_err("null os.features");
+        assert!(
+            err.to_string()
+                .starts_with("invalid type: null, expected a sequence"),
+            "{err}"
+        );
         let platform: Platform = serde_json::from_str(
-            r#"{"architecture":"amd64","os":"linux","os.features":null,"features":null}"#,
+            r#"{"architecture":"amd64","os":"linux","os.features":[],"features":[]}"#,
         )
         .expect("deserializes");
         assert_eq!(platform, Platform::new(Os::Linux, Arch::Amd64));
@@ -1643,7 +1640,7 @@ mod tests {
                     r#""macos" should be "darwin" (GOOS)"#.to_owned()
                 ),
                 (
-                    "os.features[1]".to_owned(),
+                    "[\"os.features\"][1]".to_owned(),
                     Severity::Warning,
                     "empty string: each entry names a mandatory OS feature".to_owned()
                 ),

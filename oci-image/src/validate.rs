@@ -238,24 +238,12 @@ impl Checker {
         let mut out = String::new();
         for seg in &self.path {
             match seg {
-                Segment::Field(name) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(name);
-                }
-                Segment::Key(key) => {
-                    out.push('[');
-                    out.push_str(&format!("{key:?}"));
-                    out.push(']');
-                }
-                Segment::Index(i) => out.push_str(&format!("[{i}]")),
+                Segment::Field(name) => push_name(&mut out, name),
+                Segment::Key(key) => push_name(&mut out, key),
+                Segment::Index(i) => push_index(&mut out, *i),
             }
         }
-        if out.is_empty() {
-            out.push('.');
-        }
-        out
+        finish_path(out)
     }
 
     /// Runs `f` with `name` appended to the path.
@@ -305,6 +293,46 @@ impl Checker {
     }
 }
 
+/// Appends an object member name to a path: `.name` when the name is a
+/// plain identifier (letters, digits, `_`, `-`), else `["name"]`, so that a
+/// key such as `org.opencontainers.image.created` cannot be misread as nesting.
+pub(crate) fn push_name(out: &mut String, name: &str) {
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(name);
+    } else {
+        out.push_str(&format!("[{name:?}]"));
+    }
+}
+
+/// Appends an array index to a path.
+pub(crate) fn push_index(out: &mut String, index: usize) {
+    out.push_str(&format!("[{index}]"));
+}
+
+/// The path of the document itself is `.`.
+pub(crate) fn finish_path(out: String) -> String {
+    if out.is_empty() { ".".to_owned() } else { out }
+}
+
+/// Records an error at a path computed elsewhere (from raw JSON).
+impl Checker {
+    pub(crate) fn error_at(&mut self, path: String, rule: Rule, message: String) {
+        self.violations.push(Violation {
+            path,
+            rule,
+            severity: Severity::Error,
+            message,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,11 +347,22 @@ mod tests {
         c.field("annotations", |c| {
             c.key("a.b", |c| c.warning(Rule::Annotation, "odd"))
         });
+        c.field("os.version", |c| {
+            c.key("plain_key-1", |c| c.warning(Rule::Platform, "x"))
+        });
         let report = c.finish();
         let paths: Vec<_> = report.violations.iter().map(|v| v.path.as_str()).collect();
-        assert_eq!(paths, [".", "manifests[2].digest", "annotations[\"a.b\"]"]);
+        assert_eq!(
+            paths,
+            [
+                ".",
+                "manifests[2].digest",
+                "annotations[\"a.b\"]",
+                "[\"os.version\"].plain_key-1"
+            ]
+        );
         assert!(!report.is_valid());
-        assert_eq!(report.warnings().count(), 1);
+        assert_eq!(report.warnings().count(), 2);
         let err = report.into_result().unwrap_err();
         assert_eq!(err.to_string(), ".: root\nmanifests[2].digest: bad");
     }
