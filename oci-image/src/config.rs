@@ -2,11 +2,8 @@
 //! an image, its platform, the diff IDs of its layers, and their history.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
-use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 
 use crate::validate::{Checker, Rule, Validate};
 use crate::{Arch, Digest, MediaType, Model, Os, Platform};
@@ -28,14 +25,14 @@ use crate::{Arch, Digest, MediaType, Model, Os, Platform};
 ///     r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin:/bin"]},"rootfs":{"type":"layers","diff_ids":[]}}"#
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageConfiguration {
     /// When the image was created, as an RFC 3339 date-time. Kept as written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
 
     /// The person or entity that created and maintains the image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
 
     /// The CPU architecture the image's binaries are built for (REQUIRED).
@@ -45,39 +42,26 @@ pub struct ImageConfiguration {
     pub os: Os,
 
     /// The version of the operating system targeted.
-    #[serde(
-        rename = "os.version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
 
     /// Mandatory OS features (`win32k` on Windows).
-    #[serde(
-        rename = "os.features",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(rename = "os.features", skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
 
     /// The variant of the CPU architecture (`v8` on arm64, `v7` on arm).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 
     /// The execution parameters to use as a base when running a container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ContainerConfig>,
 
     /// The layers' diff IDs (REQUIRED).
     pub rootfs: RootFs,
 
     /// The history of each layer, first to last.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<History>,
 
     /// Fields this version of the spec does not define, kept verbatim.
@@ -87,92 +71,57 @@ pub struct ImageConfiguration {
 
 /// The execution parameters of an image (config.md, `config`). Field names
 /// are capitalised in JSON, as Docker wrote them first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ContainerConfig {
     /// The user (and group) the process runs as: `user`, `uid`,
     /// `user:group`, `uid:gid`, `uid:group` or `user:gid`.
-    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 
     /// Ports to expose: `port/tcp`, `port/udp` or `port` (tcp). In JSON a
     /// map from each port to an empty object.
     #[serde(
         rename = "ExposedPorts",
-        default,
         skip_serializing_if = "BTreeSet::is_empty",
-        with = "string_set"
+        serialize_with = "crate::serde_util::serialize_name_set"
     )]
     pub exposed_ports: BTreeSet<String>,
 
     /// Environment variables, each `VARNAME=VARVALUE`.
-    #[serde(
-        rename = "Env",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(rename = "Env", skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<String>,
 
     /// The command to run when the container starts.
-    #[serde(
-        rename = "Entrypoint",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(rename = "Entrypoint", skip_serializing_if = "Vec::is_empty")]
     pub entrypoint: Vec<String>,
 
     /// Default arguments to the entrypoint (or the command, without one).
-    #[serde(
-        rename = "Cmd",
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(rename = "Cmd", skip_serializing_if = "Vec::is_empty")]
     pub cmd: Vec<String>,
 
     /// Directories where the process is likely to write instance data. In
     /// JSON a map from each path to an empty object.
     #[serde(
         rename = "Volumes",
-        default,
         skip_serializing_if = "BTreeSet::is_empty",
-        with = "string_set"
+        serialize_with = "crate::serde_util::serialize_name_set"
     )]
     pub volumes: BTreeSet<String>,
 
     /// The working directory of the entrypoint process.
-    #[serde(
-        rename = "WorkingDir",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "WorkingDir", skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
 
     /// Arbitrary metadata, following the annotation rules.
-    #[serde(
-        rename = "Labels",
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(rename = "Labels", skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
 
     /// The signal that stops the container, such as `SIGTERM` or `SIGRTMIN+3`.
-    #[serde(
-        rename = "StopSignal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "StopSignal", skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
 
     /// Deprecated Docker-on-Windows flag: `Entrypoint`/`Cmd` hold one pre-escaped command line.
-    #[serde(
-        rename = "ArgsEscaped",
-        default,
-        skip_serializing_if = "std::ops::Not::not",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(rename = "ArgsEscaped", skip_serializing_if = "std::ops::Not::not")]
     pub args_escaped: bool,
 
     /// Other fields, such as Docker's `Healthcheck`, `Memory`, `MemorySwap`
@@ -182,7 +131,7 @@ pub struct ContainerConfig {
 }
 
 /// The root filesystem of an image: the diff IDs of its layers (config.md, `rootfs`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RootFs {
     /// MUST be `layers`; anything else MUST be an error when verifying or unpacking.
     #[serde(rename = "type")]
@@ -207,30 +156,26 @@ impl Default for RootFs {
 }
 
 /// One entry of an image's history (config.md, `history`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct History {
     /// When the layer was created, as an RFC 3339 date-time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
 
     /// The command that created the layer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 
     /// The author of the build point.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
 
     /// A message set when creating the layer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 
     /// True when this entry made no filesystem change, so has no layer in `rootfs`.
-    #[serde(
-        default,
-        skip_serializing_if = "std::ops::Not::not",
-        deserialize_with = "crate::serde_util::null_as_default"
-    )]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub empty_layer: bool,
 
     /// Fields this version of the spec does not define, kept verbatim.
@@ -391,50 +336,44 @@ impl Validate for History {
     }
 }
 
-/// Serde for Go's `map[string]struct{}` as a set of strings: each key maps
-/// to an empty object. `null` reads as the empty set.
-mod string_set {
-    use super::*;
+crate::serde_util::deserialize_struct!(ImageConfiguration, "an image configuration", {
+    created: "created" => optional_or_null,
+    author: "author" => optional_or_null,
+    architecture: "architecture" => required,
+    os: "os" => required,
+    os_version: "os.version" => optional_or_null,
+    os_features: "os.features" => default_or_null,
+    variant: "variant" => optional_or_null,
+    config: "config" => optional_or_null,
+    rootfs: "rootfs" => required,
+    history: "history" => default_or_null,
+});
 
-    pub(super) fn serialize<S: Serializer>(
-        set: &BTreeSet<String>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(set.len()))?;
-        for key in set {
-            map.serialize_entry(key, &Empty {})?;
-        }
-        map.end()
-    }
+crate::serde_util::deserialize_struct!(ContainerConfig, "the execution parameters of an image config", {
+    user: "User" => optional_or_null,
+    exposed_ports: "ExposedPorts" => names,
+    env: "Env" => default_or_null,
+    entrypoint: "Entrypoint" => default_or_null,
+    cmd: "Cmd" => default_or_null,
+    volumes: "Volumes" => names,
+    working_dir: "WorkingDir" => optional_or_null,
+    labels: "Labels" => default_or_null,
+    stop_signal: "StopSignal" => optional_or_null,
+    args_escaped: "ArgsEscaped" => default_or_null,
+});
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeSet<String>, D::Error> {
-        struct SetVisitor;
-        impl<'de> Visitor<'de> for SetVisitor {
-            type Value = BTreeSet<String>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object mapping each entry to an empty object")
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(BTreeSet::new())
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut set = BTreeSet::new();
-                while let Some((key, _)) =
-                    map.next_entry::<String, serde_json::Map<String, serde_json::Value>>()?
-                {
-                    set.insert(key);
-                }
-                Ok(set)
-            }
-        }
-        d.deserialize_any(SetVisitor)
-    }
+crate::serde_util::deserialize_struct!(RootFs, "a rootfs object", {
+    typ: "type" => required,
+    diff_ids: "diff_ids" => required,
+});
 
-    #[derive(Serialize)]
-    struct Empty {}
-}
+crate::serde_util::deserialize_struct!(History, "a history entry", {
+    created: "created" => optional_or_null,
+    created_by: "created_by" => optional_or_null,
+    author: "author" => optional_or_null,
+    comment: "comment" => optional_or_null,
+    empty_layer: "empty_layer" => default_or_null,
+});
 
 #[cfg(test)]
 mod tests {

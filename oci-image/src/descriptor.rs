@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::validate::{Checker, Rule, Validate};
 use crate::{Digest, Error, MediaType, Platform, Result};
@@ -30,7 +30,7 @@ pub const EMPTY_JSON_DIGEST: &str =
 /// assert!(d.verify(config).is_ok());
 /// assert!(d.verify(b"{}").is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Descriptor {
     /// The media type of the referenced content. It MUST comply with RFC 6838.
     #[serde(rename = "mediaType")]
@@ -45,29 +45,25 @@ pub struct Descriptor {
     pub size: i64,
 
     /// URIs from which the content MAY be downloaded; each MUST conform to RFC 3986.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 
     /// Arbitrary metadata, following the annotation rules.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 
     /// The content itself, base64-encoded (RFC 4648 section 4), kept as
     /// written. When present it MUST decode to exactly the referenced content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
 
     /// The platform the referenced manifest is for (image-index.md).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
 
     /// The type of an artifact, when the descriptor points to one: the
     /// manifest's `artifactType`, or its config media type.
-    #[serde(
-        rename = "artifactType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<MediaType>,
 
     /// Fields this version of the spec does not define, kept so that a
@@ -152,15 +148,13 @@ impl Descriptor {
         let Some(data) = &self.data else {
             return Ok(None);
         };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .map_err(|e| {
-                Error::Invalid(crate::validate::Violations::single(
-                    "data",
-                    Rule::EmbeddedData,
-                    format!("data must be base64 (RFC 4648 section 4): {e}"),
-                ))
-            })?;
+        let bytes = decode_data(data).map_err(|message| {
+            Error::Invalid(crate::validate::Violations::single(
+                "data",
+                Rule::EmbeddedData,
+                message,
+            ))
+        })?;
         self.verify(&bytes)?;
         Ok(Some(bytes))
     }
@@ -179,6 +173,13 @@ impl Descriptor {
         }
         self.digest.verify(bytes)
     }
+}
+
+/// Decodes a `data` field: standard base64 with padding (RFC 4648 section 4).
+fn decode_data(data: &str) -> std::result::Result<Vec<u8>, String> {
+    base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| format!("data must be base64 (RFC 4648 section 4): {e}"))
 }
 
 fn len_i64(len: usize) -> i64 {
@@ -260,28 +261,31 @@ impl Validate for Descriptor {
         c.field("annotations", |c| {
             crate::annotations::check(c, &self.annotations)
         });
-        if self.data.is_some()
-            && let Err(e) = self.embedded_data()
-        {
-            {
-                let message = match e {
-                    Error::Invalid(v) => v.into_vec().remove(0).message,
-                    Error::SizeMismatch { expected, read, .. } => {
-                        format!(
-                            "data decodes to {read} bytes, but the descriptor's size is {expected}"
-                        )
+        if let Some(data) = &self.data {
+            c.field("data", |c| match decode_data(data) {
+                Err(e) => c.error(Rule::EmbeddedData, e),
+                Ok(bytes) if i64::try_from(bytes.len()).ok() != Some(self.size) => c.error(
+                    Rule::EmbeddedData,
+                    format!(
+                        "data decodes to {} bytes, but the descriptor's size is {}",
+                        bytes.len(),
+                        self.size
+                    ),
+                ),
+                // Data of an unverifiable algorithm cannot be checked: not an error.
+                Ok(bytes) => {
+                    if let Err(Error::DigestMismatch { expected, found }) =
+                        self.digest.verify(&bytes)
+                    {
+                        c.error(
+                            Rule::EmbeddedData,
+                            format!(
+                                "data hashes to {found}, but the descriptor's digest is {expected}"
+                            ),
+                        );
                     }
-                    Error::DigestMismatch { expected, found } => {
-                        format!("data hashes to {found}, but the descriptor's digest is {expected}")
-                    }
-                    // Data of an unverifiable algorithm cannot be checked: not an error.
-                    Error::UnsupportedAlgorithm { .. } => String::new(),
-                    other => other.to_string(),
-                };
-                if !message.is_empty() {
-                    c.field("data", |c| c.error(Rule::EmbeddedData, message));
                 }
-            }
+            });
         }
         if let Some(platform) = &self.platform {
             c.nested("platform", platform);
@@ -291,6 +295,17 @@ impl Validate for Descriptor {
         }
     }
 }
+
+crate::serde_util::deserialize_struct!(Descriptor, "a content descriptor", {
+    media_type: "mediaType" => required,
+    digest: "digest" => required,
+    size: "size" => required,
+    urls: "urls" => default,
+    annotations: "annotations" => default,
+    data: "data" => optional,
+    platform: "platform" => optional,
+    artifact_type: "artifactType" => optional,
+});
 
 #[cfg(test)]
 mod tests {
@@ -343,6 +358,11 @@ mod tests {
         wrong.data = Some("e3w=".into()); // "{|": 2 bytes, another digest
         let err = wrong.validate().unwrap_err().to_string();
         assert!(err.starts_with("data: data hashes to sha256:"), "{err}");
+        let mut negative = good.clone();
+        negative.size = -2;
+        let report = negative.check();
+        let paths: Vec<_> = report.errors().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["size", "data"]);
         let mut garbage = good;
         garbage.data = Some("not base64!".into());
         let err = garbage.validate().unwrap_err().to_string();
@@ -367,6 +387,41 @@ mod tests {
             ]
         );
         assert!(d.size_u64().is_err());
+    }
+
+    #[test]
+    fn parsing_is_strict_about_null_and_repeated_fields() {
+        let base = format!(
+            r#""mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{MANIFEST_DIGEST}","size":1"#
+        );
+        let err = |extra: &str| {
+            crate::Descriptor::from_json(format!("{{{base}{extra}}}").as_bytes())
+                .unwrap_err()
+                .to_string()
+        };
+        use crate::Model;
+        assert!(
+            err(r#","size":2"#).contains(": .: duplicate field `size`"),
+            "{}",
+            err(r#","size":2"#)
+        );
+        assert!(
+            err(r#","platform":null"#).contains("platform: invalid type: null"),
+            "{}",
+            err(r#","platform":null"#)
+        );
+        assert!(err(r#","data":null"#).contains("data: invalid type: null"));
+        assert!(err(r#","urls":null"#).contains("urls: invalid type: null"));
+        assert!(
+            err(r#","platform":{"os":"linux"}"#).contains("platform: missing field `architecture`")
+        );
+        // Unknown members are kept, whatever their type, null included.
+        let d = crate::Descriptor::from_json(
+            format!(r#"{{{base},"x":null,"y":{{"z":[1]}}}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(d.extra.len(), 2);
+        assert!(d.extra["x"].is_null());
     }
 
     #[test]

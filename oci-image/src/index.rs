@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::descriptor::check_media_type;
 use crate::manifest::check_header;
@@ -22,22 +22,18 @@ use crate::{Descriptor, MediaType, Model, Platform};
 /// let wanted: Platform = "linux/arm64/v8".parse().unwrap();
 /// assert_eq!(index.find_manifest(&wanted), Some(&arm64));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageIndex {
     /// MUST be 2, for compatibility with older versions of Docker.
     #[serde(rename = "schemaVersion")]
     pub schema_version: i64,
 
     /// When used, MUST be `application/vnd.oci.image.index.v1+json`.
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none")]
     pub media_type: Option<MediaType>,
 
     /// The type of an artifact, when the index is used for one.
-    #[serde(
-        rename = "artifactType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<MediaType>,
 
     /// The manifests (or nested indexes). The property MUST be present; the
@@ -45,11 +41,11 @@ pub struct ImageIndex {
     pub manifests: Vec<Descriptor>,
 
     /// Another manifest this one refers to (image-spec 1.1 referrers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
 
     /// Arbitrary metadata, following the annotation rules.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 
     /// Fields this version of the spec does not define, kept verbatim.
@@ -149,3 +145,12 @@ impl Validate for ImageIndex {
         }
     }
 }
+
+crate::serde_util::deserialize_struct!(ImageIndex, "an image index", {
+    schema_version: "schemaVersion" => required,
+    media_type: "mediaType" => optional,
+    artifact_type: "artifactType" => optional,
+    manifests: "manifests" => required,
+    subject: "subject" => optional,
+    annotations: "annotations" => default,
+});

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::validate::{Checker, Rule, Validate};
 use crate::{MediaType, Model};
@@ -17,7 +17,7 @@ use crate::{MediaType, Model};
 /// assert_eq!(layout.to_canonical_json(), br#"{"imageLayoutVersion":"1.0.0"}"#);
 /// layout.validate().unwrap();
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageLayout {
     /// The version of the layout format. It MUST be present; `1.0.0` is the
     /// only version defined.
@@ -64,3 +64,7 @@ impl Validate for ImageLayout {
         }
     }
 }
+
+crate::serde_util::deserialize_struct!(ImageLayout, "an oci-layout object", {
+    image_layout_version: "imageLayoutVersion" => required,
+});

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::descriptor::check_media_type;
 use crate::validate::{Checker, Rule, Validate};
@@ -20,23 +20,19 @@ use crate::{Descriptor, MediaType, Model};
 /// let bytes = m.to_canonical_json();
 /// assert_eq!(ImageManifest::from_json(&bytes).unwrap(), m);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageManifest {
     /// MUST be 2, for compatibility with older versions of Docker.
     #[serde(rename = "schemaVersion")]
     pub schema_version: i64,
 
     /// When used, MUST be `application/vnd.oci.image.manifest.v1+json`.
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none")]
     pub media_type: Option<MediaType>,
 
     /// The type of an artifact packaged with this manifest. MUST be set when
     /// `config.mediaType` is the empty media type.
-    #[serde(
-        rename = "artifactType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<MediaType>,
 
     /// The image configuration, or an artifact's config (possibly the empty descriptor).
@@ -46,11 +42,11 @@ pub struct ImageManifest {
     pub layers: Vec<Descriptor>,
 
     /// Another manifest this one refers to (image-spec 1.1 referrers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
 
     /// Arbitrary metadata, following the annotation rules.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 
     /// Fields this version of the spec does not define, kept verbatim.
@@ -181,3 +177,13 @@ impl Validate for ImageManifest {
         });
     }
 }
+
+crate::serde_util::deserialize_struct!(ImageManifest, "an image manifest", {
+    schema_version: "schemaVersion" => required,
+    media_type: "mediaType" => optional,
+    artifact_type: "artifactType" => optional,
+    config: "config" => required,
+    layers: "layers" => required,
+    subject: "subject" => optional,
+    annotations: "annotations" => default,
+});

@@ -375,7 +375,7 @@ where
 /// assert_eq!(host.select(offered.iter().map(Some)), Some(2));
 /// # Ok::<(), oci_image::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Platform {
     /// The CPU architecture (REQUIRED): image indexes and configurations
     /// SHOULD use the `GOARCH` values of the Go Language document.
@@ -389,29 +389,25 @@ pub struct Platform {
     /// such as `10.0.14393.1066` on Windows. Valid values are
     /// implementation-defined; implementations MAY refuse manifests whose
     /// version is not known to work with the host.
-    #[serde(
-        rename = "os.version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
 
     /// `os.features` (OPTIONAL): each entry names a mandatory OS feature. On
     /// Windows the spec defines `win32k` (the image needs `win32k.sys`, which
     /// Nano Server lacks); elsewhere values are implementation-defined.
     /// Absent and `[]` are read alike and written as absent.
-    #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "os.features", skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
 
     /// The variant of the CPU (OPTIONAL), such as `v7` for `arm` or `v8` for
     /// `arm64`; image indexes SHOULD use the values of the spec's Platform
     /// Variants table, and other values are implementation-defined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 
     /// `features`: RESERVED for future versions of the specification. Kept as
     /// read; absent and `[]` are read alike and written as absent.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
 
     /// Fields the spec does not define, kept so that reading and writing a
@@ -996,6 +992,15 @@ impl Validate for Platform {
         }
     }
 }
+
+crate::serde_util::deserialize_struct!(Platform, "a platform object", {
+    architecture: "architecture" => required,
+    os: "os" => required,
+    os_version: "os.version" => optional,
+    os_features: "os.features" => default,
+    variant: "variant" => optional,
+    features: "features" => default,
+});
 
 #[cfg(test)]
 mod tests {
