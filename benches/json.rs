@@ -69,8 +69,8 @@ fn config() -> Vec<u8> {
     let history: Vec<String> = (0..40u64)
         .map(|i| {
             format!(
-                r#"{{"created":"2015-10-31T22:22:54.690851953Z","created_by":"/bin/sh -c #(nop) step {i} of the build with a long command line","empty_layer":{}}}"#,
-                i % 2 == 1
+                r#"{{"created":"2015-10-31T22:22:54.690851953Z","created_by":"/bin/sh -c #(nop) step {i} of the build with a long command line"{}}}"#,
+                if i % 2 == 1 { r#","empty_layer":true"# } else { "" }
             )
         })
         .collect();
