@@ -16,6 +16,7 @@ use std::io;
 use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserializer, Serialize};
 
+use crate::serde_util::Name;
 use crate::validate::{finish_path, push_index, push_name};
 use crate::{Error, Result};
 
@@ -194,28 +195,6 @@ impl<'de> DeserializeSeed<'de> for &mut Scan<'de> {
     }
 }
 
-/// A map key, borrowed from the input when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object member name")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
 impl<'de> Visitor<'de> for &mut Scan<'de> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -256,7 +235,7 @@ impl<'de> Visitor<'de> for &mut Scan<'de> {
         // beats hashing; large (possibly hostile) objects switch to a set.
         let mut few: Vec<Cow<'de, str>> = Vec::new();
         let mut many: HashSet<Cow<'de, str>> = HashSet::new();
-        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
+        while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
             self.path.push(Step::Name(name.clone()));
             map.next_value_seed(&mut *self)?;
             self.path.pop();
