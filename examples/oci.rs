@@ -20,7 +20,8 @@ usage: oci <command> [arguments]
 
 commands:
   validate --type TYPE PATH    check a document against the spec; prints `valid`
-                               or the errors. TYPE: descriptor, manifest, index,
+                               or one line per error (exit 1). PATH - is stdin.
+                               TYPE: descriptor, manifest, index,
                                config, layout (the oci-layout file, or a layout
                                directory holding it)
   digest [--algorithm ALG] [PATH|-]...
@@ -93,6 +94,17 @@ impl DocType {
         })
     }
 
+    /// The document type's name, as in messages.
+    fn name(self) -> &'static str {
+        match self {
+            DocType::Descriptor => Descriptor::KIND,
+            DocType::Manifest => ImageManifest::KIND,
+            DocType::Index => ImageIndex::KIND,
+            DocType::Config => ImageConfiguration::KIND,
+            DocType::Layout => ImageLayout::KIND,
+        }
+    }
+
     /// Parses and checks `bytes` as this type of document.
     fn check(self, bytes: Vec<u8>) -> oci_image::Result<Report> {
         fn run<T: Model>(bytes: Vec<u8>) -> oci_image::Result<Report> {
@@ -144,11 +156,17 @@ fn validate(args: &[String]) -> CmdResult {
         println!("valid");
         Ok(())
     } else {
-        let lines: Vec<String> = report
-            .errors()
-            .map(|v| format!("{}: {v}", path.display()))
-            .collect();
-        Err(Failure::Failed(format!("invalid:\n{}", lines.join("\n"))))
+        let mut count = 0;
+        for error in report.errors() {
+            println!("{}: {error}", path.display());
+            count += 1;
+        }
+        Err(Failure::Failed(format!(
+            "{} is not a valid {} ({count} error{})",
+            path.display(),
+            doc_type.name(),
+            if count == 1 { "" } else { "s" }
+        )))
     }
 }
 
