@@ -502,19 +502,51 @@ fn umoci_documents_round_trip_byte_exact() {
     assert_eq!(config.history[0].comment.as_deref(), Some("a & b"));
 }
 
-/// skopeo copies between OCI layouts: a plain copy keeps umoci's blobs and
-/// writes index.json with `json.Marshal`; a copy that recompresses to zstd
-/// writes a new manifest; `skopeo inspect --raw` gives the stored bytes.
-#[test]
-fn skopeo_oci_copies_round_trip_byte_exact() {
+/// What the skopeo tests start from: umoci's image tagged `base`, with the
+/// peers' versions for assertion messages.
+struct Base {
+    peers: String,
+    dir: tempfile::TempDir,
+    src: PathBuf,
+    src_manifest: Document<ImageManifest>,
+    src_config: Document<ImageConfiguration>,
+}
+
+/// The [`Base`] of the skopeo tests, or `None` (said loudly) when umoci or
+/// skopeo is missing outside CI.
+fn umoci_base_for_skopeo() -> Option<Base> {
     if !require_tools(&["umoci", "skopeo"]) {
-        return;
+        return None;
     }
     let peers = format!("{}, {}", version("umoci"), version("skopeo"));
     eprintln!("peers: {peers}");
     let dir = tempdir();
     let src = umoci_image(dir.path());
     let (src_manifest, src_config) = image(&src, "base");
+    Some(Base {
+        peers,
+        dir,
+        src,
+        src_manifest,
+        src_config,
+    })
+}
+
+/// skopeo copies between OCI layouts: a plain copy keeps umoci's blobs and
+/// writes index.json with `json.Marshal`; a copy that recompresses to zstd
+/// writes a new manifest; `skopeo inspect --raw` gives the stored bytes.
+#[test]
+fn skopeo_oci_copies_round_trip_byte_exact() {
+    let Some(Base {
+        peers,
+        dir,
+        src,
+        src_manifest,
+        src_config,
+    }) = umoci_base_for_skopeo()
+    else {
+        return;
+    };
 
     let copy = dir.path().join("copy");
     skopeo(&["copy", &oci_ref(&src, "base"), &oci_ref(&copy, "copy")]);
@@ -602,14 +634,16 @@ fn skopeo_oci_copies_round_trip_byte_exact() {
 /// the archive back to OCI writes byte-exact documents.
 #[test]
 fn skopeo_docker_documents_keep_bytes_and_values() {
-    if !require_tools(&["umoci", "skopeo"]) {
+    let Some(Base {
+        peers,
+        dir,
+        src,
+        src_manifest,
+        src_config,
+    }) = umoci_base_for_skopeo()
+    else {
         return;
-    }
-    let peers = format!("{}, {}", version("umoci"), version("skopeo"));
-    eprintln!("peers: {peers}");
-    let dir = tempdir();
-    let src = umoci_image(dir.path());
-    let (src_manifest, src_config) = image(&src, "base");
+    };
 
     let d = dir.path().join("v2s2");
     skopeo(&[
@@ -753,14 +787,16 @@ fn docker_manifest(what: &str, bytes: &[u8]) -> Document<ImageManifest> {
 /// our values, return our bytes, unpack the image and keep our blobs in gc.
 #[test]
 fn peers_read_documents_we_write() {
-    if !require_tools(&["umoci", "skopeo"]) {
+    let Some(Base {
+        peers,
+        dir,
+        src,
+        src_manifest,
+        src_config,
+    }) = umoci_base_for_skopeo()
+    else {
         return;
-    }
-    let peers = format!("{}, {}", version("umoci"), version("skopeo"));
-    eprintln!("peers: {peers}");
-    let dir = tempdir();
-    let src = umoci_image(dir.path());
-    let (src_manifest, src_config) = image(&src, "base");
+    };
 
     let platform: Platform = "linux/amd64".parse().expect("a platform");
     let mut config = ImageConfiguration::for_platform(&platform);
