@@ -262,29 +262,25 @@ impl Validate for Descriptor {
             crate::annotations::check(c, &self.annotations)
         });
         if let Some(data) = &self.data {
-            c.field("data", |c| match decode_data(data) {
-                Err(e) => c.error(Rule::EmbeddedData, e),
-                Ok(bytes) if i64::try_from(bytes.len()).ok() != Some(self.size) => c.error(
-                    Rule::EmbeddedData,
-                    format!(
-                        "data decodes to {} bytes, but the descriptor's size is {}",
-                        bytes.len(),
-                        self.size
-                    ),
-                ),
-                // Data of an unverifiable algorithm cannot be checked: not an error.
-                Ok(bytes) => {
-                    if let Err(Error::DigestMismatch { expected, found }) =
-                        self.digest.verify(&bytes)
-                    {
-                        c.error(
-                            Rule::EmbeddedData,
-                            format!(
-                                "data hashes to {found}, but the descriptor's digest is {expected}"
-                            ),
-                        );
+            c.field("data", |c| {
+                let message = match decode_data(data)
+                    .map(|bytes| (self.verify(&bytes), bytes.len()))
+                {
+                    Err(e) => e,
+                    // Data of an unverifiable algorithm cannot be checked: not an error.
+                    Ok((Ok(()) | Err(Error::UnsupportedAlgorithm { .. }), _)) => return,
+                    Ok((Err(Error::DigestMismatch { expected, found }), _)) => {
+                        format!("data hashes to {found}, but the descriptor's digest is {expected}")
                     }
-                }
+                    // A size mismatch, or a negative size (reported at `size` too).
+                    Ok((Err(_), len)) => {
+                        format!(
+                            "data decodes to {len} bytes, but the descriptor's size is {}",
+                            self.size
+                        )
+                    }
+                };
+                c.error(Rule::EmbeddedData, message);
             });
         }
         if let Some(platform) = &self.platform {

@@ -282,8 +282,17 @@ impl Checker {
         self.push(rule, Severity::Warning, message.into());
     }
 
+    /// Records a broken MUST at a path computed elsewhere (from raw JSON).
+    pub(crate) fn error_at(&mut self, path: String, rule: Rule, message: String) {
+        self.push_at(path, rule, Severity::Error, message);
+    }
+
     fn push(&mut self, rule: Rule, severity: Severity, message: String) {
         let path = self.path();
+        self.push_at(path, rule, severity, message);
+    }
+
+    fn push_at(&mut self, path: String, rule: Rule, severity: Severity, message: String) {
         self.violations.push(Violation {
             path,
             rule,
@@ -319,18 +328,6 @@ pub(crate) fn push_index(out: &mut String, index: usize) {
 /// The path of the document itself is `.`.
 pub(crate) fn finish_path(out: String) -> String {
     if out.is_empty() { ".".to_owned() } else { out }
-}
-
-/// Records an error at a path computed elsewhere (from raw JSON).
-impl Checker {
-    pub(crate) fn error_at(&mut self, path: String, rule: Rule, message: String) {
-        self.violations.push(Violation {
-            path,
-            rule,
-            severity: Severity::Error,
-            message,
-        });
-    }
 }
 
 #[cfg(test)]
