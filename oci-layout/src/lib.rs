@@ -1,11 +1,62 @@
-//! The OCI image-layout store on disk: blobs, `index.json`, refs, gc, fsck and
-//! archives (image-spec image-layout.md).
+//! The OCI image-layout store on disk (image-spec image-layout.md): blobs,
+//! `index.json` and the tags in it, and the typed documents stored as blobs.
 //!
-//! This crate is a skeleton: the store arrives with a later change.
+//! # A tour
 //!
 //! ```
-//! assert_eq!(oci_layout::LAYOUT_VERSION, "1.0.0");
+//! use oci_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
+//! use oci_layout::Layout;
+//! # let dir = tempfile::tempdir()?;
+//!
+//! let layout = Layout::init(dir.path().join("image"))?;
+//!
+//! // Blobs are content-addressed and written crash-safely.
+//! let layer = layout.put_bytes(MediaType::ImageLayer, b"not really a tar")?;
+//! let config = layout.put_json(&ImageConfiguration::for_platform(&"linux/amd64".parse()?))?;
+//! let manifest = ImageManifest { config, layers: vec![layer], ..Default::default() };
+//! let manifest = layout.put_json(&manifest)?.with_platform("linux/amd64".parse()?);
+//!
+//! // Tags live in index.json; resolving picks the manifest for a platform.
+//! layout.tag("v1", &manifest)?;
+//! assert_eq!(layout.list_tags()?, ["v1"]);
+//! let resolved = layout.resolve("v1", Some(&"linux/amd64".parse()?))?;
+//! assert_eq!(resolved.descriptor.digest, manifest.digest);
+//!
+//! // Reading a blob checks it against its descriptor.
+//! let config = layout.read_config(&resolved.manifest.config)?;
+//! assert_eq!(config.architecture, "amd64".into());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Crash safety and concurrency
+//!
+//! A blob is written to a temporary file inside the layout (`blobs/.tmp-*`),
+//! fsynced, renamed to its digest's name and the directory fsynced, so a
+//! name under `blobs/<alg>/` always holds complete content. `index.json` is
+//! changed under an advisory lock (`index.json.lock`, released by the
+//! operating system if the holder dies) and replaced by rename, so readers
+//! never see a partial file and concurrent taggers lose nothing.
+//!
+//! # Limitations
+//!
+//! Other tools (skopeo, umoci) do not take our lock: a change they make to
+//! `index.json` at the same moment as ours can still be lost. The lock is
+//! advisory and needs a file system with working `flock`.
+
+mod blob;
+mod document;
+mod error;
+mod fsutil;
+mod index;
+mod layout;
+mod lock;
+
+pub use blob::{BlobInfo, BlobReader, BlobWriter};
+pub use document::MAX_DOCUMENT_SIZE;
+pub use error::{Error, Result};
+pub use index::{MAX_INDEX_DEPTH, Resolved};
+pub use layout::Layout;
+pub use lock::IndexLock;
 
 /// The `imageLayoutVersion` this store writes into the `oci-layout` file.
 pub const LAYOUT_VERSION: &str = oci_image::ImageLayout::VERSION;

@@ -1,0 +1,374 @@
+//! Blobs: written through a hashing temporary file and renamed into place
+//! once complete and durable; read back through a reader that checks size
+//! and digest (image-spec image-layout.md "Blobs", descriptor.md
+//! "Verification").
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use oci_image::digester::{Digester, VerifyingReader};
+use oci_image::{Algorithm, Descriptor, Digest, MediaType};
+
+use crate::fsutil::{create_temp, ensure_dir, rename, sync_dir};
+use crate::{Error, Layout, Result};
+
+/// A reader of one blob that returns an error instead of content that does
+/// not match its descriptor (at EOF, or as soon as it is longer), and never
+/// reads past the descriptor's `size`.
+pub type BlobReader = VerifyingReader<File>;
+
+/// Where a committed blob ended up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobInfo {
+    /// The digest of the content.
+    pub digest: Digest,
+    /// The number of bytes.
+    pub size: u64,
+    /// Whether the blob was already in the layout (so nothing new was
+    /// written; its modification time was refreshed).
+    pub existed: bool,
+}
+
+impl BlobInfo {
+    /// A descriptor of this blob with `media_type`.
+    pub fn descriptor(&self, media_type: MediaType) -> Descriptor {
+        // A blob larger than i64::MAX bytes cannot exist on any file system.
+        let size = i64::try_from(self.size).unwrap_or(i64::MAX);
+        Descriptor::new(media_type, self.digest.clone(), size)
+    }
+}
+
+/// Writes one blob: content goes into a temporary file inside the layout
+/// while it is hashed; [`commit`](BlobWriter::commit) makes it durable and
+/// renames it to `blobs/<alg>/<encoded>`. Dropping the writer without
+/// committing removes the temporary file; nothing is ever visible under a
+/// blob name unless it is complete and fsynced.
+///
+/// ```
+/// use std::io::Write;
+/// use oci_image::{Digest, MediaType};
+/// # let dir = tempfile::tempdir()?;
+/// let layout = oci_layout::Layout::init(dir.path().join("layout"))?;
+/// let mut writer = layout.blob_writer()?;
+/// writer.write_all(b"hello ")?;
+/// writer.write_all(b"world")?;
+/// let blob = writer.commit()?;
+/// assert_eq!(blob.digest, Digest::sha256(b"hello world"));
+/// assert!(layout.has_blob(&blob.digest));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "a blob writer stores nothing until it is committed"]
+pub struct BlobWriter {
+    layout: Layout,
+    file: Option<BufWriter<File>>,
+    temp: PathBuf,
+    digester: Digester,
+}
+
+/// Large enough that hashing and writing run in long strides.
+const WRITE_BUFFER: usize = 1 << 20;
+
+impl Layout {
+    /// A writer of a new sha256 blob.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the temporary file cannot be created.
+    pub fn blob_writer(&self) -> Result<BlobWriter> {
+        self.blob_writer_with(&Algorithm::Sha256)
+    }
+
+    /// A writer of a new blob whose digest uses `algorithm` (sha256 or
+    /// sha512; blake3 with the `blake3` feature of `oci-image`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Verify`] for an algorithm this build cannot compute;
+    /// [`Error::Io`] when the temporary file cannot be created.
+    pub fn blob_writer_with(&self, algorithm: &Algorithm) -> Result<BlobWriter> {
+        let digester = Digester::new(algorithm)?;
+        let (file, temp) = create_temp(&self.blobs_path(), "blob")?;
+        Ok(BlobWriter {
+            layout: self.clone(),
+            file: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
+            temp,
+            digester,
+        })
+    }
+
+    /// Stores everything `reader` yields as a sha256 blob and returns its
+    /// descriptor with `media_type`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when reading or writing fails; nothing is stored then.
+    pub fn put_blob(&self, media_type: MediaType, mut reader: impl Read) -> Result<Descriptor> {
+        let mut writer = self.blob_writer()?;
+        io::copy(&mut reader, &mut writer).map_err(Error::io("copy into", &writer.temp))?;
+        Ok(writer.commit()?.descriptor(media_type))
+    }
+
+    /// Stores `bytes` as a sha256 blob and returns its descriptor.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when writing fails.
+    pub fn put_bytes(&self, media_type: MediaType, bytes: &[u8]) -> Result<Descriptor> {
+        let mut writer = self.blob_writer()?;
+        writer
+            .write_all(bytes)
+            .map_err(Error::io("write", &writer.temp))?;
+        Ok(writer.commit()?.descriptor(media_type))
+    }
+
+    /// Stores content that must match `expected` (its digest and size), as
+    /// when copying a blob from elsewhere.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CommitMismatch`] when the content is not what `expected`
+    /// describes (nothing is stored); [`Error::Io`] when reading or writing fails.
+    pub fn put_blob_verified(
+        &self,
+        expected: &Descriptor,
+        mut reader: impl Read,
+    ) -> Result<BlobInfo> {
+        let mut writer = self.blob_writer_with(&expected.digest.algorithm())?;
+        // One byte more than expected is enough to know it is too long.
+        let limit = expected.size_u64()?.saturating_add(1);
+        io::copy(&mut (&mut reader).take(limit), &mut writer)
+            .map_err(Error::io("copy into", &writer.temp))?;
+        writer.commit_verified(expected)
+    }
+
+    /// Whether the blob with `digest` is in the layout (its file exists;
+    /// its content is not checked).
+    pub fn has_blob(&self, digest: &Digest) -> bool {
+        self.blob_path(digest).is_file()
+    }
+
+    /// Opens the blob `descriptor` references for reading. The reader checks
+    /// the content against the descriptor's size and digest as it goes and
+    /// never reads past `size`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BlobNotFound`]; [`Error::Verify`] when the file's size is not
+    /// the descriptor's (checked before any read) or the digest's algorithm
+    /// cannot be computed.
+    pub fn open_blob(&self, descriptor: &Descriptor) -> Result<BlobReader> {
+        let path = self.blob_path(&descriptor.digest);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::BlobNotFound {
+                    digest: descriptor.digest.clone(),
+                });
+            }
+            Err(e) => return Err(Error::io("open", path)(e)),
+        };
+        let expected = descriptor.size_u64()?;
+        let actual = file.metadata().map_err(Error::io("stat", &path))?.len();
+        if actual != expected {
+            return Err(Error::Verify(oci_image::Error::SizeMismatch {
+                digest: descriptor.digest.clone(),
+                expected,
+                read: actual,
+            }));
+        }
+        Ok(VerifyingReader::for_descriptor(file, descriptor)?)
+    }
+
+    /// Reads the whole blob `descriptor` references, verified, refusing one
+    /// larger than `limit` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Layout::open_blob`], plus [`Error::DocumentTooLarge`].
+    pub fn read_blob(&self, descriptor: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+        let size = descriptor.size_u64()?;
+        if size > limit {
+            return Err(Error::DocumentTooLarge {
+                digest: descriptor.digest.clone(),
+                size,
+                limit,
+                kind: "blob read whole",
+            });
+        }
+        let mut reader = self.open_blob(descriptor)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::from_blob_read(self.blob_path(&descriptor.digest), e))?;
+        Ok(bytes)
+    }
+
+    /// Every blob file in the layout: each `blobs/<algorithm>/<encoded>`
+    /// whose name parses as a digest, in no particular order. Temporary
+    /// files and names that are not digests are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when a directory cannot be read.
+    pub fn list_blobs(&self) -> Result<Vec<Digest>> {
+        let blobs = self.blobs_path();
+        let mut found = Vec::new();
+        for algorithm in fs::read_dir(&blobs).map_err(Error::io("read directory", &blobs))? {
+            let algorithm = algorithm.map_err(Error::io("read directory", &blobs))?;
+            if !algorithm.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let dir = algorithm.path();
+            for entry in fs::read_dir(&dir).map_err(Error::io("read directory", &dir))? {
+                let entry = entry.map_err(Error::io("read directory", &dir))?;
+                let name = format!(
+                    "{}:{}",
+                    algorithm.file_name().to_string_lossy(),
+                    entry.file_name().to_string_lossy()
+                );
+                if let Ok(digest) = name.parse::<Digest>() {
+                    found.push(digest);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Removes the blob with `digest`, if present. Used by gc; removing a
+    /// blob that something references breaks the layout.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file exists but cannot be removed.
+    pub fn remove_blob(&self, digest: &Digest) -> Result<bool> {
+        let path = self.blob_path(digest);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io("remove", path)(e)),
+        }
+    }
+}
+
+impl BlobWriter {
+    /// The number of bytes written so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.digester.bytes()
+    }
+
+    /// Makes the blob durable and visible: flush and fsync the temporary
+    /// file, rename it to its digest's name, fsync the directory. When the
+    /// blob is already there it is not rewritten: the temporary file is
+    /// dropped and the existing file's modification time refreshed, so a gc
+    /// grace period protects it as if it were new.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when a step fails; the temporary file is removed then.
+    pub fn commit(mut self) -> Result<BlobInfo> {
+        let digester = self.digester.clone();
+        let size = digester.bytes();
+        let digest = digester.finish();
+        self.store(digest, size)
+    }
+
+    /// Like [`commit`](BlobWriter::commit), but only when what was written
+    /// has `expected`'s digest and size.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CommitMismatch`] when it does not; the temporary file is
+    /// removed and nothing is stored.
+    pub fn commit_verified(mut self, expected: &Descriptor) -> Result<BlobInfo> {
+        let size = self.digester.bytes();
+        let found = self.digester.clone().finish();
+        let expected_size = expected.size_u64()?;
+        if found != expected.digest || size != expected_size {
+            // `self` drops here and removes the temporary file.
+            return Err(Error::CommitMismatch {
+                expected: expected.digest.clone(),
+                expected_size,
+                found,
+                size,
+            });
+        }
+        self.store(found, size)
+    }
+
+    fn store(&mut self, digest: Digest, size: u64) -> Result<BlobInfo> {
+        let file = self.file.take();
+        let synced = match file {
+            Some(buffered) => buffered
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|file| file.sync_all())
+                .map_err(Error::io("write", &self.temp)),
+            None => Ok(()),
+        };
+        let result = synced.and_then(|()| self.place(&digest));
+        if result.is_err() || matches!(result, Ok(true)) {
+            let _ = fs::remove_file(&self.temp);
+        }
+        let existed = result?;
+        Ok(BlobInfo {
+            digest,
+            size,
+            existed,
+        })
+    }
+
+    /// Renames the temporary file into place; `Ok(true)` when the blob was
+    /// already there and the temporary file is to be dropped instead.
+    fn place(&self, digest: &Digest) -> Result<bool> {
+        let target = self.layout.blob_path(digest);
+        if let Ok(existing) = File::options().write(true).open(&target) {
+            // Refresh the time gc's grace period is measured from.
+            let _ = existing.set_modified(SystemTime::now());
+            return Ok(true);
+        }
+        let dir = self.layout.algorithm_dir(&digest.algorithm());
+        ensure_dir(&dir)?;
+        rename(&self.temp, &target)?;
+        sync_dir(&dir)?;
+        Ok(false)
+    }
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("blob writer already committed"))?;
+        let n = file.write(buf)?;
+        self.digester.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        // Only an uncommitted writer still has its temporary file.
+        if self.file.is_some() {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+impl std::fmt::Debug for BlobWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobWriter")
+            .field("temp", &self.temp)
+            .field("bytes_written", &self.digester.bytes())
+            .finish()
+    }
+}

@@ -1,0 +1,229 @@
+//! The one error type of `oci-layout`: each failure names the file, digest or
+//! tag it concerns, and keeps its cause.
+
+use std::path::PathBuf;
+
+use oci_image::{Digest, MediaType};
+
+/// Everything that can go wrong with a layout on disk.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file-system operation failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`create`, `read`, `rename`, ...).
+        action: &'static str,
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The directory is not an image layout.
+    #[error("{}: not an image layout: {reason}", path.display())]
+    NotALayout {
+        /// The directory that was opened.
+        path: PathBuf,
+        /// What is missing or wrong.
+        reason: String,
+    },
+
+    /// [`Layout::init`](crate::Layout::init) was given a directory that is
+    /// not empty.
+    #[error("{}: cannot create an image layout here: {reason}", path.display())]
+    NotEmpty {
+        /// The directory.
+        path: PathBuf,
+        /// What is already there.
+        reason: String,
+    },
+
+    /// The `oci-layout` file names a version this library does not read.
+    #[error("{}: imageLayoutVersion {found:?} is not supported (this library reads 1.x, writes {})", path.display(), crate::LAYOUT_VERSION)]
+    UnsupportedVersion {
+        /// The `oci-layout` file.
+        path: PathBuf,
+        /// The version it gives.
+        found: String,
+    },
+
+    /// A JSON document of the layout (`index.json`, `oci-layout`, or a blob)
+    /// could not be parsed or breaks the spec.
+    #[error("{what}: {source}")]
+    Document {
+        /// The file or blob, such as `index.json` or `blob sha256:ab12...`.
+        what: String,
+        /// The parse or validation error.
+        #[source]
+        source: oci_image::Error,
+    },
+
+    /// A blob's content does not match its descriptor, or a digest cannot be
+    /// computed; the message names the digest.
+    #[error(transparent)]
+    Verify(#[from] oci_image::Error),
+
+    /// A blob that a descriptor references is not in the layout.
+    #[error("blob {digest} is not in the layout")]
+    BlobNotFound {
+        /// The digest that was looked for.
+        digest: Digest,
+    },
+
+    /// A document blob is larger than this library reads into memory.
+    #[error("blob {digest}: {size} bytes is more than the {limit} bytes a {kind} may have here")]
+    DocumentTooLarge {
+        /// The blob.
+        digest: Digest,
+        /// The size its descriptor gives.
+        size: u64,
+        /// The limit.
+        limit: u64,
+        /// The kind of document expected.
+        kind: &'static str,
+    },
+
+    /// A descriptor's media type is not the kind of document asked for.
+    #[error("blob {digest}: expected {expected}, the descriptor says {found}")]
+    UnexpectedMediaType {
+        /// The blob.
+        digest: Digest,
+        /// The kind of document that was asked for.
+        expected: &'static str,
+        /// The media type the descriptor gives.
+        found: MediaType,
+    },
+
+    /// A tag is not a valid `org.opencontainers.image.ref.name`.
+    #[error("invalid tag {name:?}: {reason}")]
+    InvalidTag {
+        /// The tag as given.
+        name: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+
+    /// No descriptor in `index.json` has this tag.
+    #[error("tag {name:?} is not in the layout (tags: {available})")]
+    TagNotFound {
+        /// The tag.
+        name: String,
+        /// The tags there are, comma-separated (cut after 20).
+        available: String,
+    },
+
+    /// More than one descriptor in `index.json` has this tag; picking one
+    /// silently could run the wrong image.
+    #[error("tag {name:?} names {} descriptors in index.json ({}); remove all but one", digests.len(), join(digests))]
+    AmbiguousTag {
+        /// The tag.
+        name: String,
+        /// The digests of the descriptors carrying it.
+        digests: Vec<Digest>,
+    },
+
+    /// An index has no manifest for the platform asked for.
+    #[error("{what}: no manifest for platform {platform} (available: {available})")]
+    NoMatchingPlatform {
+        /// The tag or index being resolved.
+        what: String,
+        /// The platform asked for.
+        platform: String,
+        /// The platforms the index lists, comma-separated.
+        available: String,
+    },
+
+    /// Indexes nest deeper than this library follows (or form a cycle).
+    #[error("{what}: image indexes nest more than {limit} deep")]
+    NestingTooDeep {
+        /// The tag being resolved.
+        what: String,
+        /// The depth limit.
+        limit: usize,
+    },
+
+    /// A blob writer was committed against a descriptor it does not match;
+    /// nothing was stored.
+    #[error(
+        "blob {expected}: wrote {size} bytes hashing to {found}, expected {expected_size} bytes; nothing was stored"
+    )]
+    CommitMismatch {
+        /// The digest the caller expected.
+        expected: Digest,
+        /// The size the caller expected.
+        expected_size: u64,
+        /// The digest of what was written.
+        found: Digest,
+        /// The number of bytes written.
+        size: u64,
+    },
+}
+
+fn join(digests: &[Digest]) -> String {
+    digests
+        .iter()
+        .map(Digest::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An [`Error::Io`] for `action` on `path`.
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    /// An error from reading a blob through a verifying reader: a size or
+    /// digest mismatch becomes [`Error::Verify`], anything else [`Error::Io`].
+    pub(crate) fn from_blob_read(path: PathBuf, err: std::io::Error) -> Error {
+        if oci_image::digester::io_error_cause(&err).is_some() {
+            if let Some(Ok(cause)) = err
+                .into_inner()
+                .map(|inner| inner.downcast::<oci_image::Error>())
+            {
+                return Error::Verify(*cause);
+            }
+            unreachable_io(path)
+        } else {
+            Error::Io {
+                action: "read",
+                path,
+                source: err,
+            }
+        }
+    }
+}
+
+/// Only reached if an `io::Error` changes between two looks at it.
+#[cold]
+fn unreachable_io(path: PathBuf) -> Error {
+    Error::Io {
+        action: "read",
+        path,
+        source: std::io::Error::other("lost the cause of a verification error"),
+    }
+}
+
+impl From<Error> for std::io::Error {
+    fn from(err: Error) -> Self {
+        let kind = match &err {
+            Error::Io { source, .. } => source.kind(),
+            Error::BlobNotFound { .. } | Error::TagNotFound { .. } => std::io::ErrorKind::NotFound,
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, err)
+    }
+}

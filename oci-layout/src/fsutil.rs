@@ -1,0 +1,106 @@
+//! The file-system steps that make writes crash-safe: unique temporary
+//! names, fsync of files and directories, and replace-by-rename.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::{Error, Result};
+
+/// The prefix of every temporary file this crate creates; gc and fsck know
+/// such files as in flight (or left by a crash), never as blobs.
+pub(crate) const TEMP_PREFIX: &str = ".tmp-";
+
+/// A new file at a name no other writer uses, in `dir`, opened for writing.
+pub(crate) fn create_temp(dir: &Path, purpose: &str) -> Result<(File, PathBuf)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!(
+            "{TEMP_PREFIX}{purpose}-{}-{n}-{nanos:08x}",
+            std::process::id()
+        );
+        let path = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io("create", path)(e)),
+        }
+    }
+}
+
+/// Flushes a directory's entries (a rename or a new file in it) to disk.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(Error::io("fsync", dir))
+}
+
+/// Creates `dir` if it is missing, and makes its entry in the parent durable.
+pub(crate) fn ensure_dir(dir: &Path) -> Result<()> {
+    match fs::create_dir(dir) {
+        Ok(()) => match dir.parent() {
+            Some(parent) => sync_dir(parent),
+            None => Ok(()),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(Error::io("create directory", dir)(e)),
+    }
+}
+
+/// Replaces `path` with `bytes` so that a reader, or the file after a crash,
+/// sees either the old content or the new, never a mix: write a temporary
+/// file beside it, fsync, rename over, fsync the directory.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent(path);
+    let (mut file, temp) = create_temp(dir, "write")?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(Error::io("write", &temp));
+    drop(file);
+    if let Err(e) = written.and_then(|()| rename(&temp, path)) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    sync_dir(dir)
+}
+
+/// `fs::rename` with the paths in the error.
+pub(crate) fn rename(from: &Path, to: &Path) -> Result<()> {
+    fs::rename(from, to).map_err(Error::io("rename into", to))
+}
+
+/// The directory holding `path` (`.` for a bare name).
+pub(crate) fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Reads a whole small file, refusing one larger than `limit` bytes.
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = File::open(path).map_err(Error::io("open", path))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Error::io("read", path))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Io {
+            action: "read",
+            path: path.into(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("file is larger than {limit} bytes"),
+            ),
+        });
+    }
+    Ok(bytes)
+}

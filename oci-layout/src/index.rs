@@ -1,0 +1,283 @@
+//! `index.json` and the tags in it (image-spec image-layout.md "index.json
+//! file"; a tag is the `org.opencontainers.image.ref.name` annotation of a
+//! descriptor there). Changes are made under the index lock and written by
+//! atomic replace, so concurrent taggers lose nothing.
+
+use oci_image::annotations::{REF_NAME, is_valid_ref_name};
+use oci_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, Model, Platform};
+
+use crate::fsutil::{read_limited, write_atomic};
+use crate::{Error, Layout, Result};
+
+/// The largest `index.json` read: about 100 000 tagged descriptors.
+const INDEX_FILE_LIMIT: u64 = 64 << 20;
+
+/// How deep [`Layout::resolve`] follows indexes inside indexes.
+pub const MAX_INDEX_DEPTH: usize = 8;
+
+/// A tag resolved to one image manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The descriptor of the manifest (from the index that listed it).
+    pub descriptor: Descriptor,
+    /// The manifest, parsed from its verified bytes.
+    pub manifest: Document<ImageManifest>,
+    /// The descriptors followed to get there, from the tagged one in
+    /// `index.json` down to the manifest's own.
+    pub chain: Vec<Descriptor>,
+}
+
+impl Layout {
+    /// Reads `index.json` as it is now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when it cannot be read; [`Error::Document`] when it does
+    /// not parse.
+    pub fn index(&self) -> Result<Document<ImageIndex>> {
+        let path = self.index_path();
+        let bytes = read_limited(&path, INDEX_FILE_LIMIT)?;
+        Document::from_bytes(bytes).map_err(|source| Error::Document {
+            what: Self::INDEX_FILE.into(),
+            source,
+        })
+    }
+
+    /// Changes `index.json`: under the index lock, reads the current index,
+    /// lets `change` edit it, and when it changed, replaces the file
+    /// atomically with the canonical serialisation. `manifests` is always
+    /// written as a list, never `null`.
+    ///
+    /// ```
+    /// use oci_image::{Descriptor, MediaType};
+    /// # let dir = tempfile::tempdir()?;
+    /// let layout = oci_layout::Layout::init(dir.path().join("l"))?;
+    /// let d = Descriptor::for_bytes(MediaType::ImageManifest, b"{}");
+    /// layout.update_index(|index| {
+    ///     index.manifests.push(d.clone());
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(layout.index()?.manifests, vec![d]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Whatever `change` returns (the file is then left as it was), and the
+    /// errors of [`Layout::index`] and of writing.
+    pub fn update_index<R>(&self, change: impl FnOnce(&mut ImageIndex) -> Result<R>) -> Result<R> {
+        let _lock = self.lock_index()?;
+        let current = self.index()?;
+        let mut index = current.value().clone();
+        let result = change(&mut index)?;
+        if index != *current.value() {
+            write_atomic(&self.index_path(), &index.to_canonical_json())?;
+        }
+        Ok(result)
+    }
+
+    /// Tags `descriptor` as `name`: adds it to `index.json` with the
+    /// `org.opencontainers.image.ref.name` annotation, replacing whatever
+    /// had that tag before (in place, so the order of the index is kept).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTag`] when `name` breaks the ref-name grammar of
+    /// annotations.md; errors of [`Layout::update_index`].
+    pub fn tag(&self, name: &str, descriptor: &Descriptor) -> Result<()> {
+        check_tag(name)?;
+        let mut tagged = descriptor.clone();
+        tagged.annotations.insert(REF_NAME.into(), name.into());
+        self.update_index(|index| {
+            let mut slot = None;
+            let mut position = 0;
+            index.manifests.retain(|d| {
+                let keep = d.ref_name() != Some(name);
+                if !keep && slot.is_none() {
+                    slot = Some(position);
+                }
+                position += usize::from(keep);
+                keep
+            });
+            index
+                .manifests
+                .insert(slot.unwrap_or(index.manifests.len()), tagged);
+            Ok(())
+        })
+    }
+
+    /// Removes the tag `name` and returns the descriptor that had it. The
+    /// descriptor leaves `index.json`; what only it referenced is garbage
+    /// for [`gc`](crate::Layout) from then on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TagNotFound`]; [`Error::AmbiguousTag`] when several
+    /// descriptors have it (all are left in place).
+    pub fn untag(&self, name: &str) -> Result<Descriptor> {
+        self.update_index(|index| {
+            let found = find_tagged(index, name)?.clone();
+            index.manifests.retain(|d| d.ref_name() != Some(name));
+            Ok(found)
+        })
+    }
+
+    /// The tags in `index.json`, sorted, each once.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Layout::index`].
+    pub fn list_tags(&self) -> Result<Vec<String>> {
+        let index = self.index()?;
+        let mut tags: Vec<String> = index
+            .manifests
+            .iter()
+            .filter_map(|d| d.ref_name().map(str::to_owned))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        Ok(tags)
+    }
+
+    /// The descriptor in `index.json` tagged `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TagNotFound`]; [`Error::AmbiguousTag`] when more than one
+    /// descriptor has the tag.
+    pub fn find_tag(&self, name: &str) -> Result<Descriptor> {
+        let index = self.index()?;
+        find_tagged(&index, name).cloned()
+    }
+
+    /// Resolves the tag `name` to one image manifest: follows image indexes
+    /// (nested too, up to [`MAX_INDEX_DEPTH`]) choosing the entry that best
+    /// runs on `platform` (the host's when `None`), as image-index.md
+    /// describes; an index whose entries have no platform at all resolves
+    /// only when it has exactly one manifest.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Layout::find_tag`]; [`Error::NoMatchingPlatform`];
+    /// [`Error::NestingTooDeep`]; blob and parse errors of the documents on the way.
+    pub fn resolve(&self, name: &str, platform: Option<&Platform>) -> Result<Resolved> {
+        let host;
+        let platform = match platform {
+            Some(p) => p,
+            None => {
+                host = Platform::host();
+                &host
+            }
+        };
+        let mut descriptor = self.find_tag(name)?;
+        let mut chain = vec![descriptor.clone()];
+        for _ in 0..=MAX_INDEX_DEPTH {
+            if !descriptor.media_type.is_index() {
+                let manifest = self.read_manifest(&descriptor)?;
+                return Ok(Resolved {
+                    descriptor,
+                    manifest,
+                    chain,
+                });
+            }
+            let index = self.read_index(&descriptor)?;
+            descriptor =
+                pick_manifest(&index, platform).ok_or_else(|| Error::NoMatchingPlatform {
+                    what: format!("tag {name:?} (index {})", descriptor.digest),
+                    platform: platform.to_string(),
+                    available: available_platforms(&index),
+                })?;
+            chain.push(descriptor.clone());
+        }
+        Err(Error::NestingTooDeep {
+            what: format!("tag {name:?}"),
+            limit: MAX_INDEX_DEPTH,
+        })
+    }
+}
+
+/// Refuses names that are not valid `org.opencontainers.image.ref.name` values.
+fn check_tag(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::InvalidTag {
+            name: name.into(),
+            reason: "a tag cannot be empty",
+        });
+    }
+    if !is_valid_ref_name(name) {
+        return Err(Error::InvalidTag {
+            name: name.into(),
+            reason: "a tag is made of components of letters and digits, separated by one of - . _ : @ / + or --",
+        });
+    }
+    Ok(())
+}
+
+/// The one descriptor tagged `name`.
+fn find_tagged<'a>(index: &'a ImageIndex, name: &str) -> Result<&'a Descriptor> {
+    let mut tagged = index
+        .manifests
+        .iter()
+        .filter(|d| d.ref_name() == Some(name));
+    let Some(first) = tagged.next() else {
+        let mut tags: Vec<&str> = index
+            .manifests
+            .iter()
+            .filter_map(Descriptor::ref_name)
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let shown = tags.iter().take(20).copied().collect::<Vec<_>>().join(", ");
+        return Err(Error::TagNotFound {
+            name: name.into(),
+            available: if tags.len() > 20 {
+                format!("{shown}, ...")
+            } else if tags.is_empty() {
+                "none".into()
+            } else {
+                shown
+            },
+        });
+    };
+    let others: Vec<Digest> = tagged.map(|d| d.digest.clone()).collect();
+    if !others.is_empty() {
+        let mut digests = vec![first.digest.clone()];
+        digests.extend(others);
+        return Err(Error::AmbiguousTag {
+            name: name.into(),
+            digests,
+        });
+    }
+    Ok(first)
+}
+
+/// The entry of `index` for `platform`, or the only manifest of an index
+/// that gives no platforms.
+fn pick_manifest(index: &ImageIndex, platform: &Platform) -> Option<Descriptor> {
+    let candidates = index.manifests.iter().map(|d| d.platform.as_ref());
+    if let Some(i) = platform.select(candidates) {
+        return index.manifests.get(i).cloned();
+    }
+    let runnable: Vec<&Descriptor> = index
+        .manifests
+        .iter()
+        .filter(|d| d.media_type.is_manifest() || d.media_type.is_index())
+        .collect();
+    match runnable.as_slice() {
+        [only] if only.platform.is_none() => Some((*only).clone()),
+        _ => None,
+    }
+}
+
+fn available_platforms(index: &ImageIndex) -> String {
+    let platforms: Vec<String> = index
+        .manifests
+        .iter()
+        .filter_map(|d| d.platform.as_ref().map(Platform::to_string))
+        .collect();
+    if platforms.is_empty() {
+        "none listed".into()
+    } else {
+        platforms.join(", ")
+    }
+}
