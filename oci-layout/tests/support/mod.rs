@@ -1,0 +1,62 @@
+//! Shared helpers for the oci-layout tests: small images built in memory,
+//! and the peer-tool helpers of oci-image's interop tests.
+
+#![allow(dead_code)] // each test file uses a different part
+
+#[path = "../../../oci-image/tests/support/mod.rs"]
+pub mod peers;
+
+use oci_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType, Platform};
+use oci_layout::Layout;
+use sha2::Digest as _;
+
+/// An uncompressed tar holding `files` (name, content), regular files with
+/// mode 0644, uid/gid 0 and mtime 0, in the order given.
+pub fn layer_tar(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, content) in files {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_entry_type(tar::EntryType::Regular);
+        builder.append_data(&mut header, name, *content).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+/// Stores an image with `layers` (uncompressed tars) for linux/amd64 and
+/// tags it `tag`; returns the manifest's descriptor.
+pub fn build_image(layout: &Layout, tag: &str, layers: &[Vec<u8>]) -> Descriptor {
+    let platform: Platform = "linux/amd64".parse().unwrap();
+    let mut config = ImageConfiguration::for_platform(&platform);
+    let mut manifest = ImageManifest::default();
+    for layer in layers {
+        let descriptor = layout.put_bytes(MediaType::ImageLayer, layer).unwrap();
+        config.rootfs.diff_ids.push(descriptor.digest.clone());
+        manifest.layers.push(descriptor);
+    }
+    manifest.config = layout.put_json(&config).unwrap();
+    let descriptor = layout.put_json(&manifest).unwrap().with_platform(platform);
+    layout.tag(tag, &descriptor).unwrap();
+    descriptor
+}
+
+/// A one-layer image whose file content includes `seed`, so that images
+/// built with different seeds share no blob but the empty-config parts.
+pub fn small_image(layout: &Layout, tag: &str, seed: &str) -> Descriptor {
+    let content = format!("hello from {seed}\n");
+    build_image(
+        layout,
+        tag,
+        &[layer_tar(&[("hello.txt", content.as_bytes())])],
+    )
+}
+
+/// The sha256 of `bytes` in `sha256:<hex>` form, computed with `sha2`
+/// directly (not through the code under test).
+pub fn sha256(bytes: &[u8]) -> String {
+    let hash = sha2::Sha256::digest(bytes);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
