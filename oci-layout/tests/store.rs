@@ -1,6 +1,8 @@
 //! The store's basic promises: layout files as the spec lays them out,
 //! blobs that are what their names say, verified reads, tags and resolution.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod support;
 
 use std::fs;

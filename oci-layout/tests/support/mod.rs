@@ -2,6 +2,7 @@
 //! and the peer-tool helpers of oci-image's interop tests.
 
 #![allow(dead_code)] // each test file uses a different part
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 #[path = "../../../oci-image/tests/support/mod.rs"]
 pub mod peers;
