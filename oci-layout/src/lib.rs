@@ -43,6 +43,7 @@
 //! `index.json` at the same moment as ours can still be lost. The lock is
 //! advisory and needs a file system with working `flock`.
 
+pub mod archive;
 mod blob;
 mod document;
 mod error;
