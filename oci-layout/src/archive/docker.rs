@@ -203,7 +203,7 @@ pub fn check_reference(reference: &str) -> Result<()> {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
             let port_ok = port.bytes().all(|b| b.is_ascii_digit())
-                && (port.is_empty() == !first.contains(':'));
+                && (port.is_empty() != first.contains(':'));
             if !host_ok || !port_ok {
                 return Err(invalid("the registry host must be host[:port]"));
             }

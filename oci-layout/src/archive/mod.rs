@@ -5,8 +5,8 @@
 //! [`convert`] turns Docker schema 2 manifests into OCI ones.
 //!
 //! Every export and import is one pass over a stream: export writes into
-//! any [`Write`](std::io::Write), import reads from any
-//! [`Read`](std::io::Read) (a pipe will do; nothing seeks), and blobs go
+//! any [`Write`], import reads from any
+//! [`Read`] (a pipe will do; nothing seeks), and blobs go
 //! through fixed buffers, never whole into memory. Only the small index
 //! files (`index.json`, `oci-layout`, `manifest.json`) are held.
 //!
