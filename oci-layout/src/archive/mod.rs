@@ -100,16 +100,21 @@ impl ExportOptions {
     /// [`Error::InvalidSourceDateEpoch`] when the variable is set to
     /// something that is not a whole number of seconds.
     pub fn entry_mtime(&self) -> Result<u64> {
-        if let Some(mtime) = self.mtime {
-            return Ok(mtime);
+        match self.mtime {
+            Some(mtime) => Ok(mtime),
+            None => source_date_epoch(std::env::var("SOURCE_DATE_EPOCH").ok()),
         }
-        match std::env::var("SOURCE_DATE_EPOCH") {
-            Ok(value) if !value.trim().is_empty() => value
-                .trim()
-                .parse()
-                .map_err(|_| Error::InvalidSourceDateEpoch { value }),
-            _ => Ok(0),
-        }
+    }
+}
+
+/// The time `SOURCE_DATE_EPOCH` gives (0 when unset or empty).
+fn source_date_epoch(value: Option<String>) -> Result<u64> {
+    match value {
+        Some(value) if !value.trim().is_empty() => value
+            .trim()
+            .parse()
+            .map_err(|_| Error::InvalidSourceDateEpoch { value }),
+        _ => Ok(0),
     }
 }
 
@@ -528,6 +533,21 @@ fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_date_epoch_values() {
+        assert_eq!(source_date_epoch(None).ok(), Some(0));
+        assert_eq!(source_date_epoch(Some(String::new())).ok(), Some(0));
+        assert_eq!(
+            source_date_epoch(Some("1700000000".into())).ok(),
+            Some(1_700_000_000)
+        );
+        assert!(matches!(
+            source_date_epoch(Some("yesterday".into())),
+            Err(Error::InvalidSourceDateEpoch { .. })
+        ));
+        assert!(source_date_epoch(Some("-1".into())).is_err());
+    }
 
     #[test]
     fn names() {
