@@ -1,7 +1,8 @@
 //! The advisory lock that serialises changes to `index.json` between
 //! threads and processes. It is a separate, never-deleted file
 //! (`index.json.lock`): locking `index.json` itself would not work, since
-//! each change replaces that file with a new one.
+//! each change replaces that file with a new one. Beside it, `blobs.lock`
+//! keeps gc's sweep apart from blob writers placing or refreshing a blob.
 
 use std::fs::{File, OpenOptions};
 
@@ -44,6 +45,45 @@ impl Drop for IndexLock {
     fn drop(&mut self) {
         // Closing the file releases the lock too; unlocking first makes the
         // release immediate even if the descriptor is somehow shared.
+        let _ = self.file.unlock();
+    }
+}
+
+/// Holds the blobs lock until dropped: shared by blob writers while they
+/// place or refresh a blob, exclusive for gc while it sweeps (see the
+/// `# Concurrency` section of [`Layout::gc`]).
+#[must_use = "the lock is released as soon as the guard is dropped"]
+#[derive(Debug)]
+pub(crate) struct BlobsLock {
+    file: File,
+}
+
+impl Layout {
+    /// The name of the lock file that keeps gc's sweep apart from writers.
+    pub const BLOBS_LOCK_FILE: &'static str = "blobs.lock";
+
+    /// Takes the blobs lock, shared (writers) or exclusive (gc), waiting
+    /// for a holder of the other kind.
+    pub(crate) fn lock_blobs(&self, exclusive: bool) -> Result<BlobsLock> {
+        let path = self.path().join(Self::BLOBS_LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io("open", &path))?;
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        locked.map_err(Error::io("lock", &path))?;
+        Ok(BlobsLock { file })
+    }
+}
+
+impl Drop for BlobsLock {
+    fn drop(&mut self) {
         let _ = self.file.unlock();
     }
 }
