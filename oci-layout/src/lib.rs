@@ -46,14 +46,20 @@
 mod blob;
 mod document;
 mod error;
+mod fsck;
 mod fsutil;
+mod gc;
 mod index;
 mod layout;
 mod lock;
+mod referrers;
+mod walk;
 
 pub use blob::{BlobInfo, BlobReader, BlobWriter};
 pub use document::MAX_DOCUMENT_SIZE;
 pub use error::{Error, Result};
+pub use fsck::{FsckOptions, FsckReport, Problem};
+pub use gc::{DEFAULT_GRACE, GcOptions, GcReport, RemovedBlob, TEMP_FILE_MAX_AGE};
 pub use index::{MAX_INDEX_DEPTH, Resolved};
 pub use layout::Layout;
 pub use lock::IndexLock;
