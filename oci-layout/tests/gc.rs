@@ -535,6 +535,8 @@ fn a_writer_reusing_a_blob_waits_for_a_sweep_in_progress() {
     let (_dir, layout) = new_layout();
     let blob = layout.put_bytes(MediaType::ImageLayer, b"shared").unwrap();
     let sweep = File::options()
+        .create(true)
+        .truncate(false)
         .write(true)
         .open(layout.path().join(Layout::BLOBS_LOCK_FILE))
         .unwrap();
