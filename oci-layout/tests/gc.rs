@@ -243,7 +243,7 @@ fn a_dry_run_removes_nothing_and_lists_what_a_real_run_removes() {
     assert_eq!(real.removed, dry.removed);
     assert_eq!(real.bytes_freed, dry.bytes_freed);
     assert_eq!(real.removed_temp_files, dry.removed_temp_files);
-    assert_eq!(real.removed_temp_files, [temp.clone()]);
+    assert_eq!(real.removed_temp_files, std::slice::from_ref(&temp));
     assert!(!temp.exists());
     assert_eq!(
         set(layout.list_blobs().unwrap()),
