@@ -1,49 +1,12 @@
-//! The `oci` command-line tool (examples/oci.rs): exit codes, output, and
+//! The `oci` command-line tool (examples/oci/): exit codes, output, and
 //! what `validate` and `digest` report on real files.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+mod support;
+
+use support::{oci, run, text};
 
 use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
-
-/// The `oci` example binary, built fresh: `cargo test --test cli` alone
-/// would not rebuild examples, and a stale binary would test old code. The
-/// build uses the same profile and features as this test, so it reuses what
-/// `cargo test` already built.
-fn oci() -> Command {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let path = BUILT.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.args(["build", "--quiet", "--example", "oci"]);
-        cargo.current_dir(env!("CARGO_MANIFEST_DIR"));
-        if !cfg!(debug_assertions) {
-            cargo.arg("--release");
-        }
-        if cfg!(feature = "blake3") {
-            cargo.args(["--features", "blake3"]);
-        }
-        let status = cargo.status().expect("run cargo build --example oci");
-        assert!(status.success(), "cargo build --example oci failed");
-        let mut path = std::env::current_exe().expect("test binary path");
-        path.pop(); // the test binary
-        if path.ends_with("deps") {
-            path.pop();
-        }
-        path.join("examples")
-            .join(format!("oci{}", std::env::consts::EXE_SUFFIX))
-    });
-    Command::new(path)
-}
-
-fn run(args: &[&str]) -> Output {
-    oci().args(args).output().expect("run oci")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn digest_of_files_and_stdin() {

@@ -154,7 +154,9 @@ impl Layout {
     /// (nested too, up to [`MAX_INDEX_DEPTH`]) choosing the entry that best
     /// runs on `platform` (the host's when `None`), as image-index.md
     /// describes; an index whose entries have no platform at all resolves
-    /// only when it has exactly one manifest.
+    /// only when it has exactly one manifest. A tag on a manifest whose
+    /// descriptor declares a platform resolves only when that platform runs
+    /// on `platform`, if one is given.
     ///
     /// # Errors
     ///
@@ -162,6 +164,7 @@ impl Layout {
     /// [`Error::NestingTooDeep`]; blob and parse errors of the documents on the way.
     pub fn resolve(&self, name: &str, platform: Option<&Platform>) -> Result<Resolved> {
         let host;
+        let explicit = platform.is_some();
         let platform = match platform {
             Some(p) => p,
             None => {
@@ -170,6 +173,18 @@ impl Layout {
             }
         };
         let mut descriptor = self.find_tag(name)?;
+        // A tag on a manifest names one image: with the host's platform
+        // implied it is taken as it is, but a platform asked for explicitly
+        // must match the one its descriptor declares.
+        if let Some(declared) = descriptor.platform.as_ref().filter(|_| explicit)
+            && platform.select([Some(declared)]).is_none()
+        {
+            return Err(Error::NoMatchingPlatform {
+                what: format!("tag {name:?}"),
+                platform: platform.to_string(),
+                available: declared.to_string(),
+            });
+        }
         let mut chain = vec![descriptor.clone()];
         for _ in 0..=MAX_INDEX_DEPTH {
             if !descriptor.media_type.is_index() {

@@ -316,10 +316,18 @@ fn resolve_follows_nested_indexes_by_platform() {
         layout.resolve("multi", Some(&p)).unwrap().descriptor.digest,
         amd64.digest
     );
+    // A tag on a manifest declared for amd64 does not resolve for arm64 ...
+    let arm: Platform = "linux/arm64".parse().unwrap();
+    let err = layout.resolve("amd64", Some(&arm)).unwrap_err();
+    assert!(matches!(err, Error::NoMatchingPlatform { .. }), "{err}");
+    // ... but it does when no platform is asked for.
+    assert_eq!(
+        layout.resolve("amd64", None).unwrap().descriptor.digest,
+        amd64.digest
+    );
 
     // The nested index gives no platform, and the outer index has two
     // entries, so nothing is known to run on arm64 ...
-    let arm: Platform = "linux/arm64".parse().unwrap();
     let err = layout.resolve("multi", Some(&arm)).unwrap_err();
     assert!(matches!(err, Error::NoMatchingPlatform { .. }), "{err}");
     assert!(err.to_string().contains("linux/amd64"), "{err}");

@@ -1,0 +1,89 @@
+//! `oci`: the toolkit's command-line front end, in the spirit of umoci and
+//! skopeo (DESIGN.md has the whole contract). Each command group lives in
+//! its own file; this one dispatches and turns failures into exit codes.
+//!
+//! Exit codes: 0 success, 1 failure (a clear message on stderr), 2 usage error.
+
+mod args;
+mod digest;
+mod store;
+mod validate;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: oci <command> [arguments]
+
+IMAGE is LAYOUT:TAG (split at the last colon).
+
+image layouts:
+  init LAYOUT                  create an empty image layout
+  new IMAGE [--platform OS/ARCH[/VARIANT]]
+                               create an empty image (no layers) and tag it
+  ls LAYOUT                    list the tags, one per line
+  stat IMAGE [--json]          show an image: manifest, config, layers, history
+  tag IMAGE NEWTAG             give the image another tag
+  rm IMAGE                     remove a tag (the blobs stay until gc)
+
+documents:
+  validate --type TYPE PATH    check a document against the spec; prints `valid`
+                               or one line per error (exit 1). PATH - is stdin.
+                               TYPE: descriptor, manifest, index,
+                               config, layout (the oci-layout file, or a layout
+                               directory holding it)
+  digest [--algorithm ALG] [PATH|-]...
+                               print the digest of each file (stdin without PATH
+                               or with -), like sha256sum. ALG: sha256 (default),
+                               sha512, blake3
+  help                         this text
+
+exit codes: 0 success, 1 failure, 2 usage error";
+
+/// A failure of a command: what went wrong, and which exit code it earns.
+pub enum Failure {
+    /// Bad arguments: exit 2, with the usage text.
+    Usage(String),
+    /// The command ran and failed (or found the input invalid): exit 1.
+    Failed(String),
+}
+
+impl From<oci_layout::Error> for Failure {
+    fn from(err: oci_layout::Error) -> Self {
+        Failure::Failed(err.to_string())
+    }
+}
+
+/// What every command returns.
+pub type CmdResult = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    let result = match args.first().map(String::as_str) {
+        Some("init") => store::init(rest),
+        Some("new") => store::new(rest),
+        Some("ls") => store::ls(rest),
+        Some("stat") => store::stat(rest),
+        Some("tag") => store::tag(rest),
+        Some("rm") => store::rm(rest),
+        Some("validate") => validate::validate(rest),
+        Some("digest") => digest::digest(rest),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(Failure::Usage(format!("unknown command {other:?}"))),
+        None => Err(Failure::Usage("no command given".into())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Failed(message)) => {
+            eprintln!("oci: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("oci: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

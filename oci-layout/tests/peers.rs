@@ -1,0 +1,238 @@
+//! Interop with the real peers, both directions: layouts we write must
+//! satisfy skopeo, umoci and oci-image-tool; layouts they write must open
+//! and resolve with ours. Each assertion names the peer's version.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use std::process::Command;
+
+use oci_image::{ImageIndex, MediaType};
+use oci_layout::Layout;
+use support::peers::{require_tools, run, version};
+use support::{build_image, layer_tar};
+
+/// A layout with a two-layer image tagged `v1`, written by us.
+fn our_layout() -> (tempfile::TempDir, Layout) {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::init(dir.path().join("ours")).unwrap();
+    build_image(
+        &layout,
+        "v1",
+        &[
+            layer_tar(&[
+                ("etc/hostname", b"ours\n"),
+                ("bin/hello", b"#!/bin/sh\necho hi\n"),
+            ]),
+            layer_tar(&[("etc/motd", b"welcome\n")]),
+        ],
+    );
+    (dir, layout)
+}
+
+fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap()
+}
+
+#[test]
+fn skopeo_inspects_and_copies_our_layout() {
+    if !require_tools(&["skopeo"]) {
+        return;
+    }
+    let peer = version("skopeo");
+    let (dir, layout) = our_layout();
+    let resolved = layout.resolve("v1", None).unwrap();
+    let reference = format!("oci:{}:v1", layout.path().display());
+
+    let inspect = json(&run(Command::new("skopeo").args(["inspect", &reference])));
+    assert_eq!(
+        inspect["Digest"],
+        resolved.descriptor.digest.to_string(),
+        "{peer}"
+    );
+    let layers: Vec<String> = resolved
+        .manifest
+        .layers
+        .iter()
+        .map(|l| l.digest.to_string())
+        .collect();
+    assert_eq!(inspect["Layers"], serde_json::json!(layers), "{peer}");
+    assert_eq!(inspect["Architecture"], "amd64", "{peer}");
+
+    // skopeo copies it into a layout of its own, which opens with ours.
+    let copy = dir.path().join("copy");
+    run(Command::new("skopeo").args([
+        "copy",
+        &reference,
+        &format!("oci:{}:copied", copy.display()),
+    ]));
+    let theirs = Layout::open(&copy).unwrap();
+    let copied = theirs.resolve("copied", None).unwrap();
+    // skopeo compresses uncompressed layers when it copies, so the manifest
+    // changes; the config (with our diff_ids) is carried over byte for byte.
+    assert_eq!(copied.manifest.config, resolved.manifest.config, "{peer}");
+    assert_eq!(copied.manifest.layers.len(), 2, "{peer}");
+    for layer in &copied.manifest.layers {
+        std::io::copy(&mut theirs.open_blob(layer).unwrap(), &mut std::io::sink()).unwrap();
+    }
+}
+
+#[test]
+fn umoci_lists_stats_and_unpacks_our_layout() {
+    if !require_tools(&["umoci"]) {
+        return;
+    }
+    let peer = version("umoci");
+    let (dir, layout) = our_layout();
+    let path = layout.path().to_str().unwrap().to_owned();
+    let ls = run(Command::new("umoci").args(["ls", "--layout", &path]));
+    assert_eq!(String::from_utf8_lossy(&ls).trim(), "v1", "{peer}");
+    let stat = json(&run(Command::new("umoci").args([
+        "stat",
+        "--json",
+        "--image",
+        &format!("{path}:v1"),
+    ])));
+    assert_eq!(stat["history"], serde_json::Value::Null, "{peer}: {stat}");
+    let bundle = dir.path().join("bundle");
+    run(Command::new("umoci").args([
+        "unpack",
+        "--rootless",
+        "--image",
+        &format!("{path}:v1"),
+        bundle.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read(bundle.join("rootfs/etc/motd")).unwrap(),
+        b"welcome\n",
+        "{peer}"
+    );
+    assert_eq!(
+        std::fs::read(bundle.join("rootfs/etc/hostname")).unwrap(),
+        b"ours\n",
+        "{peer}"
+    );
+}
+
+/// Debian's oci-image-tool 1.0.0-rc1 has no `imageLayout` type (so the
+/// layout is validated through one image ref) and rejects manifests with
+/// zero layers, so the image here has layers.
+#[test]
+fn oci_image_tool_validates_our_image() {
+    if !require_tools(&["oci-image-tool"]) {
+        return;
+    }
+    let (_dir, layout) = our_layout();
+    run(Command::new("oci-image-tool").args([
+        "validate",
+        "--type",
+        "image",
+        "--ref",
+        "name=v1",
+        layout.path().to_str().unwrap(),
+    ]));
+    // And it does fail on a broken one: a layer blob removed.
+    let resolved = layout.resolve("v1", None).unwrap();
+    std::fs::remove_file(layout.blob_path(&resolved.manifest.layers[0].digest)).unwrap();
+    let out = Command::new("oci-image-tool")
+        .args([
+            "validate",
+            "--type",
+            "image",
+            "--ref",
+            "name=v1",
+            layout.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "oci-image-tool accepted a layout with a missing layer"
+    );
+}
+
+#[test]
+fn layouts_written_by_umoci_open_and_resolve() {
+    if !require_tools(&["umoci"]) {
+        return;
+    }
+    let peer = version("umoci");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("umoci");
+    let p = path.to_str().unwrap();
+    run(Command::new("umoci").args(["init", "--layout", p]));
+    run(Command::new("umoci").args(["new", "--image", &format!("{p}:base")]));
+    // A layer: unpack, add a file, repack.
+    let bundle = dir.path().join("bundle");
+    run(Command::new("umoci").args([
+        "unpack",
+        "--rootless",
+        "--image",
+        &format!("{p}:base"),
+        bundle.to_str().unwrap(),
+    ]));
+    std::fs::write(bundle.join("rootfs/greeting"), b"from umoci\n").unwrap();
+    run(Command::new("umoci").args([
+        "repack",
+        "--image",
+        &format!("{p}:layered"),
+        bundle.to_str().unwrap(),
+    ]));
+
+    let layout = Layout::open(&path).unwrap();
+    assert_eq!(layout.list_tags().unwrap(), ["base", "layered"], "{peer}");
+    let resolved = layout.resolve("layered", None).unwrap();
+    assert_eq!(resolved.manifest.layers.len(), 1, "{peer}");
+    assert_eq!(
+        resolved.manifest.layers[0].media_type,
+        MediaType::ImageLayerGzip,
+        "{peer}"
+    );
+    let config = layout.read_config(&resolved.manifest.config).unwrap();
+    assert_eq!(config.rootfs.diff_ids.len(), 1, "{peer}");
+    let mut layer = Vec::new();
+    std::io::copy(
+        &mut layout.open_blob(&resolved.manifest.layers[0]).unwrap(),
+        &mut layer,
+    )
+    .unwrap();
+    assert_eq!(&layer[..2], b"\x1f\x8b", "{peer}: a gzip layer");
+
+    // We can tag into their layout, and they still read it.
+    layout.tag("ours", &resolved.descriptor).unwrap();
+    let ls = run(Command::new("umoci").args(["ls", "--layout", p]));
+    assert_eq!(
+        String::from_utf8_lossy(&ls)
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["base", "layered", "ours"],
+        "{peer}"
+    );
+}
+
+#[test]
+fn layouts_written_by_skopeo_open_and_resolve() {
+    if !require_tools(&["skopeo"]) {
+        return;
+    }
+    let peer = version("skopeo");
+    let (dir, ours) = our_layout();
+    // skopeo copies with gzip compression into a fresh layout ...
+    let theirs_path = dir.path().join("skopeo");
+    run(Command::new("skopeo").args([
+        "copy",
+        "--dest-compress",
+        &format!("oci:{}:v1", ours.path().display()),
+        &format!("oci:{}:v1", theirs_path.display()),
+    ]));
+    let theirs = Layout::open(&theirs_path).unwrap();
+    let resolved = theirs.resolve("v1", None).unwrap();
+    assert_eq!(resolved.manifest.layers.len(), 2, "{peer}");
+    for layer in &resolved.manifest.layers {
+        assert_eq!(layer.media_type, MediaType::ImageLayerGzip, "{peer}");
+        std::io::copy(&mut theirs.open_blob(layer).unwrap(), &mut std::io::sink()).unwrap();
+    }
+    let index: ImageIndex = theirs.index().unwrap().value().clone();
+    assert_eq!(index.manifests.len(), 1, "{peer}");
+}
