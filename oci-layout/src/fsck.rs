@@ -382,6 +382,11 @@ impl Check<'_> {
         self.report.problems.push(problem);
     }
 
+    fn count(&mut self, bytes: usize) {
+        let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+        self.report.verified_bytes = self.report.verified_bytes.saturating_add(bytes);
+    }
+
     fn visit(&mut self, at: &Reached, found: &Found) {
         let digest = at.descriptor.digest.clone();
         let path = at.path.clone();
@@ -399,11 +404,11 @@ impl Check<'_> {
             Found::Unreadable(e) => self.push(blob_problem(at, e)),
             Found::Leaf => self.verify_leaf(at),
             Found::Index(index) => {
-                self.report.verified_bytes += index.bytes().len() as u64;
+                self.count(index.bytes().len());
                 self.document(at, index.media_type.as_ref(), index.check());
             }
             Found::Manifest(manifest) => {
-                self.report.verified_bytes += manifest.bytes().len() as u64;
+                self.count(manifest.bytes().len());
                 self.document(at, manifest.media_type.as_ref(), manifest.check());
                 self.diff_ids(at, manifest);
             }
@@ -421,7 +426,7 @@ impl Check<'_> {
                 })
             });
         match result {
-            Ok(n) => self.report.verified_bytes += n,
+            Ok(n) => self.report.verified_bytes = self.report.verified_bytes.saturating_add(n),
             Err(Error::BlobNotFound { .. }) => self.push(Problem::Missing {
                 digest: at.descriptor.digest.clone(),
                 path: at.path.clone(),

@@ -191,7 +191,7 @@ impl Layout {
             if !options.dry_run {
                 self.remove_blob(&digest)?;
             }
-            report.bytes_freed += size;
+            report.bytes_freed = report.bytes_freed.saturating_add(size);
             report.removed.push(RemovedBlob { digest, size });
         }
         for path in temp_files(self)? {

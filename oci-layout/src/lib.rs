@@ -36,6 +36,12 @@
 //! changed under an advisory lock (`index.json.lock`, released by the
 //! operating system if the holder dies) and replaced by rename, so readers
 //! never see a partial file and concurrent taggers lose nothing.
+//! [`Layout::gc`] removes what `index.json` does not reach, with a grace
+//! period for blobs a writer has stored but not tagged yet, and a second
+//! lock (`blobs.lock`) that keeps its sweep apart from writers re-using a
+//! blob; its `# Concurrency` section gives the protocol. [`Layout::fsck`]
+//! checks everything reachable, and [`Layout::referrers`] finds the
+//! image-spec 1.1 referrers of a manifest.
 //!
 //! # Limitations
 //!

@@ -437,3 +437,27 @@ fn a_layout_made_by_umoci_checks_clean_and_survives_our_gc() {
     );
     check_peer_layout(&layout, "t", &version("umoci"));
 }
+
+#[test]
+fn unknown_media_types_are_verified_leaves_never_errors() {
+    let (_dir, layout) = new_layout();
+    let thing = layout
+        .put_bytes(
+            "application/vnd.example.thing".into(),
+            b"{\"not\":\"a manifest\"}",
+        )
+        .unwrap();
+    layout.tag("thing", &thing).unwrap();
+    assert!(fsck(&layout).is_clean());
+    let gc = layout
+        .gc(&GcOptions {
+            grace: Duration::ZERO,
+            dry_run: false,
+        })
+        .unwrap();
+    assert!(gc.removed.is_empty() && layout.has_blob(&thing.digest));
+    fs::write(layout.blob_path(&thing.digest), b"{}").unwrap();
+    assert!(
+        matches!(only(&fsck(&layout)), Problem::Corrupt { path, .. } if path == "index.json manifests[0]")
+    );
+}

@@ -560,3 +560,20 @@ fn a_writer_reusing_a_blob_waits_for_a_sweep_in_progress() {
     writer.join().unwrap();
     assert!(layout.has_blob(&blob.digest), "the writer stored it again");
 }
+
+#[test]
+fn a_manifest_also_referenced_as_a_plain_blob_is_still_followed() {
+    // A crafted layout lists a manifest first under a layer media type (a
+    // leaf), then as a manifest: the walk still reads it, so its layers live.
+    let (_dir, layout) = new_layout();
+    let image = small_image(&layout, "image", "image");
+    let layers = image_blobs(&layout, &image);
+    let mut as_layer = image.clone();
+    as_layer.media_type = MediaType::ImageLayer;
+    layout.untag("image").unwrap();
+    layout.tag("a-leaf", &as_layer).unwrap();
+    let index = layout.put_json(&ImageIndex::new(vec![image])).unwrap();
+    layout.tag("b-index", &index).unwrap();
+    assert!(layout.gc(&now_gc()).unwrap().removed.is_empty());
+    assert!(layers.iter().all(|d| layout.has_blob(d)));
+}
