@@ -15,10 +15,11 @@ use crate::{Error, Layout, Result};
 
 /// The default grace period of [`GcOptions`]: a day. An unreachable blob
 /// younger than this is kept, because a writer may have stored it and not
-/// tagged it yet. A day is longer than any single image pull or build takes
-/// (the window the grace must cover is from a writer's first blob to its
-/// tag), and garbage is only delayed by it, never lost; pass a shorter grace
-/// (even zero) when no writer can be running.
+/// tagged it yet. The grace must cover the window from a writer's first
+/// blob to its tag; a day is well beyond pulling or building one image in
+/// practice, and a too long grace only delays freeing space, while a too
+/// short one can lose a writer's blobs. Pass a shorter grace (even zero)
+/// when no writer can be running.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How old (since its last write) a temporary file (`.tmp-*`) must be
@@ -124,9 +125,10 @@ impl Layout {
     /// 2. a writer that skips a blob it finds already present calls
     ///    [`Layout::touch_blob`] instead, before referencing it.
     ///
-    /// A blob so written is either reachable when gc marks (the tag came
-    /// first), or it was committed less than the time from that commit to
-    /// the tag ago, so it is younger than the grace period and kept.
+    /// Each blob so written is either reachable when gc marks (its tag came
+    /// first), or its tag comes after gc's sweep (taggers wait for the
+    /// lock), so at the sweep the blob is younger than its own commit-to-tag
+    /// time: kept, as long as that time is within the grace period.
     ///
     /// The limit: a writer whose first commit and its tag are further apart
     /// than the grace period (a pull slower than that) can lose the blobs it
