@@ -236,6 +236,40 @@ impl Layout {
         Ok(found)
     }
 
+    /// Refreshes the modification time of the blob with `digest`, so that
+    /// gc's grace period protects it as if it were new: a writer that
+    /// re-uses a blob already in the layout without writing it again calls
+    /// this before referencing it (see the `# Concurrency` section of
+    /// [`Layout::gc`]). Returns `false` when the blob is not there (then it
+    /// must be written).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the blob exists but its time cannot be changed
+    /// (the file is not writable by this user), or the blobs lock fails.
+    pub fn touch_blob(&self, digest: &Digest) -> Result<bool> {
+        let _gc = self.lock_blobs(false)?;
+        let path = self.blob_path(digest);
+        match File::options().write(true).open(&path) {
+            Ok(file) => file
+                .set_modified(SystemTime::now())
+                .map(|()| true)
+                .map_err(Error::io("set the modification time of", path)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io("open", path)(e)),
+        }
+    }
+
+    /// Whether the blob with `digest` exists and its modification time was
+    /// set to now; the caller holds the blobs lock.
+    fn refresh_blob(&self, digest: &Digest) -> bool {
+        File::options()
+            .write(true)
+            .open(self.blob_path(digest))
+            .and_then(|file| file.set_modified(SystemTime::now()))
+            .is_ok()
+    }
+
     /// Removes the blob with `digest`, if present. Used by gc; removing a
     /// blob that something references breaks the layout.
     ///
@@ -300,10 +334,16 @@ impl BlobWriter {
     fn store(&mut self, digest: Digest, size: u64) -> Result<BlobInfo> {
         let file = self.file.take();
         let synced = match file {
+            // The modification time is set to now so that the blob, once
+            // renamed into place, is young for gc's grace period even when
+            // the last write was long before this commit.
             Some(buffered) => buffered
                 .into_inner()
                 .map_err(|e| e.into_error())
-                .and_then(|file| file.sync_all())
+                .and_then(|file| {
+                    file.set_modified(SystemTime::now())?;
+                    file.sync_all()
+                })
                 .map_err(Error::io("write", &self.temp)),
             None => Ok(()),
         };
@@ -321,13 +361,17 @@ impl BlobWriter {
 
     /// Renames the temporary file into place; `Ok(true)` when the blob was
     /// already there and the temporary file is to be dropped instead.
+    ///
+    /// Both happen under the shared blobs lock, so that a gc sweeping at the
+    /// same moment cannot remove an existing blob between its refresh and
+    /// this commit's return. An existing blob whose time cannot be refreshed
+    /// (a read-only file from another tool) is replaced by the new copy.
     fn place(&self, digest: &Digest) -> Result<bool> {
-        let target = self.layout.blob_path(digest);
-        if let Ok(existing) = File::options().write(true).open(&target) {
-            // Refresh the time gc's grace period is measured from.
-            let _ = existing.set_modified(SystemTime::now());
+        let _gc = self.layout.lock_blobs(false)?;
+        if self.layout.refresh_blob(digest) {
             return Ok(true);
         }
+        let target = self.layout.blob_path(digest);
         let dir = self.layout.algorithm_dir(&digest.algorithm());
         ensure_dir(&dir)?;
         rename(&self.temp, &target)?;

@@ -160,6 +160,29 @@ pub enum Error {
         size: u64,
     },
 
+    /// gc refused to run: a document that something references is missing
+    /// or unreadable, so what it references is unknown.
+    #[error(
+        "gc refused, nothing was removed: {path} ({digest}) cannot be read, so what it references is unknown: {reason}"
+    )]
+    GcUnsafe {
+        /// The image index or manifest.
+        digest: Digest,
+        /// The references that reached it, such as `index.json manifests[0]`.
+        path: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
+
+    /// An option asks for something this build does not do yet.
+    #[error("{option} is not implemented yet: {reason}")]
+    NotImplemented {
+        /// The option, such as `FsckOptions::verify_diff_ids`.
+        option: &'static str,
+        /// What is missing.
+        reason: &'static str,
+    },
+
     // Archives (`archive/`): oci-archive and docker-archive export and import.
     /// An archive entry that import refuses: an absolute name, a `..`
     /// component, a name outside what the format allows, or a type (device,

@@ -36,6 +36,12 @@
 //! changed under an advisory lock (`index.json.lock`, released by the
 //! operating system if the holder dies) and replaced by rename, so readers
 //! never see a partial file and concurrent taggers lose nothing.
+//! [`Layout::gc`] removes what `index.json` does not reach, with a grace
+//! period for blobs a writer has stored but not tagged yet, and a second
+//! lock (`blobs.lock`) that keeps its sweep apart from writers re-using a
+//! blob; its `# Concurrency` section gives the protocol. [`Layout::fsck`]
+//! checks everything reachable, and [`Layout::referrers`] finds the
+//! image-spec 1.1 referrers of a manifest.
 //!
 //! # Limitations
 //!
@@ -47,14 +53,20 @@ pub mod archive;
 mod blob;
 mod document;
 mod error;
+mod fsck;
 mod fsutil;
+mod gc;
 mod index;
 mod layout;
 mod lock;
+mod referrers;
+mod walk;
 
 pub use blob::{BlobInfo, BlobReader, BlobWriter};
 pub use document::MAX_DOCUMENT_SIZE;
 pub use error::{Error, Result};
+pub use fsck::{FsckOptions, FsckReport, Problem};
+pub use gc::{DEFAULT_GRACE, GcOptions, GcReport, RemovedBlob, TEMP_FILE_MAX_AGE};
 pub use index::{MAX_INDEX_DEPTH, Resolved};
 pub use layout::Layout;
 pub use lock::IndexLock;

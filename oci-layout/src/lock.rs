@@ -1,13 +1,14 @@
-//! The advisory lock that serialises changes to `index.json` between
-//! threads and processes. It is a separate, never-deleted file
-//! (`index.json.lock`): locking `index.json` itself would not work, since
-//! each change replaces that file with a new one.
+//! The advisory locks of a layout, each a separate never-deleted file in
+//! its root. `index.json.lock` serialises changes to `index.json` between
+//! threads and processes (locking `index.json` itself would not work, since
+//! each change replaces that file with a new one); `blobs.lock` keeps gc's
+//! sweep apart from blob writers placing or refreshing a blob.
 
 use std::fs::{File, OpenOptions};
 
 use crate::{Error, Layout, Result};
 
-/// Holds the layout's index lock until dropped (the operating system also
+/// Holds one of the layout's locks until dropped (the operating system also
 /// releases it when the process dies, so a crash never leaves the layout
 /// locked).
 #[must_use = "the lock is released as soon as the guard is dropped"]
@@ -16,9 +17,15 @@ pub struct IndexLock {
     file: File,
 }
 
+/// The blobs lock has the same shape; only its file and users differ.
+pub(crate) type BlobsLock = IndexLock;
+
 impl Layout {
     /// The name of the lock file beside `index.json`.
     pub const LOCK_FILE: &'static str = "index.json.lock";
+
+    /// The name of the lock file that keeps gc's sweep apart from writers.
+    pub const BLOBS_LOCK_FILE: &'static str = "blobs.lock";
 
     /// Takes the index lock, waiting for any other holder. Readers need no
     /// lock (every change is an atomic replace); a read-modify-write of
@@ -28,14 +35,30 @@ impl Layout {
     ///
     /// [`Error::Io`] when the lock file cannot be opened or locked.
     pub fn lock_index(&self) -> Result<IndexLock> {
-        let path = self.path().join(Self::LOCK_FILE);
+        self.lock_file(Self::LOCK_FILE, true)
+    }
+
+    /// Takes the blobs lock, shared (writers) or exclusive (gc), waiting
+    /// for a holder of the other kind (see the `# Concurrency` section of
+    /// [`Layout::gc`]).
+    pub(crate) fn lock_blobs(&self, exclusive: bool) -> Result<BlobsLock> {
+        self.lock_file(Self::BLOBS_LOCK_FILE, exclusive)
+    }
+
+    fn lock_file(&self, name: &str, exclusive: bool) -> Result<IndexLock> {
+        let path = self.path().join(name);
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
             .map_err(Error::io("open", &path))?;
-        file.lock().map_err(Error::io("lock", &path))?;
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        locked.map_err(Error::io("lock", &path))?;
         Ok(IndexLock { file })
     }
 }

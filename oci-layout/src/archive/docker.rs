@@ -443,6 +443,7 @@ fn import_into<R: Read>(
         .into_iter()
         .map(|d| d.digest)
         .collect();
+    added.touch_reused(&keep)?;
     add_to_index(layout, &descriptors)?;
     Ok((descriptors, keep))
 }

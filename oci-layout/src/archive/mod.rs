@@ -73,13 +73,14 @@ pub mod convert;
 pub mod docker;
 pub mod oci;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{self, Read, Write};
 
 use oci_image::annotations::{REF_NAME, is_valid_ref_name};
-use oci_image::{Descriptor, Digest};
+use oci_image::{Descriptor, Digest, ImageIndex};
 
-use crate::{BlobInfo, Error, Layout, MAX_INDEX_DEPTH, Result};
+use crate::walk::{Found, walk};
+use crate::{BlobInfo, Error, Layout, Result};
 
 /// How an export writes its tar.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -172,6 +173,7 @@ impl Selection {
 struct Added<'a> {
     layout: &'a Layout,
     digests: BTreeSet<Digest>,
+    committed: HashSet<Digest>,
 }
 
 impl<'a> Added<'a> {
@@ -179,6 +181,7 @@ impl<'a> Added<'a> {
         Added {
             layout,
             digests: BTreeSet::new(),
+            committed: HashSet::new(),
         }
     }
 
@@ -186,6 +189,18 @@ impl<'a> Added<'a> {
         if !blob.existed {
             self.digests.insert(blob.digest.clone());
         }
+        self.committed.insert(blob.digest.clone());
+    }
+
+    /// Refreshes the time of each blob in `used` that this import did not
+    /// commit (it was in the layout already), so that gc's grace period
+    /// protects it until the new references to it are in `index.json`
+    /// (the `# Concurrency` rule of [`Layout::gc`]).
+    fn touch_reused(&self, used: &HashSet<Digest>) -> Result<()> {
+        for digest in used.iter().filter(|d| !self.committed.contains(*d)) {
+            self.layout.touch_blob(digest)?;
+        }
+        Ok(())
     }
 
     /// Removes every added blob (the import failed). Removal errors are
@@ -211,66 +226,85 @@ impl<'a> Added<'a> {
     }
 }
 
-/// Every descriptor reachable from `roots` in `layout`, each digest once,
-/// sorted by digest: the roots, the manifests of (nested) indexes, the
-/// config and layers of manifests, and subjects that are present (a
-/// referrer may be stored without its subject). A missing blob is
-/// [`Error::MissingReference`], except layers with `urls` (non-distributable
-/// or foreign layers, fetched from elsewhere).
+/// Every descriptor reachable from `roots` in `layout` (the shared walk of
+/// gc and fsck), each digest once, sorted by digest: the roots, the
+/// manifests of (nested) indexes, the config and layers of manifests, and
+/// subjects that are present (a referrer may be stored without its
+/// subject). A missing blob is [`Error::MissingReference`] naming the
+/// references that lead to it, except layers with `urls`
+/// (non-distributable or foreign layers, fetched from elsewhere); a
+/// document that cannot be read or parsed is that error.
 pub(crate) fn reachable(layout: &Layout, roots: &[Descriptor]) -> Result<Vec<Descriptor>> {
-    let mut seen: BTreeMap<Digest, Descriptor> = BTreeMap::new();
-    let mut stack: Vec<(Descriptor, String, usize, bool)> = roots
-        .iter()
-        .rev()
-        .map(|d| (d.clone(), "index.json".to_owned(), 0, false))
-        .collect();
-    while let Some((descriptor, referenced_by, depth, optional)) = stack.pop() {
-        if seen.contains_key(&descriptor.digest) {
-            continue;
+    let index = ImageIndex::new(roots.to_vec());
+    let mut reached: BTreeMap<Digest, Descriptor> = BTreeMap::new();
+    let mut failure: Option<Error> = None;
+    let mut documents: HashMap<String, Digest> = HashMap::new();
+    walk(layout, &index, |at, found| {
+        if failure.is_some() {
+            return;
         }
-        if !layout.has_blob(&descriptor.digest) {
-            if optional || !descriptor.urls.is_empty() {
-                continue;
+        match found {
+            Found::Missing if at.is_subject || !at.descriptor.urls.is_empty() => {}
+            Found::Missing => {
+                // Name the document holding the reference, not only the path.
+                let parent = at
+                    .path
+                    .rsplit_once(" -> ")
+                    .and_then(|(parent, _)| documents.get(parent));
+                let referenced_by = match parent {
+                    Some(digest) => format!("{digest}, at {}", at.path),
+                    None => at.path.clone(),
+                };
+                failure = Some(Error::MissingReference {
+                    digest: at.descriptor.digest.clone(),
+                    referenced_by,
+                });
             }
-            return Err(Error::MissingReference {
-                digest: descriptor.digest,
-                referenced_by,
-            });
-        }
-        if depth > MAX_INDEX_DEPTH {
-            return Err(Error::NestingTooDeep {
-                what: referenced_by,
-                limit: MAX_INDEX_DEPTH,
-            });
-        }
-        let mut children: Vec<(Descriptor, String, bool)> = Vec::new();
-        let media_type = &descriptor.media_type;
-        if media_type.is_index() {
-            let index = layout.read_index(&descriptor)?;
-            let who = format!("index {}", descriptor.digest);
-            for (i, d) in index.manifests.iter().enumerate() {
-                children.push((d.clone(), format!("{who} manifests[{i}]"), false));
-            }
-            if let Some(subject) = &index.subject {
-                children.push((subject.clone(), format!("{who} subject"), true));
-            }
-        } else if media_type.is_manifest() {
-            let manifest = layout.read_manifest(&descriptor)?;
-            let who = format!("manifest {}", descriptor.digest);
-            children.push((manifest.config.clone(), format!("{who} config"), false));
-            for (i, d) in manifest.layers.iter().enumerate() {
-                children.push((d.clone(), format!("{who} layers[{i}]"), false));
-            }
-            if let Some(subject) = &manifest.subject {
-                children.push((subject.clone(), format!("{who} subject"), true));
+            Found::Unreadable(_) => failure = Some(read_error(layout, &at.descriptor)),
+            Found::Leaf | Found::Index(_) | Found::Manifest(_) => {
+                if !matches!(found, Found::Leaf) {
+                    documents.insert(at.path.clone(), at.descriptor.digest.clone());
+                }
+                reached
+                    .entry(at.descriptor.digest.clone())
+                    .or_insert_with(|| at.descriptor.clone());
             }
         }
-        for (child, by, optional) in children.into_iter().rev() {
-            stack.push((child, by, depth + 1, optional));
-        }
-        seen.insert(descriptor.digest.clone(), descriptor);
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(reached.into_values().collect()),
     }
-    Ok(seen.into_values().collect())
+}
+
+/// The error reading the document (or stat-ing the blob) `descriptor`
+/// references gives, owned (the walk only lends its own).
+fn read_error(layout: &Layout, descriptor: &Descriptor) -> Error {
+    let result = if descriptor.media_type.is_index() {
+        layout.read_index(descriptor).map(drop)
+    } else if descriptor.media_type.is_manifest() {
+        layout.read_manifest(descriptor).map(drop)
+    } else {
+        let path = layout.blob_path(&descriptor.digest);
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Ok(()),
+            Ok(_) => Err(Error::Io {
+                action: "read",
+                path,
+                source: io::Error::other("not a regular file"),
+            }),
+            Err(e) => Err(Error::io("stat", path)(e)),
+        }
+    };
+    match result {
+        Err(e) => e,
+        // It changed between two looks; the walk saw it fail.
+        Ok(()) => Error::Io {
+            action: "read",
+            path: layout.blob_path(&descriptor.digest),
+            source: io::Error::other("the blob could not be read (it changed while being read)"),
+        },
+    }
 }
 
 /// An archive entry's name made relative and checked: `./` prefixes and a

@@ -294,6 +294,7 @@ fn import_into<R: Read>(
         .into_iter()
         .map(|d| d.digest)
         .collect();
+    added.touch_reused(&keep)?;
     add_to_index(layout, &selected)?;
     Ok((selected, keep))
 }

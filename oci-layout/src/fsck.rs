@@ -1,0 +1,568 @@
+//! Checking a layout: every reachable blob against its descriptor (size and
+//! digest, streamed), every document against the media type that references
+//! it and the rules of the spec, layers against the config's
+//! `rootfs.diff_ids` (image-spec image-layout.md, descriptor.md
+//! "Verification", config.md `rootfs`), plus the garbage gc would remove.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use oci_image::validate::Rule;
+use oci_image::{Digest, Document, ImageIndex, ImageManifest, MediaType, Model, Report};
+
+use crate::gc::{TEMP_FILE_MAX_AGE, file_age, temp_files};
+use crate::walk::{Found, Reached, walk};
+use crate::{Error, Layout, MAX_DOCUMENT_SIZE, Result};
+
+/// What [`Layout::fsck`] checks beyond its defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FsckOptions {
+    /// Also decompress every layer and check its uncompressed digest against
+    /// the config's `rootfs.diff_ids`. Not implemented yet (it needs the
+    /// layer codecs): asking for it is [`Error::NotImplemented`]. Without
+    /// it, only the number of diff IDs is checked against the layers.
+    pub verify_diff_ids: bool,
+}
+
+/// One thing wrong in a layout. Most name the blob and the chain of
+/// references that reached it first, such as
+/// `index.json manifests[0] -> layers[2]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// `index.json` does not parse or breaks the spec.
+    IndexJson {
+        /// The parse or validation errors.
+        error: String,
+    },
+    /// A referenced blob is not in the layout.
+    Missing {
+        /// The blob.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+    },
+    /// A `subject` is not in the layout. Not damage: a referrer may be
+    /// stored without the manifest it refers to.
+    MissingSubject {
+        /// The subject's digest.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+    },
+    /// A blob's content does not match its descriptor's size or digest.
+    Corrupt {
+        /// The blob.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+        /// The mismatch.
+        error: String,
+    },
+    /// A blob could not be read or verified for another reason (an
+    /// algorithm this build cannot compute, a document too large, an I/O
+    /// error).
+    Unreadable {
+        /// The blob.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+        /// Why.
+        error: String,
+    },
+    /// A document does not parse as what its descriptor says it is.
+    Unparsable {
+        /// The blob.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+        /// The parse error.
+        error: String,
+    },
+    /// A descriptor says one kind of document and the blob is the other
+    /// (it says image index, the JSON is an image manifest, or the reverse).
+    WrongDocumentKind {
+        /// The blob.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+        /// The media type the descriptor gives.
+        descriptor: MediaType,
+        /// What the content is, such as `an image manifest`.
+        found: &'static str,
+    },
+    /// A document's own `mediaType` field disagrees with its descriptor's.
+    MediaTypeMismatch {
+        /// The blob.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+        /// The media type the descriptor gives.
+        descriptor: MediaType,
+        /// The media type the document gives itself.
+        document: MediaType,
+    },
+    /// A document parses but breaks rules of the spec (oci-image's `validate`).
+    Invalid {
+        /// The blob.
+        digest: Digest,
+        /// The references that reached it.
+        path: String,
+        /// The violations, `; `-separated, each naming its field.
+        errors: String,
+    },
+    /// An image manifest's layer count is not its config's number of
+    /// `rootfs.diff_ids` (config.md: one diff ID per layer, in order).
+    DiffIdCount {
+        /// The manifest.
+        digest: Digest,
+        /// The references that reached the manifest.
+        path: String,
+        /// The config.
+        config: Digest,
+        /// The manifest's number of layers.
+        layers: usize,
+        /// The config's number of diff IDs.
+        diff_ids: usize,
+    },
+    /// A blob nothing reachable from `index.json` references (garbage that
+    /// [`Layout::gc`] removes; the spec allows it).
+    Unreachable {
+        /// The blob.
+        digest: Digest,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// A temporary file older than [`TEMP_FILE_MAX_AGE`]: left by a crash
+    /// (garbage that [`Layout::gc`] removes).
+    StaleTemp {
+        /// The file.
+        path: PathBuf,
+        /// How long ago it was last written.
+        age: Duration,
+    },
+}
+
+impl Problem {
+    /// Whether this is damage (something referenced is missing, corrupt or
+    /// wrong) rather than garbage or a note: everything but
+    /// [`Problem::Unreachable`], [`Problem::StaleTemp`] and
+    /// [`Problem::MissingSubject`].
+    pub fn is_damage(&self) -> bool {
+        !matches!(
+            self,
+            Problem::Unreachable { .. }
+                | Problem::StaleTemp { .. }
+                | Problem::MissingSubject { .. }
+        )
+    }
+
+    /// The blob concerned, when there is one.
+    pub fn digest(&self) -> Option<&Digest> {
+        match self {
+            Problem::IndexJson { .. } | Problem::StaleTemp { .. } => None,
+            Problem::Missing { digest, .. }
+            | Problem::MissingSubject { digest, .. }
+            | Problem::Corrupt { digest, .. }
+            | Problem::Unreadable { digest, .. }
+            | Problem::Unparsable { digest, .. }
+            | Problem::WrongDocumentKind { digest, .. }
+            | Problem::MediaTypeMismatch { digest, .. }
+            | Problem::Invalid { digest, .. }
+            | Problem::DiffIdCount { digest, .. }
+            | Problem::Unreachable { digest, .. } => Some(digest),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::IndexJson { error } => write!(f, "invalid index.json: {error}"),
+            Problem::Missing { digest, path } => {
+                write!(
+                    f,
+                    "missing: {digest} at {path}: the blob is not in the layout"
+                )
+            }
+            Problem::MissingSubject { digest, path } => write!(
+                f,
+                "missing subject: {digest} at {path}: the referred-to manifest is not in the layout"
+            ),
+            Problem::Corrupt {
+                digest,
+                path,
+                error,
+            } => write!(f, "corrupt: {digest} at {path}: {error}"),
+            Problem::Unreadable {
+                digest,
+                path,
+                error,
+            } => write!(f, "unreadable: {digest} at {path}: {error}"),
+            Problem::Unparsable {
+                digest,
+                path,
+                error,
+            } => write!(f, "unparsable: {digest} at {path}: {error}"),
+            Problem::WrongDocumentKind {
+                digest,
+                path,
+                descriptor,
+                found,
+            } => write!(
+                f,
+                "wrong media type: {digest} at {path}: the descriptor says {descriptor}, the content is {found}"
+            ),
+            Problem::MediaTypeMismatch {
+                digest,
+                path,
+                descriptor,
+                document,
+            } => write!(
+                f,
+                "wrong media type: {digest} at {path}: the descriptor says {descriptor}, the document's mediaType says {document}"
+            ),
+            Problem::Invalid {
+                digest,
+                path,
+                errors,
+            } => write!(f, "invalid: {digest} at {path}: {errors}"),
+            Problem::DiffIdCount {
+                digest,
+                path,
+                config,
+                layers,
+                diff_ids,
+            } => write!(
+                f,
+                "diff_ids: {digest} at {path}: {layers} layers, but its config {config} has {diff_ids} rootfs.diff_ids"
+            ),
+            Problem::Unreachable { digest, size } => write!(
+                f,
+                "unreachable: {digest} ({size} bytes): nothing in index.json references it"
+            ),
+            Problem::StaleTemp { path, age } => write!(
+                f,
+                "stale temporary file: {} (last written {} hours ago)",
+                path.display(),
+                age.as_secs() / 3600
+            ),
+        }
+    }
+}
+
+/// What [`Layout::fsck`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FsckReport {
+    /// Every problem, in the order found: `index.json`, then the walk from it
+    /// (breadth first), then unreachable blobs by digest, then temporary files.
+    pub problems: Vec<Problem>,
+    /// The number of distinct digests reachable from `index.json`.
+    pub reachable: usize,
+    /// The number of bytes of reachable blobs read and verified.
+    pub verified_bytes: u64,
+}
+
+impl FsckReport {
+    /// No problem at all, not even garbage.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The problems that are damage ([`Problem::is_damage`]).
+    pub fn damage(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.is_damage())
+    }
+}
+
+impl fmt::Display for FsckReport {
+    /// One line per problem.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Layout {
+    /// Checks the layout and reports every problem found; the layout is not
+    /// changed. See [`Problem`] for what is checked. Unknown media types are
+    /// verified as blobs, never refused.
+    ///
+    /// ```
+    /// use oci_image::{ImageConfiguration, ImageManifest, MediaType};
+    /// use oci_layout::{FsckOptions, Layout, Problem};
+    /// # let dir = tempfile::tempdir()?;
+    /// let layout = Layout::init(dir.path().join("l"))?;
+    /// let layer = layout.put_bytes(MediaType::ImageLayer, b"a layer")?;
+    /// let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse()?);
+    /// config.rootfs.diff_ids.push(layer.digest.clone());
+    /// let config = layout.put_json(&config)?;
+    /// let manifest = layout.put_json(&ImageManifest { config, layers: vec![layer.clone()], ..Default::default() })?;
+    /// layout.tag("v1", &manifest)?;
+    /// assert!(layout.fsck(&FsckOptions::default())?.is_clean());
+    ///
+    /// std::fs::write(layout.blob_path(&layer.digest), b"A layer")?;
+    /// let report = layout.fsck(&FsckOptions::default())?;
+    /// assert!(matches!(&report.problems[..], [Problem::Corrupt { path, .. }] if path == "index.json manifests[0] -> layers[0]"));
+    /// print!("{report}"); // corrupt: sha256:... at index.json manifests[0] -> layers[0]: blob sha256:...: content hashes to ...
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Concurrency
+    ///
+    /// fsck takes no lock. Run beside writers, it may report their blobs
+    /// not tagged yet as unreachable; beside a gc, blobs that gc removed
+    /// after fsck read `index.json` (untagged meanwhile) as missing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotImplemented`] for [`FsckOptions::verify_diff_ids`];
+    /// [`Error::Io`] when `index.json` or a directory cannot be read (a
+    /// problem with a blob is a [`Problem`], not an error).
+    pub fn fsck(&self, options: &FsckOptions) -> Result<FsckReport> {
+        if options.verify_diff_ids {
+            return Err(Error::NotImplemented {
+                option: "FsckOptions::verify_diff_ids",
+                reason: "decompressing layers needs the codec module, which has not landed",
+            });
+        }
+        let mut check = Check {
+            layout: self,
+            report: FsckReport::default(),
+            configs: HashMap::new(),
+        };
+        match self.index() {
+            Ok(index) => {
+                let errors = errors_of(index.check(), None);
+                if !errors.is_empty() {
+                    check.push(Problem::IndexJson { error: errors });
+                }
+                let reached = walk(self, &index, |at, found| check.visit(at, found));
+                check.report.reachable = reached.len();
+                let mut blobs = self.list_blobs()?;
+                blobs.sort();
+                for digest in blobs.into_iter().filter(|d| !reached.contains(d)) {
+                    let size = std::fs::metadata(self.blob_path(&digest)).map_or(0, |m| m.len());
+                    check.push(Problem::Unreachable { digest, size });
+                }
+            }
+            Err(Error::Document { source, .. }) => check.push(Problem::IndexJson {
+                error: source.to_string(),
+            }),
+            Err(e) => return Err(e),
+        }
+        let now = SystemTime::now();
+        for path in temp_files(self)? {
+            if let Some((_, age)) = file_age(&path, now)?
+                && age >= TEMP_FILE_MAX_AGE
+            {
+                check.push(Problem::StaleTemp { path, age });
+            }
+        }
+        Ok(check.report)
+    }
+}
+
+/// The state of one fsck run.
+struct Check<'a> {
+    layout: &'a Layout,
+    report: FsckReport,
+    /// The number of diff IDs of each image config read so far (`None`
+    /// when it could not be read), so a shared config is read once.
+    configs: HashMap<Digest, Option<usize>>,
+}
+
+impl Check<'_> {
+    fn push(&mut self, problem: Problem) {
+        self.report.problems.push(problem);
+    }
+
+    fn count(&mut self, bytes: usize) {
+        let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+        self.report.verified_bytes = self.report.verified_bytes.saturating_add(bytes);
+    }
+
+    fn visit(&mut self, at: &Reached, found: &Found) {
+        let digest = at.descriptor.digest.clone();
+        let path = at.path.clone();
+        match found {
+            Found::Missing if at.is_subject => self.push(Problem::MissingSubject { digest, path }),
+            Found::Missing => self.push(Problem::Missing { digest, path }),
+            Found::Unreadable(Error::Document { source, .. }) => {
+                let problem = self.wrong_kind(at).unwrap_or(Problem::Unparsable {
+                    digest,
+                    path,
+                    error: source.to_string(),
+                });
+                self.push(problem);
+            }
+            Found::Unreadable(e) => self.push(blob_problem(at, e)),
+            Found::Leaf => self.verify_leaf(at),
+            Found::Index(index) => {
+                self.count(index.bytes().len());
+                self.document(at, index.media_type.as_ref(), index.check());
+            }
+            Found::Manifest(manifest) => {
+                self.count(manifest.bytes().len());
+                self.document(at, manifest.media_type.as_ref(), manifest.check());
+                self.diff_ids(at, manifest);
+            }
+        }
+    }
+
+    /// Streams a blob through the verifying reader.
+    fn verify_leaf(&mut self, at: &Reached) {
+        let result = self
+            .layout
+            .open_blob(&at.descriptor)
+            .and_then(|mut reader| {
+                io::copy(&mut reader, &mut io::sink()).map_err(|e| {
+                    Error::from_blob_read(self.layout.blob_path(&at.descriptor.digest), e)
+                })
+            });
+        match result {
+            Ok(n) => self.report.verified_bytes = self.report.verified_bytes.saturating_add(n),
+            Err(Error::BlobNotFound { .. }) => self.push(Problem::Missing {
+                digest: at.descriptor.digest.clone(),
+                path: at.path.clone(),
+            }),
+            Err(e) => self.push(blob_problem(at, &e)),
+        }
+    }
+
+    /// The document's own media type against its descriptor's, and the
+    /// spec's rules. The `mediaType` rule of oci-image is left out: the
+    /// descriptor comparison covers it, and a Docker document rightly has
+    /// a Docker media type there.
+    fn document(&mut self, at: &Reached, own: Option<&MediaType>, report: Report) {
+        if let Some(own) = own
+            && *own != at.descriptor.media_type
+        {
+            self.push(Problem::MediaTypeMismatch {
+                digest: at.descriptor.digest.clone(),
+                path: at.path.clone(),
+                descriptor: at.descriptor.media_type.clone(),
+                document: own.clone(),
+            });
+        }
+        let errors = errors_of(report, Some("mediaType"));
+        if !errors.is_empty() {
+            self.push(Problem::Invalid {
+                digest: at.descriptor.digest.clone(),
+                path: at.path.clone(),
+                errors,
+            });
+        }
+    }
+
+    /// One diff ID per layer (config.md `rootfs.diff_ids`), for manifests
+    /// whose config is an image config. The config is read and validated
+    /// once; a config that is missing or corrupt is reported where the walk
+    /// reaches it.
+    fn diff_ids(&mut self, at: &Reached, manifest: &Document<ImageManifest>) {
+        let config = &manifest.config;
+        if !config.media_type.is_config() {
+            return;
+        }
+        let count = match self.configs.get(&config.digest) {
+            Some(count) => *count,
+            None => {
+                let config_path = format!("{} -> config", at.path);
+                let count = match self.layout.read_config(config) {
+                    Ok(doc) => {
+                        let errors = errors_of(doc.check(), None);
+                        if !errors.is_empty() {
+                            self.push(Problem::Invalid {
+                                digest: config.digest.clone(),
+                                path: config_path,
+                                errors,
+                            });
+                        }
+                        Some(doc.rootfs.diff_ids.len())
+                    }
+                    Err(Error::Document { source, .. }) => {
+                        self.push(Problem::Unparsable {
+                            digest: config.digest.clone(),
+                            path: config_path,
+                            error: source.to_string(),
+                        });
+                        None
+                    }
+                    Err(_) => None,
+                };
+                self.configs.insert(config.digest.clone(), count);
+                count
+            }
+        };
+        if let Some(diff_ids) = count
+            && diff_ids != manifest.layers.len()
+        {
+            self.push(Problem::DiffIdCount {
+                digest: at.descriptor.digest.clone(),
+                path: at.path.clone(),
+                config: config.digest.clone(),
+                layers: manifest.layers.len(),
+                diff_ids,
+            });
+        }
+    }
+
+    /// A document that does not parse as its descriptor's kind: is it the
+    /// other kind (a manifest where an index is said, or the reverse)?
+    fn wrong_kind(&self, at: &Reached) -> Option<Problem> {
+        let bytes = self
+            .layout
+            .read_blob(&at.descriptor, MAX_DOCUMENT_SIZE)
+            .ok()?;
+        let found = if at.descriptor.media_type.is_index() {
+            ImageManifest::from_json(&bytes)
+                .ok()
+                .map(|_| "an image manifest")
+        } else {
+            ImageIndex::from_json(&bytes).ok().map(|_| "an image index")
+        }?;
+        Some(Problem::WrongDocumentKind {
+            digest: at.descriptor.digest.clone(),
+            path: at.path.clone(),
+            descriptor: at.descriptor.media_type.clone(),
+            found,
+        })
+    }
+}
+
+/// A size or digest mismatch is corruption; anything else is unreadable.
+fn blob_problem(at: &Reached, error: &Error) -> Problem {
+    let digest = at.descriptor.digest.clone();
+    let path = at.path.clone();
+    let message = error.to_string();
+    match error {
+        Error::Verify(
+            oci_image::Error::SizeMismatch { .. } | oci_image::Error::DigestMismatch { .. },
+        ) => Problem::Corrupt {
+            digest,
+            path,
+            error: message,
+        },
+        _ => Problem::Unreadable {
+            digest,
+            path,
+            error: message,
+        },
+    }
+}
+
+/// The errors of a validation report, `; `-separated, leaving out the
+/// document media type rule at `skip`.
+fn errors_of(report: Report, skip: Option<&str>) -> String {
+    report
+        .errors()
+        .filter(|v| !(v.rule == Rule::DocumentMediaType && Some(v.path.as_str()) == skip))
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,251 @@
+//! Garbage collection: remove the blobs nothing in `index.json` reaches
+//! (image-spec image-layout.md: "The blobs directory MAY contain blobs which
+//! are not referenced by any of the refs"), mark and sweep, safe beside
+//! concurrent writers that follow the protocol below.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use oci_image::Digest;
+
+use crate::fsutil::TEMP_PREFIX;
+use crate::walk::{Found, is_document, walk};
+use crate::{Error, Layout, Result};
+
+/// The default grace period of [`GcOptions`]: a day. An unreachable blob
+/// younger than this is kept, because a writer may have stored it and not
+/// tagged it yet. The grace must cover the window from a writer's first
+/// blob to its tag; a day is well beyond pulling or building one image in
+/// practice, and a too long grace only delays freeing space, while a too
+/// short one can lose a writer's blobs. Pass a shorter grace (even zero)
+/// when no writer can be running.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How old (since its last write) a temporary file (`.tmp-*`) must be
+/// before gc removes it: a week. A live writer touches its temporary file
+/// with every buffer it writes, so an old one was left by a crash. The age
+/// is much longer than the grace period because removing the file of a
+/// writer that merely stalled makes its commit fail; a week is past any
+/// stall a writer survives.
+pub const TEMP_FILE_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// What [`Layout::gc`] may remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GcOptions {
+    /// Unreachable blobs modified less than this long ago are kept
+    /// ([`DEFAULT_GRACE`] by default).
+    pub grace: Duration,
+    /// Find what would be removed, remove nothing.
+    pub dry_run: bool,
+}
+
+impl Default for GcOptions {
+    fn default() -> Self {
+        GcOptions {
+            grace: DEFAULT_GRACE,
+            dry_run: false,
+        }
+    }
+}
+
+/// One blob gc removed (or, in a dry run, would remove).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedBlob {
+    /// The blob's digest.
+    pub digest: Digest,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// What a gc run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// Whether this was a dry run (then nothing was removed, and `removed`
+    /// and `removed_temp_files` say what a real run would remove).
+    pub dry_run: bool,
+    /// The number of distinct digests reachable from `index.json`.
+    pub reachable: usize,
+    /// The unreachable blobs removed, sorted by digest.
+    pub removed: Vec<RemovedBlob>,
+    /// The bytes those blobs held.
+    pub bytes_freed: u64,
+    /// Unreachable blobs kept because they are younger than the grace period.
+    pub kept_by_grace: usize,
+    /// Temporary files older than [`TEMP_FILE_MAX_AGE`] removed.
+    pub removed_temp_files: Vec<PathBuf>,
+}
+
+impl Layout {
+    /// Removes every blob that is not reachable from `index.json` and is
+    /// older than `options.grace`, in every algorithm directory under
+    /// `blobs/`, and temporary files older than [`TEMP_FILE_MAX_AGE`].
+    /// Files whose names are neither blob names nor temporary files are
+    /// never touched.
+    ///
+    /// Live is what the walk reaches from each descriptor in `index.json`:
+    /// through image indexes and Docker manifest lists (nested), image
+    /// manifests (OCI and Docker: `config`, `layers`), and the `subject` of
+    /// either; a descriptor of an unknown media type is a live leaf. A
+    /// referrer is live only if it is itself reachable (tagged or listed):
+    /// being the subject of something keeps a manifest alive, not the
+    /// other way round.
+    ///
+    /// ```
+    /// use oci_image::MediaType;
+    /// use oci_layout::{GcOptions, Layout};
+    /// # let dir = tempfile::tempdir()?;
+    /// let layout = Layout::init(dir.path().join("l"))?;
+    /// let garbage = layout.put_bytes(MediaType::ImageLayer, b"nobody references me")?;
+    /// // With no writer running, nothing needs the grace period.
+    /// let options = GcOptions { grace: std::time::Duration::ZERO, ..Default::default() };
+    /// let report = layout.gc(&GcOptions { dry_run: true, ..options.clone() })?;
+    /// assert_eq!(report.removed[0].digest, garbage.digest);
+    /// assert!(layout.has_blob(&garbage.digest));
+    /// let report = layout.gc(&options)?;
+    /// assert_eq!(report.bytes_freed, 20);
+    /// assert!(!layout.has_blob(&garbage.digest));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Concurrency
+    ///
+    /// gc holds the index lock from the mark to the end of the sweep, so a
+    /// tag cannot be added between the two (taggers wait), and the blobs
+    /// lock during the sweep, so a writer cannot re-use a blob between gc's
+    /// look at its age and its removal. A writer that stores an image
+    /// follows this protocol, which [`Layout::put_bytes`],
+    /// [`BlobWriter::commit`](crate::BlobWriter::commit) and
+    /// [`Layout::tag`] implement:
+    ///
+    /// 1. put every blob (layers, config), then the manifest (and index),
+    ///    then tag. Each commit leaves the blob's modification time at the
+    ///    time of the commit, including when the blob was already there
+    ///    (its time is refreshed, not its content rewritten);
+    /// 2. a writer that skips a blob it finds already present calls
+    ///    [`Layout::touch_blob`] instead, before referencing it.
+    ///
+    /// Each blob so written is either reachable when gc marks (its tag came
+    /// first), or its tag comes after gc's sweep (taggers wait for the
+    /// lock), so at the sweep the blob is younger than its own commit-to-tag
+    /// time: kept, as long as that time is within the grace period.
+    ///
+    /// The limit: a writer whose first commit and its tag are further apart
+    /// than the grace period (a pull slower than that) can lose the blobs it
+    /// wrote first, and its tag then names an image with missing blobs.
+    /// Hence a zero grace is safe only when no writer runs. The ages are
+    /// file modification times, so the clock that stamps them (a network
+    /// file server's) must agree with this host's to within the grace.
+    /// Other tools (skopeo, umoci) take neither lock.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::GcUnsafe`] when an image index or manifest that something
+    /// references is missing or cannot be read, verified or parsed: what it
+    /// references is then unknown, so gc refuses before removing anything
+    /// (a missing `subject` is allowed: referrers may arrive before their
+    /// subject). [`Error::Io`] and [`Error::Document`] for `index.json`,
+    /// the locks, and files that cannot be removed.
+    pub fn gc(&self, options: &GcOptions) -> Result<GcReport> {
+        let _index = self.lock_index()?;
+        let index = self.index()?;
+        let mut unsafe_reason = None;
+        let live = walk(self, &index, |at, found| {
+            let blocking = match found {
+                Found::Missing => is_document(&at.descriptor.media_type) && !at.is_subject,
+                Found::Unreadable(_) => is_document(&at.descriptor.media_type),
+                Found::Leaf | Found::Index(_) | Found::Manifest(_) => false,
+            };
+            if blocking && unsafe_reason.is_none() {
+                let reason = match found {
+                    Found::Unreadable(e) => e.to_string(),
+                    _ => "it is not in the layout".into(),
+                };
+                unsafe_reason = Some((at.descriptor.digest.clone(), at.path.clone(), reason));
+            }
+        });
+        if let Some((digest, path, reason)) = unsafe_reason {
+            return Err(Error::GcUnsafe {
+                digest,
+                path,
+                reason,
+            });
+        }
+
+        let _blobs = self.lock_blobs(true)?;
+        let now = SystemTime::now();
+        let mut report = GcReport {
+            dry_run: options.dry_run,
+            reachable: live.len(),
+            ..GcReport::default()
+        };
+        let mut candidates = self.list_blobs()?;
+        candidates.sort();
+        for digest in candidates.into_iter().filter(|d| !live.contains(d)) {
+            let path = self.blob_path(&digest);
+            let Some((size, age)) = file_age(&path, now)? else {
+                continue;
+            };
+            if age < options.grace {
+                report.kept_by_grace += 1;
+                continue;
+            }
+            if !options.dry_run {
+                self.remove_blob(&digest)?;
+            }
+            report.bytes_freed = report.bytes_freed.saturating_add(size);
+            report.removed.push(RemovedBlob { digest, size });
+        }
+        for path in temp_files(self)? {
+            if let Some((_, age)) = file_age(&path, now)?
+                && age >= TEMP_FILE_MAX_AGE
+            {
+                if !options.dry_run {
+                    remove_file(&path)?;
+                }
+                report.removed_temp_files.push(path);
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The size and age of a regular file or symlink at `path`; `None` when it
+/// is gone or is something else (a directory is never removed). A time in
+/// the future counts as age zero.
+pub(crate) fn file_age(path: &Path, now: SystemTime) -> Result<Option<(u64, Duration)>> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("stat", path)(e)),
+    };
+    if !(meta.is_file() || meta.is_symlink()) {
+        return Ok(None);
+    }
+    let modified = meta.modified().map_err(Error::io("stat", path))?;
+    let age = now.duration_since(modified).unwrap_or(Duration::ZERO);
+    Ok(Some((meta.len(), age)))
+}
+
+/// The temporary files this crate creates: `.tmp-*` in `blobs/` (blob
+/// writers) and in the layout's root (`index.json` replacements).
+pub(crate) fn temp_files(layout: &Layout) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for dir in [layout.blobs_path(), layout.path().to_path_buf()] {
+        for entry in fs::read_dir(&dir).map_err(Error::io("read directory", &dir))? {
+            let entry = entry.map_err(Error::io("read directory", &dir))?;
+            if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn remove_file(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", path)(e)),
+        _ => Ok(()),
+    }
+}
