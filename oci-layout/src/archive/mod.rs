@@ -61,20 +61,24 @@
 //!
 //! # Limitations
 //!
-//! Removing the blobs an import added can race with another writer that
-//! stores the same content at the same moment (its commit finds our file
-//! and keeps it). Nothing limits the number or total size of blobs an
-//! archive holds; put a limit on the reader when that matters. A
-//! docker-archive is written without the legacy `repositories` file and
-//! per-layer `json`/`VERSION` files: `docker load` and skopeo read
-//! `manifest.json` alone.
+//! - An added blob is removed again only when its modification time is
+//!   the one its commit left, checked under the exclusive blobs lock:
+//!   another writer re-using it meanwhile refreshes that time, so it is
+//!   kept, for gc to judge. A blob one import commits twice is kept the
+//!   same way.
+//! - Nothing limits the number or total size of the blobs an archive
+//!   holds; put a limit on the reader when that matters.
+//! - A docker-archive is written without the legacy `repositories` file
+//!   and per-layer `json`/`VERSION` files: `docker load` and skopeo read
+//!   `manifest.json` alone.
 
 pub mod convert;
 pub mod docker;
 pub mod oci;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read, Write};
+use std::time::SystemTime;
 
 use oci_image::annotations::{REF_NAME, is_valid_ref_name};
 use oci_image::{Descriptor, Digest, ImageIndex};
@@ -169,10 +173,15 @@ impl Selection {
 
 /// The blobs an import has added to the layout so far (not those that were
 /// there already), so that a failed import can take them back.
+///
+/// Each is remembered with its modification time right after the commit.
+/// A writer that re-uses a blob refreshes that time (under the blobs lock),
+/// so a blob whose time has changed since is someone else's too, and is
+/// not removed.
 #[derive(Debug)]
 struct Added<'a> {
     layout: &'a Layout,
-    digests: BTreeSet<Digest>,
+    digests: BTreeMap<Digest, Option<SystemTime>>,
     committed: HashSet<Digest>,
 }
 
@@ -180,14 +189,17 @@ impl<'a> Added<'a> {
     fn new(layout: &'a Layout) -> Self {
         Added {
             layout,
-            digests: BTreeSet::new(),
+            digests: BTreeMap::new(),
             committed: HashSet::new(),
         }
     }
 
     fn record(&mut self, blob: &BlobInfo) {
         if !blob.existed {
-            self.digests.insert(blob.digest.clone());
+            let mtime = std::fs::metadata(self.layout.blob_path(&blob.digest))
+                .and_then(|m| m.modified())
+                .ok();
+            self.digests.insert(blob.digest.clone(), mtime);
         }
         self.committed.insert(blob.digest.clone());
     }
@@ -203,26 +215,39 @@ impl<'a> Added<'a> {
         Ok(())
     }
 
-    /// Removes every added blob (the import failed). Removal errors are
-    /// ignored: the import's own error is the one to report, and gc takes
-    /// what is left.
+    /// Removes every added blob (the import failed). Errors are ignored:
+    /// the import's own error is the one to report, and gc takes what is
+    /// left.
     fn discard(self) {
-        for digest in &self.digests {
-            let _ = self.layout.remove_blob(digest);
-        }
+        let _ = self.remove_unless(&HashSet::new());
     }
 
     /// Removes the added blobs not in `keep`; returns how many were kept.
     fn keep_only(self, keep: &HashSet<Digest>) -> Result<usize> {
-        let mut kept = 0;
-        for digest in &self.digests {
-            if keep.contains(digest) {
-                kept += 1;
-            } else {
+        self.remove_unless(keep)?;
+        Ok(self.digests.keys().filter(|d| keep.contains(*d)).count())
+    }
+
+    fn remove_unless(&self, keep: &HashSet<Digest>) -> Result<()> {
+        let doomed: Vec<_> = self
+            .digests
+            .iter()
+            .filter(|(digest, _)| !keep.contains(*digest))
+            .collect();
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        // Exclusive, as gc's sweep: no writer refreshes a blob meanwhile.
+        let _lock = self.layout.lock_blobs(true)?;
+        for (digest, committed_at) in doomed {
+            let now = std::fs::metadata(self.layout.blob_path(digest))
+                .and_then(|m| m.modified())
+                .ok();
+            if committed_at.is_some() && now == *committed_at {
                 self.layout.remove_blob(digest)?;
             }
         }
-        Ok(kept)
+        Ok(())
     }
 }
 
