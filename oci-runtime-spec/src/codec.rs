@@ -482,3 +482,79 @@ fn write<T: Serialize + ?Sized, F: serde_json::ser::Formatter>(value: &T, inner:
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Capability, ContainerStatus, SeccompAction, SharingMode, SharingModeNoDisable};
+
+    #[test]
+    fn open_enum_known_and_unknown_values() {
+        let kill: Capability = "CAP_KILL".parse().unwrap();
+        assert_eq!(kill, Capability::Kill);
+        assert!(kill.is_known());
+        assert_eq!(kill.to_string(), "CAP_KILL");
+
+        let new: Capability = "CAP_FUTURE".parse().unwrap();
+        assert_eq!(new, Capability::Other("CAP_FUTURE".to_owned()));
+        assert!(!new.is_known());
+        assert_eq!(new.as_str(), "CAP_FUTURE");
+        assert_eq!(serde_json::to_string(&new).unwrap(), r#""CAP_FUTURE""#);
+        let back: Capability = serde_json::from_str(r#""CAP_FUTURE""#).unwrap();
+        assert_eq!(back, new);
+        // A known string always becomes its variant, never Other.
+        let known: Capability = serde_json::from_str(r#""CAP_SYS_ADMIN""#).unwrap();
+        assert_eq!(known, Capability::SysAdmin);
+    }
+
+    #[test]
+    fn every_known_value_parses_to_itself() {
+        for value in Capability::KNOWN {
+            let cap: Capability = value.parse().unwrap();
+            assert!(cap.is_known(), "{value}");
+            assert_eq!(cap.as_str(), *value);
+        }
+        assert_eq!(Capability::KNOWN.len(), 41);
+        for value in SeccompAction::KNOWN {
+            assert_eq!(SeccompAction::from(*value).as_str(), *value);
+        }
+    }
+
+    #[test]
+    fn runtime_defined_status_is_kept() {
+        let s: ContainerStatus = serde_json::from_str(r#""paused""#).unwrap();
+        assert_eq!(s, ContainerStatus::Other("paused".to_owned()));
+        assert!(!s.is_known());
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#""paused""#);
+    }
+
+    #[test]
+    fn closed_enum_rejects_unknown_values() {
+        assert_eq!(
+            "inherit".parse::<SharingMode>().unwrap(),
+            SharingMode::Inherit
+        );
+        let err = "disable".parse::<SharingModeNoDisable>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"unknown FreeBSD sharing mode (new or inherit) "disable", expected one of ["new", "inherit"]"#
+        );
+        let err = serde_json::from_str::<SharingMode>(r#""shared""#).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown variant `shared`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn escaped_enum_strings_parse() {
+        let cap: Capability = serde_json::from_str(r#""CAP_\u004bILL""#).unwrap();
+        assert_eq!(cap, Capability::Kill);
+    }
+
+    #[test]
+    fn go_escapes_html_characters() {
+        let out = super::to_vec(&serde_json::json!({"a": "<b> & \u{2028}é"}));
+        let expected = r#"{"a":"\u003cb\u003e \u0026 \u2028é"}"#;
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+}

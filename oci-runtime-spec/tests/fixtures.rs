@@ -2,13 +2,17 @@
 //! NOTICE.md): every good one parses and round-trips without losing or
 //! inventing a member; every bad one is rejected, naming the field.
 
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use oci_runtime_spec::{Error, Features, Spec, State};
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
@@ -41,22 +45,39 @@ fn round_trip<T: PartialEq + std::fmt::Debug>(
         assert_eq!(model, again, "{name}: the model changed");
         // Deterministic: the same model, the same bytes.
         assert_eq!(out, compact(&again), "{name}: compact output not stable");
-        assert_eq!(pretty(&model), pretty(&again), "{name}: pretty output not stable");
+        assert_eq!(
+            pretty(&model),
+            pretty(&again),
+            "{name}: pretty output not stable"
+        );
         let pretty_value: serde_json::Value = serde_json::from_slice(&pretty(&model)).unwrap();
-        assert_eq!(before, pretty_value, "{name}: the pretty JSON value changed");
+        assert_eq!(
+            before, pretty_value,
+            "{name}: the pretty JSON value changed"
+        );
     }
     files.len()
 }
 
 #[test]
 fn good_configs_round_trip() {
-    let n = round_trip("config/good", Spec::from_json, Spec::to_json, Spec::to_json_pretty);
+    let n = round_trip(
+        "config/good",
+        Spec::from_json,
+        Spec::to_json,
+        Spec::to_json_pretty,
+    );
     assert_eq!(n, 9);
 }
 
 #[test]
 fn good_states_round_trip() {
-    let n = round_trip("state/good", State::from_json, State::to_json, State::to_json_pretty);
+    let n = round_trip(
+        "state/good",
+        State::from_json,
+        State::to_json,
+        State::to_json_pretty,
+    );
     assert_eq!(n, 1);
 }
 
@@ -72,7 +93,12 @@ fn good_features_round_trip() {
 }
 
 fn read(path: &str) -> Vec<u8> {
-    fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)).unwrap()
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path),
+    )
+    .unwrap()
 }
 
 /// The error of parsing a bad file, with its path and message.
@@ -93,7 +119,10 @@ fn bad_config_invalid_json() {
 #[test]
 fn bad_config_rdma_names_the_field() {
     let err = Spec::from_json(&read("config/bad/linux-rdma.json")).unwrap_err();
-    assert_eq!(err.path(), Some(r#"linux.resources.rdma["mlx5_1"].hcaHandles"#));
+    assert_eq!(
+        err.path(),
+        Some(r#"linux.resources.rdma["mlx5_1"].hcaHandles"#)
+    );
     let text = err.to_string();
     assert!(
         text.contains(r#"linux.resources.rdma["mlx5_1"].hcaHandles: invalid type: string "not a uint32", expected u32"#),
@@ -105,12 +134,17 @@ fn bad_config_rdma_names_the_field() {
 fn bad_config_netdevice_names_the_field() {
     let (path, message) = rejected(Spec::from_json(&read("config/bad/linux-netdevice.json")));
     assert_eq!(path, r#"linux.netDevices["eth0"].name"#);
-    assert!(message.starts_with("invalid type: integer `23`"), "{message}");
+    assert!(
+        message.starts_with("invalid type: integer `23`"),
+        "{message}"
+    );
 }
 
 #[test]
 fn bad_config_freebsd_vnet_disable_names_the_field() {
-    let (path, message) = rejected(Spec::from_json(&read("config/bad/freebsd-vnet-disable.json")));
+    let (path, message) = rejected(Spec::from_json(&read(
+        "config/bad/freebsd-vnet-disable.json",
+    )));
     assert_eq!(path, "freebsd.jail.vnet");
     assert!(message.contains("unknown variant `disable`"), "{message}");
 }
@@ -128,7 +162,9 @@ fn bad_config_hugepage_page_size() {
 
 #[test]
 fn bad_features_missing_version_max() {
-    let (path, message) = rejected(Features::from_json(&read("features/bad/missing-ociVersionMax.json")));
+    let (path, message) = rejected(Features::from_json(&read(
+        "features/bad/missing-ociVersionMax.json",
+    )));
     assert_eq!(path, "(root)");
     assert_eq!(message, "missing field `ociVersionMax`");
 }

@@ -5,6 +5,8 @@
 //! runc missing: the tests fail when `CI` is set, and otherwise print
 //! `SKIPPED: runc not found` and pass.
 
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,7 +20,10 @@ fn runc() -> Option<PathBuf> {
         .map(|dir| dir.join("runc"))
         .find(|p| p.is_file())
         .or_else(|| {
-            assert!(std::env::var_os("CI").is_none(), "runc not found, and CI is set");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "runc not found, and CI is set"
+            );
             eprintln!("\n**** SKIPPED: runc not found ****\n");
             None
         })
@@ -38,7 +43,10 @@ fn run(cmd: &mut Command) -> Vec<u8> {
 /// Runs `runc spec [args]` in a fresh directory and returns config.json.
 fn runc_spec(runc: &Path, args: &[&str]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
-    run(Command::new(runc).arg("spec").args(args).current_dir(dir.path()));
+    run(Command::new(runc)
+        .arg("spec")
+        .args(args)
+        .current_dir(dir.path()));
     fs::read(dir.path().join("config.json")).unwrap()
 }
 
@@ -97,8 +105,16 @@ impl Container<'_> {
 impl Drop for Container<'_> {
     fn drop(&mut self) {
         // Best effort: the container may not exist or may have exited.
-        let _ = self.runc().args(["kill", &self.id, "KILL"]).stderr(Stdio::null()).status();
-        let _ = self.runc().args(["delete", "-f", &self.id]).stderr(Stdio::null()).status();
+        let _ = self
+            .runc()
+            .args(["kill", &self.id, "KILL"])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self
+            .runc()
+            .args(["delete", "-f", &self.id])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
@@ -116,7 +132,8 @@ fn runc_state_of_a_running_container() {
     process.terminal = Some(false);
     for dir in ["/bin", "/lib", "/lib64", "/usr"] {
         if Path::new(dir).exists() {
-            spec.mounts.push(Mount::new(dir, "bind", dir, &["rbind", "ro"]));
+            spec.mounts
+                .push(Mount::new(dir, "bind", dir, &["rbind", "ro"]));
         }
     }
     fs::write(bundle.join("config.json"), spec.to_json_pretty()).unwrap();
