@@ -71,12 +71,12 @@ model! {
         selinux: Option<Enabled> => "selinux" (opt),
         /// OPTIONAL. Intel RDT.
         intel_rdt: Option<IntelRdtFeatures> => "intelRdt" (opt),
+        /// OPTIONAL. Memory policies.
+        memory_policy: Option<MemoryPolicyFeatures> => "memoryPolicy" (opt),
         /// OPTIONAL. Mount extensions.
         mount_extensions: Option<MountExtensions> => "mountExtensions" (opt),
         /// OPTIONAL. Moving network devices into the container.
         net_devices: Option<Enabled> => "netDevices" (opt),
-        /// OPTIONAL. Memory policies.
-        memory_policy: Option<MemoryPolicyFeatures> => "memoryPolicy" (opt),
     }
 }
 

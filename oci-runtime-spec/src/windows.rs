@@ -80,9 +80,9 @@ model! {
         /// OPTIONAL. Cycles per 10,000 the container may use (a percentage
         /// times 100).
         maximum: Option<u16> => "maximum" (opt),
-        /// OPTIONAL. CPU groups to affinitize to. config-windows.md says an
-        /// array of objects (the Go type agrees); config-windows.json
-        /// describes a single object, which this model does not accept.
+        /// OPTIONAL. CPU groups to affinitize to. config-windows.md (the
+        /// authority) says an array of objects; config-windows.json of
+        /// v1.3.0 describes a single object, which this model rejects.
         affinity: Vec<CpuGroupAffinity> => "affinity" (vec),
     }
 }

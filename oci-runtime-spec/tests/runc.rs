@@ -86,6 +86,28 @@ fn runc_spec_rootless_round_trips_byte_for_byte() {
     assert_eq!(linux.gid_mappings.len(), 1);
 }
 
+#[test]
+fn runc_features_parse_and_round_trip() {
+    let Some(runc) = runc() else { return };
+    let out = run(Command::new(&runc).arg("features"));
+    let features = oci_runtime_spec::Features::from_json(&out).unwrap();
+    let before: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&features.to_json()).unwrap();
+    assert_eq!(before, after);
+    let linux = features.linux.as_ref().unwrap();
+    let caps = linux.capabilities.as_ref().unwrap();
+    assert!(caps.contains(&oci_runtime_spec::Capability::SysAdmin));
+    let seccomp = linux.seccomp.as_ref().unwrap();
+    assert!(
+        seccomp
+            .actions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .all(|a| a.is_known())
+    );
+}
+
 /// Kills and deletes the container when dropped, whatever happened.
 struct Container<'a> {
     runc: &'a Path,
