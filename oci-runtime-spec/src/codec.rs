@@ -46,6 +46,12 @@ macro_rules! model {
             pub extra: std::collections::BTreeMap<String, serde_json::Value>,
         }
 
+        impl $name {
+            /// The JSON member names this model knows, in output order;
+            /// any other member goes to `extra`.
+            pub const MEMBERS: &'static [&'static str] = &[$($json),*];
+        }
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
