@@ -42,7 +42,8 @@ macro_rules! model {
             )*
             /// Members the spec does not define, kept as they were read so
             /// that a read-modify-write loses nothing; written after the
-            /// known members, sorted by name.
+            /// known members, sorted by name. An entry named like a known
+            /// member (see `MEMBERS`) is not written.
             pub extra: std::collections::BTreeMap<String, serde_json::Value>,
         }
 
@@ -62,7 +63,11 @@ macro_rules! model {
                     }
                 )*
                 for (key, value) in &self.extra {
-                    out.serialize_entry(key, value)?;
+                    // A known name belongs to its field; written twice it
+                    // would make invalid I-JSON.
+                    if !Self::MEMBERS.contains(&key.as_str()) {
+                        out.serialize_entry(key, value)?;
+                    }
                 }
                 out.end()
             }

