@@ -7,5 +7,7 @@
 //! assert_eq!(oci_layout::LAYOUT_VERSION, "1.0.0");
 //! ```
 
+pub mod codec;
+
 /// The `imageLayoutVersion` this store writes into the `oci-layout` file.
 pub const LAYOUT_VERSION: &str = oci_image::ImageLayout::VERSION;
