@@ -39,8 +39,7 @@
 //!
 //! The same input and [`Codec`] give the same bytes, however the input is
 //! split into writes: gzip members carry mtime 0, no file name and OS byte
-//! 255 ("unknown"), and zstd frames carry no dictionary id and no content
-//! size. The [`Encoder`] hands its compressor fixed-size chunks, and
+//! 255 ("unknown"), and zstd frames carry no dictionary id. The [`Encoder`] hands its compressor fixed-size chunks, and
 //! flushing it does not cut the compressed stream. zstd output with
 //! `workers: 0` differs from output with workers (the tests check that 1,
 //! 2 and 4 workers agree), and bytes may change with the version of the

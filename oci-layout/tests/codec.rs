@@ -200,6 +200,77 @@ fn multi_member_gzip_and_multi_frame_zstd_are_read_whole() {
 }
 
 #[test]
+fn zstd_skippable_frames_are_skipped() {
+    let (a, b) = (b"first frame, ".as_slice(), b"second frame".as_slice());
+    let mut blob = compress(a, Codec::zstd()).0;
+    // A skippable frame (RFC 8478, 3.1.2): magic 0x184D2A5?, size, payload.
+    blob.extend_from_slice(&0x184D_2A50u32.to_le_bytes());
+    blob.extend_from_slice(&5u32.to_le_bytes());
+    blob.extend_from_slice(b"skip!");
+    blob.extend_from_slice(&compress(b, Codec::zstd()).0);
+    assert_eq!(
+        decode(&blob, Compression::Zstd).unwrap(),
+        b"first frame, second frame"
+    );
+}
+
+/// Accepts `room` bytes, then fails every write.
+#[derive(Debug)]
+struct Failing {
+    room: usize,
+}
+
+impl Write for Failing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.room == 0 {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_blob_writer_fails_the_encoder_for_good() {
+    let data = layer_data();
+    for codec in [Codec::gzip(), Codec::zstd(), Codec::None] {
+        // A writer that fails at once: the error shows by finish at the latest.
+        let err = codec::compress(
+            &data[..1000],
+            Failing { room: 0 },
+            codec,
+            &Algorithm::Sha256,
+        )
+        .expect_err("disk full");
+        assert!(
+            matches!(&err, CodecError::Io(e) if e.kind() == io::ErrorKind::StorageFull),
+            "{codec:?}: {err:?}"
+        );
+        // Failing part way: the write that hits it fails, and so does every
+        // later write and finish, rather than a blob with a hole.
+        let mut encoder = Encoder::new(Failing { room: 100_000 }, codec).unwrap();
+        let mut first = None;
+        for (i, chunk) in data.chunks(50_000).enumerate() {
+            if let Err(e) = encoder.write_all(chunk) {
+                first = Some(i);
+                assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{codec:?}");
+                break;
+            }
+        }
+        let first = first.expect("a write failed");
+        assert!(
+            encoder.write_all(&data[..10]).is_err(),
+            "{codec:?} after {first}"
+        );
+        assert!(encoder.finish().is_err(), "{codec:?}");
+    }
+}
+
+#[test]
 fn truncated_corrupt_trailing_and_empty_streams_are_errors() {
     let data = layer_data();
     for codec in [Codec::gzip(), Codec::zstd()] {

@@ -60,7 +60,7 @@ pub struct Encoder<W: Write> {
     /// Input held back until it fills a [`CHUNK`]: the compressor always
     /// gets the same chunks, however the caller splits its writes.
     pending: Vec<u8>,
-    /// Set when a write to the compressor failed: the stream is broken.
+    /// Set when a write failed: the stream is broken for good.
     failed: bool,
 }
 
@@ -188,9 +188,7 @@ impl<W: Write> Encoder<W> {
     /// Hands `chunk` to the compressor whole; any failure breaks the stream.
     fn compress_chunk(&mut self, chunk: &[u8]) -> io::Result<()> {
         if self.failed {
-            return Err(io::Error::other(
-                "an earlier write failed: the compressed stream is incomplete",
-            ));
+            return Err(broken());
         }
         let result = match &mut self.kind {
             Kind::None(inner) => inner.write_all(chunk),
@@ -208,8 +206,17 @@ impl<W: Write> Write for Encoder<W> {
     /// After an error the stream is broken, and every later write and
     /// [`finish`](Encoder::finish) fails.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            return Err(broken());
+        }
         if let Kind::None(inner) = &mut self.kind {
-            let n = inner.write(buf)?;
+            let n = match inner.write(buf) {
+                Ok(n) => n,
+                Err(err) => {
+                    self.failed = err.kind() != io::ErrorKind::Interrupted;
+                    return Err(err);
+                }
+            };
             self.diff_id.update(accepted(buf, n)?);
             return Ok(n);
         }
@@ -258,6 +265,11 @@ impl<W: Write> fmt::Debug for Encoder<W> {
             .field("compressed_bytes", &self.compressed_bytes())
             .finish_non_exhaustive()
     }
+}
+
+/// The error of every write after one failed.
+fn broken() -> io::Error {
+    io::Error::other("an earlier write failed: the layer stream is incomplete")
 }
 
 /// A layer blob written by [`compress`]: its diff_id and sizes, and the
