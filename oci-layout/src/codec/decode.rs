@@ -200,3 +200,53 @@ pub fn verify_diff_id<R: Read>(
     check_diff_id(expected, &stats.diff_id)?;
     Ok(stats)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_compressed_streams_are_errors_and_empty_tar_is_not() {
+        for compression in [Compression::Gzip, Compression::Zstd] {
+            let mut decoder = Decoder::new(&b""[..], compression).unwrap();
+            let err = decoder.read(&mut [0; 64]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{compression:?}");
+        }
+        let mut decoder = Decoder::new(&b""[..], Compression::None).unwrap();
+        assert_eq!(decoder.read(&mut [0; 64]).unwrap(), 0);
+    }
+
+    #[test]
+    fn accessors() {
+        let decoder = Decoder::for_media_type(&b"abc"[..], &MediaType::DockerLayerGzip).unwrap();
+        assert_eq!(decoder.compression(), Compression::Gzip);
+        // flate2 reads the gzip header as it is built.
+        assert!(decoder.compressed_bytes() <= 3);
+        // What is left of the inner reader: the part not read yet.
+        assert!(b"abc".ends_with(decoder.get_ref()));
+        assert!(format!("{decoder:?}").contains("Gzip"));
+        assert!(b"abc".ends_with(decoder.into_inner()));
+        let mut decoder = Decoder::new(&b"tar"[..], Compression::None).unwrap();
+        let mut out = Vec::new();
+        decoder.read_to_end(&mut out).unwrap();
+        assert_eq!(
+            (out.as_slice(), decoder.compressed_bytes()),
+            (&b"tar"[..], 3)
+        );
+    }
+
+    #[test]
+    fn diff_id_with_sha512() {
+        let stats = diff_id(&b"plain"[..], &MediaType::ImageLayer, &Algorithm::Sha512).unwrap();
+        assert_eq!(stats.diff_id, Digest::sha512(b"plain"));
+        assert_eq!((stats.uncompressed_size, stats.compressed_size), (5, 5));
+        let err = verify_diff_id(
+            &b"plain"[..],
+            &MediaType::ImageLayer,
+            &Digest::sha512(b"other"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, CodecError::DiffIdMismatch { .. }), "{err:?}");
+    }
+}

@@ -327,3 +327,75 @@ pub fn compress<R: Read, W: Write>(
     let (writer, digest, _) = hashing.finish()?;
     Ok((writer, CompressedLayer { stats, digest }))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    fn bytes(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 253) as u8).collect()
+    }
+
+    /// Every write size around the chunk boundary gives the same blob.
+    #[test]
+    fn writes_around_the_chunk_size_give_the_same_blob() {
+        let data = bytes(3 * CHUNK + 17);
+        for codec in [Codec::gzip(), Codec::zstd()] {
+            let mut reference = None;
+            for split in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 5, data.len()] {
+                let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
+                for piece in data.chunks(split.max(1)) {
+                    encoder.write_all(piece).unwrap();
+                }
+                assert_eq!(encoder.uncompressed_bytes(), data.len() as u64);
+                let (blob, stats) = encoder.finish().unwrap();
+                assert_eq!(stats.diff_id, Digest::sha256(&data));
+                assert_eq!(stats.compressed_size, blob.len() as u64);
+                match &reference {
+                    None => reference = Some(blob),
+                    Some(first) => assert!(first == &blob, "{codec:?}, writes of {split}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_whole_chunk_is_taken_without_copy_and_the_rest_is_held_back() {
+        let data = bytes(CHUNK + 10);
+        let mut encoder = Encoder::new(Vec::new(), Codec::gzip()).unwrap();
+        // A long write is taken one chunk at a time.
+        assert_eq!(encoder.write(&data).unwrap(), CHUNK);
+        assert!(encoder.pending.is_empty());
+        assert_eq!(encoder.write(&data[CHUNK..]).unwrap(), 10);
+        assert_eq!(encoder.pending.len(), 10);
+        assert_eq!(encoder.write(&[]).unwrap(), 0);
+        encoder.flush().unwrap();
+        assert_eq!(encoder.pending.len(), 10, "flush keeps the input back");
+        assert_eq!(encoder.compression(), Compression::Gzip);
+        assert!(format!("{encoder:?}").contains("Gzip"));
+        let (blob, stats) = encoder.finish().unwrap();
+        assert_eq!(stats.uncompressed_size, data.len() as u64);
+        assert_eq!(&blob[..2], &[0x1f, 0x8b]);
+    }
+
+    #[test]
+    fn invalid_options_are_refused_before_anything_is_written() {
+        let err = Encoder::new(Vec::new(), Codec::Gzip { level: 11 }).unwrap_err();
+        assert!(matches!(err, CodecError::InvalidLevel { level: 11, .. }));
+        let err =
+            Encoder::with_algorithm(Vec::new(), Codec::zstd(), &Algorithm::Other("md5".into()))
+                .unwrap_err();
+        assert!(matches!(err, CodecError::Digest(_)), "{err:?}");
+    }
+
+    #[test]
+    fn compressed_layer_descriptor() {
+        let (blob, layer) =
+            compress(&b"tar"[..], Vec::new(), Codec::zstd(), &Algorithm::Sha256).unwrap();
+        let d = layer.descriptor();
+        assert_eq!(d.media_type, MediaType::ImageLayerZstd);
+        assert_eq!(d.digest, Digest::sha256(&blob));
+        assert_eq!(d.size, blob.len() as i64);
+    }
+}
