@@ -325,7 +325,7 @@ pub enum CodecError {
     },
 
     /// A compression level outside the codec's range.
-    #[error("{compression:?} level {level} is out of range ({min} to {max})")]
+    #[error("{} level {level} is out of range ({min} to {max})", compression_name(*compression))]
     InvalidLevel {
         /// The codec the level was given for.
         compression: Compression,
@@ -365,6 +365,15 @@ impl From<CodecError> for io::Error {
             CodecError::Io(err) => err,
             other => io::Error::new(io::ErrorKind::InvalidData, other),
         }
+    }
+}
+
+/// The lowercase name of a compression, for messages.
+pub(crate) fn compression_name(compression: Compression) -> &'static str {
+    match compression {
+        Compression::None => "uncompressed",
+        Compression::Gzip => "gzip",
+        Compression::Zstd => "zstd",
     }
 }
 
@@ -478,7 +487,7 @@ mod tests {
             ok.validate().unwrap();
         }
         let err = Codec::Gzip { level: 10 }.validate().unwrap_err();
-        assert_eq!(err.to_string(), "Gzip level 10 is out of range (0 to 9)");
+        assert_eq!(err.to_string(), "gzip level 10 is out of range (0 to 9)");
         let err = Codec::Zstd {
             level: 23,
             workers: 0,

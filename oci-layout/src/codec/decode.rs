@@ -8,7 +8,7 @@ use flate2::read::MultiGzDecoder;
 use oci_image::{Algorithm, Digest, MediaType};
 
 use super::hash::{Counting, HashingReader};
-use super::{CodecError, Compression, LayerStats, check_diff_id, compression_of};
+use super::{CodecError, Compression, LayerStats, check_diff_id, compression_name, compression_of};
 
 /// A [`Read`] adapter that yields the uncompressed tar stream of a layer
 /// blob read from an inner reader (typically a verified blob reader).
@@ -130,7 +130,7 @@ impl<R: Read> Read for Decoder<R> {
                 io::ErrorKind::UnexpectedEof,
                 format!(
                     "the {} stream is empty: a compressed layer holds at least one {}",
-                    name(self.compression()),
+                    compression_name(self.compression()),
                     match self.compression() {
                         Compression::Zstd => "frame",
                         _ => "member",
@@ -148,14 +148,6 @@ impl<R: Read> fmt::Debug for Decoder<R> {
             .field("compression", &self.compression())
             .field("compressed_bytes", &self.compressed_bytes())
             .finish_non_exhaustive()
-    }
-}
-
-fn name(compression: Compression) -> &'static str {
-    match compression {
-        Compression::None => "uncompressed",
-        Compression::Gzip => "gzip",
-        Compression::Zstd => "zstd",
     }
 }
 
