@@ -6,6 +6,7 @@
 
 mod args;
 mod digest;
+mod maintenance;
 mod store;
 mod validate;
 
@@ -24,6 +25,13 @@ image layouts:
   stat IMAGE [--json]          show an image: manifest, config, layers, history
   tag IMAGE NEWTAG             give the image another tag
   rm IMAGE                     remove a tag (the blobs stay until gc)
+  gc LAYOUT [--dry-run] [--grace DURATION]
+                               remove blobs nothing in index.json reaches and
+                               that are older than the grace (default 24h;
+                               0 when no writer can be running)
+  fsck LAYOUT [--diff-ids]     verify every reachable blob and document; list
+                               damage (exit 1), unreachable blobs and stale
+                               temporary files
 
 documents:
   validate --type TYPE PATH    check a document against the spec; prints `valid`
@@ -66,6 +74,8 @@ fn main() -> ExitCode {
         Some("stat") => store::stat(rest),
         Some("tag") => store::tag(rest),
         Some("rm") => store::rm(rest),
+        Some("gc") => maintenance::gc(rest),
+        Some("fsck") => maintenance::fsck(rest),
         Some("validate") => validate::validate(rest),
         Some("digest") => digest::digest(rest),
         Some("help" | "--help" | "-h") => {

