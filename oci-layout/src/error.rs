@@ -266,16 +266,15 @@ pub enum Error {
         expected: Digest,
     },
 
-    /// A compressed layer that has to be written uncompressed (a
-    /// docker-archive holds plain tars), which this build cannot decompress.
-    #[error(
-        "layer {digest} is {media_type}: a docker-archive holds uncompressed layers, and decompressing {media_type} is not supported here"
-    )]
-    CompressedLayer {
+    /// A layer blob could not be decompressed or compressed: its media type
+    /// names no compression this build reads, or its stream is corrupt.
+    #[error("layer {digest}: {source}")]
+    LayerCodec {
         /// The layer.
         digest: Digest,
-        /// Its media type.
-        media_type: MediaType,
+        /// The codec's error, naming the media type or the failure.
+        #[source]
+        source: crate::codec::CodecError,
     },
 
     /// A docker-archive `RepoTags` entry that is not a Docker reference of

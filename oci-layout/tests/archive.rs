@@ -385,7 +385,10 @@ fn docker_archive_round_trips() {
         &oci,
         &tar[..],
         Some("latest"),
-        &ImportOptions { to_oci: true },
+        &ImportOptions {
+            to_oci: true,
+            ..Default::default()
+        },
     )
     .unwrap();
     let resolved = verify_image(&oci, "latest");
@@ -435,12 +438,11 @@ fn docker_export_wants_a_name_and_a_tag() {
 }
 
 #[test]
-fn docker_export_refuses_compressed_layers_it_cannot_decompress() {
+fn docker_export_refuses_layers_it_cannot_decompress() {
     let dir = tempfile::tempdir().unwrap();
-    let layout = new_layout(&dir, "gz");
-    let layer = layout
-        .put_bytes(MediaType::ImageLayerGzip, b"\x1f\x8b pretend")
-        .unwrap();
+    let layout = new_layout(&dir, "encrypted");
+    let media_type: MediaType = "application/vnd.oci.image.layer.v1.tar+encrypted".into();
+    let layer = layout.put_bytes(media_type, b"ciphertext").unwrap();
     let mut config = oci_image::ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
     config.rootfs.diff_ids.push(Digest::sha256(b"the tar"));
     let config = layout.put_json(&config).unwrap();
@@ -451,20 +453,117 @@ fn docker_export_refuses_compressed_layers_it_cannot_decompress() {
             ..Default::default()
         })
         .unwrap();
-    layout.tag("gz", &manifest).unwrap();
+    layout.tag("enc", &manifest).unwrap();
+    let mut out = Vec::new();
     let err = archive::docker::export(
         &layout,
-        "gz",
+        "enc",
         "a:b",
         None,
         &ExportOptions::default(),
-        Vec::new(),
+        &mut out,
     )
     .unwrap_err();
     assert!(
-        matches!(err, Error::CompressedLayer { ref digest, .. } if *digest == layer.digest),
+        matches!(err, Error::LayerCodec { ref digest, .. } if *digest == layer.digest),
         "{err}"
     );
+    assert!(err.to_string().contains("encrypted"), "{err}");
+    assert!(
+        out.is_empty(),
+        "nothing is written before the layers are known to be readable"
+    );
+}
+
+#[test]
+fn compressed_layers_are_decompressed_into_docker_archives() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, _, _) = source(&dir);
+    let original = source.resolve("v1", None).unwrap();
+    let tar = docker_export(&source, "v1", "foo/bar:v1");
+    let codecs = [
+        (
+            oci_layout::codec::Codec::gzip(),
+            true,
+            MediaType::ImageLayerGzip,
+        ),
+        (
+            oci_layout::codec::Codec::gzip(),
+            false,
+            MediaType::DockerLayerGzip,
+        ),
+        (
+            oci_layout::codec::Codec::zstd(),
+            true,
+            MediaType::ImageLayerZstd,
+        ),
+    ];
+    for (codec, to_oci, media_type) in codecs {
+        let what = format!("{media_type}");
+        let layout = new_layout(
+            &dir,
+            &format!("compressed-{}-{to_oci}", codec.compression() as u8),
+        );
+        let options = ImportOptions {
+            to_oci,
+            compress_layers: Some(codec),
+        };
+        archive::docker::import(&layout, &tar[..], Some("c"), &options).unwrap();
+        let resolved = verify_image(&layout, "c");
+        assert!(
+            resolved
+                .manifest
+                .layers
+                .iter()
+                .all(|l| l.media_type == media_type),
+            "{what}"
+        );
+        assert_eq!(
+            diff_ids(&layout, &resolved),
+            diff_ids(&source, &original),
+            "{what}"
+        );
+        for (layer, plain) in resolved
+            .manifest
+            .layers
+            .iter()
+            .zip(&original.manifest.layers)
+        {
+            assert_ne!(layer.digest, plain.digest, "{what}: stored compressed");
+            assert!(
+                !layout.has_blob(&plain.digest),
+                "{what}: the plain tar is not kept"
+            );
+        }
+        // Exported again, decompressed: the very same archive.
+        assert_eq!(docker_export(&layout, "c", "foo/bar:v1"), tar, "{what}");
+
+        // A compressed layer whose content is not its diff_id.
+        let config = layout.read_config(&resolved.manifest.config).unwrap();
+        let mut wrong = config.value().clone();
+        wrong.rootfs.diff_ids.swap(0, 1);
+        let wrong = layout.put_json(&wrong).unwrap();
+        let manifest = ImageManifest {
+            config: wrong,
+            layers: resolved.manifest.layers.clone(),
+            ..Default::default()
+        };
+        let manifest = layout.put_json(&manifest).unwrap();
+        layout.tag("wrong", &manifest).unwrap();
+        let err = archive::docker::export(
+            &layout,
+            "wrong",
+            "a:b",
+            None,
+            &ExportOptions::default(),
+            Vec::new(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::DiffIdMismatch { index: 0, .. }),
+            "{what}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -786,7 +885,10 @@ fn import_streams_from_a_pipe() {
                 &target,
                 OnlyRead(reader),
                 Some("p"),
-                &ImportOptions { to_oci: true },
+                &ImportOptions {
+                    to_oci: true,
+                    ..Default::default()
+                },
             )
         }
         .unwrap();
@@ -843,7 +945,16 @@ fn docker_manifests_in_an_oci_archive_convert_to_oci_where_asked() {
 
     // ...converted where asked: new manifests, the same config and layer.
     let converted = new_layout(&dir, "converted");
-    archive::oci::import(&converted, &tar[..], None, &ImportOptions { to_oci: true }).unwrap();
+    archive::oci::import(
+        &converted,
+        &tar[..],
+        None,
+        &ImportOptions {
+            to_oci: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     for tag in ["docker", "list"] {
         let resolved = verify_image(&converted, tag);
         assert_eq!(
@@ -1003,6 +1114,26 @@ fn archives_skopeo_writes_import_with_ours() {
         resolved.manifest.config, original.manifest.config,
         "{peer}: oci-archive"
     );
+    // skopeo compressed the layers; our docker-archive of them holds the
+    // plain tars again, which skopeo reads back as the diff_ids.
+    assert!(
+        resolved
+            .manifest
+            .layers
+            .iter()
+            .all(|l| l.media_type == MediaType::ImageLayerGzip),
+        "{peer}: skopeo gzips layers it copies"
+    );
+    let docker_path = dir.path().join("ours-from-gzip.docker.tar");
+    let tar = docker_export(&target, "v1", "foo/bar:v1");
+    assert_eq!(tar, docker_export(&source, "v1", "foo/bar:v1"), "{peer}");
+    std::fs::write(&docker_path, tar).unwrap();
+    let inspect = json(&skopeo(&[
+        "inspect",
+        &format!("docker-archive:{}", docker_path.display()),
+    ]));
+    let expected: Vec<String> = our_diff_ids.iter().map(Digest::to_string).collect();
+    assert_eq!(inspect["Layers"], serde_json::json!(expected), "{peer}");
     assert_eq!(diff_ids(&target, &resolved), our_diff_ids, "{peer}");
 
     let docker_path = dir.path().join("theirs.docker.tar");
@@ -1020,7 +1151,10 @@ fn archives_skopeo_writes_import_with_ours() {
             &target,
             std::fs::File::open(&docker_path).unwrap(),
             None,
-            &ImportOptions { to_oci },
+            &ImportOptions {
+                to_oci,
+                ..Default::default()
+            },
         )
         .unwrap();
         let tag = imported.descriptors[0].ref_name().unwrap().to_owned();

@@ -16,6 +16,7 @@ use super::{
     Added, ExportOptions, ImportOptions, Imported, TarOut, add_to_index, clean_name, list_names,
     reachable, read_small, shown_name, tagged,
 };
+use crate::codec::{self, Codec};
 use crate::{BlobInfo, Error, Layout, MAX_DOCUMENT_SIZE, Result};
 
 const FORMAT: &str = "docker-archive";
@@ -56,16 +57,18 @@ struct ManifestEntry {
 /// The legacy `repositories` file and per-layer `json`/`VERSION` files are
 /// not written; `docker load` and skopeo read `manifest.json`.
 ///
-/// Layers are uncompressed in a docker-archive. This build copies
-/// uncompressed layers (checking that each one's digest is its diff_id);
-/// a gzip or zstd layer is [`Error::CompressedLayer`].
+/// Layers are uncompressed in a docker-archive: an uncompressed layer is
+/// copied as it is (its digest must be its diff_id); a gzip or zstd layer
+/// is decompressed twice, streaming, once to learn its size (a tar header
+/// comes before the content) and check its diff_id, once into the archive.
 ///
 /// # Errors
 ///
 /// [`Error::InvalidDockerReference`] when `repo_tag` is not `name:tag`;
 /// the errors of [`Layout::resolve`] and [`Layout::read_config`];
 /// [`Error::DiffIdMismatch`] when a layer is not what the config says;
-/// [`Error::CompressedLayer`]; [`Error::Verify`] for a corrupt blob;
+/// [`Error::LayerCodec`] for a compression this build cannot read or a
+/// corrupt stream; [`Error::Verify`] for a corrupt blob;
 /// [`Error::ArchiveIo`] when writing to `out` fails.
 pub fn export<W: Write>(
     layout: &Layout,
@@ -97,34 +100,36 @@ pub fn export<W: Write>(
     }
 
     let mut layer_names = Vec::new();
-    let mut layers: BTreeMap<String, &Descriptor> = BTreeMap::new();
+    // Each distinct layer by entry name, with its uncompressed size.
+    let mut layers: BTreeMap<String, (&Descriptor, u64)> = BTreeMap::new();
     for (index, (layer, diff_id)) in manifest.layers.iter().zip(diff_ids).enumerate() {
-        match layer.media_type.compression() {
-            Some(Compression::None) => {}
-            Some(Compression::Gzip | Compression::Zstd) => {
-                return Err(Error::CompressedLayer {
-                    digest: layer.digest.clone(),
-                    media_type: layer.media_type.clone(),
-                });
-            }
-            None => {
-                return Err(Error::UnexpectedMediaType {
-                    digest: layer.digest.clone(),
-                    expected: "layer",
-                    found: layer.media_type.clone(),
-                });
-            }
-        }
-        if layer.digest != *diff_id {
-            return Err(Error::DiffIdMismatch {
-                index,
-                layer: layer.digest.to_string(),
-                found: layer.digest.clone(),
-                expected: diff_id.clone(),
-            });
-        }
         let name = format!("{}.tar", diff_id.encoded());
-        layers.insert(name.clone(), layer);
+        let compression =
+            codec::compression_of(&layer.media_type).map_err(|source| Error::LayerCodec {
+                digest: layer.digest.clone(),
+                source,
+            })?;
+        let size = if compression == Compression::None {
+            if layer.digest != *diff_id {
+                return Err(Error::DiffIdMismatch {
+                    index,
+                    layer: layer.digest.to_string(),
+                    found: layer.digest.clone(),
+                    expected: diff_id.clone(),
+                });
+            }
+            layer.size_u64()?
+        } else if let Some((_, size)) = layers.get(&name) {
+            *size
+        } else {
+            // A tar header needs the size first: a first pass decompresses
+            // to count (and checks the diff_id), the copy is the second.
+            let blob = layout.open_blob(layer)?;
+            codec::verify_diff_id(blob, &layer.media_type, diff_id)
+                .map_err(|e| codec_error(layout, layer, index, e))?
+                .uncompressed_size
+        };
+        layers.insert(name.clone(), (layer, size));
         layer_names.push(name);
     }
     let index = vec![ManifestEntry {
@@ -142,18 +147,46 @@ pub fn export<W: Write>(
     // sorts after every hex name.
     let mut tar = TarOut::new(out, mtime);
     let mut config_written = false;
-    for (name, layer) in &layers {
+    for (name, (layer, size)) in &layers {
         if !config_written && config_name < *name {
             tar.bytes(&config_name, config.bytes())?;
             config_written = true;
         }
-        tar.blob(layout, name, layer)?;
+        let blob = layout.open_blob(layer)?;
+        let tar_stream =
+            codec::Decoder::for_media_type(blob, &layer.media_type).map_err(|source| {
+                Error::LayerCodec {
+                    digest: layer.digest.clone(),
+                    source,
+                }
+            })?;
+        tar.reader(name, *size, tar_stream, || layout.blob_path(&layer.digest))?;
     }
     if !config_written {
         tar.bytes(&config_name, config.bytes())?;
     }
     tar.bytes(MANIFEST_FILE, &index)?;
     tar.finish()
+}
+
+/// A codec error about layer `index` as this crate's error: a diff_id
+/// mismatch or a corrupt blob as such, anything else as [`Error::LayerCodec`].
+fn codec_error(layout: &Layout, layer: &Descriptor, index: usize, err: codec::CodecError) -> Error {
+    match err {
+        codec::CodecError::DiffIdMismatch { expected, found } => Error::DiffIdMismatch {
+            index,
+            layer: layer.digest.to_string(),
+            found,
+            expected,
+        },
+        codec::CodecError::Io(e) if oci_image::digester::io_error_cause(&e).is_some() => {
+            Error::from_blob_read(layout.blob_path(&layer.digest), e)
+        }
+        source => Error::LayerCodec {
+            digest: layer.digest.clone(),
+            source,
+        },
+    }
 }
 
 /// Checks that `reference` is a Docker reference with a tag:
@@ -259,7 +292,10 @@ fn is_path_component(component: &str) -> bool {
 /// manifest with Docker media types, or with [`ImportOptions::to_oci`] an
 /// OCI image manifest (`application/vnd.oci.image.config.v1+json` for the
 /// same config bytes, `application/vnd.oci.image.layer.v1.tar` layers).
-/// The descriptor in `index.json` carries the config's platform.
+/// With [`ImportOptions::compress_layers`] the layers are stored
+/// compressed (a second streaming pass over each stored tar), and the
+/// uncompressed copies are not kept. The descriptor in `index.json`
+/// carries the config's platform.
 ///
 /// With `target` `None`, each image is tagged with each of its `RepoTags`
 /// (untagged when it has none). With `target` `Some(TAG)`, one image is
@@ -559,7 +595,14 @@ fn image_manifest(
                 expected: diff_id.clone(),
             });
         }
-        layers.push(blob.descriptor(layer_type.clone()));
+        let layer = blob.descriptor(layer_type.clone());
+        let layer = match options.compress_layers {
+            Some(codec @ (Codec::Gzip { .. } | Codec::Zstd { .. })) => {
+                compress_layer(layout, &layer, index, codec, options.to_oci, added)?
+            }
+            Some(Codec::None) | None => layer,
+        };
+        layers.push(layer);
     }
     let manifest = ImageManifest {
         media_type: Some(manifest_type.clone()),
@@ -576,6 +619,35 @@ fn image_manifest(
     Ok(blob
         .descriptor(manifest_type)
         .with_platform(parsed.platform()))
+}
+
+/// Stores layer `index` (an uncompressed blob) compressed with `codec` and
+/// returns the compressed blob's descriptor, with an OCI or a Docker layer
+/// media type.
+fn compress_layer(
+    layout: &Layout,
+    layer: &Descriptor,
+    index: usize,
+    codec: Codec,
+    to_oci: bool,
+    added: &mut Added<'_>,
+) -> Result<Descriptor> {
+    let tar = layout.open_blob(layer)?;
+    let (writer, _) = codec::compress(
+        tar,
+        layout.blob_writer()?,
+        codec,
+        &oci_image::Algorithm::Sha256,
+    )
+    .map_err(|e| codec_error(layout, layer, index, e))?;
+    let blob = writer.commit()?;
+    added.record(&blob);
+    let media_type = match (to_oci, codec.compression()) {
+        (true, _) => codec.layer_media_type(),
+        (false, Compression::Zstd) => MediaType::DockerLayerZstd,
+        (false, _) => MediaType::DockerLayerGzip,
+    };
+    Ok(blob.descriptor(media_type))
 }
 
 /// Where a symbolic link at `name` pointing to `target` leads, as an

@@ -134,6 +134,15 @@ pub struct ImportOptions {
     /// docker-archive imports as a Docker schema 2 manifest, and an
     /// oci-archive keeps whatever its index lists.
     pub to_oci: bool,
+    /// Compress docker-archive layers (plain tars in the archive) with
+    /// this codec as they are stored, in a second streaming pass once
+    /// `manifest.json` has said which files are layers; the manifest then
+    /// lists the compressed blobs (`+gzip`/`+zstd`, or Docker's `.gzip`/
+    /// `.zstd` types) and the config's diff_ids stay those of the tars.
+    /// `None` (the default) and [`Codec::None`](crate::codec::Codec::None)
+    /// keep them uncompressed. oci-archive blobs are always stored as they
+    /// are.
+    pub compress_layers: Option<crate::codec::Codec>,
 }
 
 /// What an import added to `index.json`.
