@@ -242,6 +242,94 @@ fn oci_archive_of_the_whole_layout_and_renamed_tags() {
 }
 
 #[test]
+fn a_tag_export_follows_nested_indexes_and_subjects() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, v1, v2) = source(&dir);
+    // An index of an index of the two images, for two platforms.
+    let arm = Descriptor {
+        platform: Some("linux/arm64".parse().unwrap()),
+        ..v2.clone()
+    };
+    let inner = oci_image::ImageIndex::new(vec![v1.clone(), arm]);
+    let inner = source.put_json(&inner).unwrap();
+    let outer = source
+        .put_json(&oci_image::ImageIndex::new(vec![inner.clone()]))
+        .unwrap();
+    source.tag("multi", &outer).unwrap();
+    // A referrer of v1: an artifact whose subject is v1's manifest (and
+    // whose config is the empty descriptor, stored as the spec asks).
+    source.put_bytes(MediaType::EmptyJson, b"{}").unwrap();
+    let artifact = source
+        .put_bytes(MediaType::Other("text/plain".into()), b"signed")
+        .unwrap();
+    let referrer = ImageManifest {
+        artifact_type: Some(MediaType::Other("application/example".into())),
+        layers: vec![artifact.clone()],
+        subject: Some(v1.clone()),
+        ..Default::default()
+    };
+    let referrer = source.put_json(&referrer).unwrap();
+    source.tag("sig", &referrer).unwrap();
+
+    let all_of = |d: &Descriptor| {
+        let resolved = source
+            .resolve("v1", None)
+            .ok()
+            .filter(|_| d.digest == v1.digest)
+            .unwrap_or_else(|| source.resolve("v2", None).unwrap());
+        let mut names = vec![
+            resolved.descriptor.digest.clone(),
+            resolved.manifest.config.digest.clone(),
+        ];
+        names.extend(resolved.manifest.layers.iter().map(|l| l.digest.clone()));
+        names
+    };
+    let blobs = |tar: &[u8]| -> BTreeSet<String> {
+        names(tar)
+            .into_iter()
+            .filter_map(|n| {
+                n.strip_prefix("blobs/sha256/")
+                    .filter(|h| !h.is_empty())
+                    .map(|h| format!("sha256:{h}"))
+            })
+            .collect()
+    };
+
+    let tar = oci_export(&source, &Selection::tag("multi"));
+    let mut expected: BTreeSet<String> = [&outer, &inner]
+        .iter()
+        .map(|d| d.digest.to_string())
+        .collect();
+    expected.extend(
+        all_of(&v1)
+            .iter()
+            .chain(&all_of(&v2))
+            .map(Digest::to_string),
+    );
+    assert_eq!(blobs(&tar), expected);
+    let target = new_layout(&dir, "multi");
+    archive::oci::import(&target, &tar[..], None, &ImportOptions::default()).unwrap();
+    let amd = target
+        .resolve("multi", Some(&"linux/amd64".parse().unwrap()))
+        .unwrap();
+    assert_eq!(amd.descriptor.digest, v1.digest);
+    assert_eq!(amd.chain.len(), 3);
+    let arm = target
+        .resolve("multi", Some(&"linux/arm64".parse().unwrap()))
+        .unwrap();
+    assert_eq!(arm.descriptor.digest, v2.digest);
+
+    // The referrer takes its subject along, and the subject's blobs.
+    let tar = oci_export(&source, &Selection::tag("sig"));
+    let mut expected: BTreeSet<String> = [&referrer, &artifact, &Descriptor::empty_json()]
+        .iter()
+        .map(|d| d.digest.to_string())
+        .collect();
+    expected.extend(all_of(&v1).iter().map(Digest::to_string));
+    assert_eq!(blobs(&tar), expected);
+}
+
+#[test]
 fn exports_are_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let (source, _, _) = source(&dir);
