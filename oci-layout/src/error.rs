@@ -174,14 +174,10 @@ pub enum Error {
         reason: String,
     },
 
-    /// An option asks for something this build does not do yet.
-    #[error("{option} is not implemented yet: {reason}")]
-    NotImplemented {
-        /// The option, such as `FsckOptions::verify_diff_ids`.
-        option: &'static str,
-        /// What is missing.
-        reason: &'static str,
-    },
+    /// A layer could not be compressed or decompressed; the message names
+    /// the media type or digests involved.
+    #[error(transparent)]
+    Codec(#[from] crate::codec::CodecError),
 
     // Archives (`archive/`): oci-archive and docker-archive export and import.
     /// An archive entry that import refuses: an absolute name, a `..`

@@ -57,6 +57,7 @@ mod fsck;
 mod fsutil;
 mod gc;
 mod index;
+mod layer;
 mod layout;
 mod lock;
 mod referrers;
@@ -68,6 +69,7 @@ pub use error::{Error, Result};
 pub use fsck::{FsckOptions, FsckReport, Problem};
 pub use gc::{DEFAULT_GRACE, GcOptions, GcReport, RemovedBlob, TEMP_FILE_MAX_AGE};
 pub use index::{MAX_INDEX_DEPTH, Resolved};
+pub use layer::StoredLayer;
 pub use layout::Layout;
 pub use lock::IndexLock;
 
