@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 success, 1 failure (a clear message on stderr), 2 usage error.
 
+mod archive;
 mod args;
 mod digest;
 mod maintenance;
@@ -32,6 +33,15 @@ image layouts:
   fsck LAYOUT [--diff-ids]     verify every reachable blob and document; list
                                damage (exit 1), unreachable blobs and stale
                                temporary files
+
+  export IMAGE ARCHIVE [--format oci-archive|docker-archive] [--repo-tag NAME:TAG]
+                               write the image as a tar archive (default
+                               oci-archive; a docker-archive is tagged NAME:TAG,
+                               by default <layout directory>:<tag>)
+  import ARCHIVE IMAGE [--format oci-archive|docker-archive] [--to-oci]
+                               add the image of an archive to the layout (created
+                               if missing) under the tag of IMAGE; --to-oci
+                               converts Docker manifests to OCI ones
 
 documents:
   validate --type TYPE PATH    check a document against the spec; prints `valid`
@@ -76,6 +86,8 @@ fn main() -> ExitCode {
         Some("rm") => store::rm(rest),
         Some("gc") => maintenance::gc(rest),
         Some("fsck") => maintenance::fsck(rest),
+        Some("export") => archive::export(rest),
+        Some("import") => archive::import(rest),
         Some("validate") => validate::validate(rest),
         Some("digest") => digest::digest(rest),
         Some("help" | "--help" | "-h") => {
