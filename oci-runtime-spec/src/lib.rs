@@ -71,6 +71,7 @@ mod process;
 mod solaris;
 mod spec;
 mod state;
+mod validate;
 mod vm;
 mod windows;
 mod zos;
@@ -102,6 +103,7 @@ pub use process::{
 pub use solaris::{Anet, CappedCpu, CappedMemory, Solaris};
 pub use spec::Spec;
 pub use state::{ContainerStatus, State};
+pub use validate::{Report, Rule, Severity, Violation, Violations};
 pub use vm::{HwConfig, Hypervisor, ImageFormat, IoMem, Vm, VmImage, VmKernel};
 pub use windows::{
     CpuGroupAffinity, HyperV, Windows, WindowsCpu, WindowsDevice, WindowsDeviceIdType,
