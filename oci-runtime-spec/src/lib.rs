@@ -61,6 +61,7 @@
 //! validation. A member given as `null` is read as absent.
 
 mod codec;
+mod defaults;
 mod error;
 mod features;
 mod freebsd;
