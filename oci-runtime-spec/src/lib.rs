@@ -66,6 +66,7 @@ mod error;
 mod features;
 mod freebsd;
 mod hooks;
+mod lifecycle;
 pub mod linux;
 mod mount;
 mod process;
@@ -84,6 +85,7 @@ pub use features::{
 };
 pub use freebsd::{FreeBsd, FreeBsdDevice, Jail, JailAllow, SharingMode, SharingModeNoDisable};
 pub use hooks::{Hook, Hooks};
+pub use lifecycle::{Lifecycle, LifecycleError, Operation};
 pub use linux::resources::{
     BlockIo, Cpu, DeviceCgroup, HugepageLimit, InterfacePriority, Memory, Network, Pids, Rdma,
     Resources, ThrottleDevice, WeightDevice,
