@@ -13,23 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use support::{oci, run, text};
-
-fn runc() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join("runc"))
-        .find(|p| p.is_file())
-        .or_else(|| {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "runc not found, and CI is set"
-            );
-            eprintln!("\n**** SKIPPED: runc not found ****\n");
-            None
-        })
-}
+use support::{oci, run, runc, text};
 
 /// `runc spec [args]` in a fresh directory: the config.json it writes.
 fn runc_spec(runc: &Path, args: &[&str]) -> String {
@@ -118,6 +102,11 @@ fn runtime_spec_usage_errors() {
     );
 }
 
+/// `oci validate --type ty file`.
+fn validate(ty: &str, file: &Path) -> std::process::Output {
+    run(&["validate", "--type", ty, file.to_str().unwrap()])
+}
+
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("oci-runtime-spec/tests/fixtures")
@@ -176,12 +165,7 @@ fn validate_bad_runtime_config_names_the_field() {
     // The hugepage page size: right JSON type, wrong pattern.
     let file = fixture("config/bad/linux-hugepage.json");
     let p = file.display();
-    let out = run(&[
-        "validate",
-        "--type",
-        "runtime-config",
-        file.to_str().unwrap(),
-    ]);
+    let out = validate("runtime-config", &file);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stdout),
@@ -211,12 +195,7 @@ fn validate_bad_runtime_config_names_the_field() {
         ("invalid-json.json", "config.json: (root): "),
     ] {
         let file = fixture(&format!("config/bad/{name}"));
-        let out = run(&[
-            "validate",
-            "--type",
-            "runtime-config",
-            file.to_str().unwrap(),
-        ]);
+        let out = validate("runtime-config", &file);
         assert_eq!(out.status.code(), Some(1), "{name}");
         assert_eq!(text(&out.stdout), "", "{name}");
         let expected = format!("oci: {}: {field}", file.display());
@@ -242,12 +221,7 @@ fn validate_runtime_config_errors_and_warnings() {
     )
     .unwrap();
     let p = file.display();
-    let out = run(&[
-        "validate",
-        "--type",
-        "runtime-config",
-        file.to_str().unwrap(),
-    ]);
+    let out = validate("runtime-config", &file);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stdout),
@@ -296,12 +270,7 @@ fn validate_runtime_state_and_features() {
     );
 
     let file = fixture("features/bad/missing-ociVersionMax.json");
-    let out = run(&[
-        "validate",
-        "--type",
-        "runtime-features",
-        file.to_str().unwrap(),
-    ]);
+    let out = validate("runtime-features", &file);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),

@@ -37,12 +37,12 @@ pub enum Error {
     },
     /// The document parsed but breaks MUSTs of the spec: every error, each
     /// with the JSON path of its field, one per line.
-    #[error("{document} is invalid:\n{violations}")]
+    #[error("{document} is invalid:\n{}", crate::validate::lines(errors))]
     Invalid {
         /// Which document was checked (`config.json`, `state`, `features`).
         document: &'static str,
-        /// The broken rules, never empty.
-        violations: crate::Violations,
+        /// The broken rules (errors only, never empty), in document order.
+        errors: Vec<crate::Violation>,
     },
 }
 
@@ -52,7 +52,7 @@ impl Error {
     pub fn path(&self) -> Option<&str> {
         match self {
             Error::Json { path, .. } => Some(path),
-            Error::Invalid { violations, .. } => violations.iter().next().map(|v| v.path.as_str()),
+            Error::Invalid { errors, .. } => errors.first().map(|v| v.path.as_str()),
             Error::UnknownValue { .. } => None,
         }
     }

@@ -76,84 +76,39 @@ pub enum Rule {
     Features,
 }
 
-/// How serious a [`Violation`] is.
+/// How serious a [`Violation`] is: [`Severity::Error`] for a broken
+/// MUST, which makes the document invalid; [`Severity::Warning`] for a
+/// SHOULD not followed or an unknown value of an open set, which does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
-    /// A SHOULD is not followed, or a value of an open set is unknown: the
-    /// document is still valid.
+    /// Reported, but the document stays valid.
     Warning,
-    /// A MUST is broken: the document is invalid.
+    /// The document is invalid.
     Error,
 }
 
-/// One broken rule at one place in a document.
+/// One broken rule at one place in a document. `Display` writes
+/// `path: message`, with `warning: ` in front for a warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    /// The JSON path of the field, like `linux.namespaces[2].type` or
-    /// `annotations["org.opencontainers.x"]`; `.` is the document itself.
+    /// Where: the JSON path of the field (`linux.namespaces[2].type`,
+    /// `annotations["com.example.key"]`), or `.` for the whole document.
     pub path: String,
-    /// The rule that is broken.
-    pub rule: Rule,
-    /// Whether a MUST or a SHOULD is broken.
+    /// How serious it is.
     pub severity: Severity,
-    /// What was expected and what was found.
+    /// Which rule of the spec, for callers that filter or match.
+    pub rule: Rule,
+    /// What was expected, and what was found.
     pub message: String,
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.severity == Severity::Warning {
-            f.write_str("warning: ")?;
-        }
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-/// The errors of an invalid document, never empty: the payload of
-/// [`Error::Invalid`]. `Display` writes one per line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violations(Vec<Violation>);
-
-impl Violations {
-    /// The violations, in document order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
-        self.0.iter()
-    }
-
-    /// How many there are (at least one).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Always `false`: an error carries at least one violation.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The violations, by value.
-    pub fn into_vec(self) -> Vec<Violation> {
-        self.0
-    }
-}
-
-impl<'a> IntoIterator for &'a Violations {
-    type Item = &'a Violation;
-    type IntoIter = std::slice::Iter<'a, Violation>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
-    }
-}
-
-impl fmt::Display for Violations {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut lines = self.0.iter();
-        if let Some(first) = lines.next() {
-            write!(f, "{first}")?;
-        }
-        for v in lines {
-            write!(f, "\n{v}")?;
-        }
-        Ok(())
+        let prefix = match self.severity {
+            Severity::Warning => "warning: ",
+            Severity::Error => "",
+        };
+        write!(f, "{prefix}{}: {}", self.path, self.message)
     }
 }
 
@@ -165,6 +120,12 @@ pub struct Report {
 }
 
 impl Report {
+    fn with(&self, severity: Severity) -> impl Iterator<Item = &Violation> {
+        self.violations
+            .iter()
+            .filter(move |v| v.severity == severity)
+    }
+
     /// `true` when no MUST is broken (warnings allowed).
     pub fn is_valid(&self) -> bool {
         self.errors().next().is_none()
@@ -172,35 +133,40 @@ impl Report {
 
     /// The broken MUSTs.
     pub fn errors(&self) -> impl Iterator<Item = &Violation> {
-        self.violations
-            .iter()
-            .filter(|v| v.severity == Severity::Error)
+        self.with(Severity::Error)
     }
 
     /// The SHOULDs not followed and the unknown values of open sets.
     pub fn warnings(&self) -> impl Iterator<Item = &Violation> {
-        self.violations
-            .iter()
-            .filter(|v| v.severity == Severity::Warning)
+        self.with(Severity::Warning)
     }
 
     /// `Ok` with the warnings when valid, else [`Error::Invalid`] with the
     /// errors; `document` names the document in the error (`config.json`,
     /// `state`, `features`).
-    pub fn into_result(self, document: &'static str) -> Result<Vec<Violation>, Error> {
-        let (errors, warnings): (Vec<_>, Vec<_>) = self
-            .violations
-            .into_iter()
-            .partition(|v| v.severity == Severity::Error);
-        if errors.is_empty() {
-            Ok(warnings)
+    pub fn into_result(mut self, document: &'static str) -> Result<Vec<Violation>, Error> {
+        let valid = self.is_valid();
+        let keep = if valid {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        self.violations.retain(|v| v.severity == keep);
+        if valid {
+            Ok(self.violations)
         } else {
             Err(Error::Invalid {
                 document,
-                violations: Violations(errors),
+                errors: self.violations,
             })
         }
     }
+}
+
+/// One violation per line, for [`Error::Invalid`].
+pub(crate) fn lines(violations: &[Violation]) -> String {
+    let lines: Vec<String> = violations.iter().map(Violation::to_string).collect();
+    lines.join("\n")
 }
 
 impl Spec {
@@ -338,8 +304,8 @@ impl Checker {
         let path = if path.is_empty() { "." } else { path };
         self.violations.push(Violation {
             path: path.to_owned(),
-            rule,
             severity,
+            rule,
             message,
         });
     }
@@ -1153,7 +1119,9 @@ impl Checker {
 
     // ----- config-windows.md, config-vm.md -----
 
-    /// config-windows.md: `layerFolders` MUST have at least one entry.
+    /// config-windows.md: `layerFolders` MUST have at least one entry; the
+    /// CPU limits `count`, `shares` and `maximum` are mutually exclusive,
+    /// and `shares` and `maximum` are 0 to 10000.
     fn windows(&mut self, w: &Windows) {
         if w.layer_folders.is_empty() {
             self.error(
@@ -1161,6 +1129,37 @@ impl Checker {
                 Rule::Windows,
                 "must have at least one entry, found none",
             );
+        }
+        if let Some(cpu) = w.resources.as_ref().and_then(|r| r.cpu.as_ref()) {
+            let set: Vec<&str> = [
+                ("count", cpu.count.is_some()),
+                ("shares", cpu.shares.is_some()),
+                ("maximum", cpu.maximum.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(name, present)| present.then_some(name))
+            .collect();
+            if set.len() > 1 {
+                self.error(
+                    "windows.resources.cpu",
+                    Rule::Windows,
+                    format!(
+                        "count, shares and maximum are mutually exclusive, found {}",
+                        set.join(" and ")
+                    ),
+                );
+            }
+            for (name, value) in [("shares", cpu.shares), ("maximum", cpu.maximum)] {
+                if let Some(v) = value
+                    && v > 10_000
+                {
+                    self.error(
+                        &field("windows.resources.cpu", name),
+                        Rule::Windows,
+                        format!("must be 0 to 10000, found {v}"),
+                    );
+                }
+            }
         }
     }
 

@@ -43,10 +43,14 @@ fn windows_base() -> Value {
     })
 }
 
+/// `base` with `patch` merged in, as JSON bytes.
+fn patched(mut base: Value, patch: Value) -> Vec<u8> {
+    merge(&mut base, patch);
+    serde_json::to_vec(&base).unwrap()
+}
+
 fn spec(base: Value, patch: Value) -> Spec {
-    let mut doc = base;
-    merge(&mut doc, patch);
-    Spec::from_json(&serde_json::to_vec(&doc).unwrap()).unwrap()
+    Spec::from_json(&patched(base, patch)).unwrap()
 }
 
 fn lines(report: oci_runtime_spec::Report) -> Vec<String> {
@@ -88,15 +92,11 @@ fn validate_returns_the_errors_and_keeps_the_warnings_apart() {
         json!({"ociVersion": "x", "annotations": {"nodots": ""}}),
     );
     let err = s.validate().unwrap_err();
-    let Error::Invalid {
-        document,
-        violations,
-    } = &err
-    else {
+    let Error::Invalid { document, errors } = &err else {
         panic!("{err:?}")
     };
     assert_eq!(*document, "config.json");
-    assert_eq!(violations.len(), 1);
+    assert_eq!(errors.len(), 1);
     assert_eq!(err.path(), Some("ociVersion"));
     let report = s.check();
     assert!(!report.is_valid());
@@ -119,6 +119,16 @@ fn root_is_required_except_on_vms_and_hyperv() {
     assert_eq!(
         linux(json!({"root": {"path": ""}})),
         [r#"root.path: must be a path (absolute or relative to the bundle), found """#]
+    );
+    assert_eq!(
+        windows(json!({"windows": {"resources": {"cpu": {"count": 2, "maximum": 5000}}}})),
+        [
+            "windows.resources.cpu: count, shares and maximum are mutually exclusive, found count and maximum"
+        ]
+    );
+    assert_eq!(
+        windows(json!({"windows": {"resources": {"cpu": {"shares": 10001}}}})),
+        ["windows.resources.cpu.shares: must be 0 to 10000, found 10001"]
     );
     let vm = json!({"root": null, "vm": {"kernel": {"path": "/boot/vmlinuz"}}});
     assert_eq!(linux(vm), Vec::<String>::new());
@@ -543,6 +553,16 @@ fn windows_layer_folders_and_vm_paths() {
         windows(json!({"windows": {"layerFolders": []}})),
         ["windows.layerFolders: must have at least one entry, found none"]
     );
+    assert_eq!(
+        windows(json!({"windows": {"resources": {"cpu": {"count": 2, "maximum": 5000}}}})),
+        [
+            "windows.resources.cpu: count, shares and maximum are mutually exclusive, found count and maximum"
+        ]
+    );
+    assert_eq!(
+        windows(json!({"windows": {"resources": {"cpu": {"shares": 10001}}}})),
+        ["windows.resources.cpu.shares: must be 0 to 10000, found 10001"]
+    );
     let vm = json!({"root": null, "vm": {
         "hypervisor": {"path": "qemu"},
         "kernel": {"path": "vmlinuz", "initrd": "/boot/initrd"},
@@ -570,16 +590,11 @@ fn process_is_required_for_start() {
 }
 
 fn state(patch: Value) -> Vec<String> {
-    let mut doc = json!({
+    let base = json!({
         "ociVersion": "1.3.0", "id": "c1", "status": "running", "pid": 42,
         "bundle": "/run/bundles/c1"
     });
-    merge(&mut doc, patch);
-    lines(
-        State::from_json(&serde_json::to_vec(&doc).unwrap())
-            .unwrap()
-            .check(),
-    )
+    lines(State::from_json(&patched(base, patch)).unwrap().check())
 }
 
 #[test]
@@ -619,13 +634,8 @@ fn state_rules() {
 }
 
 fn features(patch: Value) -> Vec<String> {
-    let mut doc = json!({"ociVersionMin": "1.0.0", "ociVersionMax": "1.3.0"});
-    merge(&mut doc, patch);
-    lines(
-        Features::from_json(&serde_json::to_vec(&doc).unwrap())
-            .unwrap()
-            .check(),
-    )
+    let base = json!({"ociVersionMin": "1.0.0", "ociVersionMax": "1.3.0"});
+    lines(Features::from_json(&patched(base, patch)).unwrap().check())
 }
 
 #[test]
