@@ -10,6 +10,8 @@ declare -A packages=(
   [oci-image-tool]=oci-image-tool
   [runc]=runc
   [jq]=jq
+  [gzip]=gzip
+  [zstd]=zstd
 )
 
 missing=()

@@ -1,6 +1,8 @@
 //! Quickstart: build the documents of a small image in memory with
 //! `oci-image`, validate them, and show what validation says about a
-//! hostile manifest. Run with `cargo run --release --example quickstart`.
+//! hostile manifest; then store the image in an image layout on disk with
+//! `oci-layout` (a gzip layer, a tag), resolve it and check the layout.
+//! Run with `cargo run --release --example quickstart`.
 //!
 //! The image has one layer, the empty tar archive (two 512-byte zero blocks),
 //! so every digest printed here is reproducible on any machine.
@@ -10,6 +12,8 @@ use oci_image::{
     ContainerConfig, Descriptor, Document, History, ImageConfiguration, ImageIndex, ImageManifest,
     MediaType, Model, Platform, Validate,
 };
+use oci_layout::codec::Codec;
+use oci_layout::{FsckOptions, Layout};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The layer: an uncompressed tar archive with no entries.
@@ -94,5 +98,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(_) => return Err("the malformed digest parsed".into()),
         Err(e) => println!("  {e}"),
     }
+
+    store_in_a_layout(&layer, config.value().clone())
+}
+
+/// The same image in an image layout on disk, with its layer gzipped in
+/// one pass that computes the blob digest and the diff ID together.
+fn store_in_a_layout(
+    layer: &[u8],
+    mut config: ImageConfiguration,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("oci-quickstart-{}", std::process::id()));
+    let _cleanup = RemoveOnDrop(dir.clone());
+    let layout = Layout::init(&dir)?;
+    let stored = layout.put_layer(layer, Codec::gzip())?;
+    config.rootfs.diff_ids = vec![stored.diff_id.clone()];
+    let manifest = ImageManifest {
+        config: layout.put_json(&config)?,
+        layers: vec![stored.descriptor.clone()],
+        ..Default::default()
+    };
+    let manifest = layout.put_json(&manifest)?.with_platform(config.platform());
+    layout.tag("latest", &manifest)?;
+
+    let resolved = layout.resolve("latest", Some(&"linux/amd64".parse()?))?;
+    let report = layout.fsck(&FsckOptions {
+        verify_diff_ids: true,
+    })?;
+    println!(
+        "
+The image stored in an image layout ({}):",
+        dir.display()
+    );
+    println!(
+        "  layer     {}  {:>5} bytes (gzip; diff ID {})",
+        stored.descriptor.digest, stored.descriptor.size, stored.diff_id
+    );
+    println!(
+        "  manifest  {}  {:>5} bytes, tagged {:?}",
+        resolved.descriptor.digest,
+        resolved.descriptor.size,
+        layout.list_tags()?
+    );
+    println!(
+        "  fsck: {} reachable blobs, {} bytes verified, {} problems",
+        report.reachable,
+        report.verified_bytes,
+        report.problems.len()
+    );
+    if !report.is_clean() {
+        return Err(format!("fsck found problems:\n{report}").into());
+    }
     Ok(())
+}
+
+/// Removes the example's layout directory however `main` ends.
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

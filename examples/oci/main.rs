@@ -4,8 +4,10 @@
 //!
 //! Exit codes: 0 success, 1 failure (a clear message on stderr), 2 usage error.
 
+mod archive;
 mod args;
 mod digest;
+mod maintenance;
 mod runtime;
 mod store;
 mod validate;
@@ -25,6 +27,22 @@ image layouts:
   stat IMAGE [--json]          show an image: manifest, config, layers, history
   tag IMAGE NEWTAG             give the image another tag
   rm IMAGE                     remove a tag (the blobs stay until gc)
+  gc LAYOUT [--dry-run] [--grace DURATION]
+                               remove blobs nothing in index.json reaches and
+                               that are older than the grace (default 24h;
+                               0 when no writer can be running)
+  fsck LAYOUT [--diff-ids]     verify every reachable blob and document; list
+                               damage (exit 1), unreachable blobs and stale
+                               temporary files
+
+  export IMAGE ARCHIVE [--format oci-archive|docker-archive] [--repo-tag NAME:TAG]
+                               write the image as a tar archive (default
+                               oci-archive; a docker-archive is tagged NAME:TAG,
+                               by default <layout directory>:<tag>)
+  import ARCHIVE IMAGE [--format oci-archive|docker-archive] [--to-oci]
+                               add the image of an archive to the layout (created
+                               if missing) under the tag of IMAGE; --to-oci
+                               converts Docker manifests to OCI ones
 
 documents:
   validate --type TYPE PATH    check a document against the spec; prints `valid`
@@ -73,6 +91,10 @@ fn main() -> ExitCode {
         Some("stat") => store::stat(rest),
         Some("tag") => store::tag(rest),
         Some("rm") => store::rm(rest),
+        Some("gc") => maintenance::gc(rest),
+        Some("fsck") => maintenance::fsck(rest),
+        Some("export") => archive::export(rest),
+        Some("import") => archive::import(rest),
         Some("validate") => validate::validate(rest),
         Some("runtime-spec") => runtime::runtime_spec(rest),
         Some("digest") => digest::digest(rest),

@@ -174,13 +174,120 @@ pub enum Error {
         reason: String,
     },
 
-    /// An option asks for something this build does not do yet.
-    #[error("{option} is not implemented yet: {reason}")]
-    NotImplemented {
-        /// The option, such as `FsckOptions::verify_diff_ids`.
-        option: &'static str,
-        /// What is missing.
+    /// A layer could not be compressed or decompressed; the message names
+    /// the media type or digests involved.
+    #[error(transparent)]
+    Codec(#[from] crate::codec::CodecError),
+
+    // Archives (`archive/`): oci-archive and docker-archive export and import.
+    /// An archive entry that import refuses: an absolute name, a `..`
+    /// component, a name outside what the format allows, or a type (device,
+    /// fifo, link) that has no place there. Nothing is written for it.
+    #[error("archive entry {entry:?}: {reason}")]
+    ArchiveEntryRefused {
+        /// The entry's name as the archive gives it.
+        entry: String,
+        /// Why it is refused.
+        reason: String,
+    },
+
+    /// Storing an archive entry failed, for example because its content does
+    /// not match the digest its name gives.
+    #[error("archive entry {entry:?}: {source}")]
+    ArchiveEntry {
+        /// The entry's name.
+        entry: String,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// Reading or writing the tar stream of an archive failed.
+    #[error("{action} archive{}: {source}", entry.as_deref().map(|e| format!(" entry {e:?}")).unwrap_or_default())]
+    ArchiveIo {
+        /// What was being done (`read`, `write`, `finish`).
+        action: &'static str,
+        /// The entry concerned, when there is one.
+        entry: Option<String>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file the archive format requires is missing, too large or malformed.
+    #[error("{format}: {file}: {reason}")]
+    ArchiveFile {
+        /// `oci-archive` or `docker-archive`.
+        format: &'static str,
+        /// The file, such as `index.json` or `manifest.json`.
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A blob that a descriptor references is missing: from the layout on
+    /// export, from both the archive and the layout on import (which then
+    /// tags nothing).
+    #[error("blob {digest} is missing (referenced by {referenced_by})")]
+    MissingReference {
+        /// The missing blob.
+        digest: Digest,
+        /// What references it, such as `manifest sha256:ab12... layer 2`.
+        referenced_by: String,
+    },
+
+    /// The image to import cannot be chosen: several images and no name
+    /// matching the target, or none at all.
+    #[error("{format}: {reason} (images in the archive: {available})")]
+    ArchiveSelection {
+        /// `oci-archive` or `docker-archive`.
+        format: &'static str,
+        /// Why no image was chosen.
+        reason: String,
+        /// The names (or digests) of the images the archive has.
+        available: String,
+    },
+
+    /// A layer's uncompressed digest is not the diff_id the image config
+    /// gives for it.
+    #[error("layer {index} ({layer}): its sha256 is {found}, the config's diff_id is {expected}")]
+    DiffIdMismatch {
+        /// The layer's position, from 0.
+        index: usize,
+        /// The layer's archive entry or digest.
+        layer: String,
+        /// The digest of the uncompressed layer.
+        found: Digest,
+        /// The diff_id in the config.
+        expected: Digest,
+    },
+
+    /// A layer blob could not be decompressed or compressed: its media type
+    /// names no compression this build reads, or its stream is corrupt.
+    #[error("layer {digest}: {source}")]
+    LayerCodec {
+        /// The layer.
+        digest: Digest,
+        /// The codec's error, naming the media type or the failure.
+        #[source]
+        source: crate::codec::CodecError,
+    },
+
+    /// A docker-archive `RepoTags` entry that is not a Docker reference of
+    /// the form `name:tag`.
+    #[error("invalid docker reference {reference:?}: {reason}")]
+    InvalidDockerReference {
+        /// The reference as given.
+        reference: String,
+        /// What is wrong with it.
         reason: &'static str,
+    },
+
+    /// `SOURCE_DATE_EPOCH` is set but is not a number of seconds.
+    #[error("SOURCE_DATE_EPOCH={value:?} is not a whole number of seconds since 1970-01-01")]
+    InvalidSourceDateEpoch {
+        /// The variable's value.
+        value: String,
     },
 }
 

@@ -4,15 +4,18 @@
 //! `rootfs.diff_ids` (image-spec image-layout.md, descriptor.md
 //! "Verification", config.md `rootfs`), plus the garbage gc would remove.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use oci_image::validate::Rule;
-use oci_image::{Digest, Document, ImageIndex, ImageManifest, MediaType, Model, Report};
+use oci_image::{
+    Descriptor, Digest, Document, ImageIndex, ImageManifest, MediaType, Model, Report,
+};
 
+use crate::codec::{self, CodecError};
 use crate::gc::{TEMP_FILE_MAX_AGE, file_age, temp_files};
 use crate::walk::{Found, Reached, walk};
 use crate::{Error, Layout, MAX_DOCUMENT_SIZE, Result};
@@ -21,9 +24,10 @@ use crate::{Error, Layout, MAX_DOCUMENT_SIZE, Result};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FsckOptions {
     /// Also decompress every layer and check its uncompressed digest against
-    /// the config's `rootfs.diff_ids`. Not implemented yet (it needs the
-    /// layer codecs): asking for it is [`Error::NotImplemented`]. Without
-    /// it, only the number of diff IDs is checked against the layers.
+    /// the config's `rootfs.diff_ids` (config.md: the digest of the layer's
+    /// uncompressed tar archive). Without it, only the number of diff IDs is
+    /// checked against the layers. Layers of a compression this crate cannot
+    /// read (an unknown `+suffix`) are skipped.
     pub verify_diff_ids: bool,
 }
 
@@ -128,6 +132,17 @@ pub enum Problem {
         /// The config's number of diff IDs.
         diff_ids: usize,
     },
+    /// A layer whose uncompressed content does not hash to the diff ID its
+    /// config gives for it, or that cannot be decompressed (only with
+    /// [`FsckOptions::verify_diff_ids`]).
+    DiffId {
+        /// The layer.
+        digest: Digest,
+        /// The references that reached the layer.
+        path: String,
+        /// What is wrong: the two digests, or the decompression error.
+        error: String,
+    },
     /// A blob nothing reachable from `index.json` references (garbage that
     /// [`Layout::gc`] removes; the spec allows it).
     Unreachable {
@@ -173,6 +188,7 @@ impl Problem {
             | Problem::MediaTypeMismatch { digest, .. }
             | Problem::Invalid { digest, .. }
             | Problem::DiffIdCount { digest, .. }
+            | Problem::DiffId { digest, .. }
             | Problem::Unreachable { digest, .. } => Some(digest),
         }
     }
@@ -202,6 +218,11 @@ impl fmt::Display for Problem {
                 path,
                 error,
             } => write!(f, "unreadable: {digest} at {path}: {error}"),
+            Problem::DiffId {
+                digest,
+                path,
+                error,
+            } => write!(f, "diff_id: {digest} at {path}: {error}"),
             Problem::Unparsable {
                 digest,
                 path,
@@ -321,20 +342,15 @@ impl Layout {
     ///
     /// # Errors
     ///
-    /// [`Error::NotImplemented`] for [`FsckOptions::verify_diff_ids`];
     /// [`Error::Io`] when `index.json` or a directory cannot be read (a
     /// problem with a blob is a [`Problem`], not an error).
     pub fn fsck(&self, options: &FsckOptions) -> Result<FsckReport> {
-        if options.verify_diff_ids {
-            return Err(Error::NotImplemented {
-                option: "FsckOptions::verify_diff_ids",
-                reason: "decompressing layers needs the codec module, which has not landed",
-            });
-        }
         let mut check = Check {
             layout: self,
             report: FsckReport::default(),
             configs: HashMap::new(),
+            verify_diff_ids: options.verify_diff_ids,
+            diff_ids_checked: HashSet::new(),
         };
         match self.index() {
             Ok(index) => {
@@ -372,9 +388,13 @@ impl Layout {
 struct Check<'a> {
     layout: &'a Layout,
     report: FsckReport,
-    /// The number of diff IDs of each image config read so far (`None`
-    /// when it could not be read), so a shared config is read once.
-    configs: HashMap<Digest, Option<usize>>,
+    /// The diff IDs of each image config read so far (`None` when it could
+    /// not be read), so a shared config is read once.
+    configs: HashMap<Digest, Option<Vec<Digest>>>,
+    /// Whether to decompress layers and check their diff IDs.
+    verify_diff_ids: bool,
+    /// The (layer, diff ID) pairs already checked.
+    diff_ids_checked: HashSet<(Digest, Digest)>,
 }
 
 impl Check<'_> {
@@ -469,8 +489,8 @@ impl Check<'_> {
         if !config.media_type.is_config() {
             return;
         }
-        let count = match self.configs.get(&config.digest) {
-            Some(count) => *count,
+        let diff_ids = match self.configs.get(&config.digest) {
+            Some(diff_ids) => diff_ids.clone(),
             None => {
                 let config_path = format!("{} -> config", at.path);
                 let count = match self.layout.read_config(config) {
@@ -483,7 +503,7 @@ impl Check<'_> {
                                 errors,
                             });
                         }
-                        Some(doc.rootfs.diff_ids.len())
+                        Some(doc.rootfs.diff_ids.clone())
                     }
                     Err(Error::Document { source, .. }) => {
                         self.push(Problem::Unparsable {
@@ -495,21 +515,57 @@ impl Check<'_> {
                     }
                     Err(_) => None,
                 };
-                self.configs.insert(config.digest.clone(), count);
+                self.configs.insert(config.digest.clone(), count.clone());
                 count
             }
         };
-        if let Some(diff_ids) = count
-            && diff_ids != manifest.layers.len()
-        {
+        let Some(diff_ids) = diff_ids else { return };
+        if diff_ids.len() != manifest.layers.len() {
             self.push(Problem::DiffIdCount {
                 digest: at.descriptor.digest.clone(),
                 path: at.path.clone(),
                 config: config.digest.clone(),
                 layers: manifest.layers.len(),
-                diff_ids,
+                diff_ids: diff_ids.len(),
             });
+        } else if self.verify_diff_ids {
+            for (i, (layer, diff_id)) in manifest.layers.iter().zip(&diff_ids).enumerate() {
+                self.diff_id(&format!("{} -> layers[{i}]", at.path), layer, diff_id);
+            }
         }
+    }
+
+    /// Decompresses one layer and compares its digest with `expected`. A
+    /// missing or corrupt blob is reported where the walk reaches the layer.
+    fn diff_id(&mut self, path: &str, layer: &Descriptor, expected: &Digest) {
+        if !self
+            .diff_ids_checked
+            .insert((layer.digest.clone(), expected.clone()))
+        {
+            return;
+        }
+        if codec::compression_of(&layer.media_type).is_err() {
+            return;
+        }
+        let Ok(reader) = self.layout.open_blob(layer) else {
+            return;
+        };
+        let error = match codec::verify_diff_id(reader, &layer.media_type, expected) {
+            Ok(_) => return,
+            Err(CodecError::DiffIdMismatch { expected, found }) => {
+                format!(
+                    "the uncompressed layer hashes to {found}, its config's diff_id is {expected}"
+                )
+            }
+            // The blob itself is corrupt: reported by the leaf check.
+            Err(CodecError::Io(e)) if oci_image::digester::io_error_cause(&e).is_some() => return,
+            Err(e) => format!("cannot decompress it: {e}"),
+        };
+        self.push(Problem::DiffId {
+            digest: layer.digest.clone(),
+            path: path.to_owned(),
+            error,
+        });
     }
 
     /// A document that does not parse as its descriptor's kind: is it the

@@ -49,6 +49,7 @@
 //! `index.json` at the same moment as ours can still be lost. The lock is
 //! advisory and needs a file system with working `flock`.
 
+pub mod archive;
 mod blob;
 mod document;
 mod error;
@@ -56,6 +57,7 @@ mod fsck;
 mod fsutil;
 mod gc;
 mod index;
+mod layer;
 mod layout;
 mod lock;
 mod referrers;
@@ -67,8 +69,11 @@ pub use error::{Error, Result};
 pub use fsck::{FsckOptions, FsckReport, Problem};
 pub use gc::{DEFAULT_GRACE, GcOptions, GcReport, RemovedBlob, TEMP_FILE_MAX_AGE};
 pub use index::{MAX_INDEX_DEPTH, Resolved};
+pub use layer::StoredLayer;
 pub use layout::Layout;
 pub use lock::IndexLock;
+
+pub mod codec;
 
 /// The `imageLayoutVersion` this store writes into the `oci-layout` file.
 pub const LAYOUT_VERSION: &str = oci_image::ImageLayout::VERSION;

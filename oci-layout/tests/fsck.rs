@@ -12,9 +12,10 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use oci_image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Platform};
-use oci_layout::{Error, FsckOptions, FsckReport, GcOptions, Layout, Problem};
+use oci_layout::codec::Codec;
+use oci_layout::{FsckOptions, FsckReport, GcOptions, Layout, Problem};
 use support::peers::{require_tools, run, version};
-use support::{build_image, layer_tar, small_image};
+use support::{build_image, build_image_with, layer_tar, small_image};
 
 fn new_layout() -> (tempfile::TempDir, Layout) {
     let dir = tempfile::tempdir().unwrap();
@@ -328,22 +329,91 @@ fn unparsable_and_invalid_documents_and_index_json() {
     );
 }
 
-#[test]
-fn verifying_diff_ids_is_not_implemented_yet() {
-    let (_dir, layout) = new_layout();
-    let err = layout
+fn fsck_deep(layout: &Layout) -> FsckReport {
+    layout
         .fsck(&FsckOptions {
             verify_diff_ids: true,
         })
-        .unwrap_err();
-    assert!(matches!(err, Error::NotImplemented { .. }), "{err}");
+        .unwrap()
+}
+
+#[test]
+fn diff_ids_are_verified_by_decompressing_each_layer() {
+    let (_dir, layout) = new_layout();
+    let layers = [
+        layer_tar(&[("a.txt", b"first layer")]),
+        layer_tar(&[("b.txt", b"second layer")]),
+    ];
+    build_image_with(&layout, "gzip", &layers, Codec::gzip());
+    build_image_with(&layout, "zstd", &layers, Codec::zstd());
+    build_image(&layout, "plain", &layers);
+    let report = fsck_deep(&layout);
+    assert!(report.is_clean(), "{report}");
+
+    // A config whose second diff_id is another layer's: the count is right,
+    // only decompressing finds it.
+    let resolved = layout.resolve("gzip", None).unwrap();
+    let mut config = layout
+        .read_config(&resolved.manifest.config)
+        .unwrap()
+        .value()
+        .clone();
+    config.rootfs.diff_ids.swap(0, 1);
+    let mut manifest = resolved.manifest.value().clone();
+    manifest.config = layout.put_json(&config).unwrap();
+    let bad = layout.put_json(&manifest).unwrap();
+    layout.tag("gzip", &bad).unwrap();
+    assert!(fsck(&layout).damage().next().is_none(), "{}", fsck(&layout));
+    let report = fsck_deep(&layout);
+    let damage: Vec<&Problem> = report.damage().collect();
+    assert_eq!(damage.len(), 2, "{report}");
+    for (i, problem) in damage.iter().enumerate() {
+        match problem {
+            Problem::DiffId {
+                digest,
+                path,
+                error,
+            } => {
+                assert_eq!(*digest, manifest.layers[i].digest);
+                assert!(path.ends_with(&format!("layers[{i}]")), "{path}");
+                assert!(
+                    error.contains(&config.rootfs.diff_ids[i].to_string()),
+                    "{error}"
+                );
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    // A gzip layer that is not gzip: it verifies as a blob (the descriptor
+    // was made for these bytes) but cannot be decompressed.
+    let (_dir, layout) = new_layout();
+    let junk = layout
+        .put_bytes(MediaType::ImageLayerGzip, b"not gzip at all")
+        .unwrap();
+    let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
+    config.rootfs.diff_ids.push(junk.digest.clone());
+    let config = layout.put_json(&config).unwrap();
+    let manifest = layout
+        .put_json(&ImageManifest {
+            config,
+            layers: vec![junk.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+    layout.tag("junk", &manifest).unwrap();
+    let report = fsck_deep(&layout);
+    assert!(
+        matches!(only(&report), Problem::DiffId { error, .. } if error.contains("cannot decompress")),
+        "{report}"
+    );
 }
 
 /// Checks a layout made by a peer: fsck finds no damage, our gc keeps what
 /// its tags reference, and the peer still reads its image afterwards.
 fn check_peer_layout(layout_dir: &Path, tag: &str, made_by: &str) {
     let layout = Layout::open(layout_dir).unwrap();
-    let report = fsck(&layout);
+    let report = fsck_deep(&layout);
     assert_eq!(report.damage().count(), 0, "{made_by}:\n{report}");
     let gc = layout
         .gc(&GcOptions {

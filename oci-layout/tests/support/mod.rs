@@ -7,8 +7,9 @@
 #[path = "../../../oci-image/tests/support/mod.rs"]
 pub mod peers;
 
-use oci_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType, Platform};
+use oci_image::{Descriptor, ImageConfiguration, ImageManifest, Platform};
 use oci_layout::Layout;
+use oci_layout::codec::Codec;
 use sha2::Digest as _;
 
 /// An uncompressed tar holding `files` (name, content), regular files with
@@ -26,16 +27,26 @@ pub fn layer_tar(files: &[(&str, &[u8])]) -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
-/// Stores an image with `layers` (uncompressed tars) for linux/amd64 and
-/// tags it `tag`; returns the manifest's descriptor.
+/// Stores an image with `layers` (uncompressed tars, stored as they are)
+/// for linux/amd64 and tags it `tag`; returns the manifest's descriptor.
 pub fn build_image(layout: &Layout, tag: &str, layers: &[Vec<u8>]) -> Descriptor {
+    build_image_with(layout, tag, layers, Codec::None)
+}
+
+/// Like [`build_image`], with the layers compressed by `codec`.
+pub fn build_image_with(
+    layout: &Layout,
+    tag: &str,
+    layers: &[Vec<u8>],
+    codec: Codec,
+) -> Descriptor {
     let platform: Platform = "linux/amd64".parse().unwrap();
     let mut config = ImageConfiguration::for_platform(&platform);
     let mut manifest = ImageManifest::default();
     for layer in layers {
-        let descriptor = layout.put_bytes(MediaType::ImageLayer, layer).unwrap();
-        config.rootfs.diff_ids.push(descriptor.digest.clone());
-        manifest.layers.push(descriptor);
+        let stored = layout.put_layer(&layer[..], codec).unwrap();
+        config.rootfs.diff_ids.push(stored.diff_id);
+        manifest.layers.push(stored.descriptor);
     }
     manifest.config = layout.put_json(&config).unwrap();
     let descriptor = layout.put_json(&manifest).unwrap().with_platform(platform);

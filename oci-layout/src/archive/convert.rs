@@ -1,0 +1,106 @@
+//! Docker schema 2 to OCI: a Docker manifest becomes an OCI image manifest
+//! and a manifest list an OCI image index, with each media type rewritten by
+//! [`MediaType::to_oci`]. The config and layer bytes stay as they are (the
+//! Docker image config and the OCI one share their schema, and the layer
+//! formats are the same), so only the manifests and indexes get new digests.
+
+use oci_image::{Descriptor, MediaType, Model};
+
+use crate::{BlobInfo, Error, Layout, MAX_INDEX_DEPTH, Result};
+
+/// Stores the OCI form of what `descriptor` references and returns its
+/// descriptor (annotations and platform kept, media type, digest and size
+/// those of the new document).
+///
+/// A Docker manifest (`application/vnd.docker.distribution.manifest.v2+json`)
+/// becomes an OCI image manifest whose config and layer descriptors have
+/// the OCI media types; a Docker manifest list, or an OCI index listing
+/// Docker manifests, becomes an OCI index of converted entries. Anything
+/// else, OCI manifests included, is returned unchanged. Only the new
+/// manifests and indexes are stored; nothing is tagged.
+///
+/// # Errors
+///
+/// The errors of reading the documents ([`Layout::read_manifest`],
+/// [`Layout::read_index`]) and of storing the new ones;
+/// [`Error::NestingTooDeep`] for indexes nested deeper than
+/// [`MAX_INDEX_DEPTH`].
+pub fn to_oci(layout: &Layout, descriptor: &Descriptor) -> Result<Descriptor> {
+    convert(layout, descriptor, 0, &mut |_| {})
+}
+
+/// [`to_oci`], telling `stored` about every blob it writes.
+pub(super) fn convert(
+    layout: &Layout,
+    descriptor: &Descriptor,
+    depth: usize,
+    stored: &mut dyn FnMut(&BlobInfo),
+) -> Result<Descriptor> {
+    if depth > MAX_INDEX_DEPTH {
+        return Err(Error::NestingTooDeep {
+            what: format!("index {}", descriptor.digest),
+            limit: MAX_INDEX_DEPTH,
+        });
+    }
+    match descriptor.media_type {
+        MediaType::DockerManifest => {
+            let mut manifest = layout.read_manifest(descriptor)?.value().clone();
+            manifest.media_type = Some(MediaType::ImageManifest);
+            manifest.config.media_type = manifest.config.media_type.to_oci();
+            for layer in &mut manifest.layers {
+                layer.media_type = layer.media_type.to_oci();
+            }
+            store(
+                layout,
+                descriptor,
+                MediaType::ImageManifest,
+                &manifest.to_canonical_json(),
+                stored,
+            )
+        }
+        MediaType::DockerManifestList | MediaType::ImageIndex => {
+            let original = layout.read_index(descriptor)?;
+            let mut index = original.value().clone();
+            for entry in &mut index.manifests {
+                *entry = convert(layout, entry, depth + 1, stored)?;
+            }
+            index.media_type = Some(MediaType::ImageIndex);
+            if descriptor.media_type == MediaType::ImageIndex && index == *original.value() {
+                return Ok(descriptor.clone());
+            }
+            store(
+                layout,
+                descriptor,
+                MediaType::ImageIndex,
+                &index.to_canonical_json(),
+                stored,
+            )
+        }
+        _ => Ok(descriptor.clone()),
+    }
+}
+
+/// Stores `bytes` and returns `original` pointing at them instead.
+fn store(
+    layout: &Layout,
+    original: &Descriptor,
+    media_type: MediaType,
+    bytes: &[u8],
+    stored: &mut dyn FnMut(&BlobInfo),
+) -> Result<Descriptor> {
+    use std::io::Write;
+    let mut writer = layout.blob_writer()?;
+    writer
+        .write_all(bytes)
+        .map_err(Error::io("write", layout.blobs_path()))?;
+    let blob = writer.commit()?;
+    stored(&blob);
+    let new = blob.descriptor(media_type);
+    Ok(Descriptor {
+        media_type: new.media_type,
+        digest: new.digest,
+        size: new.size,
+        data: None,
+        ..original.clone()
+    })
+}
