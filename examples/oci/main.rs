@@ -8,6 +8,7 @@ mod archive;
 mod args;
 mod digest;
 mod maintenance;
+mod runtime;
 mod store;
 mod validate;
 
@@ -48,12 +49,18 @@ documents:
                                or one line per error (exit 1). PATH - is stdin.
                                TYPE: descriptor, manifest, index,
                                config, layout (the oci-layout file, or a layout
-                               directory holding it)
+                               directory holding it), runtime-config,
+                               runtime-state, runtime-features
   digest [--algorithm ALG] [PATH|-]...
                                print the digest of each file (stdin without PATH
                                or with -), like sha256sum. ALG: sha256 (default),
                                sha512, blake3
   help                         this text
+
+runtime bundles:
+  runtime-spec [--rootless]    print a default config.json, as `runc spec`
+                               [--rootless] writes it (rootless maps the
+                               caller's uid and gid)
 
 exit codes: 0 success, 1 failure, 2 usage error";
 
@@ -89,6 +96,7 @@ fn main() -> ExitCode {
         Some("export") => archive::export(rest),
         Some("import") => archive::import(rest),
         Some("validate") => validate::validate(rest),
+        Some("runtime-spec") => runtime::runtime_spec(rest),
         Some("digest") => digest::digest(rest),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

@@ -35,13 +35,24 @@ pub enum Error {
         /// The values allowed.
         known: &'static [&'static str],
     },
+    /// The document parsed but breaks MUSTs of the spec: every error, each
+    /// with the JSON path of its field, one per line.
+    #[error("{document} is invalid:\n{}", crate::validate::lines(errors))]
+    Invalid {
+        /// Which document was checked (`config.json`, `state`, `features`).
+        document: &'static str,
+        /// The broken rules (errors only, never empty), in document order.
+        errors: Vec<crate::Violation>,
+    },
 }
 
 impl Error {
-    /// The JSON path of the failing member, for a parse error.
+    /// The JSON path of the failing member: for a parse error, and for an
+    /// invalid document the path of its first error.
     pub fn path(&self) -> Option<&str> {
         match self {
             Error::Json { path, .. } => Some(path),
+            Error::Invalid { errors, .. } => errors.first().map(|v| v.path.as_str()),
             Error::UnknownValue { .. } => None,
         }
     }

@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use oci_runtime_spec::{Error, Features, Spec, State};
+use oci_runtime_spec::{Error, Features, Rule, Severity, Spec, State};
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -68,6 +68,13 @@ fn good_configs_round_trip() {
         Spec::to_json_pretty,
     );
     assert_eq!(n, 9);
+    for path in fixtures("config/good") {
+        let spec = Spec::from_json(&fs::read(&path).unwrap()).unwrap();
+        let warnings = spec
+            .validate()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(warnings.iter().all(|w| w.severity == Severity::Warning));
+    }
 }
 
 #[test]
@@ -79,6 +86,14 @@ fn good_states_round_trip() {
         State::to_json_pretty,
     );
     assert_eq!(n, 1);
+    let state = State::from_json(&read("state/good/spec-example.json")).unwrap();
+    let warnings = state.validate().unwrap();
+    // "myKey" is not a reverse domain name: a SHOULD, so only a warning.
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(
+        warnings[0].to_string(),
+        r#"warning: annotations["myKey"]: a key should be a reverse domain name like "com.example.key""#
+    );
 }
 
 #[test]
@@ -90,6 +105,22 @@ fn good_features_round_trip() {
         Features::to_json_pretty,
     );
     assert_eq!(n, 2);
+    for path in fixtures("features/good") {
+        let features = Features::from_json(&fs::read(&path).unwrap()).unwrap();
+        let warnings = features
+            .validate()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // runc's annotations use the reserved org.opencontainers namespace,
+        // which is a warning (the reservation binds specifications).
+        for w in &warnings {
+            assert_eq!(w.rule, Rule::Annotation, "{w}");
+            assert!(
+                w.path
+                    .starts_with(r#"annotations["org.opencontainers.runc."#),
+                "{w}"
+            );
+        }
+    }
 }
 
 fn read(path: &str) -> Vec<u8> {
@@ -150,14 +181,19 @@ fn bad_config_freebsd_vnet_disable_names_the_field() {
 }
 
 #[test]
-#[ignore = "needs validate(): pageSize \"64kB\" is a string, only the schema pattern ^[1-9][0-9]*[KMG]B$ rejects it"]
 fn bad_config_hugepage_page_size() {
-    // The expectation for when validation exists: the document is rejected,
-    // naming linux.resources.hugepageLimits[0].pageSize. Parsing alone
-    // accepts it (the JSON type is right).
-    let result = Spec::from_json(&read("config/bad/linux-hugepage.json"));
-    let (path, _) = rejected(result);
-    assert_eq!(path, "linux.resources.hugepageLimits[0].pageSize");
+    // The JSON types are right, so parsing accepts it; validation rejects
+    // it, naming the field (the schema's pattern ^[1-9][0-9]*[KMG]B$).
+    let spec = Spec::from_json(&read("config/bad/linux-hugepage.json")).unwrap();
+    let err = spec.validate().unwrap_err();
+    assert_eq!(
+        err.path(),
+        Some("linux.resources.hugepageLimits[0].pageSize")
+    );
+    assert_eq!(
+        err.to_string(),
+        "config.json is invalid:\nlinux.resources.hugepageLimits[0].pageSize: must be a size like \"2MB\" (digits, then KB, MB or GB), found \"64kB\""
+    );
 }
 
 #[test]

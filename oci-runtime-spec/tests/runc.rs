@@ -68,6 +68,7 @@ fn check_round_trip(file: &[u8]) -> Spec {
 fn runc_spec_round_trips_byte_for_byte() {
     let Some(runc) = runc() else { return };
     let spec = check_round_trip(&runc_spec(&runc, &[]));
+    assert_eq!(spec.validate().unwrap(), []);
     let process = spec.process.as_ref().unwrap();
     assert_eq!(process.args, ["sh"]);
     let caps = process.capabilities.as_ref().unwrap();
@@ -86,11 +87,105 @@ fn runc_spec_rootless_round_trips_byte_for_byte() {
     assert_eq!(linux.gid_mappings.len(), 1);
 }
 
+/// runc 1.1.5 writes the spec version it was built with; our defaults say
+/// the version our models follow. Everything else must be identical.
+fn with_runc_version(mut ours: Spec, runc: &Spec) -> Spec {
+    ours.oci_version.clone_from(&runc.oci_version);
+    ours
+}
+
+/// Our default equals the config.json runc wrote: the same model, the
+/// same bytes (but `ociVersion`), and valid without a warning.
+fn assert_same_as_runc(ours: Spec, file: &[u8]) {
+    let theirs = Spec::from_json(file).unwrap();
+    let ours = with_runc_version(ours, &theirs);
+    assert_eq!(ours, theirs);
+    assert_eq!(
+        String::from_utf8(ours.to_json_pretty()).unwrap(),
+        String::from_utf8(file.to_vec()).unwrap()
+    );
+    let report = ours.check();
+    assert!(report.violations.is_empty(), "{report:?}");
+}
+
+#[test]
+fn default_linux_is_what_runc_spec_writes() {
+    let Some(runc) = runc() else { return };
+    let ours = Spec::default_linux();
+    assert_eq!(ours.oci_version, oci_runtime_spec::SPEC_VERSION);
+    assert_same_as_runc(ours, &runc_spec(&runc, &[]));
+}
+
+#[test]
+fn rootless_linux_is_what_runc_spec_rootless_writes() {
+    let Some(runc) = runc() else { return };
+    // As the current user (root in CI containers): runc maps the caller's
+    // uid and gid.
+    let (uid, gid) = current_ids();
+    assert_same_as_runc(
+        Spec::rootless_linux(uid, gid),
+        &runc_spec(&runc, &["--rootless"]),
+    );
+}
+
+#[test]
+fn rootless_linux_maps_the_callers_ids() {
+    let Some(runc) = runc() else { return };
+    // Run as another user when we can switch (root with setpriv), so the
+    // mapping is not just 0 -> 0.
+    let (uid, gid) = if current_ids().0 == 0 {
+        (1000, 1001)
+    } else {
+        current_ids()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = if uid != current_ids().0 {
+        let Some(setpriv) = ["/usr/bin/setpriv", "/bin/setpriv"]
+            .iter()
+            .map(Path::new)
+            .find(|p| p.is_file())
+        else {
+            eprintln!("\n**** SKIPPED: setpriv not found ****\n");
+            return;
+        };
+        // The directory must be writable by the other user.
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        let mut cmd = Command::new(setpriv);
+        cmd.args([
+            format!("--reuid={uid}"),
+            format!("--regid={gid}"),
+            "--clear-groups".to_owned(),
+        ]);
+        cmd.arg(&runc);
+        cmd
+    } else {
+        Command::new(&runc)
+    };
+    run(cmd.args(["spec", "--rootless"]).current_dir(dir.path()));
+    let file = fs::read(dir.path().join("config.json")).unwrap();
+    assert_same_as_runc(Spec::rootless_linux(uid, gid), &file);
+}
+
+/// The uid and gid of this process, from `/proc/self/status`.
+fn current_ids() -> (u32, u32) {
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let id = |name: &str| -> u32 {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    (id("Uid:"), id("Gid:"))
+}
+
 #[test]
 fn runc_features_parse_and_round_trip() {
     let Some(runc) = runc() else { return };
     let out = run(Command::new(&runc).arg("features"));
     let features = oci_runtime_spec::Features::from_json(&out).unwrap();
+    // Valid; runc's org.opencontainers.runc.* annotations are warnings.
+    for warning in features.validate().unwrap() {
+        assert!(warning.path.starts_with("annotations["), "{warning}");
+    }
     let before: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let after: serde_json::Value = serde_json::from_slice(&features.to_json()).unwrap();
     assert_eq!(before, after);
@@ -184,6 +279,7 @@ fn runc_state_of_a_running_container() {
     let state = State::from_json(&out).unwrap();
     assert_eq!(state.id, container.id);
     assert_eq!(state.status, ContainerStatus::Running);
+    assert_eq!(state.validate().unwrap(), []);
     assert!(state.pid.is_some_and(|pid| pid > 0), "pid: {:?}", state.pid);
     assert_eq!(Path::new(&state.bundle), bundle.canonicalize().unwrap());
     // runc adds members of its own (rootfs, created, owner): kept as extra.

@@ -43,3 +43,26 @@ pub fn run(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The `runc` binary, for interop tests: on PATH or in an sbin directory.
+/// When it is missing, a test fails under `CI` and is otherwise skipped
+/// with a loud notice (`None`).
+pub fn runc() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let sbin = ["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from);
+    let found = on_path
+        .into_iter()
+        .chain(sbin)
+        .map(|dir| dir.join("runc"))
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but runc is missing"
+        );
+        eprintln!("\n**** SKIPPED: runc not found ****\n");
+    }
+    found
+}

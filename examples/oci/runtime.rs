@@ -1,0 +1,94 @@
+//! The runtime-spec commands: `oci runtime-spec [--rootless]`, and the
+//! runtime document types of `oci validate` (`runtime-config`,
+//! `runtime-state`, `runtime-features`).
+
+use std::io::Write;
+
+use oci_runtime_spec::{Error, Features, Report, Spec, State};
+
+use crate::args::{Args, Opt};
+use crate::{CmdResult, Failure};
+
+/// `oci runtime-spec [--rootless]`: prints the default `config.json`, as
+/// `runc spec [--rootless]` writes it (with our `ociVersion`), to stdout
+/// with a final newline. Rootless maps the caller's uid and gid, as runc
+/// does.
+pub fn runtime_spec(args: &[String]) -> CmdResult {
+    let args = Args::parse("runtime-spec", args, &[Opt::Flag("--rootless")])?;
+    let [] = args.positionals([])?;
+    let spec = if args.flag("--rootless") {
+        let (uid, gid) = caller_ids()?;
+        Spec::rootless_linux(uid, gid)
+    } else {
+        Spec::default_linux()
+    };
+    let mut out = spec.to_json_pretty();
+    out.push(b'\n');
+    std::io::stdout()
+        .write_all(&out)
+        .map_err(|e| Failure::Failed(format!("writing to stdout: {e}")))
+}
+
+/// The effective uid and gid of this process: the owner of `/proc/self`.
+#[cfg(unix)]
+fn caller_ids() -> Result<(u32, u32), Failure> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata("/proc/self").map_err(|e| {
+        Failure::Failed(format!(
+            "--rootless needs the caller's uid and gid from /proc/self: {e}"
+        ))
+    })?;
+    Ok((meta.uid(), meta.gid()))
+}
+
+#[cfg(not(unix))]
+fn caller_ids() -> Result<(u32, u32), Failure> {
+    Err(Failure::Failed(
+        "--rootless needs the caller's uid and gid, which this platform does not have".into(),
+    ))
+}
+
+/// The runtime document types of `oci validate --type`.
+#[derive(Clone, Copy)]
+pub enum RuntimeDoc {
+    /// `config.json`.
+    Config,
+    /// The state of a container.
+    State,
+    /// The features of a runtime.
+    Features,
+}
+
+impl RuntimeDoc {
+    /// The type for a `--type` value, if it is a runtime one.
+    pub fn parse(s: &str) -> Option<RuntimeDoc> {
+        Some(match s {
+            "runtime-config" => RuntimeDoc::Config,
+            "runtime-state" => RuntimeDoc::State,
+            "runtime-features" => RuntimeDoc::Features,
+            _ => return None,
+        })
+    }
+
+    /// The document type's name, as in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuntimeDoc::Config => "runtime configuration",
+            RuntimeDoc::State => "runtime state",
+            RuntimeDoc::Features => "runtime features document",
+        }
+    }
+
+    /// Parses and checks `bytes`: the error lines and the warning lines.
+    pub fn check(self, bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), Error> {
+        let report: Report = match self {
+            RuntimeDoc::Config => Spec::from_json(bytes)?.check(),
+            RuntimeDoc::State => State::from_json(bytes)?.check(),
+            RuntimeDoc::Features => Features::from_json(bytes)?.check(),
+        };
+        Ok((
+            report.errors().map(ToString::to_string).collect(),
+            report.warnings().map(ToString::to_string).collect(),
+        ))
+    }
+}
