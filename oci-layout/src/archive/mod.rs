@@ -195,6 +195,29 @@ struct Added<'a> {
 }
 
 impl<'a> Added<'a> {
+    /// Runs an import that records the blobs it adds in an `Added`: on
+    /// success keeps the ones it returns as used (and removes the others
+    /// it added), on failure removes everything it added.
+    fn run(
+        layout: &'a Layout,
+        import: impl FnOnce(&mut Added<'a>) -> Result<(Vec<Descriptor>, HashSet<Digest>)>,
+    ) -> Result<Imported> {
+        let mut added = Added::new(layout);
+        match import(&mut added) {
+            Ok((descriptors, keep)) => {
+                let new_blobs = added.keep_only(&keep)?;
+                Ok(Imported {
+                    descriptors,
+                    new_blobs,
+                })
+            }
+            Err(e) => {
+                added.discard();
+                Err(e)
+            }
+        }
+    }
+
     fn new(layout: &'a Layout) -> Self {
         Added {
             layout,

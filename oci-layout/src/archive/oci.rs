@@ -151,20 +151,9 @@ pub fn import<R: Read>(
     target: Option<&str>,
     options: &ImportOptions,
 ) -> Result<Imported> {
-    let mut added = Added::new(layout);
-    match import_into(layout, archive, target, options, &mut added) {
-        Ok((descriptors, keep)) => {
-            let new_blobs = added.keep_only(&keep)?;
-            Ok(Imported {
-                descriptors,
-                new_blobs,
-            })
-        }
-        Err(e) => {
-            added.discard();
-            Err(e)
-        }
-    }
+    Added::run(layout, |added| {
+        import_into(layout, archive, target, options, added)
+    })
 }
 
 fn import_into<R: Read>(
