@@ -110,7 +110,11 @@ fn failures_and_usage_errors() {
         text(&out.stderr).contains("invalid tag \"bad tag\""),
         "{}",
         text(&out.stderr)
-    );
+    ); // Refused before anything was written.
+    let blobs = std::fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .count();
+    assert_eq!(blobs, 0);
 }
 
 #[test]

@@ -42,6 +42,11 @@ pub fn new(args: &[String]) -> CmdResult {
         None => Platform::host(),
     };
     let (path, tag) = split_image(image)?;
+    if !oci_image::annotations::is_valid_ref_name(tag) {
+        return Err(Failure::Failed(format!(
+            "invalid tag {tag:?}: a tag is made of letters and digits, separated by one of - . _ : @ / + or --"
+        )));
+    }
     let layout = Layout::open_or_init(path)?;
     if layout.find_tag(tag).is_ok() {
         return Err(Failure::Failed(format!(
