@@ -13,8 +13,8 @@ use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model, Platform};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Added, ExportOptions, ImportOptions, Imported, TarOut, add_to_index, clean_name, list_names,
-    reachable, read_small, shown_name, tagged,
+    Added, ExportOptions, ImportOptions, Imported, TarOut, add_to_index, clean_name,
+    for_each_entry, list_names, reachable, read_small, shown_name, tagged,
 };
 use crate::codec::{self, Codec};
 use crate::{BlobInfo, Error, Layout, MAX_DOCUMENT_SIZE, Result};
@@ -378,40 +378,24 @@ fn import_into<R: Read>(
     options: &ImportOptions,
     added: &mut Added<'_>,
 ) -> Result<(Vec<Descriptor>, HashSet<Digest>)> {
-    let mut archive = tar::Archive::new(archive);
-    let entries = archive.entries().map_err(|source| Error::ArchiveIo {
-        action: "read",
-        entry: None,
-        source,
-    })?;
     let mut files = Files::default();
     let mut manifest_bytes: Option<Vec<u8>> = None;
-    for entry in entries {
-        let mut entry = entry.map_err(|source| Error::ArchiveIo {
-            action: "read",
-            entry: None,
-            source,
-        })?;
-        let raw = entry.path_bytes().into_owned();
-        let shown = shown_name(&raw);
-        let refused = |reason: String| Error::ArchiveEntryRefused {
-            entry: shown.clone(),
-            reason,
-        };
-        let name = clean_name(&raw).map_err(refused)?;
+    for_each_entry(archive, |entry, entry_name| {
+        let (shown, name) = (&entry_name.shown, entry_name.name.clone());
+        let refused = |reason: String| entry_name.refused(reason);
         let kind = entry.header().entry_type();
-        if kind.is_dir() || kind == tar::EntryType::XGlobalHeader {
-            continue;
+        if kind.is_dir() {
+            return Ok(());
         }
         if kind.is_file() {
             if name == MANIFEST_FILE {
                 if manifest_bytes.is_some() {
                     return Err(refused("manifest.json appears twice".into()));
                 }
-                manifest_bytes = Some(read_small(FORMAT, &shown, &mut entry, MAX_DOCUMENT_SIZE)?);
+                manifest_bytes = Some(read_small(FORMAT, shown, entry, MAX_DOCUMENT_SIZE)?);
             } else if !is_unused_metadata(&name) {
                 let mut writer = layout.blob_writer()?;
-                io::copy(&mut entry, &mut writer).map_err(|source| Error::ArchiveIo {
+                io::copy(entry, &mut writer).map_err(|source| Error::ArchiveIo {
                     action: "read",
                     entry: Some(shown.clone()),
                     source,
@@ -421,7 +405,7 @@ fn import_into<R: Read>(
                 files.links.remove(&name);
                 files.blobs.insert(name, blob);
             }
-            continue;
+            return Ok(());
         }
         let link = entry
             .link_name_bytes()
@@ -440,7 +424,8 @@ fn import_into<R: Read>(
             resolved.map_err(|e| refused(format!("link to {:?}: {e}", shown_name(&link))))?;
         files.blobs.remove(&name);
         files.links.insert(name, resolved);
-    }
+        Ok(())
+    })?;
 
     let manifest_bytes = manifest_bytes.ok_or_else(|| Error::ArchiveFile {
         format: FORMAT,

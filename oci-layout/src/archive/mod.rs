@@ -364,6 +364,57 @@ fn read_error(layout: &Layout, descriptor: &Descriptor) -> Error {
     }
 }
 
+/// An archive entry's name: as the archive gives it, for messages, and
+/// made safe by [`clean_name`].
+struct EntryName {
+    shown: String,
+    name: String,
+}
+
+impl EntryName {
+    /// [`Error::ArchiveEntryRefused`] for this entry.
+    fn refused(&self, reason: String) -> Error {
+        Error::ArchiveEntryRefused {
+            entry: self.shown.clone(),
+            reason,
+        }
+    }
+}
+
+/// Reads the tar stream `archive` entry by entry, refusing an entry whose
+/// name is unsafe ([`clean_name`]) before anything else looks at it, and
+/// skipping global PAX headers; `visit` gets every other entry.
+fn for_each_entry<R: Read>(
+    archive: R,
+    mut visit: impl FnMut(&mut tar::Entry<'_, R>, &EntryName) -> Result<()>,
+) -> Result<()> {
+    let read_error = |source| Error::ArchiveIo {
+        action: "read",
+        entry: None,
+        source,
+    };
+    let mut archive = tar::Archive::new(archive);
+    for entry in archive.entries().map_err(read_error)? {
+        let mut entry = entry.map_err(read_error)?;
+        let raw = entry.path_bytes().into_owned();
+        let shown = shown_name(&raw);
+        let name = match clean_name(&raw) {
+            Ok(name) => EntryName { shown, name },
+            Err(reason) => {
+                return Err(Error::ArchiveEntryRefused {
+                    entry: shown,
+                    reason,
+                });
+            }
+        };
+        if entry.header().entry_type() == tar::EntryType::XGlobalHeader {
+            continue;
+        }
+        visit(&mut entry, &name)?;
+    }
+    Ok(())
+}
+
 /// An archive entry's name made relative and checked: `./` prefixes and a
 /// trailing `/` are dropped; absolute names, `..`, `.` and empty components
 /// are refused (the reason is returned).

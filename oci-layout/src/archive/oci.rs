@@ -9,8 +9,8 @@ use std::io::{Read, Write};
 use oci_image::{Descriptor, Digest, Document, ImageIndex, ImageLayout, MediaType, Model};
 
 use super::{
-    Added, ExportOptions, ImportOptions, Imported, Selection, TarOut, add_to_index, clean_name,
-    convert, list_names, reachable, read_small, shown_name, tagged,
+    Added, ExportOptions, ImportOptions, Imported, Selection, TarOut, add_to_index, convert,
+    for_each_entry, list_names, reachable, read_small, tagged,
 };
 use crate::{Error, Layout, MAX_DOCUMENT_SIZE, Result};
 
@@ -163,35 +163,16 @@ fn import_into<R: Read>(
     options: &ImportOptions,
     added: &mut Added<'_>,
 ) -> Result<(Vec<Descriptor>, HashSet<Digest>)> {
-    let mut archive = tar::Archive::new(archive);
-    let entries = archive.entries().map_err(|source| Error::ArchiveIo {
-        action: "read",
-        entry: None,
-        source,
-    })?;
     let mut index_bytes: Option<Vec<u8>> = None;
     let mut layout_bytes: Option<Vec<u8>> = None;
-    for entry in entries {
-        let mut entry = entry.map_err(|source| Error::ArchiveIo {
-            action: "read",
-            entry: None,
-            source,
-        })?;
-        let raw = entry.path_bytes().into_owned();
-        let shown = shown_name(&raw);
-        let refused = |reason: String| Error::ArchiveEntryRefused {
-            entry: shown.clone(),
-            reason,
-        };
-        let name = clean_name(&raw).map_err(refused)?;
+    for_each_entry(archive, |entry, entry_name| {
+        let (shown, name) = (&entry_name.shown, &entry_name.name);
+        let refused = |reason: String| entry_name.refused(reason);
         let kind = entry.header().entry_type();
-        if kind == tar::EntryType::XGlobalHeader {
-            continue;
-        }
         let parts: Vec<&str> = name.split('/').collect();
         if kind.is_dir() {
             match parts.as_slice() {
-                [""] | ["blobs"] | ["blobs", _] => continue,
+                [""] | ["blobs"] | ["blobs", _] => return Ok(()),
                 _ => {
                     return Err(refused("an image layout has no such directory".into()));
                 }
@@ -207,13 +188,13 @@ fn import_into<R: Read>(
                 if index_bytes.is_some() {
                     return Err(refused("index.json appears twice".into()));
                 }
-                index_bytes = Some(read_small(FORMAT, &shown, &mut entry, INDEX_LIMIT)?);
+                index_bytes = Some(read_small(FORMAT, shown, entry, INDEX_LIMIT)?);
             }
             ["oci-layout"] => {
                 if layout_bytes.is_some() {
                     return Err(refused("oci-layout appears twice".into()));
                 }
-                layout_bytes = Some(read_small(FORMAT, &shown, &mut entry, LAYOUT_FILE_LIMIT)?);
+                layout_bytes = Some(read_small(FORMAT, shown, entry, LAYOUT_FILE_LIMIT)?);
             }
             ["blobs", algorithm, encoded] => {
                 let digest: Digest = format!("{algorithm}:{encoded}")
@@ -227,7 +208,7 @@ fn import_into<R: Read>(
                     size,
                 );
                 let blob = layout
-                    .put_blob_verified(&expected, &mut entry)
+                    .put_blob_verified(&expected, &mut *entry)
                     .map_err(|source| Error::ArchiveEntry {
                         entry: shown.clone(),
                         source: Box::new(source),
@@ -240,7 +221,8 @@ fn import_into<R: Read>(
                 ));
             }
         }
-    }
+        Ok(())
+    })?;
 
     let missing = |file: &str| Error::ArchiveFile {
         format: FORMAT,
