@@ -249,6 +249,12 @@ impl Layout {
     /// (the file is not writable by this user), or the blobs lock fails.
     pub fn touch_blob(&self, digest: &Digest) -> Result<bool> {
         let _gc = self.lock_blobs(false)?;
+        self.refresh_blob(digest)
+    }
+
+    /// Sets the modification time of the blob with `digest` to now;
+    /// `Ok(false)` when it is not there. The caller holds the blobs lock.
+    fn refresh_blob(&self, digest: &Digest) -> Result<bool> {
         let path = self.blob_path(digest);
         match File::options().write(true).open(&path) {
             Ok(file) => file
@@ -258,16 +264,6 @@ impl Layout {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(Error::io("open", path)(e)),
         }
-    }
-
-    /// Whether the blob with `digest` exists and its modification time was
-    /// set to now; the caller holds the blobs lock.
-    fn refresh_blob(&self, digest: &Digest) -> bool {
-        File::options()
-            .write(true)
-            .open(self.blob_path(digest))
-            .and_then(|file| file.set_modified(SystemTime::now()))
-            .is_ok()
     }
 
     /// Removes the blob with `digest`, if present. Used by gc; removing a
@@ -368,7 +364,7 @@ impl BlobWriter {
     /// (a read-only file from another tool) is replaced by the new copy.
     fn place(&self, digest: &Digest) -> Result<bool> {
         let _gc = self.layout.lock_blobs(false)?;
-        if self.layout.refresh_blob(digest) {
+        if matches!(self.layout.refresh_blob(digest), Ok(true)) {
             return Ok(true);
         }
         let target = self.layout.blob_path(digest);
