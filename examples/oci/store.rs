@@ -7,7 +7,7 @@ use oci_layout::Layout;
 use serde_json::json;
 
 use crate::args::{Args, Opt};
-use crate::{CmdResult, Failure};
+use crate::{CmdResult, Failure, stdout_failed};
 
 /// `LAYOUT:TAG`, split at the last colon.
 pub fn split_image(image: &str) -> Result<(&str, &str), Failure> {
@@ -42,11 +42,7 @@ pub fn new(args: &[String]) -> CmdResult {
         None => Platform::host(),
     };
     let (path, tag) = split_image(image)?;
-    if !oci_image::annotations::is_valid_ref_name(tag) {
-        return Err(Failure::Failed(format!(
-            "invalid tag {tag:?}: a tag is made of letters and digits, separated by one of - . _ : @ / + or --"
-        )));
-    }
+    oci_layout::check_tag(tag)?;
     let layout = Layout::open_or_init(path)?;
     if layout.find_tag(tag).is_ok() {
         return Err(Failure::Failed(format!(
@@ -178,8 +174,4 @@ pub fn rm(args: &[String]) -> CmdResult {
     let (layout, tag) = open_image(image)?;
     layout.untag(tag)?;
     Ok(())
-}
-
-fn stdout_failed(e: std::io::Error) -> Failure {
-    Failure::Failed(format!("writing to stdout: {e}"))
 }

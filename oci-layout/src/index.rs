@@ -211,8 +211,13 @@ impl Layout {
     }
 }
 
-/// Refuses names that are not valid `org.opencontainers.image.ref.name` values.
-fn check_tag(name: &str) -> Result<()> {
+/// Refuses names that are not valid `org.opencontainers.image.ref.name`
+/// values, as [`Layout::tag`] does; for checking a tag before any work.
+///
+/// # Errors
+///
+/// [`Error::InvalidTag`] saying why.
+pub fn check_tag(name: &str) -> Result<()> {
     if name.is_empty() {
         return Err(Error::InvalidTag {
             name: name.into(),
