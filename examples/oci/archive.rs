@@ -10,7 +10,7 @@ use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 
 use crate::args::{Args, Opt};
 use crate::store::{open_image, split_image};
-use crate::{CmdResult, Failure};
+use crate::{CmdResult, Failure, stdout_failed};
 
 /// The two archive formats.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -106,7 +106,7 @@ pub fn import(args: &[String]) -> CmdResult {
             d.digest,
             d.media_type
         )
-        .map_err(|e| Failure::Failed(format!("writing to stdout: {e}")))?;
+        .map_err(stdout_failed)?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use oci_image::Algorithm;
 use oci_image::digester::Digester;
 
 use crate::args::{Args, Opt};
-use crate::{CmdResult, Failure};
+use crate::{CmdResult, Failure, stdout_failed};
 
 pub fn digest(args: &[String]) -> CmdResult {
     let args = Args::parse("digest", args, &[Opt::Value("--algorithm")])?;
@@ -29,8 +29,7 @@ pub fn digest(args: &[String]) -> CmdResult {
             File::open(path).and_then(|mut f| copy_large(&mut f, &mut digester))
         };
         copied.map_err(|e| Failure::Failed(format!("{path}: {e}")))?;
-        writeln!(out, "{}  {path}", digester.finish())
-            .map_err(|e| Failure::Failed(format!("writing to stdout: {e}")))?;
+        writeln!(out, "{}  {path}", digester.finish()).map_err(stdout_failed)?;
     }
     Ok(())
 }

@@ -78,6 +78,11 @@ impl From<oci_layout::Error> for Failure {
     }
 }
 
+/// The failure of a write to stdout (a closed pipe, a full disk).
+pub fn stdout_failed(e: std::io::Error) -> Failure {
+    Failure::Failed(format!("writing to stdout: {e}"))
+}
+
 /// What every command returns.
 pub type CmdResult = Result<(), Failure>;
 

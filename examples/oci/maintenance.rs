@@ -7,7 +7,7 @@ use std::time::Duration;
 use oci_layout::{FsckOptions, GcOptions, Layout};
 
 use crate::args::{Args, Opt};
-use crate::{CmdResult, Failure};
+use crate::{CmdResult, Failure, stdout_failed};
 
 pub fn gc(args: &[String]) -> CmdResult {
     let args = Args::parse("gc", args, &[Opt::Flag("--dry-run"), Opt::Value("--grace")])?;
@@ -46,8 +46,7 @@ pub fn gc(args: &[String]) -> CmdResult {
         report.reachable,
         report.kept_by_grace
     );
-    out.write_all(text.as_bytes())
-        .map_err(|e| Failure::Failed(format!("writing to stdout: {e}")))
+    out.write_all(text.as_bytes()).map_err(stdout_failed)
 }
 
 pub fn fsck(args: &[String]) -> CmdResult {

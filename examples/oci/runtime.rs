@@ -7,7 +7,7 @@ use std::io::Write;
 use oci_runtime_spec::{Error, Features, Report, Spec, State};
 
 use crate::args::{Args, Opt};
-use crate::{CmdResult, Failure};
+use crate::{CmdResult, Failure, stdout_failed};
 
 /// `oci runtime-spec [--rootless]`: prints the default `config.json`, as
 /// `runc spec [--rootless]` writes it (with our `ociVersion`), to stdout
@@ -24,9 +24,7 @@ pub fn runtime_spec(args: &[String]) -> CmdResult {
     };
     let mut out = spec.to_json_pretty();
     out.push(b'\n');
-    std::io::stdout()
-        .write_all(&out)
-        .map_err(|e| Failure::Failed(format!("writing to stdout: {e}")))
+    std::io::stdout().write_all(&out).map_err(stdout_failed)
 }
 
 /// The effective uid and gid of this process: the owner of `/proc/self`.
