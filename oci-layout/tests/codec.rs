@@ -3,34 +3,26 @@
 //! output, multi-member gzip and multi-frame zstd, broken streams, and
 //! interop with the `gzip` and `zstd` tools both ways.
 
+mod support;
+
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 
 use oci_image::digester::VerifyingReader;
 use oci_image::{Algorithm, Digest, MediaType};
 use oci_layout::codec::{self, Codec, CodecError, Compression, Decoder, Encoder, HashingWriter};
-use sha2::Digest as _;
-
-/// `sha256:<hex>` computed with `sha2` directly, not through `oci-image`.
-fn sha256(bytes: &[u8]) -> String {
-    let hash = sha2::Sha256::digest(bytes);
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}
+use support::{Rng, sha256};
 
 /// About 3 MiB alternating incompressible pseudo-random runs (xorshift64)
 /// with compressible tar-like text, so both the literal and the match
 /// paths of each compressor are exercised.
 fn layer_data() -> Vec<u8> {
     let mut out = Vec::with_capacity(3 << 20);
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut i = 0u32;
     while out.len() < 3 << 20 {
         for _ in 0..(40 * 1024 / 8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.extend_from_slice(&x.to_le_bytes());
+            out.extend_from_slice(&rng.next().to_le_bytes());
         }
         for _ in 0..600 {
             out.extend_from_slice(

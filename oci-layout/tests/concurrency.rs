@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use oci_image::{Descriptor, MediaType};
 use oci_layout::Layout;
-use support::{build_image, layer_tar, sha256, small_image};
+use support::{Rng, build_image, layer_tar, sha256, small_image};
 
 const LAYOUT_VAR: &str = "OCI_LAYOUT_TEST_LAYOUT";
 const PREFIX_VAR: &str = "OCI_LAYOUT_TEST_PREFIX";
@@ -103,15 +103,8 @@ fn threads_tagging_at_once_lose_no_tag() {
 /// a few MiB, so a kill often lands in the middle of a large write.
 fn crash_content(prefix: &str, i: usize) -> Vec<u8> {
     let size = (i * 7919 % 13) * (i * 104_729 % 400_000) + 1;
-    let mut state = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ prefix.len() as u64;
-    (0..size)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    let mut rng = Rng((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ prefix.len() as u64);
+    (0..size).map(|_| rng.next() as u8).collect()
 }
 
 #[test]
@@ -135,13 +128,10 @@ fn a_writer_killed_at_random_points_leaves_nothing_corrupt() {
         .unwrap()
         .subsec_nanos();
     eprintln!("kill schedule seed: {seed}");
-    let mut state = u64::from(seed) | 1;
+    let mut rng = Rng(u64::from(seed) | 1);
     for round in 0..8 {
         let mut child = spawn_child("child_crash_writer", &layout, &format!("r{round}"));
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        std::thread::sleep(Duration::from_millis(60 + state % 400));
+        std::thread::sleep(Duration::from_millis(60 + rng.next() % 400));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         check_consistent(&layout);

@@ -12,42 +12,7 @@ use std::fs;
 use oci_image::{Descriptor, Digest, MediaType};
 use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 use oci_layout::{FsckOptions, GcOptions, Layout};
-use support::{build_image, layer_tar};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    /// `bytes` with a few bytes changed, inserted, removed, or cut short.
-    fn mutate(&mut self, bytes: &[u8]) -> Vec<u8> {
-        let mut out = bytes.to_vec();
-        for _ in 0..=self.below(3) {
-            let at = self.below(out.len());
-            match self.below(4) {
-                0 if !out.is_empty() => out[at] = self.next() as u8,
-                1 => {
-                    const TOKENS: &[u8] = b"{}[]\",:0-9eE\\u";
-                    out.insert(at, TOKENS[self.below(TOKENS.len())]);
-                }
-                2 if !out.is_empty() => {
-                    out.remove(at);
-                }
-                _ => out.truncate(at),
-            }
-        }
-        out
-    }
-}
+use support::{Rng, build_image, layer_tar};
 
 /// Every read path, on whatever the layout holds now.
 fn exercise(layout: &Layout) {

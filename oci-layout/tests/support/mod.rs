@@ -72,3 +72,40 @@ pub fn sha256(bytes: &[u8]) -> String {
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
+
+/// A small seeded pseudo-random generator (xorshift64): the same seed
+/// gives the same sequence. The seed must not be zero.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// `bytes` with a few bytes changed, inserted, removed, or cut short.
+    pub fn mutate(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        for _ in 0..=self.below(3) {
+            let at = self.below(out.len());
+            match self.below(4) {
+                0 if !out.is_empty() => out[at] = self.next() as u8,
+                1 => {
+                    const TOKENS: &[u8] = b"{}[]\",:0-9eE\\u";
+                    out.insert(at, TOKENS[self.below(TOKENS.len())]);
+                }
+                2 if !out.is_empty() => {
+                    out.remove(at);
+                }
+                _ => out.truncate(at),
+            }
+        }
+        out
+    }
+}
