@@ -188,13 +188,24 @@ impl Layout {
     ///
     /// As for [`Layout::open_blob`], plus [`Error::DocumentTooLarge`].
     pub fn read_blob(&self, descriptor: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+        self.read_blob_as(descriptor, limit, "blob read whole")
+    }
+
+    /// [`Layout::read_blob`], naming `kind` (what the blob is read as) when
+    /// it is too large.
+    pub(crate) fn read_blob_as(
+        &self,
+        descriptor: &Descriptor,
+        limit: u64,
+        kind: &'static str,
+    ) -> Result<Vec<u8>> {
         let size = descriptor.size_u64()?;
         if size > limit {
             return Err(Error::DocumentTooLarge {
                 digest: descriptor.digest.clone(),
                 size,
                 limit,
-                kind: "blob read whole",
+                kind,
             });
         }
         let mut reader = self.open_blob(descriptor)?;

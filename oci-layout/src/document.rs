@@ -91,16 +91,7 @@ impl Layout {
                 found: descriptor.media_type.clone(),
             });
         }
-        let size = descriptor.size_u64()?;
-        if size > MAX_DOCUMENT_SIZE {
-            return Err(Error::DocumentTooLarge {
-                digest: descriptor.digest.clone(),
-                size,
-                limit: MAX_DOCUMENT_SIZE,
-                kind: T::KIND,
-            });
-        }
-        let bytes = self.read_blob(descriptor, MAX_DOCUMENT_SIZE)?;
+        let bytes = self.read_blob_as(descriptor, MAX_DOCUMENT_SIZE, T::KIND)?;
         Document::from_bytes(bytes).map_err(|source| Error::Document {
             what: format!("blob {}", descriptor.digest),
             source,
