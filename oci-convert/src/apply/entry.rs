@@ -103,10 +103,13 @@ impl<'a> Applier<'a> {
 
     /// Applies every entry of `archive`.
     pub(super) fn run<R: Read>(&mut self, archive: &mut tar::Archive<R>) -> Result<()> {
-        let entries = archive
+        let mut entries = archive
             .entries()
             .map_err(|e| stream_error(e, "at the start"))?;
-        for entry in entries {
+        loop {
+            self.gauge.begin_headers();
+            let Some(entry) = entries.next() else { break };
+            self.gauge.end_headers();
             let mut entry = entry.map_err(|e| stream_error(e, self.after()))?;
             self.entries += 1;
             let limit = self.options.limits.max_entries;
@@ -123,8 +126,8 @@ impl<'a> Applier<'a> {
             // read past here, metered like the rest.
             io::copy(&mut entry, &mut io::sink())
                 .map_err(|e| stream_error(e, format!("in entry {:?}", self.last)))?;
-            self.gauge.mark();
         }
+        self.gauge.end_headers();
         Ok(())
     }
 

@@ -28,15 +28,24 @@ impl<R: Read> Read for Count<R> {
 pub(crate) struct Gauge {
     /// Uncompressed bytes read so far.
     pub(crate) bytes: Cell<u64>,
-    /// `bytes` when the applier last finished an entry: what tar reads
-    /// after it, up to the next entry, is headers and extension records.
+    /// `bytes` when the applier asked tar for the next entry: what tar
+    /// reads from there until it yields the entry is headers and extension
+    /// records, held in memory.
     pub(crate) mark: Cell<u64>,
+    /// Whether tar is reading headers now (between the two calls below).
+    pub(crate) in_headers: Cell<bool>,
 }
 
 impl Gauge {
-    /// Marks the end of an entry's data.
-    pub(crate) fn mark(&self) {
+    /// Tar is about to read the next entry's headers.
+    pub(crate) fn begin_headers(&self) {
         self.mark.set(self.bytes.get());
+        self.in_headers.set(true);
+    }
+
+    /// Tar has yielded the entry; what follows is its data.
+    pub(crate) fn end_headers(&self) {
+        self.in_headers.set(false);
     }
 }
 
@@ -69,7 +78,7 @@ impl<R: Read> Meter<R> {
         if bytes > l.max_bytes {
             return Err(LimitHit("the uncompressed layer", "max_bytes", l.max_bytes));
         }
-        if bytes - self.gauge.mark.get() > l.max_header_bytes {
+        if self.gauge.in_headers.get() && bytes - self.gauge.mark.get() > l.max_header_bytes {
             return Err(LimitHit(
                 "the metadata of one entry",
                 "max_header_bytes",
