@@ -25,7 +25,7 @@ fn layer() -> Vec<u8> {
         x ^= x << 17;
         x
     };
-    let mut header = |kind: tar::EntryType, size: u64, mode: u32| {
+    let header = |kind: tar::EntryType, size: u64, mode: u32| {
         let mut h = tar::Header::new_ustar();
         h.set_entry_type(kind);
         h.set_size(size);
