@@ -9,12 +9,14 @@
 
 mod apply;
 mod error;
+mod image;
 mod options;
 #[allow(dead_code)] // used by apply and build as they land
 mod rootless;
 
 pub use apply::{apply_layer, apply_tar};
 pub use error::{Error, Result};
+pub use image::{ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
 
 /// The runtime-spec version of the bundles this crate writes.
