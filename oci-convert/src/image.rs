@@ -50,6 +50,14 @@ use crate::{Error, Result};
 /// the config's execution parameters. The same base, layers and history
 /// (with its `created` time) give the same documents, byte for byte, hence
 /// the same digests: nothing here reads the clock.
+///
+/// # Limitations
+///
+/// Only OCI image manifests are edited: a Docker schema 2 image must be
+/// converted first, and a tag on an image index gives an image for one
+/// platform, not a new index. Committing moves the tag whatever it names
+/// by then: two edits of the same tag at once both succeed, and the last
+/// one's image keeps the tag (the other stays in the store, untagged).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageEdit {
     /// The manifest of the new image; its `config` descriptor is replaced
