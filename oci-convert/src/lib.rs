@@ -12,6 +12,7 @@ mod error;
 mod options;
 #[allow(dead_code)] // used by apply and build as they land
 mod rootless;
+mod tarwrite;
 
 pub use apply::{apply_layer, apply_tar};
 pub use error::{Error, Result};
