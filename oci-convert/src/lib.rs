@@ -8,6 +8,7 @@
 //! ```
 
 mod apply;
+mod build;
 mod error;
 mod options;
 #[allow(dead_code)] // used by apply and build as they land
@@ -15,6 +16,7 @@ mod rootless;
 mod tarwrite;
 
 pub use apply::{apply_layer, apply_tar};
+pub use build::{BuildOptions, BuildStats, MtimePolicy, Ownership, build_layer, write_layer_tar};
 pub use error::{Error, Result};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
 

@@ -342,7 +342,7 @@ fn gnu_tar_lists_and_extracts_it() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(std::fs::read(into.join("dir/file")).unwrap(), b"hello");
-    let mut value = vec![0u8; 64];
+    let mut value = [0u8; 64];
     match rustix::fs::getxattr(into.join("dir/file"), "user.test", &mut value[..]) {
         Ok(n) => assert_eq!(&value[..n], b"v\0\x01\xffbin"),
         Err(e) if e == rustix::io::Errno::NOTSUP || e == rustix::io::Errno::NODATA => {
@@ -407,7 +407,7 @@ fn ustar_fields_and_checksum_are_canonical() {
     let out = w.finish().unwrap();
     assert_eq!(out.len(), 3 * 512);
     assert_eq!(&out[100..108], b"0000644\0");
-    assert_eq!(&out[257..265], b"ustar\000");
+    assert_eq!(&out[257..265], b"ustar\x0000");
     let mut header = out[..512].to_vec();
     header[148..156].fill(b' ');
     let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
