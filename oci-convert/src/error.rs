@@ -83,7 +83,46 @@ pub enum Error {
         source: Box<Error>,
     },
     // -- build and diff (build.rs, diff.rs) add their variants below --
+    /// A file of the source tree changed while its content was being
+    /// written to a layer: its size differs from the one in its header.
+    #[error("{}: the file changed while the layer was being written: expected {expected} bytes, read {found}", path.display())]
+    SourceChanged {
+        /// The file in the source tree.
+        path: PathBuf,
+        /// The size `lstat` reported, written in the tar header.
+        expected: u64,
+        /// What was read (`expected + 1` when there was more).
+        found: u64,
+    },
 
+    /// Writing an entry of a layer tar stream to its output failed.
+    #[error("layer entry {entry:?}: cannot write it: {source}")]
+    LayerWrite {
+        /// The entry's name in the layer.
+        entry: String,
+        /// The output's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file of the source tree cannot be represented in a layer (a name
+    /// beginning with `.wh.`, a device number too large for a tar header).
+    #[error("{}: cannot be put in a layer: {reason}", path.display())]
+    Unrepresentable {
+        /// The file in the source tree.
+        path: PathBuf,
+        /// Why, and what a layer can hold instead.
+        reason: String,
+    },
+
+    /// A baseline file is malformed (see [`Baseline`](crate::Baseline)).
+    #[error("baseline, at byte {offset}: {reason}")]
+    BadBaseline {
+        /// Where in the file the problem was found.
+        offset: u64,
+        /// What was expected and what was found.
+        reason: String,
+    },
     // -- images (image.rs) add their variants below --
     /// The manifest and the config of an image disagree on how many layers
     /// it has (config.md: `rootfs.diff_ids` lists one DiffID per layer).

@@ -8,13 +8,16 @@
 //! ```
 
 mod apply;
+mod build;
 mod error;
 mod image;
 mod options;
 #[allow(dead_code)] // used by apply and build as they land
 mod rootless;
+mod tarwrite;
 
 pub use apply::{apply_layer, apply_tar};
+pub use build::{BuildOptions, BuildStats, MtimePolicy, Ownership, build_layer, write_layer_tar};
 pub use error::{Error, Result};
 pub use image::{ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
