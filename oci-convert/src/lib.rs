@@ -12,6 +12,7 @@ mod build;
 mod error;
 mod image;
 mod options;
+mod root;
 #[allow(dead_code)] // used by apply and build as they land
 mod rootless;
 mod tarwrite;
