@@ -13,6 +13,7 @@ mod build;
 mod diff;
 mod error;
 mod options;
+mod root;
 #[allow(dead_code)] // used by apply and build as they land
 mod rootless;
 mod tarwrite;
