@@ -11,7 +11,10 @@ use std::fs;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
-use oci_convert::{Baseline, BuildOptions, Changes, build_layer, diff, diff_layer, write_diff_tar};
+use oci_convert::{
+    ApplyOptions, Baseline, BuildOptions, Changes, apply_tar, build_layer, diff, diff_layer,
+    write_diff_tar,
+};
 use oci_layout::Layout;
 use oci_layout::codec::Codec;
 use treecmp::peers;
@@ -49,6 +52,7 @@ fn make_t(root: &Path) {
         write(&root.join(name), content);
     }
     std::os::unix::fs::symlink("keep.txt", root.join("sym")).unwrap();
+    treecmp::set_mtime(&root.join("sym"), T0);
 }
 
 /// The scripted edits.
@@ -307,5 +311,25 @@ fn umoci_unpacks_base_plus_diff_into_the_edited_tree() {
         &treecmp::snapshot(&t),
         &treecmp::snapshot(&rootfs),
         &format!("{version} unpack of base + diff vs the edited tree"),
+    );
+}
+
+#[test]
+fn our_apply_of_the_diff_onto_a_fresh_t_gives_the_edited_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (t, baseline) = edited_tree(tmp.path());
+    let tar = diff_tar(&t, &diff(&t, &baseline).unwrap());
+    let fresh = tmp.path().join("fresh");
+    make_t(&fresh);
+    let options = ApplyOptions {
+        rootless: false,
+        ..ApplyOptions::default()
+    };
+    let applied = apply_tar(&fresh, &tar[..], &options).unwrap();
+    assert!(applied.warnings.is_empty(), "{:?}", applied.warnings);
+    treecmp::assert_same(
+        &treecmp::snapshot(&t),
+        &treecmp::snapshot(&fresh),
+        "oci_convert::apply_tar of the diff onto a fresh T vs the edited tree",
     );
 }
