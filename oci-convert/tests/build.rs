@@ -7,7 +7,9 @@ mod treecmp;
 
 use std::fs;
 
-use oci_convert::{BuildOptions, MtimePolicy, Ownership, build_layer, write_layer_tar};
+use oci_convert::{
+    ApplyOptions, BuildOptions, MtimePolicy, Ownership, apply_tar, build_layer, write_layer_tar,
+};
 use oci_layout::Layout;
 use oci_layout::codec::Codec;
 use treecmp::{peers, sha256};
@@ -272,4 +274,34 @@ fn umoci_unpacks_our_layer_into_the_same_tree() {
             rustix::fs::getxattr(rootfs.join("small.txt"), "user.test", &mut value[..]).unwrap();
         assert_eq!(&value[..n], b"value\0bin", "{version} kept the xattr");
     }
+}
+
+#[test]
+fn our_apply_of_our_layer_gives_back_the_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let xattrs = treecmp::sample_tree(&src);
+    let tar = tar_of(&src, &BuildOptions::default());
+    let into = tmp.path().join("into");
+    fs::create_dir(&into).unwrap();
+    let options = ApplyOptions {
+        rootless: false,
+        ..ApplyOptions::default()
+    };
+    apply_tar(&into, &tar[..], &options).unwrap();
+    treecmp::assert_same(
+        &treecmp::snapshot(&src),
+        &treecmp::snapshot(&into),
+        "oci_convert::apply_tar of our layer vs the source tree",
+    );
+    if xattrs {
+        let mut value = [0u8; 32];
+        let n = rustix::fs::getxattr(into.join("small.txt"), "user.test", &mut value[..]).unwrap();
+        assert_eq!(&value[..n], b"value\0bin");
+    }
+    // And building the applied tree gives the same layer again.
+    assert!(
+        tar_of(&into, &BuildOptions::default()) == tar,
+        "rebuild after apply differs"
+    );
 }

@@ -119,7 +119,6 @@ impl<'o, W: Write> Emitter<'o, W> {
 
     /// Writes a whiteout entry: an empty regular file (layer.md, Whiteouts),
     /// with fixed metadata so the layer stays deterministic.
-    #[allow(dead_code)] // diff.rs writes whiteouts
     pub(crate) fn whiteout(&mut self, rel: &[u8]) -> Result<()> {
         let entry = Entry {
             name: rel,

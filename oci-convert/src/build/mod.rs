@@ -29,7 +29,6 @@ use oci_layout::codec::{Codec, Encoder};
 use oci_layout::{Layout, StoredLayer};
 
 use crate::Result;
-#[allow(unused_imports)] // diff.rs uses the prefix
 pub(crate) use emit::{Emitter, WHITEOUT_PREFIX};
 
 /// Whose files they are in the layer.
