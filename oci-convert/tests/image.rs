@@ -1,7 +1,7 @@
 //! Appending layers to images with `ImageEdit`: the new manifest, config
 //! (diff_ids, history, created) and tag, what is kept of the base, the
-//! errors, determinism, and what the peers (umoci, skopeo, oci-image-tool)
-//! make of the result.
+//! errors, determinism, and what our apply and the peers (umoci, skopeo,
+//! oci-image-tool) make of the result.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -476,6 +476,27 @@ fn two_step_image(dir: &std::path::Path) -> Layout {
         .unwrap();
     image.commit(&layout, "v2").unwrap();
     layout
+}
+
+#[test]
+fn our_apply_unpacks_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = two_step_image(dir.path());
+    let resolved = layout.resolve("v2", None).unwrap();
+    let config = layout.read_config(&resolved.manifest.config).unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let options = oci_convert::ApplyOptions::default();
+    for (layer, diff_id) in resolved.manifest.layers.iter().zip(&config.rootfs.diff_ids) {
+        oci_convert::apply_layer(&layout, layer, Some(diff_id), &root, &options).unwrap();
+    }
+    for (path, content) in [
+        ("etc/hostname", &b"first\n"[..]),
+        ("bin/hello", b"#!/bin/sh\necho hello\n"),
+        ("etc/motd", b"from the second layer\n"),
+    ] {
+        assert_eq!(std::fs::read(root.join(path)).unwrap(), content, "{path}");
+    }
 }
 
 #[test]
