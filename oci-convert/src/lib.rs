@@ -8,14 +8,23 @@
 //! ```
 
 mod apply;
+mod baseline;
+mod build;
+mod diff;
 mod error;
+mod image;
 mod options;
 mod root;
 #[allow(dead_code)] // used by apply and build as they land
 mod rootless;
+mod tarwrite;
 
 pub use apply::{apply_layer, apply_tar};
+pub use baseline::Baseline;
+pub use build::{BuildOptions, BuildStats, MtimePolicy, Ownership, build_layer, write_layer_tar};
+pub use diff::{Changes, diff, diff_layer, write_diff_tar};
 pub use error::{Error, Result};
+pub use image::{ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
 
 /// The runtime-spec version of the bundles this crate writes.
