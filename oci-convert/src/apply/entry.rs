@@ -61,6 +61,8 @@ pub(super) struct Applier<'a> {
     pub(super) holds_written: HashSet<Inode>,
     /// Directories the layer lists: their metadata comes from the layer.
     listed: HashSet<Inode>,
+    /// Devices a rootless apply skipped: hardlinks to them are skipped too.
+    skipped_devices: HashSet<(Inode, Vec<u8>)>,
     root_inode: Inode,
     dirs: BTreeMap<Vec<u8>, DirMeta>,
     /// The times of directories the layer changes without listing them,
@@ -101,6 +103,7 @@ impl<'a> Applier<'a> {
             written: HashSet::new(),
             holds_written: HashSet::new(),
             listed: HashSet::new(),
+            skipped_devices: HashSet::new(),
             root_inode: rustix::fs::fstat(root.fd()).map_or((0, 0), |st| inode(&st)),
             dirs: BTreeMap::new(),
             kept: HashMap::new(),
@@ -394,6 +397,8 @@ impl<'a> Applier<'a> {
                 if self.options.rootless && file_type != FileType::Fifo {
                     let entry = PathBuf::from(OsStr::from_bytes(&join(&components)));
                     self.meta.warnings.push(Warning::DeviceSkipped { entry });
+                    self.skipped_devices
+                        .insert((parent_inode, file_name.to_vec()));
                     return Ok(());
                 }
                 let major = entry.header().device_major().ok().flatten().unwrap_or(0);
@@ -617,6 +622,18 @@ impl<'a> Applier<'a> {
             .find_dir(target_parents)
             .map_err(failed(name, "resolve the hardlink target"))?
             .ok_or_else(missing)?;
+        if !self.skipped_devices.is_empty() {
+            let target_dir = rustix::fs::fstat(&target_parent)
+                .map_err(failed(name, "look at the hardlink target's directory"))?;
+            if self
+                .skipped_devices
+                .contains(&(inode(&target_dir), target_name.to_vec()))
+            {
+                let entry = PathBuf::from(OsStr::from_bytes(&join(components)));
+                self.meta.warnings.push(Warning::DeviceSkipped { entry });
+                return Ok(());
+            }
+        }
         let target_stat =
             match rustix::fs::statat(&target_parent, *target_name, AtFlags::SYMLINK_NOFOLLOW) {
                 Ok(stat) => stat,
