@@ -197,9 +197,11 @@ fn xattrs_are_written_and_the_rootless_owner_is_read_back() {
         flags,
     )
     .unwrap();
+    fs::hard_link(&file, src.join("g")).unwrap();
     let tar = tar_of(&src, &BuildOptions::default());
     let mut archive = tar::Archive::new(&tar[..]);
-    let mut entry = archive.entries().unwrap().next().unwrap().unwrap();
+    let mut entries = archive.entries().unwrap();
+    let mut entry = entries.next().unwrap().unwrap();
     assert_eq!(
         (entry.header().uid().unwrap(), entry.header().gid().unwrap()),
         (1000, 1001)
@@ -220,6 +222,15 @@ fn xattrs_are_written_and_the_rootless_owner_is_read_back() {
             b"\x00\xffbinary".to_vec()
         )]
     );
+    // The second link carries the owner but not the attributes again.
+    drop(entry);
+    let mut link = entries.next().unwrap().unwrap();
+    assert_eq!(link.header().entry_type(), tar::EntryType::Link);
+    assert_eq!(
+        (link.header().uid().unwrap(), link.header().gid().unwrap()),
+        (1000, 1001)
+    );
+    assert!(link.pax_extensions().unwrap().is_none());
 }
 
 #[test]
