@@ -2,37 +2,6 @@
 //! after an unpack, so that a later repack finds what changed from `lstat`
 //! alone instead of hashing every file (the repack half of image-spec
 //! layer.md, Change Types).
-//!
-//! # File format (version 1)
-//!
-//! Binary, little-endian, deterministic (records sorted by path bytes):
-//!
-//! ```text
-//! magic    8 bytes  "OCIBASE\n"
-//! version  u32      1
-//! count    u64      number of records
-//! record * count:
-//!   path_len u16    1..=4096
-//!   path     bytes  relative, '/'-separated, no empty, "." or ".." part
-//!   kind     u8     1 file, 2 directory, 3 symlink, 4 char device,
-//!                   5 block device, 6 FIFO
-//!   mode     u32    permission bits with setuid/setgid/sticky (<= 0o7777)
-//!   uid, gid u32, u32
-//!   ino      u64
-//!   size     u64
-//!   mtime    i64 seconds, u32 nanoseconds (< 10^9)
-//!   ctime    i64 seconds, u32 nanoseconds (< 10^9)
-//! checksum 64 bytes ASCII hex sha256 of everything before it
-//! ```
-//!
-//! A reader refuses anything else: unknown versions, records out of order
-//! or duplicated, a path whose parent is not a recorded directory, bytes
-//! after the checksum. Memory grows with the records actually read, never
-//! with a count the file claims.
-//!
-//! The device number is not recorded: it can change across reboots or
-//! remounts of the same file system, which would mark every file changed;
-//! the inode with the ctime catches replacement well enough.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -109,6 +78,41 @@ fn kind_from_code(code: u8) -> Option<FileType> {
 /// itself; sockets are left out as a layer build leaves them out), by
 /// relative path.
 ///
+/// Recorded fields: type, inode, size, mtime and ctime (with
+/// nanoseconds), permission bits, uid and gid; see [`diff`](crate::diff)
+/// for how they are compared.
+///
+/// # File format (version 1)
+///
+/// Binary, little-endian, deterministic (records sorted by path bytes):
+///
+/// ```text
+/// magic    8 bytes  "OCIBASE\n"
+/// version  u32      1
+/// count    u64      number of records
+/// record * count:
+///   path_len u16    1..=4096
+///   path     bytes  relative, '/'-separated, no empty, "." or ".." part
+///   kind     u8     1 file, 2 directory, 3 symlink, 4 char device,
+///                   5 block device, 6 FIFO
+///   mode     u32    permission bits with setuid/setgid/sticky (<= 0o7777)
+///   uid, gid u32, u32
+///   ino      u64
+///   size     u64
+///   mtime    i64 seconds, u32 nanoseconds (< 10^9)
+///   ctime    i64 seconds, u32 nanoseconds (< 10^9)
+/// checksum 64 bytes ASCII hex sha256 of everything before it
+/// ```
+///
+/// [`Baseline::read_from`] refuses anything else: unknown versions, records out of order
+/// or duplicated, a path whose parent is not a recorded directory, bytes
+/// after the checksum. Memory grows with the records actually read, never
+/// with a count the file claims.
+///
+/// The device number is not recorded: it can change across reboots or
+/// remounts of the same file system, which would mark every file changed;
+/// the inode with the ctime catches replacement well enough.
+///
 /// ```no_run
 /// # fn main() -> oci_convert::Result<()> {
 /// use std::path::Path;
@@ -182,7 +186,7 @@ impl Baseline {
         self.records.keys().map(|k| Path::new(OsStr::from_bytes(k)))
     }
 
-    /// Writes the baseline in the format of the module documentation.
+    /// Writes the baseline in the format described on [`Baseline`].
     ///
     /// # Errors
     ///

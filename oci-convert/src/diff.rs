@@ -2,11 +2,6 @@
 //! carries them (image-spec layer.md, Change Types, Whiteouts, Opaque
 //! Whiteout): additions and modifications as entries, deletions as
 //! whiteouts.
-//!
-//! A file counts as changed when its type, inode, size, mtime, ctime,
-//! mode, uid or gid differs from the baseline: the ctime catches chmod,
-//! chown and xattr edits, and an edit that restores the mtime; the inode
-//! catches a file replaced by rename. No content is hashed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
@@ -69,6 +64,11 @@ fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// Compares the tree at `root` with `baseline` (one `lstat` walk, no
 /// content read).
+///
+/// A file counts as changed when its type, inode, size, mtime, ctime,
+/// mode, uid or gid differs from the baseline: the ctime catches chmod,
+/// chown and xattr edits, and an edit that restores the mtime; the inode
+/// catches a file replaced by rename. No content is hashed.
 ///
 /// A deleted path is listed only when its parent directory still exists
 /// as the same directory: the deletion of a directory's contents is

@@ -316,3 +316,46 @@ fn our_apply_of_our_layer_gives_back_the_tree() {
         "rebuild after apply differs"
     );
 }
+
+#[test]
+fn from_env_clamps_to_a_valid_source_date_epoch() {
+    // The child run (below) checks; this process's environment is left
+    // alone, as other tests run in parallel.
+    if let Ok(expect) = std::env::var("OCI_CONVERT_TEST_EXPECT") {
+        let want = match expect.as_str() {
+            "keep" => MtimePolicy::Keep,
+            secs => MtimePolicy::Clamp(secs.parse().unwrap()),
+        };
+        assert_eq!(BuildOptions::from_env().mtime, want);
+        assert_eq!(BuildOptions::from_env().ownership, Ownership::Keep);
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    for (value, expect) in [
+        (Some("1700000000"), "1700000000"),
+        (Some("0"), "0"),
+        (Some("soon"), "keep"),
+        (Some("-5"), "keep"),
+        (None, "keep"),
+    ] {
+        let mut child = std::process::Command::new(&exe);
+        child
+            .args([
+                "--exact",
+                "from_env_clamps_to_a_valid_source_date_epoch",
+                "--quiet",
+            ])
+            .env("OCI_CONVERT_TEST_EXPECT", expect);
+        match value {
+            Some(v) => child.env("SOURCE_DATE_EPOCH", v),
+            None => child.env_remove("SOURCE_DATE_EPOCH"),
+        };
+        let out = child.output().unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "SOURCE_DATE_EPOCH={value:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
