@@ -359,3 +359,36 @@ fn from_env_clamps_to_a_valid_source_date_epoch() {
         );
     }
 }
+
+#[test]
+fn a_rootless_apply_then_a_build_gives_the_same_layer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    if !treecmp::sample_tree(&src) {
+        eprintln!(
+            "SKIPPED a_rootless_apply_then_a_build_gives_the_same_layer: the owners live in user xattrs, which the temp file system refuses"
+        );
+        return;
+    }
+    let tar = tar_of(&src, &BuildOptions::default());
+    let into = tmp.path().join("into");
+    fs::create_dir(&into).unwrap();
+    let options = ApplyOptions {
+        rootless: true,
+        ..ApplyOptions::default()
+    };
+    apply_tar(&into, &tar[..], &options).unwrap();
+    // The owner 1234 is only in the attribute on disk...
+    use std::os::unix::fs::MetadataExt as _;
+    let me = rustix::process::geteuid().as_raw();
+    assert_eq!(fs::metadata(into.join("owned")).unwrap().uid(), me);
+    // ...and the build reads it back: the same bytes.
+    let again = tar_of(&into, &BuildOptions::default());
+    assert!(
+        again == tar,
+        "{}\n{:?}\n{:?}",
+        peers::difference("rebuilt", &again, "original", &tar),
+        treecmp::gnu_tar_listing(&again),
+        treecmp::gnu_tar_listing(&tar)
+    );
+}
