@@ -392,3 +392,49 @@ fn a_rootless_apply_then_a_build_gives_the_same_layer() {
         treecmp::gnu_tar_listing(&tar)
     );
 }
+
+#[test]
+fn paths_longer_than_path_max_build_and_record() {
+    use rustix::fs::{Mode, OFlags};
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    // 45 levels of 100-byte names: 4545 bytes, only reachable with *at.
+    let part = "p".repeat(100);
+    let mut dir =
+        rustix::fs::open(&src, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap();
+    for _ in 0..45 {
+        rustix::fs::mkdirat(&dir, part.as_str(), Mode::from_raw_mode(0o755)).unwrap();
+        dir = rustix::fs::openat(
+            &dir,
+            part.as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
+    }
+    let file = rustix::fs::openat(
+        &dir,
+        "leaf",
+        OFlags::WRONLY | OFlags::CREATE,
+        Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    rustix::io::write(&file, b"deep").unwrap();
+
+    let tar = tar_of(&src, &BuildOptions::default());
+    let names = treecmp::tar_names(&tar);
+    assert_eq!(names.len(), 46);
+    let deepest = names.last().unwrap();
+    assert_eq!(deepest.len(), 45 * 101 + 4);
+    assert!(deepest.ends_with("/leaf"));
+
+    let baseline = oci_convert::Baseline::record(&src).unwrap();
+    assert_eq!(baseline.len(), 46);
+    let mut bytes = Vec::new();
+    baseline.write_to(&mut bytes).unwrap();
+    assert_eq!(
+        oci_convert::Baseline::read_from(&bytes[..]).unwrap(),
+        baseline
+    );
+}
