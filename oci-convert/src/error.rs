@@ -125,6 +125,61 @@ pub enum Error {
         reason: String,
     },
     // -- images (image.rs) add their variants below --
+    /// The manifest and the config of an image disagree on how many layers
+    /// it has (config.md: `rootfs.diff_ids` lists one DiffID per layer).
+    #[error(
+        "{image}: the manifest lists {layers} layers but the config's rootfs.diff_ids has {diff_ids}; expected one DiffID per layer"
+    )]
+    LayerCountMismatch {
+        /// The image, such as `tag "v1" (sha256:...)`.
+        image: String,
+        /// How many layers the manifest lists.
+        layers: usize,
+        /// How many DiffIDs the config lists.
+        diff_ids: usize,
+    },
+
+    /// The image cannot take a new layer: it is not an OCI image manifest
+    /// with an OCI image config whose `rootfs.type` is `layers`.
+    #[error("{image}: cannot add a layer: {reason}")]
+    UnsupportedImage {
+        /// The image, such as `tag "v1" (sha256:...)`.
+        image: String,
+        /// What it is instead.
+        reason: String,
+    },
+
+    /// A layer's media type cannot go into an OCI image manifest.
+    #[error(
+        "layer {digest}: media type {media_type} cannot be added to an OCI image (expected application/vnd.oci.image.layer.v1.tar, +gzip or +zstd)"
+    )]
+    LayerMediaType {
+        /// The layer's blob digest.
+        digest: oci_image::Digest,
+        /// Its media type.
+        media_type: oci_image::MediaType,
+    },
+
+    /// An edited image breaks a rule of the spec, so it is not written.
+    #[error("{image}: the new {document} is invalid: {source}")]
+    InvalidImage {
+        /// The image the edit started from.
+        image: String,
+        /// `config` or `manifest`.
+        document: &'static str,
+        /// The rules broken, each naming its field.
+        #[source]
+        source: oci_image::Error,
+    },
+
+    /// A time cannot be written as an RFC 3339 date-time.
+    #[error(
+        "{seconds} seconds after 1970-01-01T00:00:00Z is later than 9999-12-31T23:59:59Z, the last time RFC 3339 can write"
+    )]
+    TimeOutOfRange {
+        /// The time, in seconds since the Unix epoch.
+        seconds: u64,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

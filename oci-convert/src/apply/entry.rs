@@ -2,7 +2,7 @@
 //! whatever is in the way replaced, metadata set, directory modes and
 //! times kept for the end so later entries cannot disturb them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -17,6 +17,7 @@ use tar::EntryType;
 
 use super::meta::{Meta, Target, Time};
 use super::meter::Gauge;
+use super::pax::{self, Records};
 use super::stream_error;
 use crate::root::{self, Root, clean, join};
 use crate::{Applied, ApplyOptions, Error, Result, Warning, map_id};
@@ -31,6 +32,8 @@ struct DirMeta {
     mode: u32,
     atime: Time,
     mtime: Time,
+    /// A directory the layer does not list: only its times are set back.
+    times_only: bool,
 }
 
 /// What one entry's headers say, besides its name and type.
@@ -49,11 +52,24 @@ pub(super) struct Applier<'a> {
     pub(super) options: &'a ApplyOptions,
     gauge: Rc<Gauge>,
     entries: u64,
-    /// Paths this layer wrote: its whiteouts leave them alone.
-    pub(super) written: HashSet<Vec<u8>>,
-    /// Directories holding something this layer wrote.
-    pub(super) holds_written: HashSet<Vec<u8>>,
+    /// What this layer wrote, as (directory, name): its whiteouts leave
+    /// them alone. Directories are known by inode, not by path, so that a
+    /// whiteout spelling a path another way (through a symlink such as
+    /// `lib -> usr/lib`) still finds them.
+    pub(super) written: HashSet<(Inode, Vec<u8>)>,
+    /// Directories holding something this layer wrote, at any depth.
+    pub(super) holds_written: HashSet<Inode>,
+    /// Directories the layer lists: their metadata comes from the layer.
+    listed: HashSet<Inode>,
+    /// Devices a rootless apply skipped: hardlinks to them are skipped too.
+    skipped_devices: HashSet<(Inode, Vec<u8>)>,
+    root_inode: Inode,
     dirs: BTreeMap<Vec<u8>, DirMeta>,
+    /// The times of directories the layer changes without listing them,
+    /// from before the change: set back at the end, so that they keep the
+    /// lower layer's times as umoci keeps them (and the root does not
+    /// depend on the clock).
+    kept: HashMap<Inode, (Vec<u8>, Time, Time)>,
     meta: Meta,
     /// The last entry's name, for errors about the stream after it.
     last: String,
@@ -86,7 +102,11 @@ impl<'a> Applier<'a> {
             entries: 0,
             written: HashSet::new(),
             holds_written: HashSet::new(),
+            listed: HashSet::new(),
+            skipped_devices: HashSet::new(),
+            root_inode: rustix::fs::fstat(root.fd()).map_or((0, 0), |st| inode(&st)),
             dirs: BTreeMap::new(),
+            kept: HashMap::new(),
             meta: Meta::default(),
             last: String::new(),
             buffer: vec![0; 256 << 10],
@@ -111,6 +131,7 @@ impl<'a> Applier<'a> {
             let Some(entry) = entries.next() else { break };
             self.gauge.end_headers();
             let mut entry = entry.map_err(|e| stream_error(e, self.after()))?;
+            let records = pax::records(&self.gauge.headers.borrow(), self.gauge.mark.get());
             self.entries += 1;
             let limit = self.options.limits.max_entries;
             if self.entries > limit {
@@ -120,8 +141,19 @@ impl<'a> Applier<'a> {
                     limit,
                 });
             }
-            self.last = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            self.apply(&mut entry)?;
+            let records = match records {
+                Ok(records) => records,
+                Err(reason) => {
+                    let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                    return Err(bad(&name, reason));
+                }
+            };
+            let name = records
+                .path
+                .clone()
+                .unwrap_or_else(|| entry.path_bytes().into_owned());
+            self.last = String::from_utf8_lossy(&name).into_owned();
+            self.apply(&mut entry, name, records)?;
             // Data an entry type does not use (a symlink with a size) is
             // read past here, metered like the rest.
             io::copy(&mut entry, &mut io::sink())
@@ -134,7 +166,17 @@ impl<'a> Applier<'a> {
     /// Sets the deferred directory modes and times, deepest first, and
     /// reports what the apply did.
     pub(super) fn finish(mut self) -> Result<Applied> {
-        let dirs = std::mem::take(&mut self.dirs);
+        let mut dirs = std::mem::take(&mut self.dirs);
+        for (inode, (path, atime, mtime)) in self.kept.drain() {
+            if !self.listed.contains(&inode) {
+                dirs.entry(path).or_insert(DirMeta {
+                    mode: 0,
+                    atime,
+                    mtime,
+                    times_only: true,
+                });
+            }
+        }
         for (path, meta) in dirs.iter().rev() {
             let shown = String::from_utf8_lossy(path).into_owned();
             let components: Vec<&[u8]> = if path.is_empty() {
@@ -146,7 +188,7 @@ impl<'a> Applier<'a> {
                 None => root::open_dir(self.root.fd(), c"."),
                 Some((name, parents)) => match self
                     .root
-                    .dir(parents, false)
+                    .find_dir(parents)
                     .map_err(failed(&shown, "open the parent directory"))?
                 {
                     Some(parent) => root::open_dir(&parent, *name),
@@ -159,8 +201,10 @@ impl<'a> Applier<'a> {
                 Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => continue,
                 Err(e) => return Err(failed(&shown, "open the directory")(e)),
             };
-            Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
-                .map_err(failed(&shown, "set the mode"))?;
+            if !meta.times_only {
+                Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
+                    .map_err(failed(&shown, "set the mode"))?;
+            }
             Meta::times(Target::Fd(fd.as_fd()), meta.atime, meta.mtime)
                 .map_err(failed(&shown, "set the times"))?;
         }
@@ -171,21 +215,100 @@ impl<'a> Applier<'a> {
         })
     }
 
-    /// Records that this layer wrote `components`.
-    pub(super) fn wrote(&mut self, components: &[&[u8]]) {
-        for n in 1..components.len() {
-            self.holds_written.insert(join(&components[..n]));
-        }
-        self.written.insert(join(components));
+    /// Resolves (making it when missing) the directory `parents`, and keeps
+    /// the times of every directory it or the entry about to be made there
+    /// changes. Returns the directory and its inode.
+    pub(super) fn make_parent(
+        &mut self,
+        parents: &[&[u8]],
+    ) -> rustix::io::Result<(OwnedFd, Inode)> {
+        let root = self.root;
+        let fd = root.make_dir(parents, &mut |path, fd| {
+            // Best effort: a directory that cannot be stat'ed fails below.
+            let _ = self.keep_times(path, fd);
+        })?;
+        let inode = self.keep_times(&join(parents), fd.as_fd())?;
+        Ok((fd, inode))
     }
 
-    fn apply<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<()> {
+    /// Remembers the times of directory `path` (open as `fd`) before the
+    /// layer changes its entries, unless they are kept already; returns
+    /// its inode.
+    pub(super) fn keep_times(
+        &mut self,
+        path: &[u8],
+        fd: BorrowedFd<'_>,
+    ) -> rustix::io::Result<Inode> {
+        let stat = rustix::fs::fstat(fd)?;
+        let key = inode(&stat);
+        self.kept.entry(key).or_insert_with(|| {
+            let time = |secs: i64, nanos: i64| Time {
+                secs,
+                nanos: u32::try_from(nanos).unwrap_or(0),
+            };
+            (
+                path.to_vec(),
+                time(stat.st_atime, stat.st_atime_nsec as i64),
+                time(stat.st_mtime, stat.st_mtime_nsec as i64),
+            )
+        });
+        Ok(key)
+    }
+
+    /// Records that this layer wrote `name` in directory `parent`, and that
+    /// `parent` and every directory above it up to the root hold something
+    /// it wrote.
+    pub(super) fn wrote(
+        &mut self,
+        parent: BorrowedFd<'_>,
+        parent_inode: Inode,
+        name: &[u8],
+    ) -> rustix::io::Result<()> {
+        self.written.insert((parent_inode, name.to_vec()));
+        let mut here = parent_inode;
+        let mut up: Option<OwnedFd> = None;
+        while self.holds_written.insert(here) && here != self.root_inode {
+            let from = up.as_ref().map_or(parent, |fd| fd.as_fd());
+            let next = rustix::fs::openat(
+                from,
+                c"..",
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            here = inode(&rustix::fs::fstat(&next)?);
+            up = Some(next);
+        }
+        Ok(())
+    }
+
+    fn apply<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        name_bytes: Vec<u8>,
+        mut records: Records,
+    ) -> Result<()> {
         let kind = entry.header().entry_type();
         if kind.is_pax_global_extensions() {
             return Ok(()); // defaults for later entries; every field we use is per entry
         }
-        let name_bytes = entry.path_bytes().into_owned();
         let name = self.last.clone();
+        if records.sparse {
+            return Err(bad(
+                &name,
+                "a PAX sparse file (GNU.sparse.* records) is not supported: store the file whole (GNU tar without --sparse)",
+            ));
+        }
+        if let Some(size) = records.size
+            && size != entry.size()
+        {
+            return Err(bad(
+                &name,
+                format!(
+                    "its PAX size record says {size} bytes, the tar reader found {}",
+                    entry.size()
+                ),
+            ));
+        }
         if name_bytes.len() > MAX_NAME {
             return Err(bad(
                 &name,
@@ -210,7 +333,12 @@ impl<'a> Applier<'a> {
                 return self.whiteout(&name, parents, last);
             }
         }
-        let header = self.header(entry, &name)?;
+        let link_target = records
+            .linkpath
+            .take()
+            .or_else(|| entry.link_name_bytes().map(|t| t.into_owned()))
+            .unwrap_or_default();
+        let header = self.header(entry, records, &name)?;
         let Some((file_name, parents)) = components.split_last() else {
             if kind != EntryType::Directory {
                 return Err(bad(
@@ -226,30 +354,29 @@ impl<'a> Applier<'a> {
             self.dir_meta(&fd, Vec::new(), &header, &name)?;
             return Ok(());
         };
-        let parent = match self.root.dir(parents, true) {
-            Ok(Some(parent)) => parent,
-            Ok(None) => return Err(bad(&name, "its parent directory could not be made")),
-            Err(e) => return Err(failed(&name, "resolve the parent directory")(e)),
-        };
+        let (parent, parent_inode) = self
+            .make_parent(parents)
+            .map_err(failed(&name, "resolve the parent directory"))?;
         let parent = parent.as_fd();
+        let wrote = |this: &mut Self| {
+            this.wrote(parent, parent_inode, file_name)
+                .map_err(failed(&name, "look up the parent directories"))
+        };
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                self.wrote(&components);
+                wrote(self)?;
                 self.file(entry, parent, file_name, &header, &name)
             }
             EntryType::Directory => {
-                self.wrote(&components);
+                wrote(self)?;
                 self.directory(parent, file_name, join(&components), &header, &name)
             }
             EntryType::Symlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
+                let target = &link_target;
                 if target.is_empty() {
                     return Err(bad(&name, "a symlink with an empty target"));
                 }
-                self.wrote(&components);
+                wrote(self)?;
                 replacing(parent, file_name, || {
                     rustix::fs::symlinkat(target.as_slice(), parent, *file_name)
                 })
@@ -257,12 +384,9 @@ impl<'a> Applier<'a> {
                 self.node_meta(parent, file_name, FileType::Symlink, &header, &name)
             }
             EntryType::Link => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
-                self.wrote(&components);
-                self.hardlink(parent, file_name, &components, &target, &name)
+                let target = &link_target;
+                wrote(self)?;
+                self.hardlink(parent, file_name, &components, target, &name)
             }
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
                 let file_type = match kind {
@@ -273,12 +397,14 @@ impl<'a> Applier<'a> {
                 if self.options.rootless && file_type != FileType::Fifo {
                     let entry = PathBuf::from(OsStr::from_bytes(&join(&components)));
                     self.meta.warnings.push(Warning::DeviceSkipped { entry });
+                    self.skipped_devices
+                        .insert((parent_inode, file_name.to_vec()));
                     return Ok(());
                 }
                 let major = entry.header().device_major().ok().flatten().unwrap_or(0);
                 let minor = entry.header().device_minor().ok().flatten().unwrap_or(0);
                 let device = rustix::fs::makedev(major, minor);
-                self.wrote(&components);
+                wrote(self)?;
                 replacing(parent, file_name, || {
                     rustix::fs::mknodat(
                         parent,
@@ -299,7 +425,12 @@ impl<'a> Applier<'a> {
     }
 
     /// The mode, owner (mapped), times and attributes of an entry.
-    fn header<R: Read>(&self, entry: &mut tar::Entry<'_, R>, name: &str) -> Result<Header> {
+    fn header<R: Read>(
+        &self,
+        entry: &mut tar::Entry<'_, R>,
+        records: Records,
+        name: &str,
+    ) -> Result<Header> {
         let h = entry.header();
         let old = h.as_old();
         let mode = numeric(h.mode().map(u64::from), &old.mode)
@@ -318,42 +449,31 @@ impl<'a> Applier<'a> {
             map_id(map, raw)
                 .ok_or_else(|| bad(name, format!("{what} {raw} is outside the {what} mapping")))
         };
-        let uid = id(h.uid(), &old.uid, "uid", &self.options.uid_map)?;
-        let gid = id(h.gid(), &old.gid, "gid", &self.options.gid_map)?;
+        // The PAX records as read by length win over the tar reader's.
+        let uid = match records.uid {
+            Some(uid) => id(Ok(uid), &[], "uid", &self.options.uid_map)?,
+            None => id(h.uid(), &old.uid, "uid", &self.options.uid_map)?,
+        };
+        let gid = match records.gid {
+            Some(gid) => id(Ok(gid), &[], "gid", &self.options.gid_map)?,
+            None => id(h.gid(), &old.gid, "gid", &self.options.gid_map)?,
+        };
         let header_mtime = numeric(h.mtime(), &old.mtime)
             .map_err(|e| bad(name, format!("bad mtime field: {e}")))?;
         let mut mtime = Time {
             secs: i64::try_from(header_mtime).unwrap_or(i64::MAX),
             nanos: 0,
         };
-        let mut atime = None;
-        let mut xattrs = Vec::new();
-        if let Some(records) = entry
-            .pax_extensions()
-            .map_err(|e| stream_error(e, format!("in the PAX records of {name:?}")))?
-        {
-            for record in records {
-                let record = record.map_err(|e| bad(name, format!("bad PAX record: {e}")))?;
-                let (key, value) = (record.key_bytes(), record.value_bytes());
-                if let Some(attr) = key.strip_prefix(b"SCHILY.xattr.") {
-                    xattrs.push((attr.to_vec(), value.to_vec()));
-                } else if key == b"mtime" {
-                    mtime =
-                        Time::parse_pax(value).ok_or_else(|| bad(name, "bad PAX mtime record"))?;
-                } else if key == b"atime" {
-                    atime = Some(
-                        Time::parse_pax(value).ok_or_else(|| bad(name, "bad PAX atime record"))?,
-                    );
-                }
-            }
+        if let Some(secs) = records.mtime {
+            mtime = secs;
         }
         Ok(Header {
             mode,
             uid,
             gid,
-            atime: atime.unwrap_or(mtime),
+            atime: records.atime.unwrap_or(mtime),
             mtime,
-            xattrs,
+            xattrs: records.xattrs,
         })
     }
 
@@ -428,6 +548,8 @@ impl<'a> Applier<'a> {
     /// Owner and attributes now; mode and times when the layer is done.
     fn dir_meta(&mut self, fd: &OwnedFd, path: Vec<u8>, header: &Header, name: &str) -> Result<()> {
         let target = Target::Fd(fd.as_fd());
+        let stat = rustix::fs::fstat(fd).map_err(failed(name, "look at the directory"))?;
+        self.listed.insert(inode(&stat));
         self.meta
             .owner(target, header.uid, header.gid, self.options, name)
             .map_err(failed(name, "set the owner"))?;
@@ -440,6 +562,7 @@ impl<'a> Applier<'a> {
                 mode: header.mode,
                 atime: header.atime,
                 mtime: header.mtime,
+                times_only: false,
             },
         );
         Ok(())
@@ -496,9 +619,21 @@ impl<'a> Applier<'a> {
         };
         let target_parent = self
             .root
-            .dir(target_parents, false)
+            .find_dir(target_parents)
             .map_err(failed(name, "resolve the hardlink target"))?
             .ok_or_else(missing)?;
+        if !self.skipped_devices.is_empty() {
+            let target_dir = rustix::fs::fstat(&target_parent)
+                .map_err(failed(name, "look at the hardlink target's directory"))?;
+            if self
+                .skipped_devices
+                .contains(&(inode(&target_dir), target_name.to_vec()))
+            {
+                let entry = PathBuf::from(OsStr::from_bytes(&join(components)));
+                self.meta.warnings.push(Warning::DeviceSkipped { entry });
+                return Ok(());
+            }
+        }
         let target_stat =
             match rustix::fs::statat(&target_parent, *target_name, AtFlags::SYMLINK_NOFOLLOW) {
                 Ok(stat) => stat,
@@ -543,6 +678,14 @@ fn replacing<T>(
         }
         other => other,
     }
+}
+
+/// A file's identity: device and inode numbers.
+pub(super) type Inode = (u64, u64);
+
+/// The [`Inode`] of a stat result.
+pub(super) fn inode(stat: &rustix::fs::Stat) -> Inode {
+    (stat.st_dev, stat.st_ino)
 }
 
 /// A numeric header field, with an empty one (all NULs or spaces, as some

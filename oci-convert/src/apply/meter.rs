@@ -2,7 +2,7 @@
 //! metered as it is read, so a limit stops a bomb while it is being read,
 //! not after it was written out.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -34,6 +34,9 @@ pub(crate) struct Gauge {
     pub(crate) mark: Cell<u64>,
     /// Whether tar is reading headers now (between the two calls below).
     pub(crate) in_headers: Cell<bool>,
+    /// The bytes tar read since `mark`: the raw header blocks, PAX records
+    /// and GNU long names of the entry it yields next (see `pax.rs`).
+    pub(crate) headers: RefCell<Vec<u8>>,
 }
 
 impl Gauge {
@@ -41,6 +44,7 @@ impl Gauge {
     pub(crate) fn begin_headers(&self) {
         self.mark.set(self.bytes.get());
         self.in_headers.set(true);
+        self.headers.borrow_mut().clear();
     }
 
     /// Tar has yielded the entry; what follows is its data.
@@ -103,6 +107,9 @@ impl<R: Read> Read for Meter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.gauge.bytes.set(self.gauge.bytes.get() + n as u64);
+        if self.gauge.in_headers.get() {
+            self.gauge.headers.borrow_mut().extend_from_slice(&buf[..n]);
+        }
         self.check().map_err(io::Error::other)?;
         Ok(n)
     }
