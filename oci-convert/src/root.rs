@@ -168,10 +168,12 @@ impl Root {
                 };
                 let path: Vec<&[u8]> = stack.iter().map(|(_, name)| name.as_slice()).collect();
                 before_change(&join(&path), here);
-                if kind.is_some() {
-                    rustix::fs::unlinkat(here, part.as_slice(), AtFlags::empty())?;
-                }
-                make_dir(here, &part)?;
+                with_write_access(here, || {
+                    if kind.is_some() {
+                        rustix::fs::unlinkat(here, part.as_slice(), AtFlags::empty())?;
+                    }
+                    make_dir(here, &part)
+                })?;
             } else if kind == Some(FileType::Symlink) {
                 symlinks += 1;
                 if symlinks > MAX_SYMLINKS {
@@ -193,6 +195,37 @@ impl Root {
             None => open_path_dir(self.fd(), c".").map(Some),
         }
     }
+}
+
+/// Runs `change` (making or removing an entry in directory `dir`); when it
+/// is refused with EACCES (an unprivileged apply meeting a directory a
+/// lower layer made read-only, such as Go's 0555 module cache), makes `dir`
+/// writable and searchable by its owner for a second try, and puts its mode
+/// back afterwards. Root never gets EACCES for modes, so this costs nothing
+/// there.
+pub(crate) fn with_write_access<T>(
+    dir: BorrowedFd<'_>,
+    mut change: impl FnMut() -> rustix::io::Result<T>,
+) -> rustix::io::Result<T> {
+    match change() {
+        Err(Errno::ACCESS) => {}
+        other => return other,
+    }
+    let mode = rustix::fs::fstat(dir)?.st_mode & 0o7777;
+    if mode & 0o300 == 0o300 {
+        return Err(Errno::ACCESS); // not the mode's doing
+    }
+    // fchmodat on "." works on an O_PATH descriptor, which fchmod does not.
+    rustix::fs::chmodat(
+        dir,
+        c".",
+        Mode::from_raw_mode(mode | 0o300),
+        AtFlags::empty(),
+    )
+    .map_err(|_| Errno::ACCESS)?;
+    let result = change();
+    rustix::fs::chmodat(dir, c".", Mode::from_raw_mode(mode), AtFlags::empty())?;
+    result
 }
 
 /// Creates a directory with mode 0755 (what implied parents get), whatever
@@ -275,7 +308,17 @@ pub(crate) fn remove_tree(parent: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Re
                 if child == b"." || child == b".." {
                     continue;
                 }
-                match rustix::fs::unlinkat(&top.fd, child, AtFlags::empty()) {
+                let unlink = || rustix::fs::unlinkat(&top.fd, child, AtFlags::empty());
+                // A read-only directory about to go: no need to put its
+                // mode back.
+                let unlinked = match unlink() {
+                    Err(Errno::ACCESS) => {
+                        let mode = Mode::from_raw_mode(0o700);
+                        rustix::fs::fchmod(&top.fd, mode).and_then(|()| unlink())
+                    }
+                    other => other,
+                };
+                match unlinked {
                     Ok(()) | Err(Errno::NOENT) => {}
                     Err(Errno::ISDIR) => {
                         let frame = open(top.fd.as_fd(), child)?;

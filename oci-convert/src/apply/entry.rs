@@ -544,7 +544,9 @@ impl<'a> Applier<'a> {
         name: &str,
     ) -> Result<()> {
         let mut merged = false;
-        match rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700)) {
+        match root::with_write_access(parent, || {
+            rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700))
+        }) {
             Ok(()) => {}
             Err(Errno::EXIST) => {
                 match root::kind_at(parent, file_name).map_err(failed(name, "look at"))? {
@@ -552,9 +554,10 @@ impl<'a> Applier<'a> {
                     // stays, the new metadata applies, attributes included.
                     Some(FileType::Directory) => merged = true,
                     _ => {
-                        root::remove_tree(parent, file_name).map_err(failed(name, "replace"))?;
-                        rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700))
-                            .map_err(failed(name, "create the directory"))?;
+                        replacing(parent, file_name, || {
+                            rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700))
+                        })
+                        .map_err(failed(name, "replace with a directory"))?;
                     }
                 }
             }
@@ -702,13 +705,13 @@ fn replacing<T>(
     name: &[u8],
     mut create: impl FnMut() -> rustix::io::Result<T>,
 ) -> rustix::io::Result<T> {
-    match create() {
+    root::with_write_access(parent, || match create() {
         Err(Errno::EXIST) => {
             root::remove_tree(parent, name)?;
             create()
         }
         other => other,
-    }
+    })
 }
 
 /// A file's identity: device and inode numbers.

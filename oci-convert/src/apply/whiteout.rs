@@ -142,7 +142,7 @@ impl Applier<'_> {
         let mine = self.written.contains(&(parent_inode, file_name.to_vec()));
         let holds_mine = is_dir && self.holds_written.contains(&inode(&stat));
         if !mine && !holds_mine {
-            return root::remove_tree(parent, file_name);
+            return root::with_write_access(parent, || root::remove_tree(parent, file_name));
         }
         if !is_dir {
             return Ok(()); // this layer's own file
