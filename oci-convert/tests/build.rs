@@ -450,3 +450,67 @@ fn paths_longer_than_path_max_are_refused_by_build_and_kept_by_baseline() {
         baseline
     );
 }
+
+#[test]
+fn the_rootless_owner_record_gives_the_entry_its_owner() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    if !treecmp::user_xattrs_work(&src) {
+        eprintln!(
+            "SKIPPED the_rootless_owner_record_gives_the_entry_its_owner: no user xattrs here"
+        );
+        return;
+    }
+    // Records as umoci 0.4.7 writes them: uid 4294967295 ("unchanged": the
+    // unpacking user, root in the container) with gid 5; and uid 1000, gid
+    // left out (0).
+    let noop_uid_gid_5: &[u8] = &[0x08, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x10, 0x05];
+    let uid_1000: &[u8] = &[0x08, 0xe8, 0x07];
+    for (name, record) in [("a", noop_uid_gid_5), ("b", uid_1000)] {
+        fs::write(src.join(name), name).unwrap();
+        rustix::fs::setxattr(
+            src.join(name),
+            "user.rootlesscontainers",
+            record,
+            rustix::fs::XattrFlags::empty(),
+        )
+        .unwrap();
+    }
+    // On disk the files belong to someone else (the unpacking user of a
+    // rootless unpack): the record, not the disk, gives the owner.
+    if rustix::process::geteuid().is_root() {
+        for name in ["a", "b"] {
+            let id = (
+                Some(rustix::fs::Uid::from_raw(1234)),
+                Some(rustix::fs::Gid::from_raw(1234)),
+            );
+            rustix::fs::chown(src.join(name), id.0, id.1).unwrap();
+        }
+    }
+    let tar = tar_of(&src, &BuildOptions::default());
+    let mut archive = tar::Archive::new(&tar[..]);
+    let mut owners = Vec::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let h = entry.header();
+        owners.push((
+            String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+            h.uid().unwrap(),
+            h.gid().unwrap(),
+        ));
+        // The record itself is not carried into the layer.
+        if let Some(records) = entry.pax_extensions().unwrap() {
+            for record in records {
+                assert!(
+                    !record
+                        .unwrap()
+                        .key()
+                        .unwrap()
+                        .contains("rootlesscontainers")
+                );
+            }
+        }
+    }
+    assert_eq!(owners, [("a".into(), 0, 5), ("b".into(), 1000, 0)]);
+}

@@ -198,14 +198,12 @@ impl<'o, W: Write> Emitter<'o, W> {
             .find(|(n, _)| n.as_slice() == rootless::XATTR.as_bytes())
         {
             // A rootless unpack kept the real owner here; a build gives it
-            // back, so unpack then build is a round trip.
+            // back, so unpack then build is a round trip. umoci records
+            // "unchanged" (4294967295) for an id that is the unpacking
+            // user's own, which is root inside the container.
             if let Some((u, g)) = rootless::decode(value) {
-                if u != rootless::NOOP_ID {
-                    uid = u;
-                }
-                if g != rootless::NOOP_ID {
-                    gid = g;
-                }
+                let id = |v: u32| if v == rootless::NOOP_ID { 0 } else { v };
+                (uid, gid) = (id(u), id(g));
             }
         }
         if let Ownership::Fixed { uid: u, gid: g } = self.options.ownership {
