@@ -1,0 +1,264 @@
+//! Shared helpers of oci-convert's apply tests: a raw tar writer that can
+//! say anything a hostile layer can (ustar, PAX and GNU headers byte by
+//! byte), a sandbox whose outside tree must never change, and a snapshot of
+//! a directory tree to compare two roots.
+
+#![allow(dead_code)] // each test file uses a different part
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+#[path = "../../../oci-image/tests/support/mod.rs"]
+pub mod peers;
+
+pub mod rawtar;
+pub mod snapshot;
+
+use std::path::{Path, PathBuf};
+
+use oci_convert::{Applied, ApplyOptions, Result};
+
+pub use rawtar::{E, Tar};
+#[allow(unused_imports)] // not every test file names them
+pub use snapshot::{Kind, Node, Snapshot};
+
+/// A temporary directory holding `root/`, where layers are applied, and
+/// `outside/`, a small tree beside it that no apply may touch: a file, a
+/// directory with a file, a symlink and an empty file, all with distinct
+/// modes. The whole directory but `root/` is snapshotted at creation;
+/// [`Sandbox::check`] compares it again.
+pub struct Sandbox {
+    /// Keeps the directory alive.
+    pub dir: tempfile::TempDir,
+    /// Where layers are applied.
+    pub root: PathBuf,
+    /// The tree that must stay as it was.
+    pub outside: PathBuf,
+    before: Snapshot,
+}
+
+impl Sandbox {
+    /// A fresh sandbox with an empty `root/`.
+    pub fn new() -> Sandbox {
+        Sandbox::with_root(|_| {})
+    }
+
+    /// A fresh sandbox whose `root/` is prepared by `prepare` (a lower
+    /// layer, written by the test) before the outside tree is recorded.
+    pub fn with_root(prepare: impl FnOnce(&Path)) -> Sandbox {
+        let dir = tempfile::Builder::new()
+            .prefix("oci-convert-sandbox")
+            .tempdir()
+            .unwrap();
+        let root = dir.path().join("root");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::create_dir(&outside).unwrap();
+        write_file(&outside.join("file"), b"outside file\n", 0o640);
+        write_file(&outside.join("empty"), b"", 0o600);
+        std::fs::create_dir(outside.join("dir")).unwrap();
+        set_mode(&outside.join("dir"), 0o751);
+        write_file(&outside.join("dir/nested"), b"nested\n", 0o604);
+        std::os::unix::fs::symlink("file", outside.join("link")).unwrap();
+        // A victim beside the root too, the first thing `../` reaches.
+        write_file(&dir.path().join("victim"), b"victim\n", 0o644);
+        // Old times, so that any touch shows.
+        for p in [
+            "outside/file",
+            "outside/empty",
+            "outside/dir/nested",
+            "victim",
+        ] {
+            set_mtime(&dir.path().join(p), 1_000_000_000);
+        }
+        set_mtime(&outside.join("dir"), 1_000_000_001);
+        set_mtime(&outside, 1_000_000_002);
+        prepare(&root);
+        let before = Sandbox::outside_snapshot(dir.path());
+        Sandbox {
+            dir,
+            root,
+            outside,
+            before,
+        }
+    }
+
+    /// Everything in the sandbox but `root/`'s content, with change times,
+    /// so that even a chmod to the same mode shows.
+    fn outside_snapshot(dir: &Path) -> Snapshot {
+        let mut snap = Snapshot::take_with_ctime(dir);
+        // root/ itself changes as entries are written into it.
+        snap.nodes.retain(|path, _| !path.starts_with("root"));
+        snap
+    }
+
+    /// Asserts that nothing outside `root/` changed: same names, types,
+    /// modes, owners, contents, link targets, xattrs, mtimes and ctimes.
+    #[track_caller]
+    pub fn check(&self) {
+        let after = Sandbox::outside_snapshot(self.dir.path());
+        if let Some(diff) = self.before.difference(&after) {
+            panic!("the apply changed something outside the root:\n{diff}");
+        }
+    }
+
+    /// `root/` joined with `rel`.
+    pub fn at(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Applies `tar` to `root/` with `options`, then checks the outside.
+    #[track_caller]
+    pub fn apply(&self, tar: &[u8], options: &ApplyOptions) -> Result<Applied> {
+        let result = oci_convert::apply_tar(&self.root, tar, options);
+        self.check();
+        result
+    }
+}
+
+/// Options for an apply as root (owners set with chown).
+pub fn as_root() -> ApplyOptions {
+    ApplyOptions {
+        rootless: false,
+        ..ApplyOptions::default()
+    }
+}
+
+/// Options for a rootless apply (owners recorded in an xattr).
+pub fn rootless() -> ApplyOptions {
+    ApplyOptions {
+        rootless: true,
+        ..ApplyOptions::default()
+    }
+}
+
+/// Both kinds of apply, with a label for assertion messages.
+pub fn both_modes() -> [(&'static str, ApplyOptions); 2] {
+    [("as root", as_root()), ("rootless", rootless())]
+}
+
+/// Asserts that `result` is an error whose message names `entry`, and
+/// returns the message.
+#[track_caller]
+pub fn expect_err_naming(result: Result<Applied>, entry: &str) -> String {
+    match result {
+        Ok(applied) => {
+            panic!("expected an error naming {entry:?}, the apply succeeded: {applied:?}")
+        }
+        Err(err) => {
+            let msg = err.to_string();
+            assert!(
+                msg.contains(entry),
+                "the error should name the entry {entry:?}: {msg}"
+            );
+            msg
+        }
+    }
+}
+
+/// Writes `content` to `path` with `mode` (tests' own setup, not apply).
+pub fn write_file(path: &Path, content: &[u8], mode: u32) {
+    std::fs::write(path, content).unwrap();
+    set_mode(path, mode);
+}
+
+/// chmod, following no symlink (tests' setup of real files).
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Sets a file's mtime (and atime) to `secs`, not following a symlink.
+pub fn set_mtime(path: &Path, secs: i64) {
+    let t = rustix::fs::Timestamps {
+        last_access: rustix::fs::Timespec {
+            tv_sec: secs,
+            tv_nsec: 0,
+        },
+        last_modification: rustix::fs::Timespec {
+            tv_sec: secs,
+            tv_nsec: 0,
+        },
+    };
+    rustix::fs::utimensat(
+        rustix::fs::CWD,
+        path,
+        &t,
+        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+    )
+    .unwrap();
+}
+
+/// The value of the xattr `name` of `path` (not following a symlink), or
+/// `None` when it has none.
+pub fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 65536];
+    match rustix::fs::lgetxattr(path, name, &mut buf[..]) {
+        Ok(n) => Some(buf[..n].to_vec()),
+        Err(rustix::io::Errno::NODATA) => None,
+        Err(e) => panic!("lgetxattr {} {name}: {e}", path.display()),
+    }
+}
+
+/// The xattr names of `path`, not following a symlink, sorted.
+pub fn xattr_names(path: &Path) -> Vec<String> {
+    let mut buf = vec![0u8; 65536];
+    let n = match rustix::fs::llistxattr(path, &mut buf[..]) {
+        Ok(n) => n,
+        Err(rustix::io::Errno::NOTSUP) => 0,
+        Err(e) => panic!("llistxattr {}: {e}", path.display()),
+    };
+    let mut names: Vec<String> = buf[..n]
+        .split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// lstat of `path`, panicking with the path when it fails.
+#[track_caller]
+pub fn lstat(path: &Path) -> std::fs::Metadata {
+    std::fs::symlink_metadata(path).unwrap_or_else(|e| panic!("lstat {}: {e}", path.display()))
+}
+
+/// Whether anything (even a dangling symlink) is at `path`.
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// The permission bits (with setuid, setgid, sticky) of `path`.
+#[track_caller]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt as _;
+    lstat(path).mode() & 0o7777
+}
+
+/// The file content of `path`.
+#[track_caller]
+pub fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// The names in directory `path`, sorted.
+#[track_caller]
+pub fn list(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .unwrap_or_else(|e| panic!("read_dir {}: {e}", path.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every path under `root` whose file name starts with `.wh.`.
+pub fn whiteout_files(root: &Path) -> Vec<PathBuf> {
+    Snapshot::take(root)
+        .nodes
+        .keys()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".wh."))
+        })
+        .cloned()
+        .collect()
+}
