@@ -437,7 +437,7 @@ fn implied_parent_directories_are_created_0755() {
     let upper = tar_of([E::file("x/y/z/file", b"f").mode(0o600)]);
     for (label, options) in both_modes() {
         // Whatever the process umask, the implied parents are 0755.
-        let (dir, _) = applied(&[upper.clone()], &options);
+        let (dir, _) = applied(std::slice::from_ref(&upper), &options);
         for d in ["x", "x/y", "x/y/z"] {
             let p = dir.path().join(d);
             assert!(lstat(&p).is_dir(), "{label}: {d}");
@@ -476,7 +476,7 @@ fn setuid_and_setgid_bits_survive_the_chown() {
         E::file("both", b"").mode(0o6711).owner(12, 13),
     ]);
     for (label, options) in both_modes() {
-        let (dir, _) = applied(&[upper.clone()], &options);
+        let (dir, _) = applied(std::slice::from_ref(&upper), &options);
         let root = dir.path();
         assert_eq!(mode(&root.join("suid")), 0o4755, "{label}");
         assert_eq!(mode(&root.join("sgid")), 0o2755, "{label}");
@@ -560,7 +560,7 @@ fn a_symlink_entry_never_changes_the_mode_of_its_target() {
         E::symlink("sd", "tdir").mode(0o777),
     ]);
     for (label, options) in both_modes() {
-        let (dir, _) = applied(&[upper.clone()], &options);
+        let (dir, _) = applied(std::slice::from_ref(&upper), &options);
         let root = dir.path();
         assert_eq!(mode(&root.join("target")), 0o640, "{label}");
         assert_eq!(mode(&root.join("tdir")), 0o750, "{label}");
@@ -585,7 +585,7 @@ fn user_xattrs_are_written_and_selinux_labels_dropped() {
         E::dir("d/").xattr("user.dir", b"d"),
     ]);
     for (label, options) in both_modes() {
-        let (dir, reports) = applied(&[upper.clone()], &options);
+        let (dir, reports) = applied(std::slice::from_ref(&upper), &options);
         let root = dir.path();
         assert_eq!(
             xattr(&root.join("f"), "user.one").as_deref(),
@@ -617,7 +617,7 @@ fn trusted_xattrs_are_written_as_root_and_dropped_rootless() {
     let upper = tar_of([E::file("f", b"")
         .xattr("trusted.t", b"v")
         .xattr("user.u", b"u")]);
-    let (dir, _) = applied(&[upper.clone()], &as_root());
+    let (dir, _) = applied(std::slice::from_ref(&upper), &as_root());
     assert_eq!(
         xattr(&dir.path().join("f"), "trusted.t").as_deref(),
         Some(&b"v"[..])

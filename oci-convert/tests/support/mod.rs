@@ -16,8 +16,10 @@ use std::path::{Path, PathBuf};
 
 use oci_convert::{Applied, ApplyOptions, Result};
 
+// Not every test file names every one of these.
+#[allow(unused_imports)]
 pub use rawtar::{E, Tar};
-#[allow(unused_imports)] // not every test file names them
+#[allow(unused_imports)]
 pub use snapshot::{Kind, Node, Snapshot};
 
 /// A temporary directory holding `root/`, where layers are applied, and
