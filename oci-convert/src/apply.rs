@@ -1,33 +1,82 @@
-//! Layer apply (image-spec layer.md, Applying Changesets): one streaming
-//! pass from blob to root directory, with whiteouts, confined to the root.
+//! Layer apply (image-spec layer.md, "Applying Changesets"): one streaming
+//! pass from blob to root directory (verified blob reader, decompression by
+//! media type, DiffID hashing, tar entries applied as they come), with
+//! whiteouts, confined to the root.
 
-use std::io::Read;
+mod entry;
+mod meta;
+mod meter;
+mod whiteout;
+
+use std::cell::Cell;
+use std::io::{self, Read};
 use std::path::Path;
+use std::rc::Rc;
 
-use oci_image::{Descriptor, Digest};
+use oci_image::{Algorithm, Descriptor, Digest};
 use oci_layout::Layout;
+use oci_layout::codec::{CodecError, Decoder, HashingReader, check_diff_id};
 
+use crate::root::Root;
 use crate::{Applied, ApplyOptions, Error, Result};
+use entry::Applier;
+use meter::{Count, Gauge, Meter, limit_hit};
 
-/// Applies an uncompressed tar stream onto the directory `root`.
+/// Applies an uncompressed tar stream onto the directory `root`, which must
+/// exist. The stream is read to its end; [`Applied::diff_id`] is its sha256.
+///
+/// ```
+/// use oci_convert::{ApplyOptions, apply_tar};
+/// # let dir = tempfile::tempdir()?;
+/// let mut tar = tar::Builder::new(Vec::new());
+/// let mut header = tar::Header::new_ustar();
+/// header.set_size(5);
+/// header.set_mode(0o644);
+/// tar.append_data(&mut header, "etc/motd", &b"hello"[..])?;
+/// let tar = tar.into_inner()?;
+///
+/// let applied = apply_tar(dir.path(), &tar[..], &ApplyOptions::default())?;
+/// assert_eq!(std::fs::read(dir.path().join("etc/motd"))?, b"hello");
+/// assert_eq!(applied.diff_id, Some(oci_image::Digest::sha256(&tar)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 ///
-/// See [`apply_layer`].
+/// As [`apply_layer`], without the blob and DiffID checks.
 pub fn apply_tar(root: &Path, tar: impl Read, options: &ApplyOptions) -> Result<Applied> {
-    let _ = (root, tar, options);
-    Err(Error::BadEntry {
-        entry: String::new(),
-        reason: "not implemented yet".into(),
-    })
+    apply_stream(root, tar, None, None, options)
 }
 
 /// Applies the layer blob `layer` of `layout` onto the directory `root`,
-/// checking its digest, and its DiffID when `diff_id` is given.
+/// which must exist: the blob is read through a verifying reader (size and
+/// digest), decompressed as its media type says, and, when `diff_id` is
+/// given (the image config's `rootfs.diff_ids` entry for this layer), the
+/// uncompressed stream's digest is checked against it.
+///
+/// # Security
+///
+/// Nothing outside `root` is created, changed or deleted, whatever the
+/// layer holds: entry names are cleaned lexically and a `..` that climbs
+/// above the root is an error; parent directories are resolved inside the
+/// root with chroot semantics (a symlink to `/usr/lib` means `root/usr/lib`);
+/// the last component of a name is never followed, so an entry replaces a
+/// symlink rather than writing through it; hardlink targets resolve inside
+/// the root too. Metadata is set on file descriptors or with
+/// `AT_SYMLINK_NOFOLLOW`, never through a symlink.
+///
+/// The layer is applied as it streams: a digest or DiffID mismatch is only
+/// known at its end, after the entries were written. The caller that
+/// cannot keep a partly applied root removes it on error.
 ///
 /// # Errors
 ///
-/// Not yet.
+/// [`Error::BadEntry`] for an entry that breaks layer.md or would leave the
+/// root, [`Error::EntryIo`] for a file-system failure on one entry,
+/// [`Error::Tar`] for a malformed stream, [`Error::LimitExceeded`],
+/// [`Error::Codec`] for a corrupt compressed stream or a DiffID mismatch,
+/// [`Error::Layout`] when the blob is missing or does not match its
+/// descriptor, and [`Error::Io`] when `root` cannot be opened.
 pub fn apply_layer(
     layout: &Layout,
     layer: &Descriptor,
@@ -35,9 +84,83 @@ pub fn apply_layer(
     root: &Path,
     options: &ApplyOptions,
 ) -> Result<Applied> {
-    let _ = (layout, layer, diff_id, root, options);
-    Err(Error::BadEntry {
-        entry: String::new(),
-        reason: "not implemented yet".into(),
-    })
+    let blob = layout.open_blob(layer)?;
+    let compressed = Rc::new(Cell::new(0));
+    let counted = Count {
+        inner: blob,
+        count: compressed.clone(),
+    };
+    let decoder = Decoder::for_media_type(counted, &layer.media_type)?;
+    apply_stream(root, decoder, Some(compressed), diff_id, options)
+}
+
+/// The pipeline after decompression: meter, hash, tar, apply, then drain
+/// what follows the tar's end so the hashes cover the whole stream.
+fn apply_stream<R: Read>(
+    root: &Path,
+    stream: R,
+    compressed: Option<Rc<Cell<u64>>>,
+    diff_id: Option<&Digest>,
+    options: &ApplyOptions,
+) -> Result<Applied> {
+    let root = Root::open(root).map_err(|e| Error::Io {
+        action: "open the root directory",
+        path: root.to_path_buf(),
+        source: e.into(),
+    })?;
+    let gauge = Rc::new(Gauge::default());
+    let meter = Meter {
+        inner: stream,
+        gauge: gauge.clone(),
+        compressed,
+        limits: options.limits,
+    };
+    let algorithm = diff_id.map_or(Algorithm::Sha256, |d| d.algorithm());
+    let hashing = HashingReader::new(meter, &algorithm)?;
+    let mut archive = tar::Archive::new(hashing);
+    let mut applier = Applier::new(&root, options, gauge.clone());
+    applier.run(&mut archive)?;
+    let (_, digest, bytes) = archive
+        .into_inner()
+        .finish_to_end()
+        .map_err(|e| stream_error(e, "after the end of the archive"))?;
+    if let Some(expected) = diff_id {
+        check_diff_id(expected, &digest).map_err(Error::Codec)?;
+    }
+    let mut applied = applier.finish()?;
+    applied.uncompressed_bytes = bytes;
+    applied.diff_id = Some(digest);
+    Ok(applied)
+}
+
+/// Turns a read error of the stream into the right [`Error`]: a limit, a
+/// blob that does not match its descriptor, a codec failure (corrupt
+/// compressed data), or a malformed tar.
+pub(crate) fn stream_error(err: io::Error, after: impl Into<String>) -> Error {
+    if let Some(limit) = limit_hit(&err) {
+        return limit;
+    }
+    let typed = oci_image::digester::io_error_cause(&err).is_some()
+        || oci_layout::codec::io_error_cause(&err).is_some();
+    if !typed {
+        return Error::Tar {
+            after: after.into(),
+            source: err,
+        };
+    }
+    let kind = err.kind();
+    let err = match err.into_inner() {
+        Some(inner) => match inner.downcast::<oci_image::Error>() {
+            Ok(e) => return Error::Layout(oci_layout::Error::Verify(*e)),
+            Err(inner) => match inner.downcast::<CodecError>() {
+                Ok(e) => return Error::Codec(*e),
+                Err(inner) => io::Error::new(kind, inner),
+            },
+        },
+        None => io::Error::from(kind),
+    };
+    Error::Tar {
+        after: after.into(),
+        source: err,
+    }
 }

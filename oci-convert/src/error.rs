@@ -42,8 +42,9 @@ pub enum Error {
         reason: String,
     },
 
-    /// The tar stream itself is malformed or could not be read.
-    #[error("tar stream, {after}: {source}")]
+    /// The layer stream could not be read: a malformed tar, corrupt
+    /// compressed data, or a read error.
+    #[error("reading the layer, {after}: {source}")]
     Tar {
         /// Where in the stream (`after entry "etc/passwd"`, `at the start`).
         after: String,

@@ -10,6 +10,7 @@
 mod apply;
 mod error;
 mod options;
+mod root;
 #[allow(dead_code)] // used by apply and build as they land
 mod rootless;
 

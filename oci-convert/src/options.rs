@@ -65,6 +65,10 @@ pub struct Limits {
     /// Uncompressed bytes read before the ratio is checked (default 16 MiB),
     /// so that small, highly compressible layers pass.
     pub ratio_grace_bytes: u64,
+    /// Bytes of metadata before one entry: its header blocks, PAX records
+    /// and GNU long names, which are held in memory (default 1 MiB; a path
+    /// is at most 4 KiB on Linux and an attribute value 64 KiB).
+    pub max_header_bytes: u64,
 }
 
 impl Default for Limits {
@@ -74,6 +78,7 @@ impl Default for Limits {
             max_bytes: 64 << 30,
             max_expansion_ratio: 200,
             ratio_grace_bytes: 16 << 20,
+            max_header_bytes: 1 << 20,
         }
     }
 }
@@ -86,6 +91,7 @@ impl Limits {
             max_bytes: u64::MAX,
             max_expansion_ratio: u64::MAX,
             ratio_grace_bytes: u64::MAX,
+            max_header_bytes: u64::MAX,
         }
     }
 }

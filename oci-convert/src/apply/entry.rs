@@ -1,0 +1,566 @@
+//! One tar entry at a time onto the root: names cleaned and confined,
+//! whatever is in the way replaced, metadata set, directory modes and
+//! times kept for the end so later entries cannot disturb them.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+use tar::EntryType;
+
+use super::meta::{Meta, Target, Time};
+use super::meter::Gauge;
+use super::stream_error;
+use crate::root::{self, Root, clean, join};
+use crate::{Applied, ApplyOptions, Error, Result, Warning, map_id};
+
+/// Linux's PATH_MAX: a longer name cannot be a real path, and refusing it
+/// bounds the depth of every tree a layer can make.
+const MAX_NAME: usize = 4096;
+
+/// The modes and times of a directory, set when the layer is done.
+#[derive(Debug, Clone, Copy)]
+struct DirMeta {
+    mode: u32,
+    atime: Time,
+    mtime: Time,
+}
+
+/// What one entry's headers say, besides its name and type.
+struct Header {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    atime: Time,
+    mtime: Time,
+    xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Applies the entries of one layer.
+pub(super) struct Applier<'a> {
+    pub(super) root: &'a Root,
+    pub(super) options: &'a ApplyOptions,
+    gauge: Rc<Gauge>,
+    entries: u64,
+    /// Paths this layer wrote: its whiteouts leave them alone.
+    pub(super) written: HashSet<Vec<u8>>,
+    /// Directories holding something this layer wrote.
+    pub(super) holds_written: HashSet<Vec<u8>>,
+    dirs: BTreeMap<Vec<u8>, DirMeta>,
+    meta: Meta,
+    /// The last entry's name, for errors about the stream after it.
+    last: String,
+    buffer: Vec<u8>,
+}
+
+/// A [`Error::BadEntry`].
+pub(super) fn bad(entry: &str, reason: impl Into<String>) -> Error {
+    Error::BadEntry {
+        entry: entry.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// An [`Error::EntryIo`].
+pub(super) fn failed<'e>(entry: &'e str, action: &'static str) -> impl FnOnce(Errno) -> Error + 'e {
+    move |e| Error::EntryIo {
+        entry: entry.to_string(),
+        action,
+        source: e.into(),
+    }
+}
+
+impl<'a> Applier<'a> {
+    pub(super) fn new(root: &'a Root, options: &'a ApplyOptions, gauge: Rc<Gauge>) -> Self {
+        Applier {
+            root,
+            options,
+            gauge,
+            entries: 0,
+            written: HashSet::new(),
+            holds_written: HashSet::new(),
+            dirs: BTreeMap::new(),
+            meta: Meta::default(),
+            last: String::new(),
+            buffer: vec![0; 256 << 10],
+        }
+    }
+
+    fn after(&self) -> String {
+        if self.entries == 0 {
+            "at the start".into()
+        } else {
+            format!("after entry {:?}", self.last)
+        }
+    }
+
+    /// Applies every entry of `archive`.
+    pub(super) fn run<R: Read>(&mut self, archive: &mut tar::Archive<R>) -> Result<()> {
+        let entries = archive
+            .entries()
+            .map_err(|e| stream_error(e, "at the start"))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| stream_error(e, self.after()))?;
+            self.entries += 1;
+            let limit = self.options.limits.max_entries;
+            if self.entries > limit {
+                return Err(Error::LimitExceeded {
+                    what: "the number of tar entries",
+                    field: "max_entries",
+                    limit,
+                });
+            }
+            self.last = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            self.apply(&mut entry)?;
+            // Data an entry type does not use (a symlink with a size) is
+            // read past here, metered like the rest.
+            io::copy(&mut entry, &mut io::sink())
+                .map_err(|e| stream_error(e, format!("in entry {:?}", self.last)))?;
+            self.gauge.mark();
+        }
+        Ok(())
+    }
+
+    /// Sets the deferred directory modes and times, deepest first, and
+    /// reports what the apply did.
+    pub(super) fn finish(mut self) -> Result<Applied> {
+        let dirs = std::mem::take(&mut self.dirs);
+        for (path, meta) in dirs.iter().rev() {
+            let shown = String::from_utf8_lossy(path).into_owned();
+            let components: Vec<&[u8]> = if path.is_empty() {
+                Vec::new()
+            } else {
+                path.split(|&b| b == b'/').collect()
+            };
+            let fd = match components.split_last() {
+                None => root::open_dir(self.root.fd(), c"."),
+                Some((name, parents)) => match self
+                    .root
+                    .dir(parents, false)
+                    .map_err(failed(&shown, "open the parent directory"))?
+                {
+                    Some(parent) => root::open_dir(&parent, *name),
+                    None => continue,
+                },
+            };
+            let fd = match fd {
+                Ok(fd) => fd,
+                // Replaced by a later entry of the layer: nothing to set.
+                Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => continue,
+                Err(e) => return Err(failed(&shown, "open the directory")(e)),
+            };
+            Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
+                .map_err(failed(&shown, "set the mode"))?;
+            Meta::times(Target::Fd(fd.as_fd()), meta.atime, meta.mtime)
+                .map_err(failed(&shown, "set the times"))?;
+        }
+        Ok(Applied {
+            entries: self.entries,
+            warnings: self.meta.warnings,
+            ..Applied::default()
+        })
+    }
+
+    /// Records that this layer wrote `components`.
+    pub(super) fn wrote(&mut self, components: &[&[u8]]) {
+        for n in 1..components.len() {
+            self.holds_written.insert(join(&components[..n]));
+        }
+        self.written.insert(join(components));
+    }
+
+    fn apply<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<()> {
+        let kind = entry.header().entry_type();
+        if kind.is_pax_global_extensions() {
+            return Ok(()); // defaults for later entries; every field we use is per entry
+        }
+        let name_bytes = entry.path_bytes().into_owned();
+        let name = self.last.clone();
+        if name_bytes.len() > MAX_NAME {
+            return Err(bad(
+                &name,
+                format!(
+                    "the name is {} bytes long, more than Linux's PATH_MAX ({MAX_NAME})",
+                    name_bytes.len()
+                ),
+            ));
+        }
+        let components = clean(&name_bytes).map_err(|reason| bad(&name, reason))?;
+        if let Some((last, parents)) = components.split_last() {
+            if let Some(dir) = parents.iter().find(|p| p.starts_with(b".wh.")) {
+                if dir.starts_with(b".wh..wh.") {
+                    return Ok(()); // aufs metadata (".wh..wh.plnk/..."): not content
+                }
+                return Err(bad(
+                    &name,
+                    "a directory whose name starts with \".wh.\" cannot exist in a layer (layer.md, Whiteouts)",
+                ));
+            }
+            if last.starts_with(b".wh.") {
+                return self.whiteout(&name, parents, last);
+            }
+        }
+        let header = self.header(entry, &name)?;
+        let Some((file_name, parents)) = components.split_last() else {
+            if kind != EntryType::Directory {
+                return Err(bad(
+                    &name,
+                    format!(
+                        "the root entry must be a directory, found {}",
+                        type_name(kind)
+                    ),
+                ));
+            }
+            let fd = root::open_dir(self.root.fd(), c".")
+                .map_err(failed(&name, "open the root directory"))?;
+            self.dir_meta(&fd, Vec::new(), &header, &name)?;
+            return Ok(());
+        };
+        let parent = match self.root.dir(parents, true) {
+            Ok(Some(parent)) => parent,
+            Ok(None) => return Err(bad(&name, "its parent directory could not be made")),
+            Err(e) => return Err(failed(&name, "resolve the parent directory")(e)),
+        };
+        let parent = parent.as_fd();
+        match kind {
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                self.wrote(&components);
+                self.file(entry, parent, file_name, &header, &name)
+            }
+            EntryType::Directory => {
+                self.wrote(&components);
+                self.directory(parent, file_name, join(&components), &header, &name)
+            }
+            EntryType::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
+                if target.is_empty() {
+                    return Err(bad(&name, "a symlink with an empty target"));
+                }
+                self.wrote(&components);
+                replacing(parent, file_name, || {
+                    rustix::fs::symlinkat(target.as_slice(), parent, *file_name)
+                })
+                .map_err(failed(&name, "create the symlink"))?;
+                self.node_meta(parent, file_name, FileType::Symlink, &header, &name)
+            }
+            EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
+                self.wrote(&components);
+                self.hardlink(parent, file_name, &components, &target, &name)
+            }
+            EntryType::Char | EntryType::Block | EntryType::Fifo => {
+                let file_type = match kind {
+                    EntryType::Char => FileType::CharacterDevice,
+                    EntryType::Block => FileType::BlockDevice,
+                    _ => FileType::Fifo,
+                };
+                if self.options.rootless && file_type != FileType::Fifo {
+                    let entry = PathBuf::from(OsStr::from_bytes(&join(&components)));
+                    self.meta.warnings.push(Warning::DeviceSkipped { entry });
+                    return Ok(());
+                }
+                let major = entry.header().device_major().ok().flatten().unwrap_or(0);
+                let minor = entry.header().device_minor().ok().flatten().unwrap_or(0);
+                let device = rustix::fs::makedev(major, minor);
+                self.wrote(&components);
+                replacing(parent, file_name, || {
+                    rustix::fs::mknodat(
+                        parent,
+                        *file_name,
+                        file_type,
+                        Mode::from_raw_mode(0o600),
+                        device,
+                    )
+                })
+                .map_err(failed(&name, "create the node"))?;
+                self.node_meta(parent, file_name, file_type, &header, &name)
+            }
+            other => Err(bad(
+                &name,
+                format!("entry type {} is not supported", type_name(other)),
+            )),
+        }
+    }
+
+    /// The mode, owner (mapped), times and attributes of an entry.
+    fn header<R: Read>(&self, entry: &mut tar::Entry<'_, R>, name: &str) -> Result<Header> {
+        let h = entry.header();
+        let old = h.as_old();
+        let mode = numeric(h.mode().map(u64::from), &old.mode)
+            .map_err(|e| bad(name, format!("bad mode field: {e}")))?;
+        let mode = u32::try_from(mode)
+            .map_err(|_| bad(name, format!("mode {mode:o} does not fit in 32 bits")))?;
+        let id = |value: io::Result<u64>,
+                  raw: &[u8],
+                  what: &str,
+                  map: &[crate::IdMapping]|
+         -> Result<u32> {
+            let raw =
+                numeric(value, raw).map_err(|e| bad(name, format!("bad {what} field: {e}")))?;
+            let raw = u32::try_from(raw)
+                .map_err(|_| bad(name, format!("{what} {raw} does not fit in 32 bits")))?;
+            map_id(map, raw)
+                .ok_or_else(|| bad(name, format!("{what} {raw} is outside the {what} mapping")))
+        };
+        let uid = id(h.uid(), &old.uid, "uid", &self.options.uid_map)?;
+        let gid = id(h.gid(), &old.gid, "gid", &self.options.gid_map)?;
+        let header_mtime = numeric(h.mtime(), &old.mtime)
+            .map_err(|e| bad(name, format!("bad mtime field: {e}")))?;
+        let mut mtime = Time {
+            secs: i64::try_from(header_mtime).unwrap_or(i64::MAX),
+            nanos: 0,
+        };
+        let mut atime = None;
+        let mut xattrs = Vec::new();
+        if let Some(records) = entry
+            .pax_extensions()
+            .map_err(|e| stream_error(e, format!("in the PAX records of {name:?}")))?
+        {
+            for record in records {
+                let record = record.map_err(|e| bad(name, format!("bad PAX record: {e}")))?;
+                let (key, value) = (record.key_bytes(), record.value_bytes());
+                if let Some(attr) = key.strip_prefix(b"SCHILY.xattr.") {
+                    xattrs.push((attr.to_vec(), value.to_vec()));
+                } else if key == b"mtime" {
+                    mtime =
+                        Time::parse_pax(value).ok_or_else(|| bad(name, "bad PAX mtime record"))?;
+                } else if key == b"atime" {
+                    atime = Some(
+                        Time::parse_pax(value).ok_or_else(|| bad(name, "bad PAX atime record"))?,
+                    );
+                }
+            }
+        }
+        Ok(Header {
+            mode,
+            uid,
+            gid,
+            atime: atime.unwrap_or(mtime),
+            mtime,
+            xattrs,
+        })
+    }
+
+    fn file<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        parent: BorrowedFd<'_>,
+        file_name: &[u8],
+        header: &Header,
+        name: &str,
+    ) -> Result<()> {
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd: OwnedFd = replacing(parent, file_name, || {
+            rustix::fs::openat(parent, file_name, flags, Mode::from_raw_mode(0o600))
+        })
+        .map_err(failed(name, "create the file"))?;
+        let mut file = File::from(fd);
+        loop {
+            let n = entry
+                .read(&mut self.buffer)
+                .map_err(|e| stream_error(e, format!("in entry {name:?}")))?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&self.buffer[..n])
+                .map_err(|e| Error::EntryIo {
+                    entry: name.to_string(),
+                    action: "write the file",
+                    source: e,
+                })?;
+        }
+        let target = Target::Fd(file.as_fd());
+        self.meta
+            .owner(target, header.uid, header.gid, self.options, name)
+            .map_err(failed(name, "set the owner"))?;
+        Meta::mode(target, header.mode).map_err(failed(name, "set the mode"))?;
+        self.meta
+            .xattrs(target, &header.xattrs, self.options, name)
+            .map_err(failed(name, "set extended attributes"))?;
+        Meta::times(target, header.atime, header.mtime).map_err(failed(name, "set the times"))
+    }
+
+    fn directory(
+        &mut self,
+        parent: BorrowedFd<'_>,
+        file_name: &[u8],
+        path: Vec<u8>,
+        header: &Header,
+        name: &str,
+    ) -> Result<()> {
+        match rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700)) {
+            Ok(()) => {}
+            Err(Errno::EXIST) => {
+                match root::kind_at(parent, file_name).map_err(failed(name, "look at"))? {
+                    // A directory over a directory merges: the lower content
+                    // stays, the new metadata applies.
+                    Some(FileType::Directory) => {}
+                    _ => {
+                        root::remove_tree(parent, file_name).map_err(failed(name, "replace"))?;
+                        rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700))
+                            .map_err(failed(name, "create the directory"))?;
+                    }
+                }
+            }
+            Err(e) => return Err(failed(name, "create the directory")(e)),
+        }
+        let fd = root::open_dir(parent, file_name).map_err(failed(name, "open the directory"))?;
+        self.dir_meta(&fd, path, header, name)
+    }
+
+    /// Owner and attributes now; mode and times when the layer is done.
+    fn dir_meta(&mut self, fd: &OwnedFd, path: Vec<u8>, header: &Header, name: &str) -> Result<()> {
+        let target = Target::Fd(fd.as_fd());
+        self.meta
+            .owner(target, header.uid, header.gid, self.options, name)
+            .map_err(failed(name, "set the owner"))?;
+        self.meta
+            .xattrs(target, &header.xattrs, self.options, name)
+            .map_err(failed(name, "set extended attributes"))?;
+        self.dirs.insert(
+            path,
+            DirMeta {
+                mode: header.mode,
+                atime: header.atime,
+                mtime: header.mtime,
+            },
+        );
+        Ok(())
+    }
+
+    /// Metadata of a symlink, device or FIFO, by name in its directory.
+    fn node_meta(
+        &mut self,
+        parent: BorrowedFd<'_>,
+        file_name: &[u8],
+        kind: FileType,
+        header: &Header,
+        name: &str,
+    ) -> Result<()> {
+        let target = Target::At {
+            parent,
+            name: file_name,
+            kind,
+        };
+        self.meta
+            .owner(target, header.uid, header.gid, self.options, name)
+            .map_err(failed(name, "set the owner"))?;
+        Meta::mode(target, header.mode).map_err(failed(name, "set the mode"))?;
+        self.meta
+            .xattrs(target, &header.xattrs, self.options, name)
+            .map_err(failed(name, "set extended attributes"))?;
+        Meta::times(target, header.atime, header.mtime).map_err(failed(name, "set the times"))
+    }
+
+    /// A hardlink: its target must already be in the root (from this layer
+    /// or a lower one), resolved inside it, and must not be a directory.
+    fn hardlink(
+        &mut self,
+        parent: BorrowedFd<'_>,
+        file_name: &[u8],
+        components: &[&[u8]],
+        target: &[u8],
+        name: &str,
+    ) -> Result<()> {
+        let shown = String::from_utf8_lossy(target).into_owned();
+        let target_components = clean(target)
+            .map_err(|reason| bad(name, format!("hardlink target {shown:?}: {reason}")))?;
+        let Some((target_name, target_parents)) = target_components.split_last() else {
+            return Err(bad(name, "a hardlink to the root directory"));
+        };
+        if target_components == components {
+            return Err(bad(name, "a hardlink to itself"));
+        }
+        let missing = || {
+            bad(
+                name,
+                format!("hardlink target {shown:?} does not exist in the root"),
+            )
+        };
+        let target_parent = self
+            .root
+            .dir(target_parents, false)
+            .map_err(failed(name, "resolve the hardlink target"))?
+            .ok_or_else(missing)?;
+        let target_stat =
+            match rustix::fs::statat(&target_parent, *target_name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(stat) => stat,
+                Err(Errno::NOENT) => return Err(missing()),
+                Err(e) => return Err(failed(name, "look at the hardlink target")(e)),
+            };
+        if FileType::from_raw_mode(target_stat.st_mode) == FileType::Directory {
+            return Err(bad(
+                name,
+                format!("hardlink target {shown:?} is a directory"),
+            ));
+        }
+        if let Ok(existing) = rustix::fs::statat(parent, file_name, AtFlags::SYMLINK_NOFOLLOW)
+            && (existing.st_dev, existing.st_ino) == (target_stat.st_dev, target_stat.st_ino)
+        {
+            return Ok(()); // already the same file
+        }
+        replacing(parent, file_name, || {
+            rustix::fs::linkat(
+                &target_parent,
+                *target_name,
+                parent,
+                file_name,
+                AtFlags::empty(),
+            )
+        })
+        .map_err(failed(name, "create the hardlink"))
+    }
+}
+
+/// Runs `create`; when something is in the way (EEXIST), removes it, with
+/// everything under it if it is a directory, and runs `create` again.
+fn replacing<T>(
+    parent: BorrowedFd<'_>,
+    name: &[u8],
+    mut create: impl FnMut() -> rustix::io::Result<T>,
+) -> rustix::io::Result<T> {
+    match create() {
+        Err(Errno::EXIST) => {
+            root::remove_tree(parent, name)?;
+            create()
+        }
+        other => other,
+    }
+}
+
+/// A numeric header field, with an empty one (all NULs or spaces, as some
+/// writers leave fields they do not use) read as 0, as GNU tar does.
+fn numeric(value: io::Result<u64>, raw: &[u8]) -> io::Result<u64> {
+    match value {
+        Err(_) if raw.iter().all(|&b| b == 0 || b == b' ') => Ok(0),
+        other => other,
+    }
+}
+
+/// A tar entry type in words, for messages.
+fn type_name(kind: EntryType) -> String {
+    match kind {
+        EntryType::Regular => "a regular file".into(),
+        EntryType::Link => "a hardlink".into(),
+        EntryType::Symlink => "a symlink".into(),
+        EntryType::Char => "a character device".into(),
+        EntryType::Block => "a block device".into(),
+        EntryType::Directory => "a directory".into(),
+        EntryType::Fifo => "a FIFO".into(),
+        other => format!("{:?}", char::from(other.as_byte())),
+    }
+}

@@ -1,0 +1,120 @@
+//! Resource limits as reader adapters: the uncompressed tar stream is
+//! metered as it is read, so a limit stops a bomb while it is being read,
+//! not after it was written out.
+
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+use crate::{Error, Limits};
+
+/// Counts the bytes read through it into a shared cell: the compressed
+/// side of a layer, for the expansion ratio.
+pub(crate) struct Count<R> {
+    pub(crate) inner: R,
+    pub(crate) count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Count<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The shared state of a [`Meter`]: what the applier reads and marks.
+#[derive(Debug, Default)]
+pub(crate) struct Gauge {
+    /// Uncompressed bytes read so far.
+    pub(crate) bytes: Cell<u64>,
+    /// `bytes` when the applier last finished an entry: what tar reads
+    /// after it, up to the next entry, is headers and extension records.
+    pub(crate) mark: Cell<u64>,
+}
+
+impl Gauge {
+    /// Marks the end of an entry's data.
+    pub(crate) fn mark(&self) {
+        self.mark.set(self.bytes.get());
+    }
+}
+
+/// The limit a [`Meter`] hit, carried inside an `io::Error` through the tar
+/// reader and turned back into [`Error::LimitExceeded`] by [`limit_hit`].
+#[derive(Debug)]
+struct LimitHit(&'static str, &'static str, u64);
+
+impl std::fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} exceeds the limit of {}", self.0, self.2)
+    }
+}
+
+impl std::error::Error for LimitHit {}
+
+/// Meters the uncompressed stream against [`Limits`].
+pub(crate) struct Meter<R> {
+    pub(crate) inner: R,
+    pub(crate) gauge: Rc<Gauge>,
+    /// The compressed bytes read, when the stream is compressed.
+    pub(crate) compressed: Option<Rc<Cell<u64>>>,
+    pub(crate) limits: Limits,
+}
+
+impl<R: Read> Meter<R> {
+    fn check(&self) -> Result<(), LimitHit> {
+        let bytes = self.gauge.bytes.get();
+        let l = &self.limits;
+        if bytes > l.max_bytes {
+            return Err(LimitHit("the uncompressed layer", "max_bytes", l.max_bytes));
+        }
+        if bytes - self.gauge.mark.get() > l.max_header_bytes {
+            return Err(LimitHit(
+                "the metadata of one entry",
+                "max_header_bytes",
+                l.max_header_bytes,
+            ));
+        }
+        if let Some(compressed) = &self.compressed
+            && bytes > l.ratio_grace_bytes
+            && bytes / compressed.get().max(1) > l.max_expansion_ratio
+        {
+            return Err(LimitHit(
+                "the expansion ratio (uncompressed bytes per compressed byte)",
+                "max_expansion_ratio",
+                l.max_expansion_ratio,
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Meter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.gauge.bytes.set(self.gauge.bytes.get() + n as u64);
+        self.check().map_err(io::Error::other)?;
+        Ok(n)
+    }
+}
+
+/// The limit error inside `err`, if a [`Meter`] raised it; also looks
+/// through one level of wrapping, as the tar reader adds context.
+pub(crate) fn limit_hit(err: &io::Error) -> Option<Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = err.get_ref().map(|e| e as _);
+    while let Some(e) = source {
+        if let Some(LimitHit(what, field, limit)) = e.downcast_ref::<LimitHit>() {
+            return Some(Error::LimitExceeded {
+                what,
+                field,
+                limit: *limit,
+            });
+        }
+        source = match e.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|e| e as _),
+            None => e.source(),
+        };
+    }
+    None
+}

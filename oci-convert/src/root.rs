@@ -1,0 +1,358 @@
+//! Confinement to a root directory: every path a layer names is resolved
+//! inside the root with chroot semantics, relative to directory file
+//! descriptors, so that no entry, symlink or whiteout can reach outside it
+//! (DESIGN.md, "Hostile input is normal").
+//!
+//! Parents are resolved with `openat2(RESOLVE_IN_ROOT)` where the kernel
+//! has it (one system call), and otherwise by a walk of one `O_NOFOLLOW`
+//! component at a time that follows symlinks itself, clamping `..` and
+//! absolute targets at the root. The last component of a path is never
+//! followed: callers act on it with `*at` calls and `AT_SYMLINK_NOFOLLOW`.
+
+use std::cell::Cell;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
+
+/// How many symlinks one resolution follows before giving up with ELOOP,
+/// as the kernel's own limit.
+const MAX_SYMLINKS: u32 = 40;
+
+/// An open root directory.
+#[derive(Debug)]
+pub(crate) struct Root {
+    fd: OwnedFd,
+    /// Whether `openat2` works here (Linux 5.6 and later, and no seccomp
+    /// filter refusing it); cleared on the first ENOSYS.
+    openat2: Cell<bool>,
+}
+
+/// A cleaned entry name: components that are never empty, `.` or `..`.
+pub(crate) type Components<'a> = Vec<&'a [u8]>;
+
+/// Cleans an entry name lexically: a leading `/` is dropped (the name is
+/// relative to the root whatever it says), empty and `.` components are
+/// dropped, and `..` removes the component before it.
+///
+/// # Errors
+///
+/// A reason when a `..` would climb above the root, or the name holds a NUL
+/// byte.
+pub(crate) fn clean(name: &[u8]) -> Result<Components<'_>, &'static str> {
+    if name.contains(&0) {
+        return Err("the name holds a NUL byte");
+    }
+    let mut out: Components<'_> = Vec::new();
+    for part in name.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                if out.pop().is_none() {
+                    return Err("the name leaves the root directory through \"..\"");
+                }
+            }
+            _ => out.push(part),
+        }
+    }
+    Ok(out)
+}
+
+/// Joins components into a relative path, for messages and `openat2`.
+pub(crate) fn join(components: &[&[u8]]) -> Vec<u8> {
+    components.join(&b'/')
+}
+
+impl Root {
+    /// Opens the directory `path` as a root.
+    pub(crate) fn open(path: &Path) -> rustix::io::Result<Root> {
+        let fd = rustix::fs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Root {
+            fd,
+            openat2: Cell::new(true),
+        })
+    }
+
+    /// The root's file descriptor.
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Opens (`O_PATH`) the directory `components` names inside the root,
+    /// following symlinks with chroot semantics.
+    ///
+    /// With `create`, what is missing is created as directories with mode
+    /// 0755, and a component that is not a directory (a file, a device, a
+    /// dangling symlink's target) is replaced by one. Without it, `None`
+    /// says the directory does not exist.
+    pub(crate) fn dir(
+        &self,
+        components: &[&[u8]],
+        create: bool,
+    ) -> rustix::io::Result<Option<OwnedFd>> {
+        if components.is_empty() {
+            return open_path_dir(self.fd(), c".").map(Some);
+        }
+        if self.openat2.get() {
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
+            match rustix::fs::openat2(self.fd(), join(components), flags, Mode::empty(), resolve) {
+                Ok(fd) => return Ok(Some(fd)),
+                Err(Errno::NOENT | Errno::NOTDIR) if !create => return Ok(None),
+                // Missing or replaceable parts: the walk creates them.
+                Err(Errno::NOENT | Errno::NOTDIR) => {}
+                // A rename raced with the lookup: the walk does not care.
+                Err(Errno::AGAIN | Errno::XDEV) => {}
+                Err(Errno::NOSYS | Errno::PERM) => self.openat2.set(false),
+                Err(e) => return Err(e),
+            }
+        }
+        self.walk(components, create)
+    }
+
+    /// The portable resolution: one component at a time, never following
+    /// a symlink in the kernel, following it here inside the root.
+    fn walk(&self, components: &[&[u8]], create: bool) -> rustix::io::Result<Option<OwnedFd>> {
+        // Directories below the root on the way down; `..` pops one.
+        let mut stack: Vec<OwnedFd> = Vec::new();
+        let mut pending: Vec<Vec<u8>> = components.iter().rev().map(|c| c.to_vec()).collect();
+        let mut symlinks = 0;
+        while let Some(part) = pending.pop() {
+            match part.as_slice() {
+                b"" | b"." => continue,
+                b".." => {
+                    stack.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            let here = stack.last().map_or(self.fd(), |fd| fd.as_fd());
+            let kind = match rustix::fs::statat(here, part.as_slice(), AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(stat) => Some(FileType::from_raw_mode(stat.st_mode)),
+                Err(Errno::NOENT) => None,
+                Err(e) => return Err(e),
+            };
+            match kind {
+                Some(FileType::Directory) => {}
+                Some(FileType::Symlink) => {
+                    symlinks += 1;
+                    if symlinks > MAX_SYMLINKS {
+                        return Err(Errno::LOOP);
+                    }
+                    let target = rustix::fs::readlinkat(here, part.as_slice(), Vec::new())?;
+                    let target = target.as_bytes();
+                    if target.starts_with(b"/") {
+                        stack.clear();
+                    }
+                    pending.extend(target.split(|&b| b == b'/').rev().map(<[u8]>::to_vec));
+                    continue;
+                }
+                _ if !create => return Ok(None),
+                None => make_dir(here, &part)?,
+                Some(_) => {
+                    rustix::fs::unlinkat(here, part.as_slice(), AtFlags::empty())?;
+                    make_dir(here, &part)?;
+                }
+            }
+            let next = open_path_dir(here, part.as_slice())?;
+            stack.push(next);
+        }
+        match stack.pop() {
+            Some(fd) => Ok(Some(fd)),
+            None => open_path_dir(self.fd(), c".").map(Some),
+        }
+    }
+}
+
+/// Creates a directory with mode 0755 (what implied parents get), whatever
+/// the umask; one that appeared meanwhile is fine.
+fn make_dir(parent: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result<()> {
+    match rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o755)) {
+        Ok(()) => rustix::fs::chmodat(parent, name, Mode::from_raw_mode(0o755), AtFlags::empty()),
+        Err(Errno::EXIST) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Opens the directory `name` in `parent` as `O_PATH`, not following a
+/// symlink.
+fn open_path_dir<P: rustix::path::Arg>(
+    parent: BorrowedFd<'_>,
+    name: P,
+) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::openat(
+        parent,
+        name,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Opens the directory `name` in `parent` for reading and for metadata
+/// changes, not following a symlink.
+pub(crate) fn open_dir<P: rustix::path::Arg>(
+    parent: impl AsFd,
+    name: P,
+) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::openat(
+        parent,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// What is at `name` in `parent`, not following a symlink; `None` when
+/// nothing is.
+pub(crate) fn kind_at(parent: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result<Option<FileType>> {
+    match rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(stat) => Ok(Some(FileType::from_raw_mode(stat.st_mode))),
+        Err(Errno::NOENT) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes `name` in `parent` and, when it is a directory, everything in
+/// it, never following a symlink. Nothing there is fine. Iterative, so a
+/// deep tree cannot overflow the stack.
+pub(crate) fn remove_tree(parent: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result<()> {
+    match rustix::fs::unlinkat(parent, name, AtFlags::empty()) {
+        Ok(()) | Err(Errno::NOENT) => return Ok(()),
+        Err(Errno::ISDIR) => {}
+        Err(e) => return Err(e),
+    }
+    struct Frame {
+        fd: OwnedFd,
+        entries: rustix::fs::Dir,
+        name: Vec<u8>,
+    }
+    let open = |parent: BorrowedFd<'_>, name: &[u8]| -> rustix::io::Result<Frame> {
+        let fd = open_dir(parent, name)?;
+        let entries = rustix::fs::Dir::read_from(&fd)?;
+        Ok(Frame {
+            fd,
+            entries,
+            name: name.to_vec(),
+        })
+    };
+    let mut stack = vec![open(parent, name)?];
+    while let Some(top) = stack.last_mut() {
+        match top.entries.next() {
+            Some(entry) => {
+                let entry = entry?;
+                let child = entry.file_name().to_bytes();
+                if child == b"." || child == b".." {
+                    continue;
+                }
+                match rustix::fs::unlinkat(&top.fd, child, AtFlags::empty()) {
+                    Ok(()) | Err(Errno::NOENT) => {}
+                    Err(Errno::ISDIR) => {
+                        let frame = open(top.fd.as_fd(), child)?;
+                        stack.push(frame);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            None => {
+                let done = stack.pop().map(|f| f.name).unwrap_or_default();
+                let parent = stack.last().map_or(parent, |f| f.fd.as_fd());
+                match rustix::fs::unlinkat(parent, done.as_slice(), AtFlags::REMOVEDIR) {
+                    Ok(()) | Err(Errno::NOENT) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_names_lexically_and_refuses_climbing_out() {
+        let c = |s: &str| clean(s.as_bytes()).map(|v| String::from_utf8(join(&v)).unwrap());
+        assert_eq!(c("./a/b/").unwrap(), "a/b");
+        assert_eq!(c("/etc/passwd").unwrap(), "etc/passwd");
+        assert_eq!(c("a/../b").unwrap(), "b");
+        assert_eq!(c("a//./b").unwrap(), "a/b");
+        assert_eq!(c("./").unwrap(), "");
+        assert!(c("../x").is_err());
+        assert!(c("a/../../x").is_err());
+        assert!(c("/..").is_err());
+        assert!(clean(b"a\0b").is_err());
+    }
+
+    fn setup() -> (tempfile::TempDir, Root) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("root")).unwrap();
+        std::fs::create_dir(dir.path().join("outside")).unwrap();
+        let root = Root::open(&dir.path().join("root")).unwrap();
+        (dir, root)
+    }
+
+    #[test]
+    fn both_resolutions_stay_inside_the_root() {
+        for use_openat2 in [true, false] {
+            let (dir, root) = setup();
+            root.openat2.set(use_openat2);
+            let r = dir.path().join("root");
+            std::os::unix::fs::symlink("../../outside", r.join("up")).unwrap();
+            std::os::unix::fs::symlink(dir.path().join("outside"), r.join("abs")).unwrap();
+            std::os::unix::fs::symlink("loop", r.join("loop")).unwrap();
+            std::fs::write(r.join("file"), b"x").unwrap();
+            let abs_inside = r
+                .join(dir.path().strip_prefix("/").unwrap())
+                .join("outside");
+            for (link, inside) in [("up", r.join("outside")), ("abs", abs_inside)] {
+                let fd = root.dir(&[link.as_bytes(), b"sub"], true).unwrap().unwrap();
+                rustix::fs::mkdirat(&fd, "made", Mode::from_raw_mode(0o755)).unwrap();
+                // The outside directory is untouched; the walk made it inside.
+                assert!(
+                    std::fs::read_dir(dir.path().join("outside"))
+                        .unwrap()
+                        .next()
+                        .is_none()
+                );
+                assert!(
+                    inside.join("sub/made").is_dir(),
+                    "{link}, openat2 {use_openat2}"
+                );
+            }
+            assert_eq!(root.dir(&[b"loop"], true).unwrap_err(), Errno::LOOP);
+            assert!(root.dir(&[b"missing", b"x"], false).unwrap().is_none());
+            assert!(root.dir(&[b"file"], false).unwrap().is_none());
+            // A file where a directory is needed is replaced by one.
+            root.dir(&[b"file", b"d"], true).unwrap().unwrap();
+            assert!(r.join("file/d").is_dir());
+        }
+    }
+
+    #[test]
+    fn removes_deep_trees_without_following_symlinks() {
+        let (dir, root) = setup();
+        let r = dir.path().join("root");
+        let mut deep = r.join("t");
+        for _ in 0..300 {
+            deep.push("d");
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("f"), b"x").unwrap();
+        std::fs::write(dir.path().join("outside/keep"), b"k").unwrap();
+        std::os::unix::fs::symlink("../../outside", r.join("t/out")).unwrap();
+        remove_tree(root.fd(), b"t").unwrap();
+        assert!(!r.join("t").exists());
+        assert_eq!(
+            std::fs::read(dir.path().join("outside/keep")).unwrap(),
+            b"k"
+        );
+        remove_tree(root.fd(), b"t").unwrap(); // nothing there: fine
+    }
+}

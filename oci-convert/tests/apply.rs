@@ -1,0 +1,329 @@
+//! Apply against GNU tar on the same archive, and the blob pipeline of
+//! `apply_layer` (digest, compression, DiffID).
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::Command;
+
+use oci_convert::{ApplyOptions, Error, apply_layer, apply_tar};
+use oci_layout::Layout;
+use oci_layout::codec::Codec;
+
+/// Everything about a tree that an unpack must reproduce, by path.
+fn snapshot(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut inodes: BTreeMap<u64, String> = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let m = std::fs::symlink_metadata(&path).unwrap();
+            let ft = m.file_type();
+            let what = if ft.is_symlink() {
+                format!(
+                    "symlink -> {}",
+                    std::fs::read_link(&path).unwrap().display()
+                )
+            } else if ft.is_dir() {
+                stack.push(path.clone());
+                format!("dir mtime {}", m.mtime())
+            } else if ft.is_file() {
+                let link = match inodes.get(&m.ino()) {
+                    Some(first) => format!(" (hardlink of {first})"),
+                    None => {
+                        inodes.insert(m.ino(), rel.clone());
+                        String::new()
+                    }
+                };
+                let data = std::fs::read(&path).unwrap();
+                format!(
+                    "file {} bytes, sum {:x}{link}",
+                    data.len(),
+                    data.iter().map(|&b| b as u64).sum::<u64>()
+                )
+            } else {
+                format!("node {:?} rdev {}", ft, m.rdev())
+            };
+            let xattrs = xattr_list(&path);
+            out.insert(
+                rel,
+                format!(
+                    "{what}, mode {:o}, {}:{}, mtime {}{xattrs}",
+                    m.mode(),
+                    m.uid(),
+                    m.gid(),
+                    if ft.is_symlink() { 0 } else { m.mtime() }
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// The `user.*` attributes of `path` (not following a symlink).
+fn xattr_list(path: &Path) -> String {
+    let mut names = vec![0u8; 4096];
+    let Ok(n) = rustix::fs::llistxattr(path, &mut names[..]) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for name in names[..n]
+        .split(|&b| b == 0)
+        .filter(|n| n.starts_with(b"user."))
+    {
+        let mut value = vec![0u8; 4096];
+        let len = rustix::fs::lgetxattr(path, name, &mut value[..]).unwrap();
+        out += &format!(
+            ", {}={:?}",
+            String::from_utf8_lossy(name),
+            String::from_utf8_lossy(&value[..len])
+        );
+    }
+    out
+}
+
+fn sh(script: &str, dir: &Path) {
+    let status = Command::new("sh")
+        .arg("-euc")
+        .arg(script)
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{script}");
+}
+
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+#[test]
+fn apply_equals_gnu_tar_extraction() {
+    if !is_root() {
+        eprintln!("SKIP apply_equals_gnu_tar_extraction: needs root for owners and devices");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    sh(
+        "mkdir -p a/b/c empty 'sp ace' && printf hello > a/file && head -c 300000 /dev/urandom > a/b/big \
+         && : > a/b/c/zero && ln a/file a/hard && ln -s file a/rel && ln -s /etc/passwd abs && ln -s nowhere dangling \
+         && mkfifo fifo && mknod chr c 1 3 && printf x > suid && chmod 4755 suid && chmod 2750 a/b \
+         && printf o > owned && chown 1234:5678 owned && chmod 1777 empty && touch -d @1000000000 a/file a/b \
+         && long=$(printf 'd%.0s' $(seq 1 120)) && mkdir -p $long/$long && printf l > $long/$long/$(printf 'f%.0s' $(seq 1 150)) \
+",
+        &src,
+    );
+    let xattrs = rustix::fs::setxattr(
+        src.join("a/file"),
+        "user.test",
+        b"value",
+        rustix::fs::XattrFlags::empty(),
+    )
+    .is_ok();
+    if !xattrs {
+        eprintln!(
+            "NOTE: {} refuses user xattrs; they are not compared",
+            dir.path().display()
+        );
+    }
+    let tar_path = dir.path().join("layer.tar");
+    sh(
+        &format!(
+            "tar --xattrs --format=pax --numeric-owner -cf {} -C src .",
+            tar_path.display()
+        ),
+        dir.path(),
+    );
+    let tar = std::fs::read(&tar_path).unwrap();
+
+    let gnu = dir.path().join("gnu");
+    std::fs::create_dir(&gnu).unwrap();
+    sh(
+        &format!(
+            "tar --xattrs --xattrs-include='*' --numeric-owner -xpf {} -C gnu",
+            tar_path.display()
+        ),
+        dir.path(),
+    );
+    let ours = dir.path().join("ours");
+    std::fs::create_dir(&ours).unwrap();
+    let applied = apply_tar(
+        &ours,
+        &tar[..],
+        &ApplyOptions {
+            rootless: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(applied.diff_id, Some(oci_image::Digest::sha256(&tar)));
+    assert_eq!(applied.uncompressed_bytes, tar.len() as u64);
+
+    let (expected, found) = (snapshot(&gnu), snapshot(&ours));
+    assert!(expected.len() > 15, "{expected:#?}");
+    if xattrs {
+        assert!(
+            expected["a/file"].contains("user.test=\"value\""),
+            "{}",
+            expected["a/file"]
+        );
+    }
+    for (path, want) in &expected {
+        assert_eq!(found.get(path), Some(want), "{path}");
+    }
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+    // The root entry "./" set the root's mode and mtime as GNU tar did.
+    let (g, o) = (
+        std::fs::metadata(&gnu).unwrap(),
+        std::fs::metadata(&ours).unwrap(),
+    );
+    assert_eq!((o.mode(), o.mtime()), (g.mode(), g.mtime()));
+}
+
+fn layer_tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, data) in entries {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_700_000_000);
+        builder.append_data(&mut header, name, *data).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+#[test]
+fn apply_layer_checks_digest_and_diff_id_for_every_codec() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::init(dir.path().join("layout")).unwrap();
+    let tar = layer_tar(&[("etc/os-release", b"ID=test\n"), ("bin/sh", b"#!")]);
+    for codec in [
+        Codec::gzip(),
+        Codec::zstd(),
+        Codec::new(oci_layout::codec::Compression::None),
+    ] {
+        let stored = layout.put_layer(&tar[..], codec).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let applied = apply_layer(
+            &layout,
+            &stored.descriptor,
+            Some(&stored.diff_id),
+            root.path(),
+            &ApplyOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(applied.diff_id.as_ref(), Some(&stored.diff_id));
+        assert_eq!(
+            std::fs::read(root.path().join("etc/os-release")).unwrap(),
+            b"ID=test\n"
+        );
+
+        // A wrong DiffID is named.
+        let wrong = oci_image::Digest::sha256(b"other");
+        let root = tempfile::tempdir().unwrap();
+        let err = apply_layer(
+            &layout,
+            &stored.descriptor,
+            Some(&wrong),
+            root.path(),
+            &ApplyOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Codec(_)), "{err}");
+        assert!(err.to_string().contains(&wrong.to_string()), "{err}");
+
+        // A blob corrupted on disk (same size) is a verification error.
+        let path = layout.blob_path(&stored.descriptor.digest);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let err = apply_layer(
+            &layout,
+            &stored.descriptor,
+            Some(&stored.diff_id),
+            root.path(),
+            &ApplyOptions::default(),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        // Whichever check sees it first: the blob digest, or the
+        // compressed stream's own checksum.
+        let named =
+            matches!(err, Error::Layout(_)) && text.contains(&stored.descriptor.digest.to_string());
+        assert!(
+            named || text.contains("gzip") || text.contains("zstd") || text.contains("checksum"),
+            "{text}"
+        );
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+    }
+}
+
+#[test]
+fn whiteouts_hide_lower_layers_only() {
+    let root = tempfile::tempdir().unwrap();
+    let options = ApplyOptions::default();
+    let lower = layer_tar(&[
+        ("a/keep", b"1"),
+        ("a/gone", b"2"),
+        ("d/x", b"3"),
+        ("d/sub/y", b"4"),
+        ("e/z", b"5"),
+    ]);
+    apply_tar(root.path(), &lower[..], &options).unwrap();
+    // The opaque whiteout comes after this layer's own d/new: d/new stays.
+    let upper = layer_tar(&[
+        ("a/.wh.gone", b""),
+        ("d/new", b"6"),
+        ("d/.wh..wh..opq", b""),
+        ("e/z", b"7"),
+        (".wh.e", b""),
+        (".wh.missing", b""),
+    ]);
+    apply_tar(root.path(), &upper[..], &options).unwrap();
+    let mut found: Vec<String> = Vec::new();
+    for entry in walk(root.path()) {
+        found.push(entry);
+    }
+    assert_eq!(found, ["a", "a/keep", "d", "d/new", "e", "e/z"]);
+    assert_eq!(std::fs::read(root.path().join("e/z")).unwrap(), b"7");
+    for bad in [".wh.", "x/.wh..", "x/.wh..."] {
+        let err = apply_tar(root.path(), &layer_tar(&[(bad, b"")])[..], &options).unwrap_err();
+        assert!(
+            matches!(err, Error::BadEntry { ref entry, .. } if entry == bad),
+            "{err}"
+        );
+    }
+}
+
+fn walk(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    out.sort();
+    out
+}
