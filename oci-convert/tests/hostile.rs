@@ -1149,3 +1149,147 @@ fn a_gzip_bomb_stops_at_the_expansion_ratio() {
     .unwrap();
     assert_eq!(lstat(&sandbox.at("zeros")).len(), 32 << 20);
 }
+
+#[test]
+fn oversized_pax_and_gnu_headers_are_refused() {
+    // A header's metadata is held in memory: a pax header or GNU long name
+    // of 8 MiB must hit Limits::max_header_bytes, not the allocator.
+    let big = vec![b'a'; 8 << 20];
+    let pax = Tar::new()
+        .add(E::file("f", b"x").pax("comment", &big))
+        .finish();
+    let gnu = Tar::new()
+        .gnu_long_name(&big)
+        .add(E::file("g", b"x"))
+        .finish();
+    for tar in [pax, gnu] {
+        for (label, options) in both_modes() {
+            let sandbox = Sandbox::new();
+            match sandbox.apply(&tar, &options) {
+                Err(Error::LimitExceeded { field, .. }) => {
+                    assert_eq!(field, "max_header_bytes", "{label}");
+                }
+                other => panic!("{label}: expected LimitExceeded, got {other:?}"),
+            }
+            assert!(support::list(&sandbox.root).is_empty(), "{label}");
+        }
+    }
+}
+
+#[test]
+fn overlayfs_whiteouts_under_a_symlink_pointing_outside_change_nothing_outside() {
+    // In overlayfs form a whiteout is a device node and an opaque
+    // directory an xattr: neither may be made through a symlink.
+    for (label, base) in both_modes() {
+        let options = ApplyOptions {
+            whiteouts: oci_convert::WhiteoutMode::Overlayfs,
+            ..base
+        };
+        let sandbox = Sandbox::with_root(|root| {
+            std::os::unix::fs::symlink("../outside", root.join("rel")).unwrap();
+            std::os::unix::fs::symlink("../outside/dir", root.join("reldir")).unwrap();
+        });
+        let abs = sandbox.outside.to_str().unwrap().to_owned();
+        std::os::unix::fs::symlink(&abs, sandbox.at("abs")).unwrap();
+        for tar in [
+            tar_of([E::file("rel/.wh.file", b"")]),
+            tar_of([E::file("abs/.wh.file", b"")]),
+            tar_of([E::file("rel/.wh..wh..opq", b"")]),
+            tar_of([E::file("abs/.wh..wh..opq", b"")]),
+            tar_of([E::file("reldir/.wh..wh..opq", b"")]),
+            tar_of([E::file("abs/dir/.wh.nested", b"")]),
+            tar_of([
+                E::symlink("same", "../outside/dir"),
+                E::file("same/.wh..wh..opq", b""),
+            ]),
+        ] {
+            if let Err(err) = sandbox.apply(&tar, &options) {
+                assert!(err.to_string().contains(".wh."), "{label}: {err}");
+            }
+        }
+        // And the opaque xattr is never set on the symlink's target (the
+        // sandbox check covers xattrs; this names the attack).
+        for name in ["trusted.overlay.opaque", "user.overlay.opaque"] {
+            assert_eq!(support::xattr(&sandbox.outside, name), None, "{label}");
+            assert_eq!(
+                support::xattr(&sandbox.outside.join("dir"), name),
+                None,
+                "{label}"
+            );
+        }
+    }
+}
+
+#[test]
+fn symlinks_and_hardlinks_named_under_a_symlink_pointing_outside_stay_inside() {
+    let tar = tar_of([
+        E::file("target", b"t"),
+        E::symlink("l", "../outside"),
+        E::symlink("l/newlink", "/etc/passwd"),
+        E::symlink("l/link", "replaced"),
+        E::hardlink("l/dir/nested", "target"),
+    ]);
+    inside_or_refused(
+        |_| {},
+        &tar,
+        "l/",
+        |label, sandbox| {
+            assert_eq!(
+                std::fs::read_link(sandbox.at("outside/newlink")).unwrap(),
+                Path::new("/etc/passwd"),
+                "{label}"
+            );
+            assert_eq!(
+                lstat(&sandbox.at("outside/dir/nested")).ino(),
+                lstat(&sandbox.at("target")).ino(),
+                "{label}"
+            );
+        },
+    );
+}
+
+#[test]
+fn the_sandbox_sees_every_kind_of_change_outside() {
+    // The sentinel must be able to fail: each of these changes, made by
+    // hand, has to be reported.
+    let changes: [(&str, fn(&Sandbox)); 8] = [
+        ("a new file beside the root", |s| {
+            std::fs::write(s.dir.path().join("evil"), b"").unwrap()
+        }),
+        ("a chmod to the same mode", |s| {
+            support::set_mode(&s.outside.join("file"), 0o640)
+        }),
+        ("a rewrite with the same content", |s| {
+            std::fs::write(s.outside.join("file"), b"outside file\n").unwrap()
+        }),
+        ("an xattr", |s| {
+            rustix::fs::setxattr(
+                s.outside.join("dir"),
+                "user.x",
+                b"1",
+                rustix::fs::XattrFlags::empty(),
+            )
+            .unwrap()
+        }),
+        ("a removed file", |s| {
+            std::fs::remove_file(s.outside.join("dir/nested")).unwrap()
+        }),
+        ("a retargeted symlink", |s| {
+            std::fs::remove_file(s.outside.join("link")).unwrap();
+            std::os::unix::fs::symlink("empty", s.outside.join("link")).unwrap();
+        }),
+        ("a new hard link", |s| {
+            std::fs::hard_link(s.outside.join("file"), s.dir.path().join("root/hl")).unwrap()
+        }),
+        ("a changed time", |s| {
+            support::set_mtime(&s.outside.join("empty"), 1_000_000_000)
+        }),
+    ];
+    for (what, change) in changes {
+        let sandbox = Sandbox::new();
+        change(&sandbox);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sandbox.check()));
+        assert!(caught.is_err(), "the sandbox did not see {what}");
+    }
+    Sandbox::new().check();
+}

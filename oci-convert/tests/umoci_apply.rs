@@ -301,6 +301,7 @@ fn compare_every_tag(
     let version = peers::version("umoci");
     let ours = tempfile::tempdir().unwrap();
     let mut last = Snapshot::default();
+    let mut failures = Vec::new();
     for tag in 1..=image.tag {
         let theirs = image.dir.path().join(format!("theirs-t{tag}"));
         let mut args = vec!["unpack"];
@@ -311,14 +312,18 @@ fn compare_every_tag(
         apply_upto(image, tag, tag - 1, ours.path(), options);
         let a = adjust(comparable(&theirs.join("rootfs")));
         let b = comparable(ours.path());
+        // Every tag is compared, so that one difference does not hide the
+        // next layer's.
         if let Some(diff) = a.difference(&b) {
-            panic!(
-                "t{tag}: our apply ({options:?}) differs from `umoci {}` ({version}); left is umoci's:\n{diff}",
-                args.join(" ")
-            );
+            failures.push(format!("t{tag}: `umoci {}`:\n{diff}", args.join(" ")));
         }
         last = b;
     }
+    assert!(
+        failures.is_empty(),
+        "our apply ({options:?}) differs from umoci ({version}); left is umoci's:\n{}",
+        failures.join("\n")
+    );
     (ours, last)
 }
 

@@ -552,6 +552,32 @@ fn a_directory_keeps_its_time_when_a_later_layer_entry_adds_to_it_after_a_whiteo
 }
 
 #[test]
+fn a_directory_the_layer_does_not_list_keeps_its_lower_time() {
+    // The layer changes children of a/ and c/ without an entry for either
+    // directory: their times stay those of the lower layer (as umoci
+    // keeps them), not the time of the apply.
+    let lower = tar_of([
+        E::dir("a/").mtime(1000),
+        E::file("a/old", b"").mtime(1000),
+        E::dir("c/").mtime(2000),
+        E::file("c/old", b""),
+        E::dir("o/").mtime(3000),
+        E::file("o/old", b""),
+    ]);
+    let upper = tar_of([
+        E::file("a/.wh.old", b""),
+        E::file("a/new", b""),
+        E::file("c/old", b"rewritten"),
+        E::file("o/.wh..wh..opq", b""),
+    ]);
+    each_mode(&[lower, upper], |label, root| {
+        assert_eq!(lstat(&root.join("a")).mtime(), 1000, "{label}: a/");
+        assert_eq!(lstat(&root.join("c")).mtime(), 2000, "{label}: c/");
+        assert_eq!(lstat(&root.join("o")).mtime(), 3000, "{label}: o/");
+    });
+}
+
+#[test]
 fn a_symlink_entry_never_changes_the_mode_of_its_target() {
     let upper = tar_of([
         E::file("target", b"t").mode(0o640),
@@ -580,7 +606,7 @@ fn user_xattrs_are_written_and_selinux_labels_dropped() {
     let upper = tar_of([
         E::file("f", b"")
             .xattr("user.one", b"1")
-            .xattr("user.bin", [0u8, 255, 10])
+            .xattr("user.bin", [0u8, 255, 1])
             .xattr("security.selinux", b"system_u:object_r:bin_t:s0"),
         E::dir("d/").xattr("user.dir", b"d"),
     ]);
@@ -594,7 +620,7 @@ fn user_xattrs_are_written_and_selinux_labels_dropped() {
         );
         assert_eq!(
             xattr(&root.join("f"), "user.bin").as_deref(),
-            Some(&[0u8, 255, 10][..])
+            Some(&[0u8, 255, 1][..])
         );
         assert_eq!(
             xattr(&root.join("d"), "user.dir").as_deref(),
@@ -608,6 +634,24 @@ fn user_xattrs_are_written_and_selinux_labels_dropped() {
             }),
             "{label}: {:?}",
             reports[0].warnings
+        );
+    }
+}
+
+#[test]
+fn a_binary_xattr_value_with_a_newline_is_written() {
+    // A pax record is length-prefixed, so its value may hold any byte,
+    // newlines included (security.capability values are binary; GNU tar
+    // and Go's archive/tar read them). Splitting records at newlines
+    // refuses such a layer.
+    let value = [0x01u8, 0x0a, 0x00, 0xff, b'\n', b'x'];
+    let upper = tar_of([E::file("f", b"").xattr("user.bin", value)]);
+    for (label, options) in both_modes() {
+        let (dir, _) = applied(std::slice::from_ref(&upper), &options);
+        assert_eq!(
+            xattr(&dir.path().join("f"), "user.bin").as_deref(),
+            Some(&value[..]),
+            "{label}"
         );
     }
 }
@@ -647,7 +691,6 @@ fn rootless_records_the_owner_in_the_rootlesscontainers_xattr() {
         E::file("gid-only", b"").owner(0, 7),
         E::file("root", b"").owner(0, 0),
         E::dir("d/").owner(33, 33),
-        E::fifo("p").owner(5, 5),
     ]);
     let (dir, _) = applied(&[upper], &rootless());
     let root = dir.path();
@@ -655,7 +698,7 @@ fn rootless_records_the_owner_in_the_rootlesscontainers_xattr() {
         rustix::process::geteuid().as_raw(),
         rustix::process::getegid().as_raw(),
     );
-    for name in ["f", "uid-only", "gid-only", "root", "d", "p"] {
+    for name in ["f", "uid-only", "gid-only", "root", "d"] {
         let m = lstat(&root.join(name));
         assert_eq!((m.uid(), m.gid()), me, "{name}: rootless must not chown");
     }
@@ -669,7 +712,6 @@ fn rootless_records_the_owner_in_the_rootlesscontainers_xattr() {
     assert_eq!(attr("gid-only").as_deref(), Some(&[0x10, 0x07][..]));
     assert_eq!(attr("root"), None, "0:0 needs no attribute");
     assert_eq!(attr("d").as_deref(), Some(&[0x08, 33, 0x10, 33][..]));
-    assert_eq!(attr("p").as_deref(), Some(&[0x08, 5, 0x10, 5][..]));
 }
 
 #[test]
@@ -814,7 +856,7 @@ fn pax_and_gnu_long_names_and_links_are_honoured() {
         assert_eq!(read(&root.join("pax-name")), b"r", "{label}");
         assert_eq!(
             list(root),
-            [long_dir.as_str(), "hl", "pax-name", "sl"],
+            ["hl", long_dir.as_str(), "pax-name", "sl"],
             "{label}"
         );
     });
