@@ -1252,7 +1252,8 @@ fn symlinks_and_hardlinks_named_under_a_symlink_pointing_outside_stay_inside() {
 fn the_sandbox_sees_every_kind_of_change_outside() {
     // The sentinel must be able to fail: each of these changes, made by
     // hand, has to be reported.
-    let changes: [(&str, fn(&Sandbox)); 8] = [
+    type Change = (&'static str, fn(&Sandbox));
+    let changes: [Change; 8] = [
         ("a new file beside the root", |s| {
             std::fs::write(s.dir.path().join("evil"), b"").unwrap()
         }),

@@ -433,6 +433,45 @@ fn a_file_where_a_parent_directory_is_needed_is_replaced_by_a_directory() {
 }
 
 #[test]
+fn a_symlink_used_as_a_parent_is_followed_inside_the_root() {
+    // The merged-/usr layout: lib -> usr/lib (or /usr/lib) stays a symlink
+    // and what a later layer puts under lib/ lands in usr/lib/.
+    let lower = tar_of([
+        E::dir("usr/"),
+        E::dir("usr/lib/"),
+        E::symlink("lib", "usr/lib"),
+        E::symlink("lib64", "/usr/lib"),
+    ]);
+    let upper = tar_of([E::file("lib/a.so", b"a"), E::file("lib64/b.so", b"b")]);
+    each_mode(&[lower, upper], |label, root| {
+        assert!(lstat(&root.join("lib")).file_type().is_symlink(), "{label}");
+        assert!(
+            lstat(&root.join("lib64")).file_type().is_symlink(),
+            "{label}"
+        );
+        assert_eq!(list(&root.join("usr/lib")), ["a.so", "b.so"], "{label}");
+    });
+}
+
+#[test]
+fn a_directory_entry_after_its_children_sets_its_metadata() {
+    let upper = tar_of([
+        E::file("late/f", b"f"),
+        E::dir("late/").mode(0o700).mtime(10).owner(3, 3),
+    ]);
+    for (label, options) in both_modes() {
+        let (dir, _) = applied(std::slice::from_ref(&upper), &options);
+        let late = dir.path().join("late");
+        assert_eq!(list(&late), ["f"], "{label}");
+        assert_eq!(mode(&late), 0o700, "{label}");
+        assert_eq!(lstat(&late).mtime(), 10, "{label}");
+        if label == "as root" {
+            assert_eq!((lstat(&late).uid(), lstat(&late).gid()), (3, 3));
+        }
+    }
+}
+
+#[test]
 fn implied_parent_directories_are_created_0755() {
     let upper = tar_of([E::file("x/y/z/file", b"f").mode(0o600)]);
     for (label, options) in both_modes() {
