@@ -308,6 +308,26 @@ fn overlayfs_mode_writes_character_devices_and_the_opaque_xattr() {
 }
 
 #[test]
+fn overlayfs_mode_keeps_what_the_same_layer_wrote() {
+    // A whiteout hides lower layers only, in overlayfs form too: the file
+    // this layer wrote before its whiteout stays, and no device replaces it.
+    let upper = tar_of([
+        E::file("new", b"mine"),
+        E::file(".wh.new", b""),
+        E::dir("d/"),
+        E::file("d/f", b"f"),
+        E::file(".wh.d", b""),
+    ]);
+    let options = ApplyOptions {
+        whiteouts: WhiteoutMode::Overlayfs,
+        ..as_root()
+    };
+    let (dir, _) = applied(&[upper], &options);
+    assert_eq!(read(&dir.path().join("new")), b"mine");
+    assert_eq!(read(&dir.path().join("d/f")), b"f");
+}
+
+#[test]
 fn overlayfs_mode_rootless_uses_the_user_xattr() {
     let upper = tar_of([E::file("b/.wh..wh..opq", b"")]);
     let options = ApplyOptions {
@@ -450,6 +470,27 @@ fn a_symlink_used_as_a_parent_is_followed_inside_the_root() {
             "{label}"
         );
         assert_eq!(list(&root.join("usr/lib")), ["a.so", "b.so"], "{label}");
+    });
+}
+
+#[test]
+fn a_whiteout_through_another_spelling_spares_what_this_layer_wrote() {
+    // lib -> usr/lib: what the layer wrote as lib/new is usr/lib/new, and a
+    // whiteout naming usr/lib/ must treat it as this layer's.
+    let lower = tar_of([
+        E::dir("usr/"),
+        E::dir("usr/lib/"),
+        E::file("usr/lib/old", b"old"),
+        E::symlink("lib", "usr/lib"),
+    ]);
+    let upper = tar_of([
+        E::file("lib/new", b"new"),
+        E::file("lib/new2", b"new2"),
+        E::file("usr/lib/.wh.new2", b""),
+        E::file("usr/lib/.wh..wh..opq", b""),
+    ]);
+    each_mode(&[lower, upper], |label, root| {
+        assert_eq!(list(&root.join("usr/lib")), ["new", "new2"], "{label}");
     });
 }
 
