@@ -942,6 +942,50 @@ fn pax_and_gnu_long_names_and_links_are_honoured() {
     });
 }
 
+/// The content of the sparse fixtures: 1 MiB of holes with "hello" at
+/// 500000 and "end" appended (fixtures/README.md).
+fn sparse_content() -> Vec<u8> {
+    let mut content = vec![0u8; 1 << 20];
+    content[500_000..500_005].copy_from_slice(b"hello");
+    content.extend_from_slice(b"end");
+    content
+}
+
+#[test]
+fn a_gnu_sparse_file_is_written_whole() {
+    let tar = std::fs::read("tests/fixtures/sparse-gnu.tar").unwrap();
+    each_mode(&[tar], |label, root| {
+        assert_eq!(list(root), ["sparse"], "{label}");
+        assert!(
+            read(&root.join("sparse")) == sparse_content(),
+            "{label}: content"
+        );
+    });
+}
+
+#[test]
+fn a_pax_sparse_file_is_written_whole_under_its_real_name() {
+    // GNU tar's default sparse format (PAX 1.0: GNU.sparse.name and a map
+    // before the data), as Go's archive/tar reads it too.
+    let tar = std::fs::read("tests/fixtures/sparse-pax.tar").unwrap();
+    for (label, options) in both_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let result = oci_convert::apply_tar(dir.path(), &tar[..], &options);
+        match result {
+            Ok(_) => {
+                assert_eq!(list(dir.path()), ["sparse"], "{label}");
+                assert!(
+                    read(&dir.path().join("sparse")) == sparse_content(),
+                    "{label}: content"
+                );
+            }
+            // Refusing the format is acceptable; writing the map as data
+            // under GNUSparseFile.0/ is not.
+            Err(err) => eprintln!("{label}: PAX sparse refused: {err}"),
+        }
+    }
+}
+
 #[test]
 fn an_unknown_entry_type_is_an_error_naming_the_entry() {
     for (label, options) in both_modes() {
