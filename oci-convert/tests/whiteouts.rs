@@ -816,6 +816,20 @@ fn rootless_skips_devices_with_a_warning() {
 }
 
 #[test]
+fn rootless_skips_a_hardlink_to_a_skipped_device() {
+    // The device was skipped, so a second name for it has nothing to link
+    // to: skipped as well (with the device's warning), not a failed layer.
+    let upper = tar_of([
+        E::chardev("dev/null", 1, 3),
+        E::hardlink("dev/null-again", "dev/null"),
+        E::file("after", b"a"),
+    ]);
+    let (dir, _) = applied(&[upper], &rootless());
+    assert_eq!(list(dir.path()), ["after", "dev"]);
+    assert_eq!(list(&dir.path().join("dev")), Vec::<String>::new());
+}
+
+#[test]
 fn devices_are_created_as_root() {
     let upper = tar_of([
         E::chardev("null", 1, 3).mode(0o666),
@@ -953,7 +967,11 @@ fn sparse_content() -> Vec<u8> {
 
 #[test]
 fn a_gnu_sparse_file_is_written_whole() {
-    let tar = std::fs::read("tests/fixtures/sparse-gnu.tar").unwrap();
+    let tar = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sparse-gnu.tar"
+    ))
+    .unwrap();
     each_mode(&[tar], |label, root| {
         assert_eq!(list(root), ["sparse"], "{label}");
         assert!(
@@ -967,7 +985,11 @@ fn a_gnu_sparse_file_is_written_whole() {
 fn a_pax_sparse_file_is_written_whole_under_its_real_name() {
     // GNU tar's default sparse format (PAX 1.0: GNU.sparse.name and a map
     // before the data), as Go's archive/tar reads it too.
-    let tar = std::fs::read("tests/fixtures/sparse-pax.tar").unwrap();
+    let tar = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sparse-pax.tar"
+    ))
+    .unwrap();
     for (label, options) in both_modes() {
         let dir = tempfile::tempdir().unwrap();
         let result = oci_convert::apply_tar(dir.path(), &tar[..], &options);
