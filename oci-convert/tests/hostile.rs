@@ -1047,8 +1047,11 @@ fn a_huge_size_field_is_an_error_without_a_huge_allocation() {
 
 // Resource limits.
 
-fn with_limits(limits: Limits) -> [(&'static str, ApplyOptions); 2] {
-    both_modes().map(|(label, options)| (label, ApplyOptions { limits, ..options }))
+fn with_limits(limits: Limits) -> Vec<(&'static str, ApplyOptions)> {
+    both_modes()
+        .into_iter()
+        .map(|(label, options)| (label, ApplyOptions { limits, ..options }))
+        .collect()
 }
 
 #[test]
@@ -1136,7 +1139,7 @@ fn a_gzip_bomb_stops_at_the_expansion_ratio() {
     // stopped it.
     let options = ApplyOptions {
         limits: Limits::none(),
-        ..support::as_root()
+        ..ApplyOptions::default()
     };
     let sandbox = Sandbox::new();
     oci_convert::apply_layer(
@@ -1293,4 +1296,72 @@ fn the_sandbox_sees_every_kind_of_change_outside() {
         assert!(caught.is_err(), "the sandbox did not see {what}");
     }
     Sandbox::new().check();
+}
+
+#[test]
+fn a_fifo_in_the_way_is_never_opened() {
+    // Opening a FIFO blocks until a writer comes: every way a layer can
+    // make the apply meet one must replace or refuse it, within time.
+    let prepare = |root: &Path| {
+        for name in ["p", "q", "r", "s", "t"] {
+            rustix::fs::mknodat(
+                rustix::fs::CWD,
+                root.join(name),
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::from_raw_mode(0o644),
+                0,
+            )
+            .unwrap();
+        }
+    };
+    let tar = tar_of([
+        E::file("p", b"file over a fifo"),
+        E::dir("q/"),
+        E::file("r/child", b"a fifo as a parent"),
+        E::file("s/.wh..wh..opq", b""),
+        E::hardlink("t2", "t"),
+        E::fifo("u").xattr("user.x", b"1"),
+    ]);
+    for (label, options) in both_modes() {
+        let sandbox = Sandbox::with_root(prepare);
+        let root = sandbox.root.clone();
+        let tar = tar.clone();
+        let result = within_time(move || oci_convert::apply_tar(&root, &tar[..], &options));
+        sandbox.check();
+        result.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_file(&sandbox.at("p"), b"file over a fifo");
+        assert!(lstat(&sandbox.at("q")).is_dir(), "{label}");
+        assert_file(&sandbox.at("r/child"), b"a fifo as a parent");
+        assert_eq!(
+            lstat(&sandbox.at("t2")).ino(),
+            lstat(&sandbox.at("t")).ino()
+        );
+    }
+}
+
+#[test]
+fn odd_xattr_names_and_values_fail_cleanly() {
+    for entry in [
+        E::file("empty-name", b"").pax("SCHILY.xattr.", b"v"),
+        E::file("no-namespace", b"").xattr("plain", b"v"),
+        E::file("too-big", b"").xattr("user.big", vec![b'x'; 70_000]),
+        E::file("nul-name", b"").pax(b"SCHILY.xattr.user.a\0b", b"v"),
+    ] {
+        let name = String::from_utf8(entry.name.clone()).unwrap();
+        let tar = tar_of([entry]);
+        each_mode(
+            |_| {},
+            &tar,
+            |label, sandbox, result| match result {
+                Ok(_) => assert!(exists(&sandbox.at(&name)), "{label}"),
+                Err(err) => {
+                    let msg = err.to_string();
+                    assert!(
+                        msg.contains(&name),
+                        "{label}: the error should name {name:?}: {msg}"
+                    );
+                }
+            },
+        );
+    }
 }

@@ -329,7 +329,8 @@ fn compare_every_tag(
 
 #[test]
 fn our_apply_equals_umoci_unpack_at_every_layer() {
-    if !peers::require_tool("umoci") {
+    // The image itself needs root: chown, mknod.
+    if !peers::require_tool("umoci") || !support::require_root() {
         return;
     }
     let image = build();
@@ -363,7 +364,7 @@ fn our_apply_equals_umoci_unpack_at_every_layer() {
 
 #[test]
 fn our_rootless_apply_equals_umoci_rootless_unpack_at_every_layer() {
-    if !peers::require_tool("umoci") {
+    if !peers::require_tool("umoci") || !support::require_root() {
         return;
     }
     let image = build();

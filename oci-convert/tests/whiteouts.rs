@@ -276,6 +276,9 @@ fn explicit_whiteouts_before_sibling_directories_then_new_content() {
 
 #[test]
 fn overlayfs_mode_writes_character_devices_and_the_opaque_xattr() {
+    if !support::require_root() {
+        return;
+    }
     let upper = tar_of([
         E::file(".wh.file1", b""),
         E::file("a/.wh.file2", b""),
@@ -309,6 +312,9 @@ fn overlayfs_mode_writes_character_devices_and_the_opaque_xattr() {
 
 #[test]
 fn overlayfs_mode_keeps_what_the_same_layer_wrote() {
+    if !support::require_root() {
+        return;
+    }
     // A whiteout hides lower layers only, in overlayfs form too: the file
     // this layer wrote before its whiteout stays, and no device replaces it.
     let upper = tar_of([
@@ -573,6 +579,9 @@ fn setuid_and_setgid_bits_survive_the_chown() {
 
 #[test]
 fn owners_are_set_as_root_for_every_kind() {
+    if !support::require_root() {
+        return;
+    }
     let upper = tar_of([
         E::file("f", b"").owner(1, 2),
         E::dir("d/").owner(3, 4),
@@ -738,6 +747,9 @@ fn a_binary_xattr_value_with_a_newline_is_written() {
 
 #[test]
 fn trusted_xattrs_are_written_as_root_and_dropped_rootless() {
+    if !support::require_root() {
+        return;
+    }
     let upper = tar_of([E::file("f", b"")
         .xattr("trusted.t", b"v")
         .xattr("user.u", b"u")]);
@@ -831,6 +843,9 @@ fn rootless_skips_a_hardlink_to_a_skipped_device() {
 
 #[test]
 fn devices_are_created_as_root() {
+    if !support::require_root() {
+        return;
+    }
     let upper = tar_of([
         E::chardev("null", 1, 3).mode(0o666),
         E::blockdev("loop", 7, 3).mode(0o660),
@@ -853,6 +868,9 @@ fn devices_are_created_as_root() {
 
 #[test]
 fn id_mappings_apply_to_owners_and_an_unmapped_id_is_an_error() {
+    if !support::require_root() {
+        return;
+    }
     let map = vec![IdMapping {
         container_id: 0,
         host_id: 100_000,
@@ -1031,7 +1049,7 @@ fn max_entries_counts_every_header_and_is_exact() {
             max_entries,
             ..Limits::none()
         },
-        ..as_root()
+        ..ApplyOptions::default()
     };
     let dir = tempfile::tempdir().unwrap();
     let report = oci_convert::apply_tar(dir.path(), &tar[..], &at(10)).unwrap();
@@ -1055,7 +1073,7 @@ fn max_bytes_counts_the_uncompressed_stream() {
             max_bytes,
             ..Limits::none()
         },
-        ..as_root()
+        ..ApplyOptions::default()
     };
     let dir = tempfile::tempdir().unwrap();
     let report = oci_convert::apply_tar(dir.path(), &tar[..], &at(tar.len() as u64)).unwrap();
@@ -1082,7 +1100,7 @@ fn apply_layer_checks_the_diff_id_and_reports_it() {
             &stored.descriptor,
             Some(&stored.diff_id),
             root.path(),
-            &as_root(),
+            &ApplyOptions::default(),
         )
         .unwrap_or_else(|e| panic!("{codec:?}: {e}"));
         assert_eq!(report.diff_id.as_ref(), Some(&stored.diff_id), "{codec:?}");
@@ -1101,7 +1119,7 @@ fn apply_layer_checks_the_diff_id_and_reports_it() {
             &stored.descriptor,
             Some(&other.diff_id),
             root.path(),
-            &as_root(),
+            &ApplyOptions::default(),
         );
         let msg = result.expect_err("a wrong DiffID was accepted").to_string();
         assert!(

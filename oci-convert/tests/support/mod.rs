@@ -12,6 +12,7 @@ pub mod peers;
 pub mod rawtar;
 pub mod snapshot;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use oci_convert::{Applied, ApplyOptions, Result};
@@ -132,9 +133,38 @@ pub fn rootless() -> ApplyOptions {
     }
 }
 
-/// Both kinds of apply, with a label for assertion messages.
-pub fn both_modes() -> [(&'static str, ApplyOptions); 2] {
-    [("as root", as_root()), ("rootless", rootless())]
+/// Whether the tests run as root (devices, chown and `trusted.*`
+/// attributes need it).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// Whether the test can run as root; when it cannot, prints a SKIPPED line
+/// naming the test (uncaptured, so it shows even when the test passes).
+pub fn require_root() -> bool {
+    if is_root() {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed test>")
+        .to_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test} (or its as-root half): it needs root for chown, devices and trusted.* xattrs"
+    );
+    false
+}
+
+/// Both kinds of apply, with a label for assertion messages; only the
+/// rootless one (after a SKIPPED line) when the tests do not run as root.
+pub fn both_modes() -> Vec<(&'static str, ApplyOptions)> {
+    let mut modes = Vec::new();
+    if require_root() {
+        modes.push(("as root", as_root()));
+    }
+    modes.push(("rootless", rootless()));
+    modes
 }
 
 /// Asserts that `result` is an error whose message names `entry`, and
