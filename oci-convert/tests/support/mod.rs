@@ -282,15 +282,23 @@ pub fn list(path: &Path) -> Vec<String> {
     names
 }
 
-/// Every path under `root` whose file name starts with `.wh.`.
+/// Every path under `root` whose file name starts with `.wh.` (by name
+/// only, so that unreadable files do not matter).
 pub fn whiteout_files(root: &Path) -> Vec<PathBuf> {
-    Snapshot::take(root)
-        .nodes
-        .keys()
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(".wh."))
-        })
-        .cloned()
-        .collect()
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with(".wh.") {
+                found.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }
