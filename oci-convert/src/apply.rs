@@ -6,6 +6,7 @@
 mod entry;
 mod meta;
 mod meter;
+mod pax;
 mod whiteout;
 
 use std::cell::Cell;

@@ -29,6 +29,10 @@ pub(crate) struct Root {
     openat2: Cell<bool>,
 }
 
+/// Called with a directory's resolved path and descriptor before an entry
+/// is made or removed in it.
+pub(crate) type BeforeChange<'a> = &'a mut dyn FnMut(&[u8], BorrowedFd<'_>);
+
 /// A cleaned entry name: components that are never empty, `.` or `..`.
 pub(crate) type Components<'a> = Vec<&'a [u8]>;
 
@@ -84,16 +88,31 @@ impl Root {
     }
 
     /// Opens (`O_PATH`) the directory `components` names inside the root,
-    /// following symlinks with chroot semantics.
-    ///
-    /// With `create`, what is missing is created as directories with mode
-    /// 0755, and a component that is not a directory (a file, a device, a
-    /// dangling symlink's target) is replaced by one. Without it, `None`
-    /// says the directory does not exist.
-    pub(crate) fn dir(
+    /// following symlinks with chroot semantics; `None` when it does not
+    /// exist or is not a directory.
+    pub(crate) fn find_dir(&self, components: &[&[u8]]) -> rustix::io::Result<Option<OwnedFd>> {
+        self.resolve(components, None)
+    }
+
+    /// As [`Root::find_dir`], but what is missing is created as directories
+    /// with mode 0755, and a component that is not a directory (a file, a
+    /// device, a dangling symlink's target) is replaced by one.
+    /// `before_change` is called with the resolved path and descriptor of
+    /// each existing directory just before an entry is made or removed in
+    /// it, so that the caller can keep its times.
+    pub(crate) fn make_dir(
         &self,
         components: &[&[u8]],
-        create: bool,
+        before_change: BeforeChange<'_>,
+    ) -> rustix::io::Result<OwnedFd> {
+        self.resolve(components, Some(before_change))?
+            .ok_or(Errno::NOENT)
+    }
+
+    fn resolve(
+        &self,
+        components: &[&[u8]],
+        create: Option<BeforeChange<'_>>,
     ) -> rustix::io::Result<Option<OwnedFd>> {
         if components.is_empty() {
             return open_path_dir(self.fd(), c".").map(Some);
@@ -103,7 +122,7 @@ impl Root {
             let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
             match rustix::fs::openat2(self.fd(), join(components), flags, Mode::empty(), resolve) {
                 Ok(fd) => return Ok(Some(fd)),
-                Err(Errno::NOENT | Errno::NOTDIR) if !create => return Ok(None),
+                Err(Errno::NOENT | Errno::NOTDIR) if create.is_none() => return Ok(None),
                 // Missing or replaceable parts: the walk creates them.
                 Err(Errno::NOENT | Errno::NOTDIR) => {}
                 // A rename raced with the lookup: the walk does not care.
@@ -117,9 +136,14 @@ impl Root {
 
     /// The portable resolution: one component at a time, never following
     /// a symlink in the kernel, following it here inside the root.
-    fn walk(&self, components: &[&[u8]], create: bool) -> rustix::io::Result<Option<OwnedFd>> {
-        // Directories below the root on the way down; `..` pops one.
-        let mut stack: Vec<OwnedFd> = Vec::new();
+    fn walk(
+        &self,
+        components: &[&[u8]],
+        mut create: Option<BeforeChange<'_>>,
+    ) -> rustix::io::Result<Option<OwnedFd>> {
+        // Directories below the root on the way down, with their names;
+        // `..` pops one.
+        let mut stack: Vec<(OwnedFd, Vec<u8>)> = Vec::new();
         let mut pending: Vec<Vec<u8>> = components.iter().rev().map(|c| c.to_vec()).collect();
         let mut symlinks = 0;
         while let Some(part) = pending.pop() {
@@ -131,39 +155,36 @@ impl Root {
                 }
                 _ => {}
             }
-            let here = stack.last().map_or(self.fd(), |fd| fd.as_fd());
-            let kind = match rustix::fs::statat(here, part.as_slice(), AtFlags::SYMLINK_NOFOLLOW) {
-                Ok(stat) => Some(FileType::from_raw_mode(stat.st_mode)),
-                Err(Errno::NOENT) => None,
-                Err(e) => return Err(e),
-            };
-            match kind {
-                Some(FileType::Directory) => {}
-                Some(FileType::Symlink) => {
-                    symlinks += 1;
-                    if symlinks > MAX_SYMLINKS {
-                        return Err(Errno::LOOP);
-                    }
-                    let target = rustix::fs::readlinkat(here, part.as_slice(), Vec::new())?;
-                    let target = target.as_bytes();
-                    if target.starts_with(b"/") {
-                        stack.clear();
-                    }
-                    pending.extend(target.split(|&b| b == b'/').rev().map(<[u8]>::to_vec));
-                    continue;
-                }
-                _ if !create => return Ok(None),
-                None => make_dir(here, &part)?,
-                Some(_) => {
+            let here = stack.last().map_or(self.fd(), |(fd, _)| fd.as_fd());
+            let kind = kind_at(here, &part)?;
+            if !matches!(kind, Some(FileType::Directory | FileType::Symlink)) {
+                let Some(before_change) = create.as_mut() else {
+                    return Ok(None);
+                };
+                let path: Vec<&[u8]> = stack.iter().map(|(_, name)| name.as_slice()).collect();
+                before_change(&join(&path), here);
+                if kind.is_some() {
                     rustix::fs::unlinkat(here, part.as_slice(), AtFlags::empty())?;
-                    make_dir(here, &part)?;
                 }
+                make_dir(here, &part)?;
+            } else if kind == Some(FileType::Symlink) {
+                symlinks += 1;
+                if symlinks > MAX_SYMLINKS {
+                    return Err(Errno::LOOP);
+                }
+                let target = rustix::fs::readlinkat(here, part.as_slice(), Vec::new())?;
+                let target = target.as_bytes();
+                if target.starts_with(b"/") {
+                    stack.clear();
+                }
+                pending.extend(target.split(|&b| b == b'/').rev().map(<[u8]>::to_vec));
+                continue;
             }
             let next = open_path_dir(here, part.as_slice())?;
-            stack.push(next);
+            stack.push((next, part));
         }
         match stack.pop() {
-            Some(fd) => Ok(Some(fd)),
+            Some((fd, _)) => Ok(Some(fd)),
             None => open_path_dir(self.fd(), c".").map(Some),
         }
     }
@@ -312,7 +333,9 @@ mod tests {
                 .join(dir.path().strip_prefix("/").unwrap())
                 .join("outside");
             for (link, inside) in [("up", r.join("outside")), ("abs", abs_inside)] {
-                let fd = root.dir(&[link.as_bytes(), b"sub"], true).unwrap().unwrap();
+                let fd = root
+                    .make_dir(&[link.as_bytes(), b"sub"], &mut |_, _| {})
+                    .unwrap();
                 rustix::fs::mkdirat(&fd, "made", Mode::from_raw_mode(0o755)).unwrap();
                 // The outside directory is untouched; the walk made it inside.
                 assert!(
@@ -326,11 +349,18 @@ mod tests {
                     "{link}, openat2 {use_openat2}"
                 );
             }
-            assert_eq!(root.dir(&[b"loop"], true).unwrap_err(), Errno::LOOP);
-            assert!(root.dir(&[b"missing", b"x"], false).unwrap().is_none());
-            assert!(root.dir(&[b"file"], false).unwrap().is_none());
-            // A file where a directory is needed is replaced by one.
-            root.dir(&[b"file", b"d"], true).unwrap().unwrap();
+            assert_eq!(
+                root.make_dir(&[b"loop"], &mut |_, _| {}).unwrap_err(),
+                Errno::LOOP
+            );
+            assert!(root.find_dir(&[b"missing", b"x"]).unwrap().is_none());
+            assert!(root.find_dir(&[b"file"]).unwrap().is_none());
+            // A file where a directory is needed is replaced by one, and
+            // the directories changed on the way are reported first.
+            let mut changed = Vec::new();
+            root.make_dir(&[b"file", b"d"], &mut |path, _| changed.push(path.to_vec()))
+                .unwrap();
+            assert_eq!(changed, [b"".to_vec(), b"file".to_vec()]);
             assert!(r.join("file/d").is_dir());
         }
     }

@@ -2,7 +2,7 @@
 //! whatever is in the way replaced, metadata set, directory modes and
 //! times kept for the end so later entries cannot disturb them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -17,6 +17,7 @@ use tar::EntryType;
 
 use super::meta::{Meta, Target, Time};
 use super::meter::Gauge;
+use super::pax::{self, Records};
 use super::stream_error;
 use crate::root::{self, Root, clean, join};
 use crate::{Applied, ApplyOptions, Error, Result, Warning, map_id};
@@ -31,6 +32,8 @@ struct DirMeta {
     mode: u32,
     atime: Time,
     mtime: Time,
+    /// A directory the layer does not list: only its times are set back.
+    times_only: bool,
 }
 
 /// What one entry's headers say, besides its name and type.
@@ -54,6 +57,11 @@ pub(super) struct Applier<'a> {
     /// Directories holding something this layer wrote.
     pub(super) holds_written: HashSet<Vec<u8>>,
     dirs: BTreeMap<Vec<u8>, DirMeta>,
+    /// The times of directories the layer changes without listing them,
+    /// from before the change: set back at the end, so that they keep the
+    /// lower layer's times as umoci keeps them (and the root does not
+    /// depend on the clock).
+    kept: HashMap<Vec<u8>, (Time, Time)>,
     meta: Meta,
     /// The last entry's name, for errors about the stream after it.
     last: String,
@@ -87,6 +95,7 @@ impl<'a> Applier<'a> {
             written: HashSet::new(),
             holds_written: HashSet::new(),
             dirs: BTreeMap::new(),
+            kept: HashMap::new(),
             meta: Meta::default(),
             last: String::new(),
             buffer: vec![0; 256 << 10],
@@ -103,11 +112,15 @@ impl<'a> Applier<'a> {
 
     /// Applies every entry of `archive`.
     pub(super) fn run<R: Read>(&mut self, archive: &mut tar::Archive<R>) -> Result<()> {
-        let entries = archive
+        let mut entries = archive
             .entries()
             .map_err(|e| stream_error(e, "at the start"))?;
-        for entry in entries {
+        loop {
+            self.gauge.begin_headers();
+            let Some(entry) = entries.next() else { break };
+            self.gauge.end_headers();
             let mut entry = entry.map_err(|e| stream_error(e, self.after()))?;
+            let records = pax::records(&self.gauge.headers.borrow(), self.gauge.mark.get());
             self.entries += 1;
             let limit = self.options.limits.max_entries;
             if self.entries > limit {
@@ -117,21 +130,40 @@ impl<'a> Applier<'a> {
                     limit,
                 });
             }
-            self.last = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            self.apply(&mut entry)?;
+            let records = match records {
+                Ok(records) => records,
+                Err(reason) => {
+                    let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                    return Err(bad(&name, reason));
+                }
+            };
+            let name = records
+                .path
+                .clone()
+                .unwrap_or_else(|| entry.path_bytes().into_owned());
+            self.last = String::from_utf8_lossy(&name).into_owned();
+            self.apply(&mut entry, name, records)?;
             // Data an entry type does not use (a symlink with a size) is
             // read past here, metered like the rest.
             io::copy(&mut entry, &mut io::sink())
                 .map_err(|e| stream_error(e, format!("in entry {:?}", self.last)))?;
-            self.gauge.mark();
         }
+        self.gauge.end_headers();
         Ok(())
     }
 
     /// Sets the deferred directory modes and times, deepest first, and
     /// reports what the apply did.
     pub(super) fn finish(mut self) -> Result<Applied> {
-        let dirs = std::mem::take(&mut self.dirs);
+        let mut dirs = std::mem::take(&mut self.dirs);
+        for (path, (atime, mtime)) in self.kept.drain() {
+            dirs.entry(path).or_insert(DirMeta {
+                mode: 0,
+                atime,
+                mtime,
+                times_only: true,
+            });
+        }
         for (path, meta) in dirs.iter().rev() {
             let shown = String::from_utf8_lossy(path).into_owned();
             let components: Vec<&[u8]> = if path.is_empty() {
@@ -143,7 +175,7 @@ impl<'a> Applier<'a> {
                 None => root::open_dir(self.root.fd(), c"."),
                 Some((name, parents)) => match self
                     .root
-                    .dir(parents, false)
+                    .find_dir(parents)
                     .map_err(failed(&shown, "open the parent directory"))?
                 {
                     Some(parent) => root::open_dir(&parent, *name),
@@ -156,8 +188,10 @@ impl<'a> Applier<'a> {
                 Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => continue,
                 Err(e) => return Err(failed(&shown, "open the directory")(e)),
             };
-            Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
-                .map_err(failed(&shown, "set the mode"))?;
+            if !meta.times_only {
+                Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
+                    .map_err(failed(&shown, "set the mode"))?;
+            }
             Meta::times(Target::Fd(fd.as_fd()), meta.atime, meta.mtime)
                 .map_err(failed(&shown, "set the times"))?;
         }
@@ -168,6 +202,36 @@ impl<'a> Applier<'a> {
         })
     }
 
+    /// Resolves (making it when missing) the directory `parents`, and keeps
+    /// the times of every directory it or the entry about to be made there
+    /// changes.
+    pub(super) fn make_parent(&mut self, parents: &[&[u8]]) -> rustix::io::Result<OwnedFd> {
+        let root = self.root;
+        let fd = root.make_dir(parents, &mut |path, fd| self.keep_times(path, fd))?;
+        self.keep_times(&join(parents), fd.as_fd());
+        Ok(fd)
+    }
+
+    /// Remembers the times of directory `path` (open as `fd`) before the
+    /// layer changes its entries, unless the layer lists it or they are
+    /// already kept.
+    pub(super) fn keep_times(&mut self, path: &[u8], fd: BorrowedFd<'_>) {
+        if self.kept.contains_key(path) || self.dirs.contains_key(path) {
+            return;
+        }
+        if let Ok(stat) = rustix::fs::fstat(fd) {
+            let time = |secs: i64, nanos: i64| Time {
+                secs,
+                nanos: u32::try_from(nanos).unwrap_or(0),
+            };
+            let times = (
+                time(stat.st_atime, stat.st_atime_nsec as i64),
+                time(stat.st_mtime, stat.st_mtime_nsec as i64),
+            );
+            self.kept.insert(path.to_vec(), times);
+        }
+    }
+
     /// Records that this layer wrote `components`.
     pub(super) fn wrote(&mut self, components: &[&[u8]]) {
         for n in 1..components.len() {
@@ -176,13 +240,28 @@ impl<'a> Applier<'a> {
         self.written.insert(join(components));
     }
 
-    fn apply<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<()> {
+    fn apply<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        name_bytes: Vec<u8>,
+        mut records: Records,
+    ) -> Result<()> {
         let kind = entry.header().entry_type();
         if kind.is_pax_global_extensions() {
             return Ok(()); // defaults for later entries; every field we use is per entry
         }
-        let name_bytes = entry.path_bytes().into_owned();
         let name = self.last.clone();
+        if let Some(size) = records.size
+            && size != entry.size()
+        {
+            return Err(bad(
+                &name,
+                format!(
+                    "its PAX size record says {size} bytes, the tar reader found {}",
+                    entry.size()
+                ),
+            ));
+        }
         if name_bytes.len() > MAX_NAME {
             return Err(bad(
                 &name,
@@ -207,7 +286,12 @@ impl<'a> Applier<'a> {
                 return self.whiteout(&name, parents, last);
             }
         }
-        let header = self.header(entry, &name)?;
+        let link_target = records
+            .linkpath
+            .take()
+            .or_else(|| entry.link_name_bytes().map(|t| t.into_owned()))
+            .unwrap_or_default();
+        let header = self.header(entry, records, &name)?;
         let Some((file_name, parents)) = components.split_last() else {
             if kind != EntryType::Directory {
                 return Err(bad(
@@ -223,11 +307,9 @@ impl<'a> Applier<'a> {
             self.dir_meta(&fd, Vec::new(), &header, &name)?;
             return Ok(());
         };
-        let parent = match self.root.dir(parents, true) {
-            Ok(Some(parent)) => parent,
-            Ok(None) => return Err(bad(&name, "its parent directory could not be made")),
-            Err(e) => return Err(failed(&name, "resolve the parent directory")(e)),
-        };
+        let parent = self
+            .make_parent(parents)
+            .map_err(failed(&name, "resolve the parent directory"))?;
         let parent = parent.as_fd();
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
@@ -239,10 +321,7 @@ impl<'a> Applier<'a> {
                 self.directory(parent, file_name, join(&components), &header, &name)
             }
             EntryType::Symlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
+                let target = &link_target;
                 if target.is_empty() {
                     return Err(bad(&name, "a symlink with an empty target"));
                 }
@@ -254,12 +333,9 @@ impl<'a> Applier<'a> {
                 self.node_meta(parent, file_name, FileType::Symlink, &header, &name)
             }
             EntryType::Link => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
+                let target = &link_target;
                 self.wrote(&components);
-                self.hardlink(parent, file_name, &components, &target, &name)
+                self.hardlink(parent, file_name, &components, target, &name)
             }
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
                 let file_type = match kind {
@@ -296,7 +372,12 @@ impl<'a> Applier<'a> {
     }
 
     /// The mode, owner (mapped), times and attributes of an entry.
-    fn header<R: Read>(&self, entry: &mut tar::Entry<'_, R>, name: &str) -> Result<Header> {
+    fn header<R: Read>(
+        &self,
+        entry: &mut tar::Entry<'_, R>,
+        records: Records,
+        name: &str,
+    ) -> Result<Header> {
         let h = entry.header();
         let old = h.as_old();
         let mode = numeric(h.mode().map(u64::from), &old.mode)
@@ -315,42 +396,31 @@ impl<'a> Applier<'a> {
             map_id(map, raw)
                 .ok_or_else(|| bad(name, format!("{what} {raw} is outside the {what} mapping")))
         };
-        let uid = id(h.uid(), &old.uid, "uid", &self.options.uid_map)?;
-        let gid = id(h.gid(), &old.gid, "gid", &self.options.gid_map)?;
+        // The PAX records as read by length win over the tar reader's.
+        let uid = match records.uid {
+            Some(uid) => id(Ok(uid), &[], "uid", &self.options.uid_map)?,
+            None => id(h.uid(), &old.uid, "uid", &self.options.uid_map)?,
+        };
+        let gid = match records.gid {
+            Some(gid) => id(Ok(gid), &[], "gid", &self.options.gid_map)?,
+            None => id(h.gid(), &old.gid, "gid", &self.options.gid_map)?,
+        };
         let header_mtime = numeric(h.mtime(), &old.mtime)
             .map_err(|e| bad(name, format!("bad mtime field: {e}")))?;
         let mut mtime = Time {
             secs: i64::try_from(header_mtime).unwrap_or(i64::MAX),
             nanos: 0,
         };
-        let mut atime = None;
-        let mut xattrs = Vec::new();
-        if let Some(records) = entry
-            .pax_extensions()
-            .map_err(|e| stream_error(e, format!("in the PAX records of {name:?}")))?
-        {
-            for record in records {
-                let record = record.map_err(|e| bad(name, format!("bad PAX record: {e}")))?;
-                let (key, value) = (record.key_bytes(), record.value_bytes());
-                if let Some(attr) = key.strip_prefix(b"SCHILY.xattr.") {
-                    xattrs.push((attr.to_vec(), value.to_vec()));
-                } else if key == b"mtime" {
-                    mtime =
-                        Time::parse_pax(value).ok_or_else(|| bad(name, "bad PAX mtime record"))?;
-                } else if key == b"atime" {
-                    atime = Some(
-                        Time::parse_pax(value).ok_or_else(|| bad(name, "bad PAX atime record"))?,
-                    );
-                }
-            }
+        if let Some(secs) = records.mtime {
+            mtime = secs;
         }
         Ok(Header {
             mode,
             uid,
             gid,
-            atime: atime.unwrap_or(mtime),
+            atime: records.atime.unwrap_or(mtime),
             mtime,
-            xattrs,
+            xattrs: records.xattrs,
         })
     }
 
@@ -437,6 +507,7 @@ impl<'a> Applier<'a> {
                 mode: header.mode,
                 atime: header.atime,
                 mtime: header.mtime,
+                times_only: false,
             },
         );
         Ok(())
@@ -493,7 +564,7 @@ impl<'a> Applier<'a> {
         };
         let target_parent = self
             .root
-            .dir(target_parents, false)
+            .find_dir(target_parents)
             .map_err(failed(name, "resolve the hardlink target"))?
             .ok_or_else(missing)?;
         let target_stat =

@@ -2,7 +2,7 @@
 //! metered as it is read, so a limit stops a bomb while it is being read,
 //! not after it was written out.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -28,15 +28,28 @@ impl<R: Read> Read for Count<R> {
 pub(crate) struct Gauge {
     /// Uncompressed bytes read so far.
     pub(crate) bytes: Cell<u64>,
-    /// `bytes` when the applier last finished an entry: what tar reads
-    /// after it, up to the next entry, is headers and extension records.
+    /// `bytes` when the applier asked tar for the next entry: what tar
+    /// reads from there until it yields the entry is headers and extension
+    /// records, held in memory.
     pub(crate) mark: Cell<u64>,
+    /// Whether tar is reading headers now (between the two calls below).
+    pub(crate) in_headers: Cell<bool>,
+    /// The bytes tar read since `mark`: the raw header blocks, PAX records
+    /// and GNU long names of the entry it yields next (see `pax.rs`).
+    pub(crate) headers: RefCell<Vec<u8>>,
 }
 
 impl Gauge {
-    /// Marks the end of an entry's data.
-    pub(crate) fn mark(&self) {
+    /// Tar is about to read the next entry's headers.
+    pub(crate) fn begin_headers(&self) {
         self.mark.set(self.bytes.get());
+        self.in_headers.set(true);
+        self.headers.borrow_mut().clear();
+    }
+
+    /// Tar has yielded the entry; what follows is its data.
+    pub(crate) fn end_headers(&self) {
+        self.in_headers.set(false);
     }
 }
 
@@ -69,7 +82,7 @@ impl<R: Read> Meter<R> {
         if bytes > l.max_bytes {
             return Err(LimitHit("the uncompressed layer", "max_bytes", l.max_bytes));
         }
-        if bytes - self.gauge.mark.get() > l.max_header_bytes {
+        if self.gauge.in_headers.get() && bytes - self.gauge.mark.get() > l.max_header_bytes {
             return Err(LimitHit(
                 "the metadata of one entry",
                 "max_header_bytes",
@@ -94,6 +107,9 @@ impl<R: Read> Read for Meter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.gauge.bytes.set(self.gauge.bytes.get() + n as u64);
+        if self.gauge.in_headers.get() {
+            self.gauge.headers.borrow_mut().extend_from_slice(&buf[..n]);
+        }
         self.check().map_err(io::Error::other)?;
         Ok(n)
     }

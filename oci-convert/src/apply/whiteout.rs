@@ -42,20 +42,19 @@ impl Applier<'_> {
             WhiteoutMode::Apply => {
                 let Some(parent) = self
                     .root
-                    .dir(parents, false)
+                    .find_dir(parents)
                     .map_err(failed(name, "resolve the whiteout's directory"))?
                 else {
                     return Ok(()); // nothing there to hide
                 };
+                self.keep_times(&join(parents), parent.as_fd());
                 self.remove_lower(parent.as_fd(), hidden, join(&path))
                     .map_err(failed(name, "remove what the whiteout hides"))
             }
             WhiteoutMode::Overlayfs => {
                 let parent = self
-                    .root
-                    .dir(parents, true)
-                    .map_err(failed(name, "resolve the whiteout's directory"))?
-                    .ok_or_else(|| bad(name, "its directory could not be made"))?;
+                    .make_parent(parents)
+                    .map_err(failed(name, "resolve the whiteout's directory"))?;
                 self.remove_lower(parent.as_fd(), hidden, join(&path))
                     .map_err(failed(name, "remove what the whiteout hides"))?;
                 // overlayfs's whiteout: a character device 0:0.
@@ -79,11 +78,12 @@ impl Applier<'_> {
             WhiteoutMode::Apply => {
                 let Some(dir) = self
                     .root
-                    .dir(parents, false)
+                    .find_dir(parents)
                     .map_err(failed(name, "resolve the opaque directory"))?
                 else {
                     return Ok(());
                 };
+                self.keep_times(&join(parents), dir.as_fd());
                 let dir = root::open_dir(&dir, c".")
                     .map_err(failed(name, "open the opaque directory"))?;
                 let prefix = join(parents);
@@ -102,10 +102,8 @@ impl Applier<'_> {
             }
             WhiteoutMode::Overlayfs => {
                 let dir = self
-                    .root
-                    .dir(parents, true)
-                    .map_err(failed(name, "resolve the opaque directory"))?
-                    .ok_or_else(|| bad(name, "its directory could not be made"))?;
+                    .make_parent(parents)
+                    .map_err(failed(name, "resolve the opaque directory"))?;
                 let dir = root::open_dir(&dir, c".")
                     .map_err(failed(name, "open the opaque directory"))?;
                 let attribute = if self.options.rootless {
