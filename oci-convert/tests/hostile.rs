@@ -1365,3 +1365,131 @@ fn odd_xattr_names_and_values_fail_cleanly() {
         );
     }
 }
+
+// Malformed pax records and corrupted headers.
+
+#[test]
+fn malformed_pax_records_fail_cleanly() {
+    let raw = |record: &[u8]| {
+        let tar = Tar::new().add(E {
+            data: record.to_vec(),
+            ..E::raw(b'x', "././@PaxHeader")
+        });
+        tar.add(E::file("plain", b"p")).finish()
+    };
+    for record in [
+        &b"0 path=../evil\n"[..],
+        b"5 path=../evil\n",
+        b"99999 path=../evil\n",
+        b"abc path=../evil\n",
+        b"17 path../evil\n",
+        b"16 path=../evil",
+        b"-16 path=../evil\n",
+        b"+16 path=../evil\n",
+        b"18446744073709551616 path=../evil\n",
+        b"18446744073709551615 path=../evil\n",
+        b" 16 path=../evil\n",
+        b"16 path=../evil\n16 path=../evil\n",
+        b"15 path=../evil\n", // one short
+        b"17 path=../evil\n", // one long
+        b"\n",
+        b"",
+        b"8 =..\n\n",
+        b"25 SCHILY.xattr.=value\n",
+    ] {
+        let tar = raw(record);
+        for (label, options) in both_modes() {
+            let sandbox = Sandbox::new();
+            let root = sandbox.root.clone();
+            let tar = tar.clone();
+            let result = within_time(move || oci_convert::apply_tar(&root, &tar[..], &options));
+            sandbox.check();
+            let shown = support::peers::show(record);
+            match result {
+                // A record it could read and use: ../evil is refused.
+                Err(err) => eprintln!("{label}: {shown}: {err}"),
+                Ok(_) => assert_eq!(support::list(&sandbox.root), ["plain"], "{label}: {shown}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn corrupted_headers_never_panic_hang_or_escape() {
+    // A layer with every kind of entry, hostile names included, corrupted
+    // at random in its header blocks: each variant must end in an error or
+    // a root with everything inside it.
+    let base = Tar::new()
+        .add(E::dir("d/").mode(0o700))
+        .add(E::file("d/f", b"data").xattr("user.a", b"1"))
+        .add(E::symlink("up", "../outside"))
+        .add(E::symlink("abs", "/"))
+        .add(E::hardlink("d/h", "d/f"))
+        .add(E::file("d/.wh.x", b""))
+        .add(E::file("x", b"").pax("path", "a/b/c"))
+        .gnu_long_name(format!("{}/g", "l".repeat(110)))
+        .add(E::file("short", b"g"))
+        .add(E::fifo("p"))
+        .add(E::file(".wh..wh..opq", b""))
+        .finish();
+    let headers: Vec<usize> = (0..base.len() / 512)
+        .filter(|i| {
+            let block = &base[i * 512..i * 512 + 512];
+            block[257..262] == *b"ustar"
+        })
+        .collect();
+    assert!(headers.len() >= 10);
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut outcomes = [0usize; 2];
+    for round in 0..400 {
+        let mut tar = base.clone();
+        for _ in 0..=(next() % 4) {
+            let block = headers[(next() % headers.len() as u64) as usize];
+            // The name, mode..mtime, type and link fields, or pax data.
+            let at = block * 512 + (next() % 512) as usize;
+            let at = if next() % 3 == 0 { at + 512 } else { at };
+            let byte = match next() % 6 {
+                0 => b'.',
+                1 => b'/',
+                2 => 0,
+                3 => b'0' + (next() % 8) as u8,
+                _ => next() as u8,
+            };
+            let last = tar.len() - 1;
+            tar[at.min(last)] = byte;
+        }
+        // Fix the checksums half the time, so that the change is read.
+        if round % 2 == 0 {
+            for &block in &headers {
+                let h = &mut tar[block * 512..block * 512 + 512];
+                h[148..156].fill(b' ');
+                let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+                h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+            }
+        }
+        let options = if round % 4 < 2 {
+            support::rootless()
+        } else {
+            ApplyOptions::default()
+        };
+        let sandbox = Sandbox::new();
+        let root = sandbox.root.clone();
+        let result = within_time(move || {
+            std::panic::catch_unwind(|| oci_convert::apply_tar(&root, &tar[..], &options))
+        });
+        sandbox.check();
+        let result = result.unwrap_or_else(|_| panic!("round {round}: the apply panicked"));
+        outcomes[usize::from(result.is_ok())] += 1;
+    }
+    eprintln!(
+        "corrupted headers: {} refused, {} applied",
+        outcomes[0], outcomes[1]
+    );
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+}
