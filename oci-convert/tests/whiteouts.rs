@@ -667,6 +667,42 @@ fn a_directory_the_layer_does_not_list_keeps_its_lower_time() {
 }
 
 #[test]
+fn a_directory_reached_through_a_symlink_keeps_its_lower_time() {
+    // lib -> usr/lib: a layer writing lib/new changes usr/lib, which it does
+    // not list; usr/lib keeps its time (umoci 0.4.7 does), and so does the
+    // symlink.
+    let lower = tar_of([
+        E::dir("usr/").mtime(1000),
+        E::dir("usr/lib/").mtime(1000),
+        E::file("usr/lib/old", b"o").mtime(1000),
+        E::symlink("lib", "usr/lib").mtime(1000),
+        E::symlink("abs", "/usr/lib").mtime(1000),
+    ]);
+    let upper = tar_of([
+        E::file("lib/new", b"n").mtime(2000),
+        E::file("abs/.wh.old", b""),
+    ]);
+    each_mode(&[lower, upper], |label, root| {
+        assert_eq!(list(&root.join("usr/lib")), ["new"], "{label}");
+        assert_eq!(
+            lstat(&root.join("usr/lib")).mtime(),
+            1000,
+            "{label}: usr/lib"
+        );
+        assert_eq!(
+            lstat(&root.join("lib")).mtime(),
+            1000,
+            "{label}: the symlink lib"
+        );
+        assert_eq!(
+            lstat(&root.join("abs")).mtime(),
+            1000,
+            "{label}: the symlink abs"
+        );
+    });
+}
+
+#[test]
 fn a_symlink_entry_never_changes_the_mode_of_its_target() {
     let upper = tar_of([
         E::file("target", b"t").mode(0o640),
