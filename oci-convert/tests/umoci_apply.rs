@@ -418,3 +418,30 @@ fn writes_through_symlinked_directories_equal_umoci_unpack() {
     });
     compare_every_tag(&image, &[], &as_root(), |s| s);
 }
+
+#[test]
+fn a_merged_directory_takes_the_new_metadata_as_umoci_unpack_does() {
+    // A directory over a directory keeps its content and takes the new
+    // entry's mode, owner, times and xattrs: the old xattrs go.
+    if !peers::require_tool("umoci") || !support::require_root() {
+        return;
+    }
+    let mut image = Image::new();
+    image.add_layer(&tar_of([
+        E::dir("d/")
+            .mode(0o700)
+            .owner(1000, 1000)
+            .mtime(1000)
+            .xattr("user.a", b"1")
+            .xattr("user.b", b"2"),
+        E::file("d/f", b"f").mtime(1000).xattr("user.c", b"3"),
+    ]));
+    image.add_layer(&tar_of([E::dir("d/")
+        .mode(0o755)
+        .mtime(2000)
+        .xattr("user.b", b"new")]));
+    let (_ours, b) = compare_every_tag(&image, &[], &as_root(), |s| s);
+    let d = b.get("d");
+    assert_eq!((d.mode, d.uid, d.mtime), (0o755, 0, Some((2000, 0))));
+    assert_eq!(d.xattrs.keys().collect::<Vec<_>>(), ["user.b"]);
+}

@@ -369,6 +369,17 @@ fn a_directory_over_a_directory_merges_and_takes_the_new_metadata() {
 }
 
 #[test]
+fn a_merged_directory_takes_the_new_xattrs_only() {
+    let lower = tar_of([E::dir("d/").xattr("user.a", b"1").xattr("user.b", b"2")]);
+    let upper = tar_of([E::dir("d/").xattr("user.b", b"new")]);
+    each_mode(&[lower, upper], |label, root| {
+        let d = root.join("d");
+        assert_eq!(xattr(&d, "user.a"), None, "{label}");
+        assert_eq!(xattr(&d, "user.b").as_deref(), Some(&b"new"[..]), "{label}");
+    });
+}
+
+#[test]
 fn anything_but_a_directory_over_a_directory_replaces_it() {
     let upper = tar_of([
         E::file("a", b"now a file"),
