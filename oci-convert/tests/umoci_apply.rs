@@ -308,7 +308,10 @@ fn compare_every_tag(
     let mut last = Snapshot::default();
     let mut failures = Vec::new();
     for tag in 1..=image.tag {
-        let theirs = image.dir.path().join(format!("theirs-t{tag}"));
+        let theirs = image
+            .dir
+            .path()
+            .join(format!("theirs{}-t{tag}", umoci_flags.join("")));
         let mut args = vec!["unpack"];
         args.extend_from_slice(umoci_flags);
         let name = image.image(tag);
@@ -504,8 +507,10 @@ fn crafted_headers_and_replacements_equal_umoci_unpack() {
         E::file("a/.wh.longlink", b""),
         E::dir("a/").mode(0o755).mtime(2003),
     ]));
-    let (_ours, b) = compare_every_tag(&image, &[], &as_root(), true, |s| s);
-    assert_eq!(b.get("a/f").mtime, Some((1_600_000_000, 123_456_789)));
-    assert_eq!(b.get("a/g").link_group, b.get("hl").link_group);
-    assert!(b.get("hl").link_group.is_some());
+    for (flags, options) in [(&[][..], as_root()), (&["--rootless"][..], rootless())] {
+        let (_ours, b) = compare_every_tag(&image, flags, &options, true, |s| s);
+        assert_eq!(b.get("a/f").mtime, Some((1_600_000_000, 123_456_789)));
+        assert_eq!(b.get("a/g").link_group, b.get("hl").link_group);
+        assert!(b.get("hl").link_group.is_some());
+    }
 }
