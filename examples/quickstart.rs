@@ -1,12 +1,16 @@
 //! Quickstart: build the documents of a small image in memory with
 //! `oci-image`, validate them, and show what validation says about a
 //! hostile manifest; then store the image in an image layout on disk with
-//! `oci-layout` (a gzip layer, a tag), resolve it and check the layout.
-//! Run with `cargo run --release --example quickstart`.
+//! `oci-layout` (a gzip layer, a tag), resolve it and check the layout;
+//! then, with `oci-convert`, build a layer from a small tree, unpack the
+//! image into a root directory, change the tree and store the change as a
+//! new layer with a whiteout. Run with
+//! `cargo run --release --example quickstart`.
 //!
 //! The image has one layer, the empty tar archive (two 512-byte zero blocks),
 //! so every digest printed here is reproducible on any machine.
 
+use oci_convert::{ApplyOptions, Baseline, BuildOptions, ImageEdit, MtimePolicy, Ownership};
 use oci_image::annotations::REF_NAME;
 use oci_image::{
     ContainerConfig, Descriptor, Document, History, ImageConfiguration, ImageIndex, ImageManifest,
@@ -14,6 +18,7 @@ use oci_image::{
 };
 use oci_layout::codec::Codec;
 use oci_layout::{FsckOptions, Layout};
+use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The layer: an uncompressed tar archive with no entries.
@@ -149,6 +154,90 @@ The image stored in an image layout ({}):",
     if !report.is_clean() {
         return Err(format!("fsck found problems:\n{report}").into());
     }
+    layers(&layout, &dir)
+}
+
+/// Layers with `oci-convert`: a layer built from a tree made here, the
+/// image unpacked into a root directory, a change stored as a new layer.
+fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    // Owners and times fixed, so that the digests are the same everywhere.
+    let options = BuildOptions {
+        ownership: Ownership::Fixed { uid: 0, gid: 0 },
+        normalise_modes: true,
+        mtime: MtimePolicy::Fixed(0),
+        ..BuildOptions::default()
+    };
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("etc"))?;
+    std::fs::create_dir_all(tree.join("usr/bin"))?;
+    std::fs::write(tree.join("etc/os-release"), "ID=quickstart\n")?;
+    std::fs::write(tree.join("etc/motd"), "Welcome.\n")?;
+    std::fs::write(tree.join("usr/bin/hello"), "#!/bin/sh\necho hello\n")?;
+    std::os::unix::fs::symlink("usr/bin", tree.join("bin"))?;
+    let built = oci_convert::build_layer(layout, &tree, Codec::gzip(), &options)?;
+    let history = |what: &str| History {
+        created: Some("1970-01-01T00:00:00Z".into()),
+        created_by: Some(what.into()),
+        ..Default::default()
+    };
+    let mut image = ImageEdit::open(layout, "latest", None)?;
+    image.append_layer(&built, history("quickstart: build tree/"))?;
+    let v2 = image.commit(layout, "v2")?;
+    println!("\nLayers with oci-convert:");
+    println!(
+        "  built a layer from tree/ (3 files, 3 directories, a symlink): {} (diff ID {}); tagged v2 = {}",
+        built.descriptor.digest, built.diff_id, v2.digest
+    );
+
+    // Unpack: each layer applied in order, its digest and diff ID checked.
+    let root = dir.join("rootfs");
+    std::fs::create_dir(&root)?;
+    let resolved = layout.resolve("v2", None)?;
+    let config = layout.read_config(&resolved.manifest.config)?;
+    for (layer, diff_id) in resolved.manifest.layers.iter().zip(&config.rootfs.diff_ids) {
+        oci_convert::apply_layer(
+            layout,
+            layer,
+            Some(diff_id),
+            &root,
+            &ApplyOptions::default(),
+        )?;
+    }
+    println!(
+        "  unpacked v2: bin -> {}, etc/os-release says {:?}",
+        std::fs::read_link(root.join("bin"))?.display(),
+        std::fs::read_to_string(root.join("etc/os-release"))?.trim()
+    );
+
+    // Repack: a baseline of the unpacked tree, a change, the diff as a layer.
+    let baseline = Baseline::record(&root)?;
+    std::fs::remove_file(root.join("etc/motd"))?;
+    std::fs::write(root.join("etc/hostname"), "quickstart\n")?;
+    let changes = oci_convert::diff(&root, &baseline)?;
+    let change = oci_convert::diff_layer(layout, &root, &baseline, Codec::gzip(), &options)?
+        .ok_or("the tree changed, yet the diff is empty")?;
+    let mut image = ImageEdit::open(layout, "v2", None)?;
+    image.append_layer(
+        &change,
+        history("quickstart: rm etc/motd, add etc/hostname"),
+    )?;
+    let v3 = image.commit(layout, "v3")?;
+    println!(
+        "  changed the root: added {:?}, modified {:?}, deleted {:?} (a whiteout); tagged v3 = {}",
+        changes.added, changes.modified, changes.deleted, v3.digest
+    );
+
+    // The new image, unpacked afresh, has exactly the change.
+    let again = dir.join("rootfs-v3");
+    std::fs::create_dir(&again)?;
+    let resolved = layout.resolve("v3", None)?;
+    for layer in &resolved.manifest.layers {
+        oci_convert::apply_layer(layout, layer, None, &again, &ApplyOptions::default())?;
+    }
+    if again.join("etc/motd").exists() || !again.join("etc/hostname").exists() {
+        return Err("v3 unpacked without the change".into());
+    }
+    println!("  unpacked v3: etc/motd is gone, etc/hostname is there");
     Ok(())
 }
 

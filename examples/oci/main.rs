@@ -6,6 +6,7 @@
 
 mod archive;
 mod args;
+mod build;
 mod digest;
 mod maintenance;
 mod runtime;
@@ -23,6 +24,13 @@ image layouts:
   init LAYOUT                  create an empty image layout
   new IMAGE [--platform OS/ARCH[/VARIANT]]
                                create an empty image (no layers) and tag it
+  build DIR IMAGE [--from TAG] [--compression gzip|zstd|none] [--platform P]
+                               add a layer built from the directory DIR to the
+                               image TAG of the same layout (--from), or to a
+                               new empty image for P (default: this host's);
+                               tag the result IMAGE (moving the tag) and print
+                               its manifest digest. Default gzip; created times
+                               from SOURCE_DATE_EPOCH when set, else the clock
   ls LAYOUT                    list the tags, one per line
   stat IMAGE [--json]          show an image: manifest, config, layers, history
   tag IMAGE NEWTAG             give the image another tag
@@ -92,6 +100,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("init") => store::init(rest),
         Some("new") => store::new(rest),
+        Some("build") => build::build(rest),
         Some("ls") => store::ls(rest),
         Some("stat") => store::stat(rest),
         Some("tag") => store::tag(rest),

@@ -84,8 +84,102 @@ pub enum Error {
         source: Box<Error>,
     },
     // -- build and diff (build.rs, diff.rs) add their variants below --
+    /// A file of the source tree changed while its content was being
+    /// written to a layer: its size differs from the one in its header.
+    #[error("{}: the file changed while the layer was being written: expected {expected} bytes, read {found}", path.display())]
+    SourceChanged {
+        /// The file in the source tree.
+        path: PathBuf,
+        /// The size `lstat` reported, written in the tar header.
+        expected: u64,
+        /// What was read (`expected + 1` when there was more).
+        found: u64,
+    },
 
+    /// Writing an entry of a layer tar stream to its output failed.
+    #[error("layer entry {entry:?}: cannot write it: {source}")]
+    LayerWrite {
+        /// The entry's name in the layer.
+        entry: String,
+        /// The output's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file of the source tree cannot be represented in a layer (a name
+    /// beginning with `.wh.`, a device number too large for a tar header).
+    #[error("{}: cannot be put in a layer: {reason}", path.display())]
+    Unrepresentable {
+        /// The file in the source tree.
+        path: PathBuf,
+        /// Why, and what a layer can hold instead.
+        reason: String,
+    },
+
+    /// A baseline file is malformed (see [`Baseline`](crate::Baseline)).
+    #[error("baseline, at byte {offset}: {reason}")]
+    BadBaseline {
+        /// Where in the file the problem was found.
+        offset: u64,
+        /// What was expected and what was found.
+        reason: String,
+    },
     // -- images (image.rs) add their variants below --
+    /// The manifest and the config of an image disagree on how many layers
+    /// it has (config.md: `rootfs.diff_ids` lists one DiffID per layer).
+    #[error(
+        "{image}: the manifest lists {layers} layers but the config's rootfs.diff_ids has {diff_ids}; expected one DiffID per layer"
+    )]
+    LayerCountMismatch {
+        /// The image, such as `tag "v1" (sha256:...)`.
+        image: String,
+        /// How many layers the manifest lists.
+        layers: usize,
+        /// How many DiffIDs the config lists.
+        diff_ids: usize,
+    },
+
+    /// The image cannot take a new layer: it is not an OCI image manifest
+    /// with an OCI image config whose `rootfs.type` is `layers`.
+    #[error("{image}: cannot add a layer: {reason}")]
+    UnsupportedImage {
+        /// The image, such as `tag "v1" (sha256:...)`.
+        image: String,
+        /// What it is instead.
+        reason: String,
+    },
+
+    /// A layer's media type cannot go into an OCI image manifest.
+    #[error(
+        "layer {digest}: media type {media_type} cannot be added to an OCI image (expected application/vnd.oci.image.layer.v1.tar, +gzip or +zstd)"
+    )]
+    LayerMediaType {
+        /// The layer's blob digest.
+        digest: oci_image::Digest,
+        /// Its media type.
+        media_type: oci_image::MediaType,
+    },
+
+    /// An edited image breaks a rule of the spec, so it is not written.
+    #[error("{image}: the new {document} is invalid: {source}")]
+    InvalidImage {
+        /// The image the edit started from.
+        image: String,
+        /// `config` or `manifest`.
+        document: &'static str,
+        /// The rules broken, each naming its field.
+        #[source]
+        source: oci_image::Error,
+    },
+
+    /// A time cannot be written as an RFC 3339 date-time.
+    #[error(
+        "{seconds} seconds after 1970-01-01T00:00:00Z is later than 9999-12-31T23:59:59Z, the last time RFC 3339 can write"
+    )]
+    TimeOutOfRange {
+        /// The time, in seconds since the Unix epoch.
+        seconds: u64,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -1,21 +1,112 @@
 //! Image <-> filesystem conversion (image-spec layer.md, conversion.md):
 //! layer apply with whiteouts, confined to the target root; deterministic
-//! layer build; diff of a root against a baseline; appending a layer to an
-//! image.
+//! layer build; the diff of a root against a baseline recorded at unpack
+//! time; appending a layer to an image.
+//!
+//! # A tour
+//!
+//! Build a layer from a directory, make an image of it, unpack the image,
+//! change the unpacked tree, and store the change as a second layer:
 //!
 //! ```
-//! assert_eq!(oci_convert::RUNTIME_SPEC_VERSION, "1.3.0");
+//! use oci_convert::{ApplyOptions, Baseline, BuildOptions, ImageEdit};
+//! use oci_image::History;
+//! use oci_layout::{Layout, codec::Codec};
+//! # let dir = tempfile::tempdir()?;
+//! # let (src, root) = (dir.path().join("src"), dir.path().join("rootfs"));
+//! # std::fs::create_dir_all(src.join("etc"))?;
+//! # std::fs::create_dir(&root)?;
+//! std::fs::write(src.join("etc/motd"), "hello\n")?;
+//!
+//! // Build: a deterministic tar, compressed straight into a blob.
+//! let layout = Layout::init(dir.path().join("layout"))?;
+//! let layer = oci_convert::build_layer(&layout, &src, Codec::gzip(), &BuildOptions::default())?;
+//! let mut image = ImageEdit::scratch(&"linux/amd64".parse()?);
+//! image.append_layer(&layer, History { created_by: Some("build src".into()), ..Default::default() })?;
+//! image.commit(&layout, "v1")?;
+//!
+//! // Unpack: every layer applied in order, digests and DiffIDs checked.
+//! let resolved = layout.resolve("v1", None)?;
+//! let config = layout.read_config(&resolved.manifest.config)?;
+//! for (layer, diff_id) in resolved.manifest.layers.iter().zip(&config.rootfs.diff_ids) {
+//!     oci_convert::apply_layer(&layout, layer, Some(diff_id), &root, &ApplyOptions::default())?;
+//! }
+//! assert_eq!(std::fs::read_to_string(root.join("etc/motd"))?, "hello\n");
+//!
+//! // Repack: only what changed since the baseline goes into the new layer.
+//! let baseline = Baseline::record(&root)?;
+//! std::fs::remove_file(root.join("etc/motd"))?; // becomes a whiteout
+//! std::fs::write(root.join("etc/hostname"), "box\n")?;
+//! let change = oci_convert::diff_layer(&layout, &root, &baseline, Codec::gzip(), &BuildOptions::default())?
+//!     .expect("the tree changed");
+//! let mut image = ImageEdit::open(&layout, "v1", None)?;
+//! image.append_layer(&change, History::default())?;
+//! image.commit(&layout, "v2")?;
+//! assert_eq!(layout.resolve("v2", None)?.manifest.layers.len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Security
+//!
+//! A layer is hostile input. [`apply_layer`] and [`apply_tar`] never
+//! create, change or delete anything outside the root directory, whatever
+//! the layer holds:
+//!
+//! - entry names are cleaned lexically; a leading `/` is dropped and a `..`
+//!   that would climb above the root is an error ([`Error::BadEntry`]);
+//! - parent directories are resolved inside the root with chroot
+//!   semantics, with `openat2(RESOLVE_IN_ROOT)` where the kernel has it and
+//!   a component-by-component `O_NOFOLLOW` walk otherwise: a symlink to
+//!   `/etc` used as a parent means `ROOT/etc`, however the symlink came to
+//!   be (a lower layer, or an earlier entry of the same layer);
+//! - the last component of a name is never followed: an entry replaces a
+//!   symlink in its way, and owners, modes, attributes and times are set
+//!   on file descriptors or with `AT_SYMLINK_NOFOLLOW`, never through a
+//!   symlink;
+//! - hardlink targets and whiteouts resolve inside the root the same way;
+//!   a hardlink to a directory or to a missing name is an error;
+//! - a root entry (`./`) that is not a directory is an error;
+//! - [`Limits`] bound the entries, the uncompressed bytes, the expansion
+//!   ratio of compressed layers and the metadata held in memory for one
+//!   entry, while the layer is read.
+//!
+//! The layer's digest and DiffID are known only at its end, after its
+//! entries were written: a caller that must not keep a partly applied root
+//! removes it when apply fails. [`build_layer`] and [`diff_layer`] never
+//! follow symlinks either, and read the tree relative to directory file
+//! descriptors.
+//!
+//! # Limitations
+//!
+//! - Linux only (`openat2`, `*at` calls, extended attributes through
+//!   `/proc/self/fd`).
+//! - Rootless apply (not root, or [`ApplyOptions::rootless`]) cannot create
+//!   devices (they are skipped with a [`Warning`]) and does not make
+//!   read-only directories of lower layers writable: a layer that adds to
+//!   a directory a lower layer made `0555` fails there.
+//! - PAX sparse files (`GNU.sparse.*`) are refused; GNU sparse entries
+//!   (type `S`) are written whole.
+//! - [`WhiteoutMode::Overlayfs`] needs root for its `0:0` device nodes.
+//! - Another process changing the root during an apply is not defended
+//!   against beyond the confinement itself.
 
 mod apply;
+mod baseline;
+mod build;
+mod diff;
 mod error;
+mod image;
 mod options;
 mod root;
-#[allow(dead_code)] // used by apply and build as they land
 mod rootless;
+mod tarwrite;
 
 pub use apply::{apply_layer, apply_tar};
+pub use baseline::Baseline;
+pub use build::{BuildOptions, BuildStats, MtimePolicy, Ownership, build_layer, write_layer_tar};
+pub use diff::{Changes, diff, diff_layer, write_diff_tar};
 pub use error::{Error, Result};
+pub use image::{ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
 
 /// The runtime-spec version of the bundles this crate writes.

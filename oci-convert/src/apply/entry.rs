@@ -52,16 +52,24 @@ pub(super) struct Applier<'a> {
     pub(super) options: &'a ApplyOptions,
     gauge: Rc<Gauge>,
     entries: u64,
-    /// Paths this layer wrote: its whiteouts leave them alone.
-    pub(super) written: HashSet<Vec<u8>>,
-    /// Directories holding something this layer wrote.
-    pub(super) holds_written: HashSet<Vec<u8>>,
+    /// What this layer wrote, as (directory, name): its whiteouts leave
+    /// them alone. Directories are known by inode, not by path, so that a
+    /// whiteout spelling a path another way (through a symlink such as
+    /// `lib -> usr/lib`) still finds them.
+    pub(super) written: HashSet<(Inode, Vec<u8>)>,
+    /// Directories holding something this layer wrote, at any depth.
+    pub(super) holds_written: HashSet<Inode>,
+    /// Directories the layer lists: their metadata comes from the layer.
+    listed: HashSet<Inode>,
+    /// Devices a rootless apply skipped: hardlinks to them are skipped too.
+    skipped_devices: HashSet<(Inode, Vec<u8>)>,
+    root_inode: Inode,
     dirs: BTreeMap<Vec<u8>, DirMeta>,
     /// The times of directories the layer changes without listing them,
     /// from before the change: set back at the end, so that they keep the
     /// lower layer's times as umoci keeps them (and the root does not
     /// depend on the clock).
-    kept: HashMap<Vec<u8>, (Time, Time)>,
+    kept: HashMap<Inode, (Vec<u8>, Time, Time)>,
     meta: Meta,
     /// The last entry's name, for errors about the stream after it.
     last: String,
@@ -94,6 +102,9 @@ impl<'a> Applier<'a> {
             entries: 0,
             written: HashSet::new(),
             holds_written: HashSet::new(),
+            listed: HashSet::new(),
+            skipped_devices: HashSet::new(),
+            root_inode: rustix::fs::fstat(root.fd()).map_or((0, 0), |st| inode(&st)),
             dirs: BTreeMap::new(),
             kept: HashMap::new(),
             meta: Meta::default(),
@@ -156,13 +167,15 @@ impl<'a> Applier<'a> {
     /// reports what the apply did.
     pub(super) fn finish(mut self) -> Result<Applied> {
         let mut dirs = std::mem::take(&mut self.dirs);
-        for (path, (atime, mtime)) in self.kept.drain() {
-            dirs.entry(path).or_insert(DirMeta {
-                mode: 0,
-                atime,
-                mtime,
-                times_only: true,
-            });
+        for (inode, (path, atime, mtime)) in self.kept.drain() {
+            if !self.listed.contains(&inode) {
+                dirs.entry(path).or_insert(DirMeta {
+                    mode: 0,
+                    atime,
+                    mtime,
+                    times_only: true,
+                });
+            }
         }
         for (path, meta) in dirs.iter().rev() {
             let shown = String::from_utf8_lossy(path).into_owned();
@@ -204,40 +217,68 @@ impl<'a> Applier<'a> {
 
     /// Resolves (making it when missing) the directory `parents`, and keeps
     /// the times of every directory it or the entry about to be made there
-    /// changes.
-    pub(super) fn make_parent(&mut self, parents: &[&[u8]]) -> rustix::io::Result<OwnedFd> {
+    /// changes. Returns the directory and its inode.
+    pub(super) fn make_parent(
+        &mut self,
+        parents: &[&[u8]],
+    ) -> rustix::io::Result<(OwnedFd, Inode)> {
         let root = self.root;
-        let fd = root.make_dir(parents, &mut |path, fd| self.keep_times(path, fd))?;
-        self.keep_times(&join(parents), fd.as_fd());
-        Ok(fd)
+        let fd = root.make_dir(parents, &mut |path, fd| {
+            // Best effort: a directory that cannot be stat'ed fails below.
+            let _ = self.keep_times(path, fd);
+        })?;
+        let inode = self.keep_times(&join(parents), fd.as_fd())?;
+        Ok((fd, inode))
     }
 
     /// Remembers the times of directory `path` (open as `fd`) before the
-    /// layer changes its entries, unless the layer lists it or they are
-    /// already kept.
-    pub(super) fn keep_times(&mut self, path: &[u8], fd: BorrowedFd<'_>) {
-        if self.kept.contains_key(path) || self.dirs.contains_key(path) {
-            return;
-        }
-        if let Ok(stat) = rustix::fs::fstat(fd) {
+    /// layer changes its entries, unless they are kept already; returns
+    /// its inode.
+    pub(super) fn keep_times(
+        &mut self,
+        path: &[u8],
+        fd: BorrowedFd<'_>,
+    ) -> rustix::io::Result<Inode> {
+        let stat = rustix::fs::fstat(fd)?;
+        let key = inode(&stat);
+        self.kept.entry(key).or_insert_with(|| {
             let time = |secs: i64, nanos: i64| Time {
                 secs,
                 nanos: u32::try_from(nanos).unwrap_or(0),
             };
-            let times = (
+            (
+                path.to_vec(),
                 time(stat.st_atime, stat.st_atime_nsec as i64),
                 time(stat.st_mtime, stat.st_mtime_nsec as i64),
-            );
-            self.kept.insert(path.to_vec(), times);
-        }
+            )
+        });
+        Ok(key)
     }
 
-    /// Records that this layer wrote `components`.
-    pub(super) fn wrote(&mut self, components: &[&[u8]]) {
-        for n in 1..components.len() {
-            self.holds_written.insert(join(&components[..n]));
+    /// Records that this layer wrote `name` in directory `parent`, and that
+    /// `parent` and every directory above it up to the root hold something
+    /// it wrote.
+    pub(super) fn wrote(
+        &mut self,
+        parent: BorrowedFd<'_>,
+        parent_inode: Inode,
+        name: &[u8],
+    ) -> rustix::io::Result<()> {
+        self.written.insert((parent_inode, name.to_vec()));
+        let mut here = parent_inode;
+        let mut up: Option<OwnedFd> = None;
+        while self.holds_written.insert(here) && here != self.root_inode {
+            let from = up.as_ref().map_or(parent, |fd| fd.as_fd());
+            let next = rustix::fs::openat(
+                from,
+                c"..",
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            here = inode(&rustix::fs::fstat(&next)?);
+            up = Some(next);
         }
-        self.written.insert(join(components));
+        Ok(())
     }
 
     fn apply<R: Read>(
@@ -251,6 +292,12 @@ impl<'a> Applier<'a> {
             return Ok(()); // defaults for later entries; every field we use is per entry
         }
         let name = self.last.clone();
+        if records.sparse {
+            return Err(bad(
+                &name,
+                "a PAX sparse file (GNU.sparse.* records) is not supported: store the file whole (GNU tar without --sparse)",
+            ));
+        }
         if let Some(size) = records.size
             && size != entry.size()
         {
@@ -307,17 +354,21 @@ impl<'a> Applier<'a> {
             self.dir_meta(&fd, Vec::new(), &header, &name)?;
             return Ok(());
         };
-        let parent = self
+        let (parent, parent_inode) = self
             .make_parent(parents)
             .map_err(failed(&name, "resolve the parent directory"))?;
         let parent = parent.as_fd();
+        let wrote = |this: &mut Self| {
+            this.wrote(parent, parent_inode, file_name)
+                .map_err(failed(&name, "look up the parent directories"))
+        };
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                self.wrote(&components);
+                wrote(self)?;
                 self.file(entry, parent, file_name, &header, &name)
             }
             EntryType::Directory => {
-                self.wrote(&components);
+                wrote(self)?;
                 self.directory(parent, file_name, join(&components), &header, &name)
             }
             EntryType::Symlink => {
@@ -325,7 +376,7 @@ impl<'a> Applier<'a> {
                 if target.is_empty() {
                     return Err(bad(&name, "a symlink with an empty target"));
                 }
-                self.wrote(&components);
+                wrote(self)?;
                 replacing(parent, file_name, || {
                     rustix::fs::symlinkat(target.as_slice(), parent, *file_name)
                 })
@@ -334,7 +385,7 @@ impl<'a> Applier<'a> {
             }
             EntryType::Link => {
                 let target = &link_target;
-                self.wrote(&components);
+                wrote(self)?;
                 self.hardlink(parent, file_name, &components, target, &name)
             }
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
@@ -346,12 +397,14 @@ impl<'a> Applier<'a> {
                 if self.options.rootless && file_type != FileType::Fifo {
                     let entry = PathBuf::from(OsStr::from_bytes(&join(&components)));
                     self.meta.warnings.push(Warning::DeviceSkipped { entry });
+                    self.skipped_devices
+                        .insert((parent_inode, file_name.to_vec()));
                     return Ok(());
                 }
                 let major = entry.header().device_major().ok().flatten().unwrap_or(0);
                 let minor = entry.header().device_minor().ok().flatten().unwrap_or(0);
                 let device = rustix::fs::makedev(major, minor);
-                self.wrote(&components);
+                wrote(self)?;
                 replacing(parent, file_name, || {
                     rustix::fs::mknodat(
                         parent,
@@ -495,6 +548,8 @@ impl<'a> Applier<'a> {
     /// Owner and attributes now; mode and times when the layer is done.
     fn dir_meta(&mut self, fd: &OwnedFd, path: Vec<u8>, header: &Header, name: &str) -> Result<()> {
         let target = Target::Fd(fd.as_fd());
+        let stat = rustix::fs::fstat(fd).map_err(failed(name, "look at the directory"))?;
+        self.listed.insert(inode(&stat));
         self.meta
             .owner(target, header.uid, header.gid, self.options, name)
             .map_err(failed(name, "set the owner"))?;
@@ -567,6 +622,18 @@ impl<'a> Applier<'a> {
             .find_dir(target_parents)
             .map_err(failed(name, "resolve the hardlink target"))?
             .ok_or_else(missing)?;
+        if !self.skipped_devices.is_empty() {
+            let target_dir = rustix::fs::fstat(&target_parent)
+                .map_err(failed(name, "look at the hardlink target's directory"))?;
+            if self
+                .skipped_devices
+                .contains(&(inode(&target_dir), target_name.to_vec()))
+            {
+                let entry = PathBuf::from(OsStr::from_bytes(&join(components)));
+                self.meta.warnings.push(Warning::DeviceSkipped { entry });
+                return Ok(());
+            }
+        }
         let target_stat =
             match rustix::fs::statat(&target_parent, *target_name, AtFlags::SYMLINK_NOFOLLOW) {
                 Ok(stat) => stat,
@@ -611,6 +678,14 @@ fn replacing<T>(
         }
         other => other,
     }
+}
+
+/// A file's identity: device and inode numbers.
+pub(super) type Inode = (u64, u64);
+
+/// The [`Inode`] of a stat result.
+pub(super) fn inode(stat: &rustix::fs::Stat) -> Inode {
+    (stat.st_dev, stat.st_ino)
 }
 
 /// A numeric header field, with an empty one (all NULs or spaces, as some

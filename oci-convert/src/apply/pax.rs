@@ -18,6 +18,9 @@ pub(super) struct Records {
     pub(super) mtime: Option<Time>,
     pub(super) atime: Option<Time>,
     pub(super) xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A `GNU.sparse.*` record: a PAX sparse file, whose data starts with
+    /// a block map the tar reader would write out as content.
+    pub(super) sparse: bool,
 }
 
 const BLOCK: usize = 512;
@@ -106,6 +109,8 @@ fn parse(mut data: &[u8], records: &mut Records) -> Result<(), String> {
             _ => {
                 if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
                     records.xattrs.push((name.to_vec(), value.to_vec()));
+                } else if key.starts_with(b"GNU.sparse.") {
+                    records.sparse = true;
                 }
             }
         }

@@ -5,9 +5,10 @@
 
 use std::os::fd::{AsFd, BorrowedFd};
 
-use rustix::fs::{FileType, Mode, XattrFlags};
+use rustix::fs::{AtFlags, FileType, Mode, XattrFlags};
+use rustix::io::Errno;
 
-use super::entry::{Applier, bad, failed};
+use super::entry::{Applier, Inode, bad, failed, inode};
 use crate::root::{self, join};
 use crate::{Result, WhiteoutMode};
 
@@ -36,8 +37,6 @@ impl Applier<'_> {
         if hidden.starts_with(b".wh.") {
             return Ok(()); // aufs metadata (".wh..wh.plnk"): not a whiteout of ours
         }
-        let mut path = parents.to_vec();
-        path.push(hidden);
         match self.options.whiteouts {
             WhiteoutMode::Apply => {
                 let Some(parent) = self
@@ -47,16 +46,27 @@ impl Applier<'_> {
                 else {
                     return Ok(()); // nothing there to hide
                 };
-                self.keep_times(&join(parents), parent.as_fd());
-                self.remove_lower(parent.as_fd(), hidden, join(&path))
+                let parent_inode = self
+                    .keep_times(&join(parents), parent.as_fd())
+                    .map_err(failed(name, "look at the whiteout's directory"))?;
+                self.remove_lower(parent.as_fd(), parent_inode, hidden)
                     .map_err(failed(name, "remove what the whiteout hides"))
             }
             WhiteoutMode::Overlayfs => {
-                let parent = self
+                let (parent, parent_inode) = self
                     .make_parent(parents)
                     .map_err(failed(name, "resolve the whiteout's directory"))?;
-                self.remove_lower(parent.as_fd(), hidden, join(&path))
+                if self.written.contains(&(parent_inode, hidden.to_vec())) {
+                    return Ok(()); // this layer's own: not hidden
+                }
+                self.remove_lower(parent.as_fd(), parent_inode, hidden)
                     .map_err(failed(name, "remove what the whiteout hides"))?;
+                if root::kind_at(parent.as_fd(), hidden)
+                    .map_err(failed(name, "look at what the whiteout hides"))?
+                    .is_some()
+                {
+                    return Ok(()); // a directory holding this layer's entries
+                }
                 // overlayfs's whiteout: a character device 0:0.
                 rustix::fs::mknodat(
                     &parent,
@@ -66,8 +76,8 @@ impl Applier<'_> {
                     rustix::fs::makedev(0, 0),
                 )
                 .map_err(failed(name, "create the overlayfs whiteout"))?;
-                self.wrote(&path);
-                Ok(())
+                self.wrote(parent.as_fd(), parent_inode, hidden)
+                    .map_err(failed(name, "look up the parent directories"))
             }
         }
     }
@@ -83,25 +93,21 @@ impl Applier<'_> {
                 else {
                     return Ok(());
                 };
-                self.keep_times(&join(parents), dir.as_fd());
+                let dir_inode = self
+                    .keep_times(&join(parents), dir.as_fd())
+                    .map_err(failed(name, "look at the opaque directory"))?;
                 let dir = root::open_dir(&dir, c".")
                     .map_err(failed(name, "open the opaque directory"))?;
-                let prefix = join(parents);
                 let children =
                     list(dir.as_fd()).map_err(failed(name, "list the opaque directory"))?;
                 for child in children {
-                    let mut path = prefix.clone();
-                    if !path.is_empty() {
-                        path.push(b'/');
-                    }
-                    path.extend_from_slice(&child);
-                    self.remove_lower(dir.as_fd(), &child, path)
+                    self.remove_lower(dir.as_fd(), dir_inode, &child)
                         .map_err(failed(name, "remove what the whiteout hides"))?;
                 }
                 Ok(())
             }
             WhiteoutMode::Overlayfs => {
-                let dir = self
+                let (dir, _) = self
                     .make_parent(parents)
                     .map_err(failed(name, "resolve the opaque directory"))?;
                 let dir = root::open_dir(&dir, c".")
@@ -117,29 +123,33 @@ impl Applier<'_> {
         }
     }
 
-    /// Removes `file_name` in `parent` (whose path in the root is `path`)
-    /// as far as it comes from lower layers: all of it when this layer wrote
+    /// Removes `file_name` in `parent` (whose inode is `parent_inode`) as
+    /// far as it comes from lower layers: all of it when this layer wrote
     /// nothing there, else only the lower children of the directories this
     /// layer wrote into.
     fn remove_lower(
         &self,
         parent: BorrowedFd<'_>,
+        parent_inode: Inode,
         file_name: &[u8],
-        path: Vec<u8>,
     ) -> rustix::io::Result<()> {
-        let written = self.written.contains(&path);
-        if !written && !self.holds_written.contains(&path) {
+        let stat = match rustix::fs::statat(parent, file_name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) => stat,
+            Err(Errno::NOENT) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let is_dir = FileType::from_raw_mode(stat.st_mode) == FileType::Directory;
+        let mine = self.written.contains(&(parent_inode, file_name.to_vec()));
+        let holds_mine = is_dir && self.holds_written.contains(&inode(&stat));
+        if !mine && !holds_mine {
             return root::remove_tree(parent, file_name);
         }
-        if root::kind_at(parent, file_name)? != Some(FileType::Directory) {
+        if !is_dir {
             return Ok(()); // this layer's own file
         }
         let dir = root::open_dir(parent, file_name)?;
         for child in list(dir.as_fd())? {
-            let mut child_path = path.clone();
-            child_path.push(b'/');
-            child_path.extend_from_slice(&child);
-            self.remove_lower(dir.as_fd(), &child, child_path)?;
+            self.remove_lower(dir.as_fd(), inode(&stat), &child)?;
         }
         Ok(())
     }

@@ -1,0 +1,215 @@
+//! Building a layer from a directory (image-spec layer.md, Creating and
+//! Distributable Format): a deterministic tar stream of the tree, stored
+//! as a blob in one pass that gives both its digest and its DiffID.
+//!
+//! The walk never follows a symlink: each file is opened with
+//! `O_NOFOLLOW` relative to its parent directory's descriptor. Entries of
+//! a directory come in the byte order of their names, after the
+//! directory's own entry. Names are relative (`etc/passwd`, `etc/`), and
+//! the root directory itself is not an entry: umoci 0.4.7 writes it as
+//! `.`, but its metadata belongs to whoever unpacks the image (a bundle's
+//! `rootfs`), and an apply that honours a `.` entry would chmod and chown
+//! the target root.
+//!
+//! # Limitations
+//!
+//! - Extended attributes are read from regular files and directories
+//!   only, not from symlinks, devices or FIFOs.
+//! - The walk holds one descriptor per directory level, so the depth of
+//!   the tree is bounded by the process's open-file limit.
+
+mod emit;
+pub(crate) mod source;
+
+use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use oci_layout::codec::{Codec, Encoder};
+use oci_layout::{Layout, StoredLayer};
+
+use crate::Result;
+pub(crate) use emit::{Emitter, WHITEOUT_PREFIX};
+
+/// Whose files they are in the layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ownership {
+    /// The owner on disk; when the file carries the
+    /// `user.rootlesscontainers` attribute of a rootless unpack, the owner
+    /// it records.
+    #[default]
+    Keep,
+    /// Every entry owned by `uid:gid` (`Fixed { uid: 0, gid: 0 }` for
+    /// root:root).
+    Fixed {
+        /// The owner's user id.
+        uid: u32,
+        /// The owner's group id.
+        gid: u32,
+    },
+}
+
+/// Which modification time entries get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MtimePolicy {
+    /// The file's own, in whole seconds (the nanoseconds are dropped so a
+    /// tar header holds it without a PAX record).
+    #[default]
+    Keep,
+    /// The file's own, but no later than this many seconds since the epoch
+    /// (`SOURCE_DATE_EPOCH`, reproducible-builds.org).
+    Clamp(i64),
+    /// This many seconds since the epoch for every entry.
+    Fixed(i64),
+}
+
+/// How a layer is built from a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Owners of the entries.
+    pub ownership: Ownership,
+    /// `false` keeps the permission bits as they are. `true` sets them to
+    /// what a clean checkout would have whatever the umask: directories
+    /// 0755, regular files 0755 when the owner may execute them and 0644
+    /// otherwise, devices and FIFOs 0644, symlinks 0777. The setuid, setgid
+    /// and sticky bits are kept: they are deliberate (`passwd`, `/tmp`), not
+    /// umask noise.
+    pub normalise_modes: bool,
+    /// Modification times of the entries. Whiteouts get 0 (or the fixed
+    /// time).
+    pub mtime: MtimePolicy,
+    /// Whether extended attributes go into the layer (as PAX
+    /// `SCHILY.xattr.*` records). `security.selinux` never does: it labels
+    /// the build host. `user.rootlesscontainers` never does either: it is
+    /// read as the entry's owner instead (see [`Ownership::Keep`]).
+    pub xattrs: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            ownership: Ownership::Keep,
+            normalise_modes: false,
+            mtime: MtimePolicy::Keep,
+            xattrs: true,
+        }
+    }
+}
+
+impl BuildOptions {
+    /// The defaults, with [`MtimePolicy::Clamp`] to `SOURCE_DATE_EPOCH`
+    /// when that variable holds a valid time (decimal digits, seconds since
+    /// the epoch); an invalid value is ignored.
+    pub fn from_env() -> BuildOptions {
+        let mut options = BuildOptions::default();
+        if let Some(epoch) =
+            std::env::var_os("SOURCE_DATE_EPOCH").and_then(|v| v.to_str().and_then(parse_epoch))
+        {
+            options.mtime = MtimePolicy::Clamp(epoch);
+        }
+        options
+    }
+}
+
+fn parse_epoch(value: &str) -> Option<i64> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+/// What a build wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BuildStats {
+    /// Entries in the tar stream (files, directories, links, whiteouts; not
+    /// PAX extended headers).
+    pub entries: u64,
+    /// Bytes of the tar stream.
+    pub bytes: u64,
+}
+
+/// Writes the tree at `dir` as a deterministic, uncompressed layer tar
+/// stream to `out`.
+///
+/// # Errors
+///
+/// [`Error::Io`](crate::Error::Io) when the tree cannot be read,
+/// [`Error::SourceChanged`](crate::Error::SourceChanged) when a file
+/// changes size while it is read,
+/// [`Error::Unrepresentable`](crate::Error::Unrepresentable) for a name
+/// beginning with `.wh.`, [`Error::LayerWrite`](crate::Error::LayerWrite)
+/// when `out` fails.
+pub fn write_layer_tar(dir: &Path, out: impl Write, options: &BuildOptions) -> Result<BuildStats> {
+    let root = source::open_root(dir)?;
+    let mut emitter = Emitter::new(dir, out, options);
+    walk_all(&mut emitter, dir, &root, b"")?;
+    let (_, stats) = emitter.finish()?;
+    Ok(stats)
+}
+
+fn walk_all<W: Write>(
+    emitter: &mut Emitter<'_, W>,
+    root: &Path,
+    dir: &OwnedFd,
+    rel: &[u8],
+) -> Result<()> {
+    for name in source::read_names(dir, &source::host_path(root, rel))? {
+        let child = source::join(rel, &name);
+        if let Some(sub) = emitter.emit(dir, &name, &child)? {
+            walk_all(emitter, root, &sub, &child)?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the tree at `dir` into a new layer blob of `layout`, compressed
+/// with `codec`: the tar stream goes through the compressor into the blob
+/// file, with no temporary copy, and its DiffID is computed on the way.
+///
+/// # Errors
+///
+/// As [`write_layer_tar`], plus [`Error::Layout`](crate::Error::Layout) and
+/// [`Error::Codec`](crate::Error::Codec) when storing fails; nothing is
+/// stored then.
+pub fn build_layer(
+    layout: &Layout,
+    dir: &Path,
+    codec: Codec,
+    options: &BuildOptions,
+) -> Result<StoredLayer> {
+    store_tar(layout, codec, |out| {
+        write_layer_tar(dir, out, options).map(|_| ())
+    })
+}
+
+/// Runs `write` into an encoder over a new blob, then commits the blob.
+pub(crate) fn store_tar(
+    layout: &Layout,
+    codec: Codec,
+    write: impl FnOnce(&mut Encoder<oci_layout::BlobWriter>) -> Result<()>,
+) -> Result<StoredLayer> {
+    let media_type = codec.layer_media_type();
+    let mut encoder = Encoder::new(layout.blob_writer()?, codec)?;
+    write(&mut encoder)?;
+    let (writer, stats) = encoder.finish()?;
+    let blob = writer.commit()?;
+    Ok(StoredLayer {
+        descriptor: blob.descriptor(media_type),
+        diff_id: stats.diff_id,
+        uncompressed_size: stats.uncompressed_size,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_date_epoch_must_be_decimal_seconds() {
+        assert_eq!(parse_epoch("1700000000"), Some(1_700_000_000));
+        assert_eq!(parse_epoch("0"), Some(0));
+        for bad in ["", "-1", "+5", "1.5", " 1", "99999999999999999999"] {
+            assert_eq!(parse_epoch(bad), None, "{bad:?}");
+        }
+    }
+}
