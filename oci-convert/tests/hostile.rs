@@ -1493,3 +1493,55 @@ fn corrupted_headers_never_panic_hang_or_escape() {
     );
     assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
 }
+
+#[test]
+fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
+    // 1500 levels (a 3000-byte name, under PATH_MAX): walking it one open
+    // directory per level would need more descriptors than the usual soft
+    // limit of 1024, which the test sets for itself.
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let saved = getrlimit(Resource::Nofile);
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(1024),
+            maximum: saved.maximum,
+        },
+    )
+    .unwrap();
+    let deep = "d/".repeat(1500);
+    let lower = tar_of([E::file(format!("{deep}lower"), b"l")]);
+    let upper = tar_of([
+        E::file(format!("{deep}mine"), b"m"),
+        E::file(".wh..wh..opq", b""),
+    ]);
+    let gone = tar_of([E::file(".wh.d", b"")]);
+    let mut results = Vec::new();
+    for (label, options) in both_modes() {
+        let sandbox = Sandbox::new();
+        let r1 = sandbox.apply(&lower, &options).map(|_| ());
+        let r2 = sandbox.apply(&upper, &options).map(|_| ());
+        let kept = exists(&sandbox.at(&format!("{deep}mine")));
+        let lower_gone = !exists(&sandbox.at(&format!("{deep}lower")));
+        let r3 = sandbox.apply(&gone, &options).map(|_| ());
+        let all_gone = !exists(&sandbox.at("d"));
+        results.push((label, r1, r2, kept, lower_gone, r3, all_gone));
+    }
+    setrlimit(Resource::Nofile, saved).unwrap();
+    // The names are 3000 bytes long: show the end of each message only.
+    let short = |e: Error| {
+        let msg = e.to_string();
+        let cut = msg.len().saturating_sub(160);
+        format!("...{}", msg.get(cut..).unwrap_or(&msg))
+    };
+    for (label, r1, r2, kept, lower_gone, r3, all_gone) in results {
+        r1.unwrap_or_else(|e| panic!("{label}: the deep lower layer: {}", short(e)));
+        r2.unwrap_or_else(|e| panic!("{label}: the opaque whiteout over it: {}", short(e)));
+        assert!(
+            kept && lower_gone,
+            "{label}: kept {kept}, lower gone {lower_gone}"
+        );
+        r3.unwrap_or_else(|e| panic!("{label}: the whiteout of the tree: {}", short(e)));
+        assert!(all_gone, "{label}");
+    }
+}
