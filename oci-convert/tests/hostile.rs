@@ -1095,62 +1095,64 @@ fn too_many_bytes_stop_the_apply() {
 }
 
 #[test]
-fn a_gzip_bomb_stops_at_the_expansion_ratio() {
+fn a_compression_bomb_stops_at_the_expansion_ratio() {
     use oci_layout::codec::Codec;
     let layout_dir = tempfile::tempdir().unwrap();
     let layout = oci_layout::Layout::init(layout_dir.path().join("l")).unwrap();
     let tar = tar_of([E::file("zeros", vec![0u8; 32 << 20])]);
-    let stored = layout.put_layer(&tar[..], Codec::gzip()).unwrap();
-    assert!(
-        stored.descriptor.size < (32 << 20) / 200,
-        "the bomb compresses well"
-    );
-    let limits = Limits {
-        max_expansion_ratio: 50,
-        ratio_grace_bytes: 1 << 20,
-        ..Limits::none()
-    };
-    for (label, options) in with_limits(limits) {
+    for codec in [Codec::gzip(), Codec::zstd()] {
+        let stored = layout.put_layer(&tar[..], codec).unwrap();
+        assert!(
+            stored.descriptor.size < (32 << 20) / 200,
+            "the bomb compresses well"
+        );
+        let limits = Limits {
+            max_expansion_ratio: 50,
+            ratio_grace_bytes: 1 << 20,
+            ..Limits::none()
+        };
+        for (label, options) in with_limits(limits) {
+            let sandbox = Sandbox::new();
+            let result = oci_convert::apply_layer(
+                &layout,
+                &stored.descriptor,
+                Some(&stored.diff_id),
+                &sandbox.root,
+                &options,
+            );
+            sandbox.check();
+            match result {
+                Err(Error::LimitExceeded { field, .. }) => {
+                    assert_eq!(field, "max_expansion_ratio", "{label}");
+                }
+                Err(Error::InLayer { source, .. })
+                    if matches!(
+                        *source,
+                        Error::LimitExceeded {
+                            field: "max_expansion_ratio",
+                            ..
+                        }
+                    ) => {}
+                other => panic!("{label}, {codec:?}: expected LimitExceeded, got {other:?}"),
+            }
+        }
+        // Without limits the same layer applies: the limit, not the layer,
+        // stopped it.
+        let options = ApplyOptions {
+            limits: Limits::none(),
+            ..ApplyOptions::default()
+        };
         let sandbox = Sandbox::new();
-        let result = oci_convert::apply_layer(
+        oci_convert::apply_layer(
             &layout,
             &stored.descriptor,
             Some(&stored.diff_id),
             &sandbox.root,
             &options,
-        );
-        sandbox.check();
-        match result {
-            Err(Error::LimitExceeded { field, .. }) => {
-                assert_eq!(field, "max_expansion_ratio", "{label}");
-            }
-            Err(Error::InLayer { source, .. })
-                if matches!(
-                    *source,
-                    Error::LimitExceeded {
-                        field: "max_expansion_ratio",
-                        ..
-                    }
-                ) => {}
-            other => panic!("{label}: expected LimitExceeded, got {other:?}"),
-        }
+        )
+        .unwrap();
+        assert_eq!(lstat(&sandbox.at("zeros")).len(), 32 << 20);
     }
-    // Without limits the same layer applies: the limit, not the layer,
-    // stopped it.
-    let options = ApplyOptions {
-        limits: Limits::none(),
-        ..ApplyOptions::default()
-    };
-    let sandbox = Sandbox::new();
-    oci_convert::apply_layer(
-        &layout,
-        &stored.descriptor,
-        Some(&stored.diff_id),
-        &sandbox.root,
-        &options,
-    )
-    .unwrap();
-    assert_eq!(lstat(&sandbox.at("zeros")).len(), 32 << 20);
 }
 
 #[test]
