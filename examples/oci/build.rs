@@ -33,28 +33,15 @@ fn parse_compression(value: Option<&str>) -> Result<Codec, Failure> {
 /// The `created` time of the new layer: `SOURCE_DATE_EPOCH` when it is set
 /// (reproducible builds), else the clock.
 fn created_now() -> Result<String, Failure> {
-    let seconds = match std::env::var_os("SOURCE_DATE_EPOCH") {
-        Some(value) if !value.is_empty() => value.to_str().and_then(digits).ok_or_else(|| {
-            Failure::Failed(format!(
-                "SOURCE_DATE_EPOCH={value:?} is not a whole number of seconds since 1970-01-01"
-            ))
-        })?,
-        _ => SystemTime::now()
+    let epoch = oci_layout::source_date_epoch().map_err(|e| Failure::Failed(e.to_string()))?;
+    let seconds = match epoch {
+        Some(seconds) => seconds,
+        None => SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|e| Failure::Failed(format!("the clock is before 1970: {e}")))?
             .as_secs(),
     };
     oci_convert::format_rfc3339(seconds).map_err(convert_failed)
-}
-
-/// A whole number of seconds: decimal digits only, as reproducible-builds.org
-/// defines `SOURCE_DATE_EPOCH` (no sign, no spaces).
-fn digits(value: &str) -> Option<u64> {
-    value
-        .bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| value.parse().ok())
-        .flatten()
 }
 
 pub fn build(args: &[String]) -> CmdResult {

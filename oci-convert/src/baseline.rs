@@ -2,37 +2,6 @@
 //! after an unpack, so that a later repack finds what changed from `lstat`
 //! alone instead of hashing every file (the repack half of image-spec
 //! layer.md, Change Types).
-//!
-//! # File format (version 1)
-//!
-//! Binary, little-endian, deterministic (records sorted by path bytes):
-//!
-//! ```text
-//! magic    8 bytes  "OCIBASE\n"
-//! version  u32      1
-//! count    u64      number of records
-//! record * count:
-//!   path_len u16    1..=4096
-//!   path     bytes  relative, '/'-separated, no empty, "." or ".." part
-//!   kind     u8     1 file, 2 directory, 3 symlink, 4 char device,
-//!                   5 block device, 6 FIFO
-//!   mode     u32    permission bits with setuid/setgid/sticky (<= 0o7777)
-//!   uid, gid u32, u32
-//!   ino      u64
-//!   size     u64
-//!   mtime    i64 seconds, u32 nanoseconds (< 10^9)
-//!   ctime    i64 seconds, u32 nanoseconds (< 10^9)
-//! checksum 64 bytes ASCII hex sha256 of everything before it
-//! ```
-//!
-//! A reader refuses anything else: unknown versions, records out of order
-//! or duplicated, a path whose parent is not a recorded directory, bytes
-//! after the checksum. Memory grows with the records actually read, never
-//! with a count the file claims.
-//!
-//! The device number is not recorded: it can change across reboots or
-//! remounts of the same file system, which would mark every file changed;
-//! the inode with the ctime catches replacement well enough.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -50,8 +19,10 @@ use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"OCIBASE\n";
 const VERSION: u32 = 1;
-/// Linux's PATH_MAX: no relative path in a root can be longer.
-const MAX_PATH: usize = 4096;
+/// The longest path a record holds (its length is a u16). A root can hold
+/// longer relative paths than PATH_MAX (4096) through `*at` calls, so
+/// the bound is the format's, not the kernel's.
+const MAX_PATH: usize = u16::MAX as usize;
 
 /// What is recorded of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +79,41 @@ fn kind_from_code(code: u8) -> Option<FileType> {
 /// The recorded metadata of every file under a root (not the root
 /// itself; sockets are left out as a layer build leaves them out), by
 /// relative path.
+///
+/// Recorded fields: type, inode, size, mtime and ctime (with
+/// nanoseconds), permission bits, uid and gid; see [`diff`](crate::diff)
+/// for how they are compared.
+///
+/// # File format (version 1)
+///
+/// Binary, little-endian, deterministic (records sorted by path bytes):
+///
+/// ```text
+/// magic    8 bytes  "OCIBASE\n"
+/// version  u32      1
+/// count    u64      number of records
+/// record * count:
+///   path_len u16    1..=65535
+///   path     bytes  relative, '/'-separated, no empty, "." or ".." part
+///   kind     u8     1 file, 2 directory, 3 symlink, 4 char device,
+///                   5 block device, 6 FIFO
+///   mode     u32    permission bits with setuid/setgid/sticky (<= 0o7777)
+///   uid, gid u32, u32
+///   ino      u64
+///   size     u64
+///   mtime    i64 seconds, u32 nanoseconds (< 10^9)
+///   ctime    i64 seconds, u32 nanoseconds (< 10^9)
+/// checksum 64 bytes ASCII hex sha256 of everything before it
+/// ```
+///
+/// [`Baseline::read_from`] refuses anything else: unknown versions, records out of order
+/// or duplicated, a path whose parent is not a recorded directory, bytes
+/// after the checksum. Memory grows with the records actually read, never
+/// with a count the file claims.
+///
+/// The device number is not recorded: it can change across reboots or
+/// remounts of the same file system, which would mark every file changed;
+/// the inode with the ctime catches replacement well enough.
 ///
 /// ```no_run
 /// # fn main() -> oci_convert::Result<()> {
@@ -182,11 +188,12 @@ impl Baseline {
         self.records.keys().map(|k| Path::new(OsStr::from_bytes(k)))
     }
 
-    /// Writes the baseline in the format of the module documentation.
+    /// Writes the baseline in the format described on [`Baseline`].
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when `out` fails.
+    /// [`Error::Io`] when `out` fails, [`Error::Unrepresentable`] for a
+    /// path longer than 65535 bytes.
     pub fn write_to(&self, out: impl Write) -> Result<()> {
         let mut out = HashedWriter {
             inner: BufWriter::new(out),
@@ -202,8 +209,15 @@ impl Baseline {
         out.put(&(self.records.len() as u64).to_le_bytes())
             .map_err(fail)?;
         for (path, r) in &self.records {
+            let len = u16::try_from(path.len()).map_err(|_| Error::Unrepresentable {
+                path: PathBuf::from(OsStr::from_bytes(path)),
+                reason: format!(
+                    "a baseline records paths of up to {MAX_PATH} bytes, this one has {}",
+                    path.len()
+                ),
+            })?;
             let mut rec = Vec::with_capacity(path.len() + 64);
-            rec.extend_from_slice(&(path.len() as u16).to_le_bytes());
+            rec.extend_from_slice(&len.to_le_bytes());
             rec.extend_from_slice(path);
             rec.push(kind_code(r.kind));
             for v in [r.mode, r.uid, r.gid] {
@@ -259,11 +273,8 @@ impl Baseline {
         for index in 0..count {
             let at = r.offset;
             let len = usize::from(u16::from_le_bytes(r.array()?));
-            if len == 0 || len > MAX_PATH {
-                return Err(r.bad(
-                    at,
-                    format!("record {index}: path length {len} is not in 1..={MAX_PATH}"),
-                ));
+            if len == 0 {
+                return Err(r.bad(at, format!("record {index}: the path is empty")));
             }
             let path = r.bytes(len)?;
             if let Some(reason) = path_problem(&path) {

@@ -2,11 +2,6 @@
 //! carries them (image-spec layer.md, Change Types, Whiteouts, Opaque
 //! Whiteout): additions and modifications as entries, deletions as
 //! whiteouts.
-//!
-//! A file counts as changed when its type, inode, size, mtime, ctime,
-//! mode, uid or gid differs from the baseline: the ctime catches chmod,
-//! chown and xattr edits, and an edit that restores the mtime; the inode
-//! catches a file replaced by rename. No content is hashed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
@@ -70,6 +65,11 @@ fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Compares the tree at `root` with `baseline` (one `lstat` walk, no
 /// content read).
 ///
+/// A file counts as changed when its type, inode, size, mtime, ctime,
+/// mode, uid or gid differs from the baseline: the ctime catches chmod,
+/// chown and xattr edits, and an edit that restores the mtime; the inode
+/// catches a file replaced by rename. No content is hashed.
+///
 /// A deleted path is listed only when its parent directory still exists
 /// as the same directory: the deletion of a directory's contents is
 /// implied by the directory's own deletion, by its replacement with a
@@ -132,9 +132,11 @@ pub fn diff(root: &Path, baseline: &Baseline) -> Result<Changes> {
 /// whiteout if any, then the whiteouts of its deleted children (layer.md:
 /// whiteouts SHOULD come before sibling directory entries), then the
 /// children in byte order. Every directory on the way to a change is
-/// written too, with its current metadata, as umoci does: an apply then
-/// never has to invent a parent, and the directories' times and modes
-/// stay what they are in the root.
+/// written too, with its current metadata, even when it did not change
+/// itself (umoci 0.4.7 writes only changed ones): the layer is then
+/// self-contained, and whatever the lower layers hold at a parent's path,
+/// the apply leaves it the directory it is in the root rather than one it
+/// invents (0755, root-owned).
 ///
 /// A file with several links becomes a hardlink entry only to a path
 /// written earlier in the same layer; a new link to a file the layer

@@ -197,9 +197,11 @@ fn xattrs_are_written_and_the_rootless_owner_is_read_back() {
         flags,
     )
     .unwrap();
+    fs::hard_link(&file, src.join("g")).unwrap();
     let tar = tar_of(&src, &BuildOptions::default());
     let mut archive = tar::Archive::new(&tar[..]);
-    let mut entry = archive.entries().unwrap().next().unwrap().unwrap();
+    let mut entries = archive.entries().unwrap();
+    let mut entry = entries.next().unwrap().unwrap();
     assert_eq!(
         (entry.header().uid().unwrap(), entry.header().gid().unwrap()),
         (1000, 1001)
@@ -220,6 +222,15 @@ fn xattrs_are_written_and_the_rootless_owner_is_read_back() {
             b"\x00\xffbinary".to_vec()
         )]
     );
+    // The second link carries the owner but not the attributes again.
+    drop(entry);
+    let mut link = entries.next().unwrap().unwrap();
+    assert_eq!(link.header().entry_type(), tar::EntryType::Link);
+    assert_eq!(
+        (link.header().uid().unwrap(), link.header().gid().unwrap()),
+        (1000, 1001)
+    );
+    assert!(link.pax_extensions().unwrap().is_none());
 }
 
 #[test]
@@ -303,5 +314,127 @@ fn our_apply_of_our_layer_gives_back_the_tree() {
     assert!(
         tar_of(&into, &BuildOptions::default()) == tar,
         "rebuild after apply differs"
+    );
+}
+
+#[test]
+fn from_env_clamps_to_a_valid_source_date_epoch() {
+    // The child run (below) checks; this process's environment is left
+    // alone, as other tests run in parallel.
+    if let Ok(expect) = std::env::var("OCI_CONVERT_TEST_EXPECT") {
+        let want = match expect.as_str() {
+            "keep" => MtimePolicy::Keep,
+            secs => MtimePolicy::Clamp(secs.parse().unwrap()),
+        };
+        assert_eq!(BuildOptions::from_env().mtime, want);
+        assert_eq!(BuildOptions::from_env().ownership, Ownership::Keep);
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    for (value, expect) in [
+        (Some("1700000000"), "1700000000"),
+        (Some("0"), "0"),
+        (Some("soon"), "keep"),
+        (Some("-5"), "keep"),
+        (None, "keep"),
+    ] {
+        let mut child = std::process::Command::new(&exe);
+        child
+            .args([
+                "--exact",
+                "from_env_clamps_to_a_valid_source_date_epoch",
+                "--quiet",
+            ])
+            .env("OCI_CONVERT_TEST_EXPECT", expect);
+        match value {
+            Some(v) => child.env("SOURCE_DATE_EPOCH", v),
+            None => child.env_remove("SOURCE_DATE_EPOCH"),
+        };
+        let out = child.output().unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "SOURCE_DATE_EPOCH={value:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_rootless_apply_then_a_build_gives_the_same_layer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    if !treecmp::sample_tree(&src) {
+        eprintln!(
+            "SKIPPED a_rootless_apply_then_a_build_gives_the_same_layer: the owners live in user xattrs, which the temp file system refuses"
+        );
+        return;
+    }
+    let tar = tar_of(&src, &BuildOptions::default());
+    let into = tmp.path().join("into");
+    fs::create_dir(&into).unwrap();
+    let options = ApplyOptions {
+        rootless: true,
+        ..ApplyOptions::default()
+    };
+    apply_tar(&into, &tar[..], &options).unwrap();
+    // The owner 1234 is only in the attribute on disk...
+    use std::os::unix::fs::MetadataExt as _;
+    let me = rustix::process::geteuid().as_raw();
+    assert_eq!(fs::metadata(into.join("owned")).unwrap().uid(), me);
+    // ...and the build reads it back: the same bytes.
+    let again = tar_of(&into, &BuildOptions::default());
+    assert!(
+        again == tar,
+        "{}\n{:?}\n{:?}",
+        peers::difference("rebuilt", &again, "original", &tar),
+        treecmp::gnu_tar_listing(&again),
+        treecmp::gnu_tar_listing(&tar)
+    );
+}
+
+#[test]
+fn paths_longer_than_path_max_build_and_record() {
+    use rustix::fs::{Mode, OFlags};
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    // 45 levels of 100-byte names: 4545 bytes, only reachable with *at.
+    let part = "p".repeat(100);
+    let mut dir =
+        rustix::fs::open(&src, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap();
+    for _ in 0..45 {
+        rustix::fs::mkdirat(&dir, part.as_str(), Mode::from_raw_mode(0o755)).unwrap();
+        dir = rustix::fs::openat(
+            &dir,
+            part.as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
+    }
+    let file = rustix::fs::openat(
+        &dir,
+        "leaf",
+        OFlags::WRONLY | OFlags::CREATE,
+        Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    rustix::io::write(&file, b"deep").unwrap();
+
+    let tar = tar_of(&src, &BuildOptions::default());
+    let names = treecmp::tar_names(&tar);
+    assert_eq!(names.len(), 46);
+    let deepest = names.last().unwrap();
+    assert_eq!(deepest.len(), 45 * 101 + 4);
+    assert!(deepest.ends_with("/leaf"));
+
+    let baseline = oci_convert::Baseline::record(&src).unwrap();
+    assert_eq!(baseline.len(), 46);
+    let mut bytes = Vec::new();
+    baseline.write_to(&mut bytes).unwrap();
+    assert_eq!(
+        oci_convert::Baseline::read_from(&bytes[..]).unwrap(),
+        baseline
     );
 }

@@ -53,6 +53,7 @@
 //! advisory and needs a file system with working `flock`.
 
 pub mod archive;
+pub use archive::source_date_epoch;
 mod blob;
 mod document;
 mod error;

@@ -7,33 +7,35 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// The `oci` example binary, built fresh: `cargo test --test cli` alone
-/// would not rebuild examples, and a stale binary would test old code. The
-/// build uses the same profile and features as this test, so it reuses what
-/// `cargo test` already built.
+/// The `oci` example binary, built fresh (see [`example`]).
 pub fn oci() -> Command {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let path = BUILT.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.args(["build", "--quiet", "--example", "oci"]);
-        cargo.current_dir(env!("CARGO_MANIFEST_DIR"));
-        if !cfg!(debug_assertions) {
-            cargo.arg("--release");
-        }
-        if cfg!(feature = "blake3") {
-            cargo.args(["--features", "blake3"]);
-        }
-        let status = cargo.status().expect("run cargo build --example oci");
-        assert!(status.success(), "cargo build --example oci failed");
-        let mut path = std::env::current_exe().expect("test binary path");
-        path.pop(); // the test binary
-        if path.ends_with("deps") {
-            path.pop();
-        }
-        path.join("examples")
-            .join(format!("oci{}", std::env::consts::EXE_SUFFIX))
-    });
-    Command::new(path)
+    Command::new(BUILT.get_or_init(|| build_example("oci")))
+}
+
+/// The example `name`, built fresh: `cargo test --test cli` alone would
+/// not rebuild examples, and a stale binary would test old code. The build
+/// uses the same profile and features as this test, so it reuses what
+/// `cargo test` already built.
+pub fn build_example(name: &str) -> PathBuf {
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.args(["build", "--quiet", "--example", name]);
+    cargo.current_dir(env!("CARGO_MANIFEST_DIR"));
+    if !cfg!(debug_assertions) {
+        cargo.arg("--release");
+    }
+    if cfg!(feature = "blake3") {
+        cargo.args(["--features", "blake3"]);
+    }
+    let status = cargo.status().expect("run cargo build --example");
+    assert!(status.success(), "cargo build --example {name} failed");
+    let mut path = std::env::current_exe().expect("test binary path");
+    path.pop(); // the test binary
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    path.join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 pub fn run(args: &[&str]) -> Output {

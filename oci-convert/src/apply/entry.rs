@@ -507,14 +507,7 @@ impl<'a> Applier<'a> {
                 })?;
         }
         let target = Target::Fd(file.as_fd());
-        self.meta
-            .owner(target, header.uid, header.gid, self.options, name)
-            .map_err(failed(name, "set the owner"))?;
-        Meta::mode(target, header.mode).map_err(failed(name, "set the mode"))?;
-        self.meta
-            .xattrs(target, &header.xattrs, self.options, name)
-            .map_err(failed(name, "set extended attributes"))?;
-        Meta::times(target, header.atime, header.mtime).map_err(failed(name, "set the times"))
+        self.metadata(target, header, name)
     }
 
     fn directory(
@@ -582,6 +575,11 @@ impl<'a> Applier<'a> {
             name: file_name,
             kind,
         };
+        self.metadata(target, header, name)
+    }
+
+    /// Owner, mode, attributes and times, in that order (see `meta.rs`).
+    fn metadata(&mut self, target: Target<'_>, header: &Header, name: &str) -> Result<()> {
         self.meta
             .owner(target, header.uid, header.gid, self.options, name)
             .map_err(failed(name, "set the owner"))?;

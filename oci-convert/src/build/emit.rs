@@ -201,7 +201,10 @@ impl<'o, W: Write> Emitter<'o, W> {
         if let Ownership::Fixed { uid: u, gid: g } = self.options.ownership {
             (uid, gid) = (u, g);
         }
-        let xattrs: Vec<(Vec<u8>, Vec<u8>)> = if self.options.xattrs {
+        // A hardlink shares its target's inode, attributes included: they
+        // were written with the target's entry.
+        let hardlink = matches!(kind, Kind::Hardlink(_));
+        let xattrs: Vec<(Vec<u8>, Vec<u8>)> = if self.options.xattrs && !hardlink {
             xattrs
                 .into_iter()
                 .filter(|(n, _)| {

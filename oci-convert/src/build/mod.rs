@@ -1,22 +1,6 @@
 //! Building a layer from a directory (image-spec layer.md, Creating and
 //! Distributable Format): a deterministic tar stream of the tree, stored
 //! as a blob in one pass that gives both its digest and its DiffID.
-//!
-//! The walk never follows a symlink: each file is opened with
-//! `O_NOFOLLOW` relative to its parent directory's descriptor. Entries of
-//! a directory come in the byte order of their names, after the
-//! directory's own entry. Names are relative (`etc/passwd`, `etc/`), and
-//! the root directory itself is not an entry: umoci 0.4.7 writes it as
-//! `.`, but its metadata belongs to whoever unpacks the image (a bundle's
-//! `rootfs`), and an apply that honours a `.` entry would chmod and chown
-//! the target root.
-//!
-//! # Limitations
-//!
-//! - Extended attributes are read from regular files and directories
-//!   only, not from symlinks, devices or FIFOs.
-//! - The walk holds one descriptor per directory level, so the depth of
-//!   the tree is bounded by the process's open-file limit.
 
 mod emit;
 pub(crate) mod source;
@@ -130,6 +114,22 @@ pub struct BuildStats {
 
 /// Writes the tree at `dir` as a deterministic, uncompressed layer tar
 /// stream to `out`.
+///
+/// The walk never follows a symlink: each file is opened with
+/// `O_NOFOLLOW` relative to its parent directory's descriptor. Entries of
+/// a directory come in the byte order of their names, after the
+/// directory's own entry. Names are relative (`etc/passwd`, `etc/`), and
+/// the root directory itself is not an entry: umoci 0.4.7 writes it as
+/// `.`, but its metadata belongs to whoever unpacks the image (a bundle's
+/// `rootfs`), and an apply that honours a `.` entry would chmod and chown
+/// the target root.
+///
+/// # Limitations
+///
+/// - Extended attributes are read from regular files and directories
+///   only, not from symlinks, devices or FIFOs.
+/// - The walk holds one descriptor per directory level, so the depth of
+///   the tree is bounded by the process's open-file limit.
 ///
 /// # Errors
 ///

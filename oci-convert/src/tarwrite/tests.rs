@@ -283,7 +283,8 @@ fn tar_crate_reads_every_kind_back() {
 #[test]
 fn gnu_tar_lists_and_extracts_it() {
     if Command::new("tar").arg("--version").output().is_err() {
-        assert!(std::env::var("CI").is_err(), "GNU tar is required in CI");
+        let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+        assert!(!ci, "GNU tar is required in CI");
         eprintln!("SKIPPED gnu_tar_lists_and_extracts_it: GNU tar cannot be run");
         return;
     }

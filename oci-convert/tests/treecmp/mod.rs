@@ -23,7 +23,8 @@ use sha2::Digest as _;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub kind: &'static str,
-    pub mode: u32,
+    /// Octal, for readable messages.
+    pub mode: String,
     pub uid: u32,
     pub gid: u32,
     /// Regular files only.
@@ -96,7 +97,7 @@ pub fn snapshot(root: &Path) -> Snapshot {
                 rel,
                 Node {
                     kind,
-                    mode: meta.permissions().mode() & 0o7777,
+                    mode: format!("{:o}", meta.permissions().mode() & 0o7777),
                     uid: meta.uid(),
                     gid: meta.gid(),
                     size: if ft.is_file() { meta.len() } else { 0 },

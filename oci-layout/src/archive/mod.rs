@@ -107,20 +107,34 @@ impl ExportOptions {
     pub fn entry_mtime(&self) -> Result<u64> {
         match self.mtime {
             Some(mtime) => Ok(mtime),
-            None => source_date_epoch(std::env::var("SOURCE_DATE_EPOCH").ok()),
+            None => Ok(source_date_epoch()?.unwrap_or(0)),
         }
     }
 }
 
-/// The time `SOURCE_DATE_EPOCH` gives (0 when unset or empty).
-fn source_date_epoch(value: Option<String>) -> Result<u64> {
-    match value {
-        Some(value) if !value.trim().is_empty() => value
-            .trim()
-            .parse()
-            .map_err(|_| Error::InvalidSourceDateEpoch { value }),
-        _ => Ok(0),
+/// The time `SOURCE_DATE_EPOCH` gives, in seconds since 1970
+/// (reproducible-builds.org): `None` when the variable is unset or empty.
+///
+/// # Errors
+///
+/// [`Error::InvalidSourceDateEpoch`] when it is set to anything but
+/// decimal digits (no sign, no spaces, as `date +%s` prints it).
+pub fn source_date_epoch() -> Result<Option<u64>> {
+    parse_source_date_epoch(std::env::var_os("SOURCE_DATE_EPOCH"))
+}
+
+fn parse_source_date_epoch(value: Option<std::ffi::OsString>) -> Result<Option<u64>> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || Error::InvalidSourceDateEpoch {
+        value: value.to_string_lossy().into_owned(),
+    };
+    let text = value.to_str().ok_or_else(invalid)?;
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
     }
+    text.parse().map(Some).map_err(|_| invalid())
 }
 
 /// How an import stores what it reads.
@@ -678,17 +692,16 @@ mod tests {
 
     #[test]
     fn source_date_epoch_values() {
-        assert_eq!(source_date_epoch(None).ok(), Some(0));
-        assert_eq!(source_date_epoch(Some(String::new())).ok(), Some(0));
-        assert_eq!(
-            source_date_epoch(Some("1700000000".into())).ok(),
-            Some(1_700_000_000)
-        );
-        assert!(matches!(
-            source_date_epoch(Some("yesterday".into())),
-            Err(Error::InvalidSourceDateEpoch { .. })
-        ));
-        assert!(source_date_epoch(Some("-1".into())).is_err());
+        let parse = |v: Option<&str>| parse_source_date_epoch(v.map(Into::into));
+        assert_eq!(parse(None).ok(), Some(None));
+        assert_eq!(parse(Some("")).ok(), Some(None));
+        assert_eq!(parse(Some("1700000000")).ok(), Some(Some(1_700_000_000)));
+        for bad in ["yesterday", "-1", " 1", "1.5", "99999999999999999999999"] {
+            assert!(
+                matches!(parse(Some(bad)), Err(Error::InvalidSourceDateEpoch { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

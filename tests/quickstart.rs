@@ -1,0 +1,31 @@
+//! The README's main command, `cargo run --release --example quickstart`:
+//! it runs green and prints the same digests on every machine, because
+//! everything it builds is deterministic.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::process::Command;
+
+#[test]
+fn quickstart_runs_and_its_digests_are_reproducible() {
+    let binary = support::build_example("quickstart");
+    let out = Command::new(&binary).output().unwrap();
+    let stdout = support::text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        support::text(&out.stderr)
+    );
+    for line in [
+        // The empty layer, gzipped, and the layer built from its tree.
+        "layer     sha256:75eb48369c0d0b1260b7db5c5f831d5f8b1b9b322b64191c96cb147437e7f404",
+        "sha256:4ee80d13acb0d89f85c7c32977fe796c77ed95e5c386e11935de2be15a9f81d4 (diff ID sha256:d96a49d66d87b173851abe38e19f320613b9cf067decb1a9e65e42bcd837dc31)",
+        "unpacked v2: bin -> usr/bin, etc/os-release says \"ID=quickstart\"",
+        "added [\"etc/hostname\"], modified [\"etc\"], deleted [\"etc/motd\"] (a whiteout); tagged v3 = sha256:dfa19065683535103a864f84852ee4aed17aa91b38b21f691fe9ea3b34c230c1",
+        "unpacked v3: etc/motd is gone, etc/hostname is there",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+}
