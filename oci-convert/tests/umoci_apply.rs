@@ -514,3 +514,27 @@ fn crafted_headers_and_replacements_equal_umoci_unpack() {
         assert!(b.get("hl").link_group.is_some());
     }
 }
+
+#[test]
+fn our_mapped_apply_equals_umoci_mapped_unpack_at_every_layer() {
+    // Ids shifted by 100000, as a user namespace would see them.
+    if !peers::require_tool("umoci") || !support::require_root() {
+        return;
+    }
+    let image = build();
+    let map = vec![oci_convert::IdMapping {
+        container_id: 0,
+        host_id: 100_000,
+        size: 65536,
+    }];
+    let options = ApplyOptions {
+        uid_map: map.clone(),
+        gid_map: map,
+        ..as_root()
+    };
+    let flags = ["--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"];
+    let (_ours, b) = compare_every_tag(&image, &flags, &options, true, |s| s);
+    let data = b.get("data");
+    assert_eq!((data.uid, data.gid), (101_000, 102_000));
+    assert_eq!((b.get("").uid, b.get("etc/hosts").gid), (100_000, 100_000));
+}
