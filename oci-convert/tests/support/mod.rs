@@ -302,3 +302,58 @@ pub fn whiteout_files(root: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
+
+/// The variable that marks a test process started by [`run_as_nobody`].
+pub const CHILD: &str = "OCI_CONVERT_TEST_UNPRIVILEGED_CHILD";
+
+/// Runs this test binary again with `args` as user and group 65534
+/// (nobody), marked with [`CHILD`]; an error when it cannot be started
+/// (the binary not readable by nobody, for example).
+pub fn run_as_nobody(args: &[&str]) -> std::io::Result<std::process::Output> {
+    use std::os::unix::process::CommandExt as _;
+    let exe = std::env::current_exe()?;
+    std::process::Command::new(&exe)
+        .args(args)
+        .env(CHILD, "1")
+        .env("TMPDIR", std::env::temp_dir())
+        .current_dir("/")
+        .uid(65534)
+        .gid(65534)
+        .output()
+}
+
+/// Runs the calling test again as nobody (see [`run_as_nobody`]) when the
+/// tests run as root, since a rootless apply is meant for unprivileged
+/// users and root ignores the permissions that bind them. Returns `true`
+/// when the caller is to run its body here: in that child, or when the
+/// tests already run unprivileged. Returns `false` after the child passed
+/// (or, with a SKIPPED line, when it cannot be started); panics with the
+/// child's output when it failed.
+pub fn unprivileged() -> bool {
+    if std::env::var_os(CHILD).is_some() || !is_root() {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed test>")
+        .to_owned();
+    let args = [test.as_str(), "--exact", "--nocapture", "--test-threads=1"];
+    let output = match run_as_nobody(&args) {
+        Ok(output) => output,
+        Err(err) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: cannot run the test binary as uid 65534 ({err})"
+            );
+            return false;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{test} as uid 65534 failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    false
+}
