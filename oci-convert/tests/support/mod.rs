@@ -1,7 +1,8 @@
 //! Shared helpers of oci-convert's apply tests: a raw tar writer that can
 //! say anything a hostile layer can (ustar, PAX and GNU headers byte by
-//! byte), a sandbox whose outside tree must never change, and a snapshot of
-//! a directory tree to compare two roots.
+//! byte), a sandbox whose outside tree must never change, a snapshot of a
+//! directory tree to compare two roots, and re-runs of a test as an
+//! unprivileged user (what a rootless apply is for).
 
 #![allow(dead_code)] // each test file uses a different part
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
