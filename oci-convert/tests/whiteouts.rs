@@ -644,6 +644,80 @@ fn owners_are_set_as_root_for_every_kind() {
 }
 
 #[test]
+fn large_owners_from_pax_records_and_base_256_fields_are_honoured() {
+    // Ids over 2097151 do not fit the 7 octal digits of a ustar field:
+    // Go's archive/tar (umoci, buildah) writes them as pax uid/gid records
+    // with a zero field, GNU tar as base-256 fields. OpenShift's ids, such
+    // as 1000680000, are in that range.
+    if !support::require_root() {
+        return;
+    }
+    let upper = tar_of([
+        E::file("pax", b"")
+            .pax("uid", "1000680000")
+            .pax("gid", "3000001"),
+        E::dir("paxdir/")
+            .pax("uid", "4000000")
+            .pax("gid", "4000001"),
+        E::file("base256", b"").owner(1_000_680_000, 3_000_001),
+    ]);
+    let (dir, _) = applied(&[upper.clone()], &as_root());
+    for (name, owner) in [
+        ("pax", (1_000_680_000, 3_000_001)),
+        ("paxdir", (4_000_000, 4_000_001)),
+        ("base256", (1_000_680_000, 3_000_001)),
+    ] {
+        let m = lstat(&dir.path().join(name));
+        assert_eq!((m.uid(), m.gid()), owner, "{name}");
+    }
+    // Rootless records the same owner.
+    let (dir, _) = applied(&[upper], &rootless());
+    let recorded = xattr(&dir.path().join("pax"), "user.rootlesscontainers").unwrap();
+    let mut expected = vec![0x08];
+    for value in [1_000_680_000u32, 3_000_001] {
+        let mut v = value;
+        while v >= 0x80 {
+            expected.push((v as u8 & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        expected.push(v as u8);
+        if value == 1_000_680_000 {
+            expected.push(0x10);
+        }
+    }
+    assert_eq!(recorded, expected);
+}
+
+#[test]
+fn an_old_style_entry_named_with_a_trailing_slash_is_a_directory() {
+    // Pre-POSIX archives (type NUL) mark directories by the trailing slash
+    // alone; Go's archive/tar (hence umoci 0.4.7) and GNU tar 1.34 read
+    // such an entry as a directory.
+    let mut old = E::raw(0, "old/").mode(0o750);
+    old.gnu = true;
+    let upper = tar_of([old, E::file("old/f", b"f")]);
+    each_mode(&[upper], |label, root| {
+        assert!(lstat(&root.join("old")).is_dir(), "{label}");
+        assert_eq!(mode(&root.join("old")), 0o750, "{label}");
+    });
+}
+
+#[test]
+fn mode_fields_with_file_type_bits_are_masked() {
+    // Some writers put the file type in the mode field (0100755 for a
+    // regular file, 040755 for a directory).
+    let upper = tar_of([
+        E::file("f", b"").mode(0o100755),
+        E::dir("d/").mode(0o040750),
+    ]);
+    each_mode(&[upper], |label, root| {
+        assert_eq!(mode(&root.join("f")), 0o755, "{label}");
+        assert!(lstat(&root.join("d")).is_dir(), "{label}");
+        assert_eq!(mode(&root.join("d")), 0o750, "{label}");
+    });
+}
+
+#[test]
 fn times_are_set_and_a_directory_keeps_its_time_after_its_children() {
     let upper = tar_of([
         E::dir("d/").mtime(1000),
