@@ -661,7 +661,7 @@ fn large_owners_from_pax_records_and_base_256_fields_are_honoured() {
             .pax("gid", "4000001"),
         E::file("base256", b"").owner(1_000_680_000, 3_000_001),
     ]);
-    let (dir, _) = applied(&[upper.clone()], &as_root());
+    let (dir, _) = applied(std::slice::from_ref(&upper), &as_root());
     for (name, owner) in [
         ("pax", (1_000_680_000, 3_000_001)),
         ("paxdir", (4_000_000, 4_000_001)),
@@ -1340,6 +1340,8 @@ fn every_rule_holds_for_an_unprivileged_user() {
         "a_directory_reached_through_a_symlink_keeps_its_lower_time",
         "--skip",
         "rootless_removes_and_writes_into_read_only_directories",
+        "--skip",
+        "an_old_style_entry_named_with_a_trailing_slash_is_a_directory",
     ];
     let output = match support::run_as_nobody(&args) {
         Ok(output) => output,
