@@ -84,8 +84,13 @@ pub fn build(args: &[String]) -> CmdResult {
             ImageEdit::scratch(&platform.unwrap_or_else(Platform::host)),
         ),
     };
-    let layer = oci_convert::build_layer(&layout, Path::new(dir), codec, &BuildOptions::from_env())
-        .map_err(convert_failed)?;
+    let layer = oci_convert::build_layer(
+        &layout,
+        Path::new(dir),
+        codec,
+        &BuildOptions::from_env().map_err(convert_failed)?,
+    )
+    .map_err(convert_failed)?;
     let history = History {
         created: Some(created),
         created_by: Some(format!("oci build {dir}")),

@@ -16,6 +16,11 @@ use std::path::Path;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
+/// Linux's PATH_MAX: a longer entry name cannot be a real path (a runtime
+/// could not reach it), so apply refuses it and build does not write it;
+/// refusing it also bounds the depth of every tree a layer can make.
+pub(crate) const PATH_MAX: usize = 4096;
+
 /// How many symlinks one resolution follows before giving up with ELOOP,
 /// as the kernel's own limit.
 const MAX_SYMLINKS: u32 = 40;

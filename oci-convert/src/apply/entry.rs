@@ -19,12 +19,8 @@ use super::meta::{Meta, Target, Time};
 use super::meter::Gauge;
 use super::pax::{self, Records};
 use super::stream_error;
-use crate::root::{self, Root, clean, join};
+use crate::root::{self, PATH_MAX, Root, clean, join};
 use crate::{Applied, ApplyOptions, Error, Result, Warning, map_id};
-
-/// Linux's PATH_MAX: a longer name cannot be a real path, and refusing it
-/// bounds the depth of every tree a layer can make.
-const MAX_NAME: usize = 4096;
 
 /// The modes and times of a directory, set when the layer is done.
 #[derive(Debug, Clone, Copy)]
@@ -309,11 +305,11 @@ impl<'a> Applier<'a> {
                 ),
             ));
         }
-        if name_bytes.len() > MAX_NAME {
+        if name_bytes.len() > PATH_MAX {
             return Err(bad(
                 &name,
                 format!(
-                    "the name is {} bytes long, more than Linux's PATH_MAX ({MAX_NAME})",
+                    "the name is {} bytes long, more than Linux's PATH_MAX ({PATH_MAX})",
                     name_bytes.len()
                 ),
             ));

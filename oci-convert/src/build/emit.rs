@@ -59,6 +59,16 @@ impl<'o, W: Write> Emitter<'o, W> {
                 reason: "names beginning with \".wh.\" are whiteouts in a layer (image-spec layer.md, Whiteouts); rename the file".into(),
             });
         }
+        if rel.len() > crate::root::PATH_MAX {
+            return Err(Error::Unrepresentable {
+                path,
+                reason: format!(
+                    "the path is {} bytes long, more than Linux's PATH_MAX ({}): a container could not reach it, and apply refuses such entries",
+                    rel.len(),
+                    crate::root::PATH_MAX
+                ),
+            });
+        }
         let meta = source::lstat_at(dir, name, &path)?;
         match meta.kind {
             FileType::Socket => Ok(None),

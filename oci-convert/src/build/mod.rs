@@ -82,24 +82,21 @@ impl Default for BuildOptions {
 
 impl BuildOptions {
     /// The defaults, with [`MtimePolicy::Clamp`] to `SOURCE_DATE_EPOCH`
-    /// when that variable holds a valid time (decimal digits, seconds since
-    /// the epoch); an invalid value is ignored.
-    pub fn from_env() -> BuildOptions {
+    /// when that variable is set (reproducible-builds.org).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Layout`](crate::Error::Layout) holding
+    /// [`oci_layout::Error::InvalidSourceDateEpoch`] when the variable is
+    /// set to anything but decimal digits: a reproducible build that
+    /// silently is not would be worse.
+    pub fn from_env() -> Result<BuildOptions> {
         let mut options = BuildOptions::default();
-        if let Some(epoch) =
-            std::env::var_os("SOURCE_DATE_EPOCH").and_then(|v| v.to_str().and_then(parse_epoch))
-        {
-            options.mtime = MtimePolicy::Clamp(epoch);
+        if let Some(epoch) = oci_layout::source_date_epoch()? {
+            options.mtime = MtimePolicy::Clamp(i64::try_from(epoch).unwrap_or(i64::MAX));
         }
-        options
+        Ok(options)
     }
-}
-
-fn parse_epoch(value: &str) -> Option<i64> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    value.parse().ok()
 }
 
 /// What a build wrote.
@@ -198,18 +195,4 @@ pub(crate) fn store_tar(
         diff_id: stats.diff_id,
         uncompressed_size: stats.uncompressed_size,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn source_date_epoch_must_be_decimal_seconds() {
-        assert_eq!(parse_epoch("1700000000"), Some(1_700_000_000));
-        assert_eq!(parse_epoch("0"), Some(0));
-        for bad in ["", "-1", "+5", "1.5", " 1", "99999999999999999999"] {
-            assert_eq!(parse_epoch(bad), None, "{bad:?}");
-        }
-    }
 }
