@@ -1324,6 +1324,34 @@ fn apply_layer_checks_the_diff_id_and_reports_it() {
 }
 
 #[test]
+fn apply_layer_reads_past_the_end_of_archive_for_the_diff_id() {
+    // GNU tar pads archives to 10 KiB records, so zeros follow the two end
+    // blocks; the DiffID covers every byte of the stream, so apply must
+    // read them all before checking it.
+    use oci_layout::codec::Codec;
+    let dir = tempfile::tempdir().unwrap();
+    let layout = oci_layout::Layout::init(dir.path().join("l")).unwrap();
+    let mut padded = base();
+    padded.resize(padded.len().div_ceil(10240) * 10240 + 10240, 0);
+    for codec in [Codec::None, Codec::gzip(), Codec::zstd()] {
+        let stored = layout.put_layer(&padded[..], codec).unwrap();
+        assert_eq!(stored.uncompressed_size, padded.len() as u64);
+        let root = tempfile::tempdir().unwrap();
+        let report = oci_convert::apply_layer(
+            &layout,
+            &stored.descriptor,
+            Some(&stored.diff_id),
+            root.path(),
+            &ApplyOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{codec:?}: {e}"));
+        assert_eq!(report.uncompressed_bytes, padded.len() as u64, "{codec:?}");
+        assert_eq!(report.diff_id.as_ref(), Some(&stored.diff_id), "{codec:?}");
+        assert_eq!(read(&root.path().join("c/file3")), b"c3");
+    }
+}
+
+#[test]
 fn every_rule_holds_for_an_unprivileged_user() {
     // The suite again as uid 65534: the rootless halves, with permissions
     // binding.
