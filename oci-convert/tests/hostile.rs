@@ -8,7 +8,7 @@
 //! compared byte for byte (and change time for change time) after the
 //! apply; the apply must then have failed naming the entry, or have written
 //! inside the root, where the test says. Each case runs as root and
-//! rootless.
+//! rootless, and the whole suite again as uid 65534.
 
 #![allow(clippy::unwrap_used)]
 
