@@ -1352,6 +1352,22 @@ fn apply_layer_reads_past_the_end_of_archive_for_the_diff_id() {
 }
 
 #[test]
+fn a_root_that_is_missing_or_not_a_directory_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"").unwrap();
+    for root in [&missing, &file] {
+        let result = oci_convert::apply_tar(root, &base()[..], &ApplyOptions::default());
+        let msg = result
+            .expect_err("applied onto a non-directory")
+            .to_string();
+        assert!(msg.contains(&root.display().to_string()), "{msg}");
+    }
+    assert!(!exists(&missing), "the root is not created");
+}
+
+#[test]
 fn every_rule_holds_for_an_unprivileged_user() {
     // The suite again as uid 65534: the rootless halves, with permissions
     // binding.
