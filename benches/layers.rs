@@ -1,17 +1,21 @@
-//! Layer apply benchmarks: a synthetic layer shaped like a small root
+//! Layer benchmarks on a synthetic layer shaped like a small root
 //! filesystem (3,000 files from 0 B to 256 KiB in 300 directories, with
-//! symlinks and hardlinks, about 40 MiB) applied onto an empty directory
-//! on a tmpfs (`/dev/shm` when there is one: on this machine's unjournaled
-//! ext4, creating files where a tree was just deleted is ten times slower),
-//! uncompressed and from a gzip blob of a layout.
+//! symlinks and hardlinks, about 40 MiB), on a tmpfs (`/dev/shm` when there
+//! is one: on this machine's unjournaled ext4, creating files where a tree
+//! was just deleted is ten times slower):
 //!
-//! `cargo bench --bench apply`
+//! - apply onto an empty directory, uncompressed and from a gzip blob;
+//! - build of the applied tree into a tar (no compression) and into a
+//!   gzip blob;
+//! - baseline record, and the diff of the tree after one file changed.
+//!
+//! `cargo bench --bench layers`
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use oci_convert::{ApplyOptions, apply_layer, apply_tar};
+use oci_convert::{ApplyOptions, Baseline, BuildOptions, apply_layer, apply_tar};
 use oci_layout::Layout;
 use oci_layout::codec::Codec;
 
@@ -133,7 +137,40 @@ fn benches(c: &mut Criterion) {
         )
     });
     group.finish();
+
+    let tree = fresh_root();
+    apply_tar(&tree, &tar[..], &options).expect("applies");
+    let build = BuildOptions::default();
+    let mut group = c.benchmark_group("build");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(tar.len() as u64));
+    group.bench_function("tar", |b| {
+        b.iter(|| {
+            let stats =
+                oci_convert::write_layer_tar(&tree, std::io::sink(), &build).expect("builds");
+            assert_eq!(stats.entries, 300 * 13 + 2); // and usr/, usr/lib/
+        })
+    });
+    group.bench_function("gzip blob", |b| {
+        b.iter(|| oci_convert::build_layer(&layout, &tree, Codec::gzip(), &build).expect("builds"))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("diff");
+    group.sample_size(10);
+    group.bench_function("baseline record", |b| {
+        b.iter(|| Baseline::record(&tree).expect("records"))
+    });
+    let baseline = Baseline::record(&tree).expect("records");
+    std::fs::write(tree.join("usr/lib/pkg7/file3"), b"changed").expect("change");
+    group.bench_function("diff after one change", |b| {
+        b.iter(|| {
+            let changes = oci_convert::diff(&tree, &baseline).expect("diffs");
+            assert_eq!(changes.modified.len(), 1);
+        })
+    });
+    group.finish();
 }
 
-criterion_group!(apply, benches);
-criterion_main!(apply);
+criterion_group!(layers, benches);
+criterion_main!(layers);
