@@ -1131,6 +1131,32 @@ fn hardlinks_share_an_inode_and_symlink_targets_are_verbatim() {
 }
 
 #[test]
+fn names_and_targets_are_bytes_not_utf8() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let name: &[u8] = b"caf\xe9-\xff";
+    let upper = tar_of([
+        E::dir(b"d\xfe/"),
+        E::file([b"d\xfe/".as_slice(), name].concat(), b"latin-1"),
+        E::symlink(b"s\x80", b"../\xc3\x28"),
+        E::file(b"d\xfe/.wh.nothing\xff", b""),
+    ]);
+    each_mode(&[upper], |label, root| {
+        let dir = root.join(std::ffi::OsStr::from_bytes(b"d\xfe"));
+        assert_eq!(
+            read(&dir.join(std::ffi::OsStr::from_bytes(name))),
+            b"latin-1",
+            "{label}"
+        );
+        let link = root.join(std::ffi::OsStr::from_bytes(b"s\x80"));
+        assert_eq!(
+            std::fs::read_link(link).unwrap().as_os_str().as_bytes(),
+            b"../\xc3\x28",
+            "{label}"
+        );
+    });
+}
+
+#[test]
 fn pax_and_gnu_long_names_and_links_are_honoured() {
     let long_dir = "l".repeat(120);
     let long_file = format!("{long_dir}/{}", "f".repeat(130));
