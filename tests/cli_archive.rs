@@ -126,13 +126,7 @@ fn export_and_import_failures() {
         vec!["import".to_owned(), p("y.tar")],
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
+        support::assert_usage_error(&args);
     }
 
     // Something that is not an archive of either kind.

@@ -263,14 +263,7 @@ fn failures_and_usage_errors() {
         &["build", t, &image, "--platform", "linux"],
         &["build", t, &image, "--squash"],
     ] {
-        let out = run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        assert!(text(&out.stderr).contains("usage: oci"), "{args:?}");
+        support::assert_usage_error(args);
     }
     assert!(!layout.exists(), "a usage error writes nothing");
 

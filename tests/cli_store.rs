@@ -91,14 +91,7 @@ fn failures_and_usage_errors() {
         &["tag", "x:y"],
         &["rm", "x:y", "--force"],
     ] {
-        let out = run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        assert!(text(&out.stderr).contains("usage: oci"), "{args:?}");
+        support::assert_usage_error(args);
     }
 
     let layout = dir.path().join("l");

@@ -15,7 +15,7 @@ use oci_layout::{Layout, StoredLayer};
 use rustix::fs::FileType;
 
 use crate::baseline::Baseline;
-use crate::build::{self, BuildOptions, BuildStats, Emitter, WHITEOUT_PREFIX, source};
+use crate::build::{BuildOptions, BuildStats, Emitter, WHITEOUT_PREFIX, source};
 use crate::{Error, Result};
 
 /// The opaque whiteout's name (layer.md, Opaque Whiteout).
@@ -192,10 +192,11 @@ pub fn diff_layer(
     if changes.is_empty() {
         return Ok(None);
     }
-    build::store_tar(layout, codec, |out| {
-        write_diff_tar(root, &changes, out, options).map(|_| ())
-    })
-    .map(Some)
+    layout
+        .put_layer_with(codec, |out| {
+            write_diff_tar(root, &changes, out, options).map(|_| ())
+        })
+        .map(Some)
 }
 
 /// What a diff layer holds, as byte paths.

@@ -81,9 +81,9 @@
 //! - Linux only (`openat2`, `*at` calls, extended attributes through
 //!   `/proc/self/fd`).
 //! - Rootless apply (not root, or [`ApplyOptions::rootless`]) cannot create
-//!   devices (they are skipped with a [`Warning`]) and does not make
-//!   read-only directories of lower layers writable: a layer that adds to
-//!   a directory a lower layer made `0555` fails there.
+//!   devices: they are skipped with a [`Warning`], and so are hardlinks to
+//!   them. A read-only directory of a lower layer is made writable by its
+//!   owner for the change the layer makes in it, and its mode put back.
 //! - PAX sparse files (`GNU.sparse.*`) are refused; GNU sparse entries
 //!   (type `S`) are written whole.
 //! - [`WhiteoutMode::Overlayfs`] needs root for its `0:0` device nodes.

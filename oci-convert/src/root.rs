@@ -146,53 +146,118 @@ impl Root {
         components: &[&[u8]],
         mut create: Option<BeforeChange<'_>>,
     ) -> rustix::io::Result<Option<OwnedFd>> {
-        // Directories below the root on the way down, with their names;
-        // `..` pops one.
-        let mut stack: Vec<(OwnedFd, Vec<u8>)> = Vec::new();
+        // The directories below the root on the way down, by name, and the
+        // last one open: one descriptor whatever the depth. `..` pops a
+        // name and opens the path again from the root.
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        let mut here: Option<OwnedFd> = None;
         let mut pending: Vec<Vec<u8>> = components.iter().rev().map(|c| c.to_vec()).collect();
         let mut symlinks = 0;
         while let Some(part) = pending.pop() {
             match part.as_slice() {
                 b"" | b"." => continue,
                 b".." => {
-                    stack.pop();
+                    names.pop();
+                    let path: Vec<&[u8]> = names.iter().map(Vec::as_slice).collect();
+                    here = open_beneath(self.fd(), &path)?;
                     continue;
                 }
                 _ => {}
             }
-            let here = stack.last().map_or(self.fd(), |(fd, _)| fd.as_fd());
-            let kind = kind_at(here, &part)?;
+            let at = here.as_ref().map_or(self.fd(), |fd| fd.as_fd());
+            let kind = kind_at(at, &part)?;
             if !matches!(kind, Some(FileType::Directory | FileType::Symlink)) {
                 let Some(before_change) = create.as_mut() else {
                     return Ok(None);
                 };
-                let path: Vec<&[u8]> = stack.iter().map(|(_, name)| name.as_slice()).collect();
-                before_change(&join(&path), here);
-                if kind.is_some() {
-                    rustix::fs::unlinkat(here, part.as_slice(), AtFlags::empty())?;
-                }
-                make_dir(here, &part)?;
+                let path: Vec<&[u8]> = names.iter().map(Vec::as_slice).collect();
+                before_change(&join(&path), at);
+                with_write_access(at, || {
+                    if kind.is_some() {
+                        rustix::fs::unlinkat(at, part.as_slice(), AtFlags::empty())?;
+                    }
+                    make_dir(at, &part)
+                })?;
             } else if kind == Some(FileType::Symlink) {
                 symlinks += 1;
                 if symlinks > MAX_SYMLINKS {
                     return Err(Errno::LOOP);
                 }
-                let target = rustix::fs::readlinkat(here, part.as_slice(), Vec::new())?;
+                let target = rustix::fs::readlinkat(at, part.as_slice(), Vec::new())?;
                 let target = target.as_bytes();
                 if target.starts_with(b"/") {
-                    stack.clear();
+                    names.clear();
+                    here = None;
                 }
                 pending.extend(target.split(|&b| b == b'/').rev().map(<[u8]>::to_vec));
                 continue;
             }
-            let next = open_path_dir(here, part.as_slice())?;
-            stack.push((next, part));
+            let next = open_path_dir(at, part.as_slice())?;
+            names.push(part);
+            here = Some(next);
         }
-        match stack.pop() {
-            Some((fd, _)) => Ok(Some(fd)),
+        match here {
+            Some(fd) => Ok(Some(fd)),
             None => open_path_dir(self.fd(), c".").map(Some),
         }
     }
+}
+
+/// Opens (`O_PATH`) the directory `components` below `base`, following no
+/// symlink at all: for paths made of directories already resolved. `None`
+/// for `base` itself (no components). One system call with `openat2`,
+/// else one component at a time, holding two descriptors at the most.
+pub(crate) fn open_beneath(
+    base: BorrowedFd<'_>,
+    components: &[&[u8]],
+) -> rustix::io::Result<Option<OwnedFd>> {
+    if components.is_empty() {
+        return Ok(None);
+    }
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let resolve = ResolveFlags::NO_SYMLINKS | ResolveFlags::BENEATH;
+    match rustix::fs::openat2(base, join(components), flags, Mode::empty(), resolve) {
+        Ok(fd) => return Ok(Some(fd)),
+        Err(Errno::NOSYS | Errno::PERM | Errno::AGAIN | Errno::XDEV | Errno::NAMETOOLONG) => {}
+        Err(e) => return Err(e),
+    }
+    let mut here: Option<OwnedFd> = None;
+    for part in components {
+        let at = here.as_ref().map_or(base, |fd| fd.as_fd());
+        here = Some(open_path_dir(at, *part)?);
+    }
+    Ok(here)
+}
+
+/// Runs `change` (making or removing an entry in directory `dir`); when it
+/// is refused with EACCES (an unprivileged apply meeting a directory a
+/// lower layer made read-only, such as Go's 0555 module cache), makes `dir`
+/// writable and searchable by its owner for a second try, and puts its mode
+/// back afterwards. Root never gets EACCES for modes, so this costs nothing
+/// there.
+pub(crate) fn with_write_access<T>(
+    dir: BorrowedFd<'_>,
+    mut change: impl FnMut() -> rustix::io::Result<T>,
+) -> rustix::io::Result<T> {
+    match change() {
+        Err(Errno::ACCESS) => {}
+        other => return other,
+    }
+    let mode = rustix::fs::fstat(dir)?.st_mode & 0o7777;
+    if mode & 0o300 == 0o300 {
+        return Err(Errno::ACCESS); // not the mode's doing
+    }
+    // fchmodat on "." works on an O_PATH descriptor, which fchmod does not.
+    rustix::fs::chmodat(
+        dir,
+        c".",
+        Mode::from_raw_mode(mode | 0o300),
+        AtFlags::empty(),
+    )
+    .map_err(|_| Errno::ACCESS)?;
+    let result = change();
+    rustix::fs::chmodat(dir, c".", Mode::from_raw_mode(mode), AtFlags::empty())?;
+    result
 }
 
 /// Creates a directory with mode 0755 (what implied parents get), whatever
@@ -243,58 +308,87 @@ pub(crate) fn kind_at(parent: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result
     }
 }
 
+/// How many levels of directories [`remove_tree`] keeps open; deeper, it
+/// lists a directory again when it comes back to it, so that a deep tree
+/// needs no more descriptors than this (a path is at most 2048 levels).
+const OPEN_LEVELS: usize = 64;
+
 /// Removes `name` in `parent` and, when it is a directory, everything in
 /// it, never following a symlink. Nothing there is fine. Iterative, so a
-/// deep tree cannot overflow the stack.
+/// deep tree cannot overflow the stack, and with at most
+/// [`OPEN_LEVELS`] + 1 descriptors open.
 pub(crate) fn remove_tree(parent: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result<()> {
     match rustix::fs::unlinkat(parent, name, AtFlags::empty()) {
         Ok(()) | Err(Errno::NOENT) => return Ok(()),
         Err(Errno::ISDIR) => {}
         Err(e) => return Err(e),
     }
-    struct Frame {
-        fd: OwnedFd,
-        entries: rustix::fs::Dir,
-        name: Vec<u8>,
-    }
-    let open = |parent: BorrowedFd<'_>, name: &[u8]| -> rustix::io::Result<Frame> {
-        let fd = open_dir(parent, name)?;
-        let entries = rustix::fs::Dir::read_from(&fd)?;
-        Ok(Frame {
-            fd,
-            entries,
-            name: name.to_vec(),
-        })
+    let listing = |parent: BorrowedFd<'_>, name: &[u8]| -> rustix::io::Result<rustix::fs::Dir> {
+        rustix::fs::Dir::new(open_dir(parent, name)?)
     };
-    let mut stack = vec![open(parent, name)?];
-    while let Some(top) = stack.last_mut() {
-        match top.entries.next() {
+    // The directory being emptied, the names from `parent` down to it, and
+    // the listings of the levels above it (`None`: closed, listed again).
+    let mut current = listing(parent, name)?;
+    let mut names = vec![name.to_vec()];
+    let mut above: Vec<Option<rustix::fs::Dir>> = Vec::new();
+    loop {
+        let next_entry = current.next();
+        let here = current.fd()?;
+        match next_entry {
             Some(entry) => {
                 let entry = entry?;
-                let child = entry.file_name().to_bytes();
+                let child = entry.file_name().to_bytes().to_vec();
                 if child == b"." || child == b".." {
                     continue;
                 }
-                match rustix::fs::unlinkat(&top.fd, child, AtFlags::empty()) {
+                let unlink = || rustix::fs::unlinkat(here, child.as_slice(), AtFlags::empty());
+                // A read-only directory about to go: no need to put its
+                // mode back.
+                let unlinked = match unlink() {
+                    Err(Errno::ACCESS) => {
+                        rustix::fs::fchmod(here, Mode::from_raw_mode(0o700)).and_then(|()| unlink())
+                    }
+                    other => other,
+                };
+                match unlinked {
                     Ok(()) | Err(Errno::NOENT) => {}
                     Err(Errno::ISDIR) => {
-                        let frame = open(top.fd.as_fd(), child)?;
-                        stack.push(frame);
+                        let below = listing(here, &child)?;
+                        let this = std::mem::replace(&mut current, below);
+                        above.push((above.len() < OPEN_LEVELS).then_some(this));
+                        names.push(child);
                     }
                     Err(e) => return Err(e),
                 }
             }
             None => {
-                let done = stack.pop().map(|f| f.name).unwrap_or_default();
-                let parent = stack.last().map_or(parent, |f| f.fd.as_fd());
-                match rustix::fs::unlinkat(parent, done.as_slice(), AtFlags::REMOVEDIR) {
+                let done = names.pop().unwrap_or_default();
+                let next = match above.pop() {
+                    None => {
+                        drop(current);
+                        return match rustix::fs::unlinkat(
+                            parent,
+                            done.as_slice(),
+                            AtFlags::REMOVEDIR,
+                        ) {
+                            Ok(()) | Err(Errno::NOENT) => Ok(()),
+                            Err(e) => Err(e),
+                        };
+                    }
+                    Some(Some(open)) => open,
+                    // Closed to save descriptors: its parent again, from
+                    // the directory just emptied, listed from the start
+                    // (what it removed is gone from the listing).
+                    Some(None) => listing(here, b"..")?,
+                };
+                match rustix::fs::unlinkat(next.fd()?, done.as_slice(), AtFlags::REMOVEDIR) {
                     Ok(()) | Err(Errno::NOENT) => {}
                     Err(e) => return Err(e),
                 }
+                current = next;
             }
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use oci_image::{Descriptor, Digest};
 
 use crate::codec::{Codec, Encoder};
-use crate::{Error, Layout, Result};
+use crate::{BlobWriter, Error, Layout, Result};
 
 /// A layer stored by [`Layout::put_layer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,15 +44,49 @@ impl Layout {
     /// failure, [`Error::Io`] when reading `tar` or writing the blob fails;
     /// nothing is stored then.
     pub fn put_layer(&self, mut tar: impl Read, codec: Codec) -> Result<StoredLayer> {
+        let blobs = self.blobs_path();
+        self.put_layer_with(codec, |encoder| {
+            io::copy(&mut tar, encoder)
+                .map(drop)
+                .map_err(|e| Error::Io {
+                    action: "compress a layer into",
+                    path: blobs,
+                    source: e,
+                })
+        })
+    }
+
+    /// Stores the tar stream that `write` writes into the encoder it is
+    /// given, compressed with `codec`, as a new blob: for a producer that
+    /// writes rather than being read, such as a layer built from a
+    /// directory, without a pipe or a temporary file.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use oci_layout::codec::Codec;
+    /// # let dir = tempfile::tempdir()?;
+    /// let layout = oci_layout::Layout::init(dir.path().join("l"))?;
+    /// let layer = layout.put_layer_with(Codec::gzip(), |tar| {
+    ///     tar.write_all(&[0u8; 1024]).map_err(|e| oci_layout::Error::Codec(e.into()))
+    /// })?;
+    /// assert_eq!(layer.uncompressed_size, 1024);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// What `write` returns, and as [`Layout::put_layer`] (converted into
+    /// `E`); nothing is stored then.
+    pub fn put_layer_with<E: From<Error>>(
+        &self,
+        codec: Codec,
+        write: impl FnOnce(&mut Encoder<BlobWriter>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<StoredLayer, E> {
         let media_type = codec.layer_media_type();
         let writer = self.blob_writer()?;
-        let mut encoder = Encoder::new(writer, codec)?;
-        io::copy(&mut tar, &mut encoder).map_err(|e| Error::Io {
-            action: "compress a layer into",
-            path: self.blobs_path(),
-            source: e,
-        })?;
-        let (writer, stats) = encoder.finish()?;
+        let mut encoder = Encoder::new(writer, codec).map_err(Error::from)?;
+        write(&mut encoder)?;
+        let (writer, stats) = encoder.finish().map_err(Error::from)?;
         let blob = writer.commit()?;
         Ok(StoredLayer {
             descriptor: blob.descriptor(media_type),

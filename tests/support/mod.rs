@@ -42,6 +42,16 @@ pub fn run(args: &[&str]) -> Output {
     oci().args(args).output().expect("run oci")
 }
 
+/// Runs `oci ARGS` and checks that it is a usage error: exit code 2 and
+/// the usage text on stderr.
+#[track_caller]
+pub fn assert_usage_error(args: &[&str]) {
+    let out = run(args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains("usage: oci"), "{args:?}: {stderr}");
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

@@ -28,8 +28,6 @@ struct DirMeta {
     mode: u32,
     atime: Time,
     mtime: Time,
-    /// A directory the layer does not list: only its times are set back.
-    times_only: bool,
 }
 
 /// What one entry's headers say, besides its name and type.
@@ -162,17 +160,7 @@ impl<'a> Applier<'a> {
     /// Sets the deferred directory modes and times, deepest first, and
     /// reports what the apply did.
     pub(super) fn finish(mut self) -> Result<Applied> {
-        let mut dirs = std::mem::take(&mut self.dirs);
-        for (inode, (path, atime, mtime)) in self.kept.drain() {
-            if !self.listed.contains(&inode) {
-                dirs.entry(path).or_insert(DirMeta {
-                    mode: 0,
-                    atime,
-                    mtime,
-                    times_only: true,
-                });
-            }
-        }
+        let dirs = std::mem::take(&mut self.dirs);
         for (path, meta) in dirs.iter().rev() {
             let shown = String::from_utf8_lossy(path).into_owned();
             let components: Vec<&[u8]> = if path.is_empty() {
@@ -197,18 +185,53 @@ impl<'a> Applier<'a> {
                 Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => continue,
                 Err(e) => return Err(failed(&shown, "open the directory")(e)),
             };
-            if !meta.times_only {
-                Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
-                    .map_err(failed(&shown, "set the mode"))?;
-            }
+            Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
+                .map_err(failed(&shown, "set the mode"))?;
             Meta::times(Target::Fd(fd.as_fd()), meta.atime, meta.mtime)
                 .map_err(failed(&shown, "set the times"))?;
         }
+        self.restore_kept_times()?;
         Ok(Applied {
             entries: self.entries,
             warnings: self.meta.warnings,
             ..Applied::default()
         })
+    }
+
+    /// Sets back the times of the directories the layer changed without
+    /// listing them. Each is found again by the path it was reached by,
+    /// following symlinks inside the root as it was then (`lib/new` changed
+    /// `usr/lib` through `lib -> usr/lib`), and only when it is still the
+    /// same directory.
+    fn restore_kept_times(&mut self) -> Result<()> {
+        for (inode_was, (path, atime, mtime)) in std::mem::take(&mut self.kept) {
+            if self.listed.contains(&inode_was) {
+                continue; // the layer's own times were set
+            }
+            let shown = String::from_utf8_lossy(&path).into_owned();
+            let components: Vec<&[u8]> = path
+                .split(|&b| b == b'/')
+                .filter(|c| !c.is_empty())
+                .collect();
+            let Some(dir) = self
+                .root
+                .find_dir(&components)
+                .map_err(failed(&shown, "find the directory again"))?
+            else {
+                continue; // removed by a later entry
+            };
+            let dir = match root::open_dir(&dir, c".") {
+                Ok(dir) => dir,
+                Err(Errno::ACCESS) => continue, // rootless, and a mode without read
+                Err(e) => return Err(failed(&shown, "open the directory")(e)),
+            };
+            let now = rustix::fs::fstat(&dir).map_err(failed(&shown, "look at the directory"))?;
+            if inode(&now) == inode_was {
+                Meta::times(Target::Fd(dir.as_fd()), atime, mtime)
+                    .map_err(failed(&shown, "set the times back"))?;
+            }
+        }
+        Ok(())
     }
 
     /// Resolves (making it when missing) the directory `parents`, and keeps
@@ -283,7 +306,13 @@ impl<'a> Applier<'a> {
         name_bytes: Vec<u8>,
         mut records: Records,
     ) -> Result<()> {
-        let kind = entry.header().entry_type();
+        let mut kind = entry.header().entry_type();
+        // An old-style entry (type NUL, from before ustar) named with a
+        // trailing slash is a directory, as Go's archive/tar and GNU tar
+        // read it.
+        if entry.header().as_bytes()[156] == 0 && name_bytes.ends_with(b"/") {
+            kind = EntryType::Directory;
+        }
         if kind.is_pax_global_extensions() {
             return Ok(()); // defaults for later entries; every field we use is per entry
         }
@@ -514,23 +543,35 @@ impl<'a> Applier<'a> {
         header: &Header,
         name: &str,
     ) -> Result<()> {
-        match rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700)) {
+        let mut merged = false;
+        match root::with_write_access(parent, || {
+            rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700))
+        }) {
             Ok(()) => {}
             Err(Errno::EXIST) => {
                 match root::kind_at(parent, file_name).map_err(failed(name, "look at"))? {
                     // A directory over a directory merges: the lower content
-                    // stays, the new metadata applies.
-                    Some(FileType::Directory) => {}
+                    // stays, the new metadata applies, attributes included.
+                    Some(FileType::Directory) => merged = true,
                     _ => {
-                        root::remove_tree(parent, file_name).map_err(failed(name, "replace"))?;
-                        rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700))
-                            .map_err(failed(name, "create the directory"))?;
+                        replacing(parent, file_name, || {
+                            rustix::fs::mkdirat(parent, file_name, Mode::from_raw_mode(0o700))
+                        })
+                        .map_err(failed(name, "replace with a directory"))?;
                     }
                 }
             }
             Err(e) => return Err(failed(name, "create the directory")(e)),
         }
         let fd = root::open_dir(parent, file_name).map_err(failed(name, "open the directory"))?;
+        if merged {
+            self.meta
+                .drop_other_xattrs(fd.as_fd(), &header.xattrs, self.options)
+                .map_err(failed(
+                    name,
+                    "remove the lower directory's extended attributes",
+                ))?;
+        }
         self.dir_meta(&fd, path, header, name)
     }
 
@@ -551,7 +592,6 @@ impl<'a> Applier<'a> {
                 mode: header.mode,
                 atime: header.atime,
                 mtime: header.mtime,
-                times_only: false,
             },
         );
         Ok(())
@@ -665,13 +705,13 @@ fn replacing<T>(
     name: &[u8],
     mut create: impl FnMut() -> rustix::io::Result<T>,
 ) -> rustix::io::Result<T> {
-    match create() {
+    root::with_write_access(parent, || match create() {
         Err(Errno::EXIST) => {
             root::remove_tree(parent, name)?;
             create()
         }
         other => other,
-    }
+    })
 }
 
 /// A file's identity: device and inode numbers.

@@ -218,6 +218,44 @@ impl Meta {
         }
     }
 
+    /// Removes the attributes of a merged directory that its new entry
+    /// does not carry, as the entry replaces the lower directory's
+    /// metadata; kept are `security.selinux` (the host's label, never from
+    /// a layer), and `trusted.*` and the owner record when rootless (not
+    /// ours to remove, and set by [`Meta::owner`]).
+    pub(super) fn drop_other_xattrs(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        keep: &[(Vec<u8>, Vec<u8>)],
+        options: &ApplyOptions,
+    ) -> rustix::io::Result<()> {
+        if self.xattrs_unsupported {
+            return Ok(());
+        }
+        let mut names = vec![0u8; 64 << 10];
+        let len = match rustix::fs::flistxattr(dir, &mut names[..]) {
+            Ok(len) => len,
+            Err(Errno::NOTSUP) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
+            let protected = name == b"security.selinux"
+                || (options.rootless
+                    && (name.starts_with(b"trusted.") || name == rootless::XATTR.as_bytes()));
+            if protected || keep.iter().any(|(k, _)| k == name) {
+                continue;
+            }
+            match rustix::fs::fremovexattr(dir, name) {
+                Ok(()) | Err(Errno::NODATA) => {}
+                // Attributes this process may not touch (trusted.* when
+                // not root, security.* of the host): left alone.
+                Err(Errno::PERM | Errno::ACCESS) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Sets access and modification times.
     pub(super) fn times(target: Target<'_>, atime: Time, mtime: Time) -> rustix::io::Result<()> {
         let times = Timestamps {

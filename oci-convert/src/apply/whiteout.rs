@@ -126,32 +126,60 @@ impl Applier<'_> {
     /// Removes `file_name` in `parent` (whose inode is `parent_inode`) as
     /// far as it comes from lower layers: all of it when this layer wrote
     /// nothing there, else only the lower children of the directories this
-    /// layer wrote into.
+    /// layer wrote into. Iterative, with a few descriptors open whatever
+    /// the depth: the directories still to visit are kept as paths below
+    /// `parent`.
     fn remove_lower(
         &self,
         parent: BorrowedFd<'_>,
         parent_inode: Inode,
         file_name: &[u8],
     ) -> rustix::io::Result<()> {
-        let stat = match rustix::fs::statat(parent, file_name, AtFlags::SYMLINK_NOFOLLOW) {
+        let mut pending: Vec<(Vec<Vec<u8>>, Inode)> = Vec::new();
+        if let Some(dir) = self.remove_unless_mine(parent, parent_inode, file_name)? {
+            pending.push((vec![file_name.to_vec()], dir));
+        }
+        while let Some((path, dir_inode)) = pending.pop() {
+            let components: Vec<&[u8]> = path.iter().map(Vec::as_slice).collect();
+            let Some(dir) = root::open_beneath(parent, &components)? else {
+                continue;
+            };
+            let dir = root::open_dir(&dir, c".")?;
+            for child in list(dir.as_fd())? {
+                if let Some(child_inode) =
+                    self.remove_unless_mine(dir.as_fd(), dir_inode, &child)?
+                {
+                    let mut child_path = path.clone();
+                    child_path.push(child);
+                    pending.push((child_path, child_inode));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `file_name` in `dir` unless this layer wrote it or wrote
+    /// something below it; returns the inode of a directory whose lower
+    /// children are still to be removed.
+    fn remove_unless_mine(
+        &self,
+        dir: BorrowedFd<'_>,
+        dir_inode: Inode,
+        file_name: &[u8],
+    ) -> rustix::io::Result<Option<Inode>> {
+        let stat = match rustix::fs::statat(dir, file_name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(stat) => stat,
-            Err(Errno::NOENT) => return Ok(()),
+            Err(Errno::NOENT) => return Ok(None),
             Err(e) => return Err(e),
         };
         let is_dir = FileType::from_raw_mode(stat.st_mode) == FileType::Directory;
-        let mine = self.written.contains(&(parent_inode, file_name.to_vec()));
+        let mine = self.written.contains(&(dir_inode, file_name.to_vec()));
         let holds_mine = is_dir && self.holds_written.contains(&inode(&stat));
         if !mine && !holds_mine {
-            return root::remove_tree(parent, file_name);
+            root::with_write_access(dir, || root::remove_tree(dir, file_name))?;
+            return Ok(None);
         }
-        if !is_dir {
-            return Ok(()); // this layer's own file
-        }
-        let dir = root::open_dir(parent, file_name)?;
-        for child in list(dir.as_fd())? {
-            self.remove_lower(dir.as_fd(), inode(&stat), &child)?;
-        }
-        Ok(())
+        Ok(is_dir.then(|| inode(&stat)))
     }
 }
 

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
-use oci_layout::codec::{Codec, Encoder};
+use oci_layout::codec::Codec;
 use oci_layout::{Layout, StoredLayer};
 
 use crate::Result;
@@ -174,25 +174,5 @@ pub fn build_layer(
     codec: Codec,
     options: &BuildOptions,
 ) -> Result<StoredLayer> {
-    store_tar(layout, codec, |out| {
-        write_layer_tar(dir, out, options).map(|_| ())
-    })
-}
-
-/// Runs `write` into an encoder over a new blob, then commits the blob.
-pub(crate) fn store_tar(
-    layout: &Layout,
-    codec: Codec,
-    write: impl FnOnce(&mut Encoder<oci_layout::BlobWriter>) -> Result<()>,
-) -> Result<StoredLayer> {
-    let media_type = codec.layer_media_type();
-    let mut encoder = Encoder::new(layout.blob_writer()?, codec)?;
-    write(&mut encoder)?;
-    let (writer, stats) = encoder.finish()?;
-    let blob = writer.commit()?;
-    Ok(StoredLayer {
-        descriptor: blob.descriptor(media_type),
-        diff_id: stats.diff_id,
-        uncompressed_size: stats.uncompressed_size,
-    })
+    layout.put_layer_with(codec, |out| write_layer_tar(dir, out, options).map(|_| ()))
 }
