@@ -1555,13 +1555,7 @@ fn every_case_holds_for_an_unprivileged_user() {
     if std::env::var_os(support::CHILD).is_some() || !support::is_root() {
         return; // this run is the unprivileged one
     }
-    let args = [
-        "--skip",
-        "every_case_holds_for_an_unprivileged_user",
-        // Known to fail on its own (an apply bug); reported there.
-        "--skip",
-        "a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit",
-    ];
+    let args = ["--skip", "every_case_holds_for_an_unprivileged_user"];
     let output = match support::run_as_nobody(&args) {
         Ok(output) => output,
         Err(err) => {

@@ -1400,19 +1400,7 @@ fn every_rule_holds_for_an_unprivileged_user() {
     if std::env::var_os(support::CHILD).is_some() || !support::is_root() {
         return; // this run is the unprivileged one
     }
-    let args = [
-        "--skip",
-        "every_rule_holds_for_an_unprivileged_user",
-        // Known to fail on their own (apply bugs); reported there.
-        "--skip",
-        "a_merged_directory_takes_the_new_xattrs_only",
-        "--skip",
-        "a_directory_reached_through_a_symlink_keeps_its_lower_time",
-        "--skip",
-        "rootless_removes_and_writes_into_read_only_directories",
-        "--skip",
-        "an_old_style_entry_named_with_a_trailing_slash_is_a_directory",
-    ];
+    let args = ["--skip", "every_rule_holds_for_an_unprivileged_user"];
     let output = match support::run_as_nobody(&args) {
         Ok(output) => output,
         Err(err) => {

@@ -70,18 +70,35 @@ pub struct Snapshot {
 impl Snapshot {
     /// Everything under `dir` (and `dir` itself), symlinks not followed.
     pub fn take(dir: &Path) -> Snapshot {
-        Snapshot::take_inner(dir, false)
+        Snapshot::take_inner(dir, false, None)
     }
 
-    /// [`Snapshot::take`] with change times too.
-    pub fn take_with_ctime(dir: &Path) -> Snapshot {
-        Snapshot::take_inner(dir, true)
+    /// Everything under `dir` but the subtree `skip` (relative), with
+    /// change times: what must not change beside a root.
+    pub fn take_outside(dir: &Path, skip: &str) -> Snapshot {
+        Snapshot::take_inner(dir, true, Some(Path::new(skip)))
     }
 
-    fn take_inner(dir: &Path, ctime: bool) -> Snapshot {
+    fn take_inner(dir: &Path, ctime: bool, skip: Option<&Path>) -> Snapshot {
         let mut nodes = BTreeMap::new();
         let mut inodes: BTreeMap<(u64, u64), Vec<PathBuf>> = BTreeMap::new();
-        walk(dir, Path::new(""), ctime, &mut nodes, &mut inodes);
+        // Iterative: a layer can make trees deeper than a thread's stack.
+        let mut pending = vec![PathBuf::new()];
+        while let Some(rel) = pending.pop() {
+            if skip.is_some_and(|skip| rel == skip) {
+                continue;
+            }
+            let is_dir = visit(dir, &rel, ctime, &mut nodes, &mut inodes);
+            if is_dir {
+                let path = dir.join(&rel);
+                let mut names: Vec<_> = std::fs::read_dir(&path)
+                    .unwrap_or_else(|e| panic!("read_dir {}: {e}", path.display()))
+                    .map(|e| e.unwrap().file_name())
+                    .collect();
+                names.sort();
+                pending.extend(names.into_iter().rev().map(|name| rel.join(name)));
+            }
+        }
         for paths in inodes.values().filter(|paths| paths.len() > 1) {
             let label = paths.iter().min().unwrap().clone();
             for p in paths {
@@ -157,13 +174,14 @@ impl Snapshot {
     }
 }
 
-fn walk(
+/// Records the node at `rel` under `base`; whether it is a directory.
+fn visit(
     base: &Path,
     rel: &Path,
     ctime: bool,
     nodes: &mut BTreeMap<PathBuf, Node>,
     inodes: &mut BTreeMap<(u64, u64), Vec<PathBuf>>,
-) {
+) -> bool {
     let path = base.join(rel);
     let meta = std::fs::symlink_metadata(&path)
         .unwrap_or_else(|e| panic!("lstat {}: {e}", path.display()));
@@ -223,14 +241,5 @@ fn walk(
             .push(rel.to_path_buf());
     }
     nodes.insert(rel.to_path_buf(), node);
-    if kind == Kind::Dir {
-        let mut names: Vec<_> = std::fs::read_dir(&path)
-            .unwrap_or_else(|e| panic!("read_dir {}: {e}", path.display()))
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        names.sort();
-        for name in names {
-            walk(base, &rel.join(name), ctime, nodes, inodes);
-        }
-    }
+    kind == Kind::Dir
 }
