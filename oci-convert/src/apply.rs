@@ -3,7 +3,9 @@
 //! media type, DiffID hashing, tar entries applied as they come), with
 //! whiteouts, confined to the root.
 
+mod dirs;
 mod entry;
+mod header;
 mod meta;
 mod meter;
 mod pax;

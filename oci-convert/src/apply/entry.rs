@@ -15,37 +15,21 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use tar::EntryType;
 
+use super::dirs::{DirMeta, Inode, inode};
+use super::header::{Header, type_name};
 use super::meta::{Meta, Target, Time};
 use super::meter::Gauge;
 use super::pax::{self, Records};
 use super::stream_error;
 use crate::root::{self, PATH_MAX, Root, clean, join};
-use crate::{Applied, ApplyOptions, Error, Result, Warning, map_id};
-
-/// The modes and times of a directory, set when the layer is done.
-#[derive(Debug, Clone, Copy)]
-struct DirMeta {
-    mode: u32,
-    atime: Time,
-    mtime: Time,
-}
-
-/// What one entry's headers say, besides its name and type.
-struct Header {
-    mode: u32,
-    uid: u32,
-    gid: u32,
-    atime: Time,
-    mtime: Time,
-    xattrs: Vec<(Vec<u8>, Vec<u8>)>,
-}
+use crate::{ApplyOptions, Error, Result, Warning};
 
 /// Applies the entries of one layer.
 pub(super) struct Applier<'a> {
     pub(super) root: &'a Root,
     pub(super) options: &'a ApplyOptions,
-    gauge: Rc<Gauge>,
-    entries: u64,
+    pub(super) gauge: Rc<Gauge>,
+    pub(super) entries: u64,
     /// What this layer wrote, as (directory, name): its whiteouts leave
     /// them alone. Directories are known by inode, not by path, so that a
     /// whiteout spelling a path another way (through a symlink such as
@@ -54,20 +38,20 @@ pub(super) struct Applier<'a> {
     /// Directories holding something this layer wrote, at any depth.
     pub(super) holds_written: HashSet<Inode>,
     /// Directories the layer lists: their metadata comes from the layer.
-    listed: HashSet<Inode>,
+    pub(super) listed: HashSet<Inode>,
     /// Devices a rootless apply skipped: hardlinks to them are skipped too.
-    skipped_devices: HashSet<(Inode, Vec<u8>)>,
-    root_inode: Inode,
-    dirs: BTreeMap<Vec<u8>, DirMeta>,
+    pub(super) skipped_devices: HashSet<(Inode, Vec<u8>)>,
+    pub(super) root_inode: Inode,
+    pub(super) dirs: BTreeMap<Vec<u8>, DirMeta>,
     /// The times of directories the layer changes without listing them,
     /// from before the change: set back at the end, so that they keep the
     /// lower layer's times as umoci keeps them (and the root does not
     /// depend on the clock).
-    kept: HashMap<Inode, (Vec<u8>, Time, Time)>,
-    meta: Meta,
+    pub(super) kept: HashMap<Inode, (Vec<u8>, Time, Time)>,
+    pub(super) meta: Meta,
     /// The last entry's name, for errors about the stream after it.
-    last: String,
-    buffer: Vec<u8>,
+    pub(super) last: String,
+    pub(super) buffer: Vec<u8>,
 }
 
 /// A [`Error::BadEntry`].
@@ -154,149 +138,6 @@ impl<'a> Applier<'a> {
                 .map_err(|e| stream_error(e, format!("in entry {:?}", self.last)))?;
         }
         self.gauge.end_headers();
-        Ok(())
-    }
-
-    /// Sets the deferred directory modes and times, deepest first, and
-    /// reports what the apply did.
-    pub(super) fn finish(mut self) -> Result<Applied> {
-        let dirs = std::mem::take(&mut self.dirs);
-        for (path, meta) in dirs.iter().rev() {
-            let shown = String::from_utf8_lossy(path).into_owned();
-            let components: Vec<&[u8]> = if path.is_empty() {
-                Vec::new()
-            } else {
-                path.split(|&b| b == b'/').collect()
-            };
-            let fd = match components.split_last() {
-                None => root::open_dir(self.root.fd(), c"."),
-                Some((name, parents)) => match self
-                    .root
-                    .find_dir(parents)
-                    .map_err(failed(&shown, "open the parent directory"))?
-                {
-                    Some(parent) => root::open_dir(&parent, *name),
-                    None => continue,
-                },
-            };
-            let fd = match fd {
-                Ok(fd) => fd,
-                // Replaced by a later entry of the layer: nothing to set.
-                Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => continue,
-                Err(e) => return Err(failed(&shown, "open the directory")(e)),
-            };
-            Meta::mode(Target::Fd(fd.as_fd()), meta.mode)
-                .map_err(failed(&shown, "set the mode"))?;
-            Meta::times(Target::Fd(fd.as_fd()), meta.atime, meta.mtime)
-                .map_err(failed(&shown, "set the times"))?;
-        }
-        self.restore_kept_times()?;
-        Ok(Applied {
-            entries: self.entries,
-            warnings: self.meta.warnings,
-            ..Applied::default()
-        })
-    }
-
-    /// Sets back the times of the directories the layer changed without
-    /// listing them. Each is found again by the path it was reached by,
-    /// following symlinks inside the root as it was then (`lib/new` changed
-    /// `usr/lib` through `lib -> usr/lib`), and only when it is still the
-    /// same directory.
-    fn restore_kept_times(&mut self) -> Result<()> {
-        for (inode_was, (path, atime, mtime)) in std::mem::take(&mut self.kept) {
-            if self.listed.contains(&inode_was) {
-                continue; // the layer's own times were set
-            }
-            let shown = String::from_utf8_lossy(&path).into_owned();
-            let components: Vec<&[u8]> = path
-                .split(|&b| b == b'/')
-                .filter(|c| !c.is_empty())
-                .collect();
-            let Some(dir) = self
-                .root
-                .find_dir(&components)
-                .map_err(failed(&shown, "find the directory again"))?
-            else {
-                continue; // removed by a later entry
-            };
-            let dir = match root::open_dir(&dir, c".") {
-                Ok(dir) => dir,
-                Err(Errno::ACCESS) => continue, // rootless, and a mode without read
-                Err(e) => return Err(failed(&shown, "open the directory")(e)),
-            };
-            let now = rustix::fs::fstat(&dir).map_err(failed(&shown, "look at the directory"))?;
-            if inode(&now) == inode_was {
-                Meta::times(Target::Fd(dir.as_fd()), atime, mtime)
-                    .map_err(failed(&shown, "set the times back"))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Resolves (making it when missing) the directory `parents`, and keeps
-    /// the times of every directory it or the entry about to be made there
-    /// changes. Returns the directory and its inode.
-    pub(super) fn make_parent(
-        &mut self,
-        parents: &[&[u8]],
-    ) -> rustix::io::Result<(OwnedFd, Inode)> {
-        let root = self.root;
-        let fd = root.make_dir(parents, &mut |path, fd| {
-            // Best effort: a directory that cannot be stat'ed fails below.
-            let _ = self.keep_times(path, fd);
-        })?;
-        let inode = self.keep_times(&join(parents), fd.as_fd())?;
-        Ok((fd, inode))
-    }
-
-    /// Remembers the times of directory `path` (open as `fd`) before the
-    /// layer changes its entries, unless they are kept already; returns
-    /// its inode.
-    pub(super) fn keep_times(
-        &mut self,
-        path: &[u8],
-        fd: BorrowedFd<'_>,
-    ) -> rustix::io::Result<Inode> {
-        let stat = rustix::fs::fstat(fd)?;
-        let key = inode(&stat);
-        self.kept.entry(key).or_insert_with(|| {
-            let time = |secs: i64, nanos: i64| Time {
-                secs,
-                nanos: u32::try_from(nanos).unwrap_or(0),
-            };
-            (
-                path.to_vec(),
-                time(stat.st_atime, stat.st_atime_nsec as i64),
-                time(stat.st_mtime, stat.st_mtime_nsec as i64),
-            )
-        });
-        Ok(key)
-    }
-
-    /// Records that this layer wrote `name` in directory `parent`, and that
-    /// `parent` and every directory above it up to the root hold something
-    /// it wrote.
-    pub(super) fn wrote(
-        &mut self,
-        parent: BorrowedFd<'_>,
-        parent_inode: Inode,
-        name: &[u8],
-    ) -> rustix::io::Result<()> {
-        self.written.insert((parent_inode, name.to_vec()));
-        let mut here = parent_inode;
-        let mut up: Option<OwnedFd> = None;
-        while self.holds_written.insert(here) && here != self.root_inode {
-            let from = up.as_ref().map_or(parent, |fd| fd.as_fd());
-            let next = rustix::fs::openat(
-                from,
-                c"..",
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )?;
-            here = inode(&rustix::fs::fstat(&next)?);
-            up = Some(next);
-        }
         Ok(())
     }
 
@@ -447,59 +288,6 @@ impl<'a> Applier<'a> {
                 format!("entry type {} is not supported", type_name(other)),
             )),
         }
-    }
-
-    /// The mode, owner (mapped), times and attributes of an entry.
-    fn header<R: Read>(
-        &self,
-        entry: &mut tar::Entry<'_, R>,
-        records: Records,
-        name: &str,
-    ) -> Result<Header> {
-        let h = entry.header();
-        let old = h.as_old();
-        let mode = numeric(h.mode().map(u64::from), &old.mode)
-            .map_err(|e| bad(name, format!("bad mode field: {e}")))?;
-        let mode = u32::try_from(mode)
-            .map_err(|_| bad(name, format!("mode {mode:o} does not fit in 32 bits")))?;
-        let id = |value: io::Result<u64>,
-                  raw: &[u8],
-                  what: &str,
-                  map: &[crate::IdMapping]|
-         -> Result<u32> {
-            let raw =
-                numeric(value, raw).map_err(|e| bad(name, format!("bad {what} field: {e}")))?;
-            let raw = u32::try_from(raw)
-                .map_err(|_| bad(name, format!("{what} {raw} does not fit in 32 bits")))?;
-            map_id(map, raw)
-                .ok_or_else(|| bad(name, format!("{what} {raw} is outside the {what} mapping")))
-        };
-        // The PAX records as read by length win over the tar reader's.
-        let uid = match records.uid {
-            Some(uid) => id(Ok(uid), &[], "uid", &self.options.uid_map)?,
-            None => id(h.uid(), &old.uid, "uid", &self.options.uid_map)?,
-        };
-        let gid = match records.gid {
-            Some(gid) => id(Ok(gid), &[], "gid", &self.options.gid_map)?,
-            None => id(h.gid(), &old.gid, "gid", &self.options.gid_map)?,
-        };
-        let header_mtime = numeric(h.mtime(), &old.mtime)
-            .map_err(|e| bad(name, format!("bad mtime field: {e}")))?;
-        let mut mtime = Time {
-            secs: i64::try_from(header_mtime).unwrap_or(i64::MAX),
-            nanos: 0,
-        };
-        if let Some(secs) = records.mtime {
-            mtime = secs;
-        }
-        Ok(Header {
-            mode,
-            uid,
-            gid,
-            atime: records.atime.unwrap_or(mtime),
-            mtime,
-            xattrs: records.xattrs,
-        })
     }
 
     fn file<R: Read>(
@@ -712,35 +500,4 @@ fn replacing<T>(
         }
         other => other,
     })
-}
-
-/// A file's identity: device and inode numbers.
-pub(super) type Inode = (u64, u64);
-
-/// The [`Inode`] of a stat result.
-pub(super) fn inode(stat: &rustix::fs::Stat) -> Inode {
-    (stat.st_dev, stat.st_ino)
-}
-
-/// A numeric header field, with an empty one (all NULs or spaces, as some
-/// writers leave fields they do not use) read as 0, as GNU tar does.
-fn numeric(value: io::Result<u64>, raw: &[u8]) -> io::Result<u64> {
-    match value {
-        Err(_) if raw.iter().all(|&b| b == 0 || b == b' ') => Ok(0),
-        other => other,
-    }
-}
-
-/// A tar entry type in words, for messages.
-fn type_name(kind: EntryType) -> String {
-    match kind {
-        EntryType::Regular => "a regular file".into(),
-        EntryType::Link => "a hardlink".into(),
-        EntryType::Symlink => "a symlink".into(),
-        EntryType::Char => "a character device".into(),
-        EntryType::Block => "a block device".into(),
-        EntryType::Directory => "a directory".into(),
-        EntryType::Fifo => "a FIFO".into(),
-        other => format!("{:?}", char::from(other.as_byte())),
-    }
 }

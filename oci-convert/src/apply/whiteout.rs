@@ -8,7 +8,8 @@ use std::os::fd::{AsFd, BorrowedFd};
 use rustix::fs::{AtFlags, FileType, Mode, XattrFlags};
 use rustix::io::Errno;
 
-use super::entry::{Applier, Inode, bad, failed, inode};
+use super::dirs::{Inode, inode};
+use super::entry::{Applier, bad, failed};
 use crate::root::{self, join};
 use crate::{Result, WhiteoutMode};
 
