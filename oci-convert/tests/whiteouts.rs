@@ -1036,6 +1036,27 @@ fn rootless_removes_and_writes_into_read_only_directories() {
 }
 
 #[test]
+fn a_failed_unprivileged_apply_leaves_read_only_directories_read_only() {
+    // The write permission an unprivileged apply lends a read-only
+    // directory is taken back even when a later entry fails the layer.
+    if !support::unprivileged() {
+        return;
+    }
+    let lower = tar_of([E::dir("ro/").mode(0o555), E::file("ro/old", b"o")]);
+    let upper = tar_of([
+        E::file("ro/new", b"n"),
+        E::file("ro/.wh.old", b""),
+        E::file("ro/../../evil", b"x"),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    oci_convert::apply_tar(dir.path(), &lower[..], &rootless()).unwrap();
+    let result = oci_convert::apply_tar(dir.path(), &upper[..], &rootless());
+    expect_err_naming(result, "ro/../../evil");
+    assert_eq!(mode(&dir.path().join("ro")), 0o555);
+    support::set_mode(&dir.path().join("ro"), 0o755);
+}
+
+#[test]
 fn devices_are_created_as_root() {
     if !support::require_root() {
         return;
