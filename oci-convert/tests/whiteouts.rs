@@ -334,6 +334,39 @@ fn overlayfs_mode_keeps_what_the_same_layer_wrote() {
 }
 
 #[test]
+fn overlayfs_opaque_marker_survives_its_directory_entry() {
+    // The opaque whiteout may come before its directory's own entry; the
+    // entry's metadata must not drop the marker this layer set (a merge
+    // drops only what lower layers left).
+    if !support::require_root() {
+        return;
+    }
+    let options = ApplyOptions {
+        whiteouts: WhiteoutMode::Overlayfs,
+        ..as_root()
+    };
+    let upper = tar_of([
+        E::file("b/.wh..wh..opq", b""),
+        E::dir("b/").mode(0o750).xattr("user.kept", b"k"),
+        E::dir("c/"),
+        E::file("c/.wh..wh..opq", b""),
+    ]);
+    let (dir, _) = applied(&[base(), upper], &options);
+    for d in ["b", "c"] {
+        assert_eq!(
+            xattr(&dir.path().join(d), "trusted.overlay.opaque").as_deref(),
+            Some(&b"y"[..]),
+            "{d}"
+        );
+    }
+    assert_eq!(
+        xattr(&dir.path().join("b"), "user.kept").as_deref(),
+        Some(&b"k"[..])
+    );
+    assert_eq!(mode(&dir.path().join("b")), 0o750);
+}
+
+#[test]
 fn overlayfs_mode_rootless_uses_the_user_xattr() {
     let upper = tar_of([E::file("b/.wh..wh..opq", b"")]);
     let options = ApplyOptions {
