@@ -1069,6 +1069,25 @@ fn rootless_removes_and_writes_into_read_only_directories() {
 }
 
 #[test]
+fn an_unprivileged_apply_writes_into_a_read_only_root() {
+    // The root's own mode comes from the layers' "./" entries and may be
+    // read-only too.
+    if !support::unprivileged() {
+        return;
+    }
+    let lower = tar_of([E::dir("./").mode(0o555), E::file("old", b"o"), E::dir("d/")]);
+    let upper = tar_of([
+        E::file("new", b"n"),
+        E::file(".wh.old", b""),
+        E::file(".wh.d", b""),
+    ]);
+    let (dir, _) = applied(&[lower, upper], &rootless());
+    assert_eq!(list(dir.path()), ["new"]);
+    assert_eq!(mode(dir.path()), 0o555);
+    support::set_mode(dir.path(), 0o755);
+}
+
+#[test]
 fn a_failed_unprivileged_apply_leaves_read_only_directories_read_only() {
     // The write permission an unprivileged apply lends a read-only
     // directory is taken back even when a later entry fails the layer.
