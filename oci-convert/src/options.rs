@@ -140,9 +140,11 @@ pub enum Warning {
         /// The first entry whose attributes were lost.
         entry: String,
     },
-    /// An extended attribute was not written on purpose:
-    /// `security.selinux` always, `trusted.*` when rootless. Reported once
-    /// per attribute name.
+    /// An extended attribute was not written: `security.selinux` always,
+    /// `trusted.*` when rootless, and, rootless, any the file system
+    /// refused to an unprivileged process (`security.capability`), or
+    /// `user.*` on a symlink or device where Linux allows none. Reported
+    /// once per attribute name.
     XattrDropped {
         /// The attribute name.
         name: String,

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use rustix::fs::{AtFlags, FileType, Mode, Timespec, Timestamps, XattrFlags};
 use rustix::io::Errno;
 
-use crate::{ApplyOptions, Warning, rootless};
+use crate::{ApplyOptions, Warning, WhiteoutMode, rootless};
 
 /// Where metadata goes: an open file or directory, or a name in a
 /// directory for what cannot be opened safely (symlinks, devices, FIFOs).
@@ -111,7 +111,9 @@ impl Meta {
                 return Ok(()); // user.* attributes cannot be set on symlinks
             }
             return match rootless::encode(uid, gid) {
-                Some(value) => self.set_xattr(target, rootless::XATTR.as_bytes(), &value, entry),
+                Some(value) => {
+                    self.set_xattr(target, rootless::XATTR.as_bytes(), &value, entry, true)
+                }
                 None => remove_xattr(target, rootless::XATTR.as_bytes()),
             };
         }
@@ -165,7 +167,7 @@ impl Meta {
                 self.drop_once(name);
                 continue;
             }
-            self.set_xattr(target, name, value, entry)?;
+            self.set_xattr(target, name, value, entry, options.rootless)?;
         }
         Ok(())
     }
@@ -183,11 +185,12 @@ impl Meta {
         name: &[u8],
         value: &[u8],
         entry: &str,
+        rootless: bool,
     ) -> rustix::io::Result<()> {
         if self.xattrs_unsupported {
             return Ok(());
         }
-        let result = match target {
+        let set = || match target {
             Target::Fd(fd) => rustix::fs::fsetxattr(fd, name, value, XattrFlags::empty()),
             Target::At {
                 parent, name: file, ..
@@ -197,6 +200,19 @@ impl Meta {
                 value,
                 XattrFlags::empty(),
             ),
+        };
+        let result = match (set(), target) {
+            // Linux wants write permission for user.* attributes, and the
+            // mode (set before them) may be read-only: an unprivileged
+            // apply lends its own file the permission for the call.
+            (Err(Errno::ACCESS), Target::Fd(fd)) if rootless => {
+                let mode = rustix::fs::fstat(fd)?.st_mode & 0o7777;
+                rustix::fs::fchmod(fd, Mode::from_raw_mode(mode | 0o600))?;
+                let result = set();
+                rustix::fs::fchmod(fd, Mode::from_raw_mode(mode))?;
+                result
+            }
+            (result, _) => result,
         };
         match result {
             Ok(()) => Ok(()),
@@ -211,6 +227,13 @@ impl Meta {
             Err(Errno::PERM)
                 if name.starts_with(b"user.") && matches!(target, Target::At { .. }) =>
             {
+                self.drop_once(name);
+                Ok(())
+            }
+            // Without privileges, security.capability (file capabilities,
+            // as ping carries) and other privileged names cannot be set:
+            // dropped with a warning, as umoci does.
+            Err(Errno::PERM | Errno::ACCESS) if rootless => {
                 self.drop_once(name);
                 Ok(())
             }
@@ -239,7 +262,12 @@ impl Meta {
             Err(e) => return Err(e),
         };
         for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
+            // The overlay opaque marker may be this same layer's (an opaque
+            // whiteout before its directory's entry, in overlayfs form).
+            let overlay = options.whiteouts == WhiteoutMode::Overlayfs
+                && (name == b"trusted.overlay.opaque" || name == b"user.overlay.opaque");
             let protected = name == b"security.selinux"
+                || overlay
                 || (options.rootless
                     && (name.starts_with(b"trusted.") || name == rootless::XATTR.as_bytes()));
             if protected || keep.iter().any(|(k, _)| k == name) {
