@@ -1106,6 +1106,13 @@ fn an_unprivileged_apply_of_xattrs_on_read_only_files_does_not_fail() {
     ]);
     let (dir, reports) = applied(&[upper], &rootless());
     let root = dir.path();
+    assert_eq!(mode(&root.join("ro")), 0o444);
+    assert_eq!(mode(&root.join("none")), 0o000);
+    assert_eq!(mode(&root.join("rodir")), 0o555);
+    // Reading user.* attributes needs read permission in turn.
+    for name in ["ro", "none", "rodir"] {
+        support::set_mode(&root.join(name), 0o755);
+    }
     for (name, attr, value) in [
         ("ro", "user.a", b"1"),
         ("none", "user.b", b"2"),
@@ -1121,9 +1128,6 @@ fn an_unprivileged_apply_of_xattrs_on_read_only_files_does_not_fail() {
             "{name}: {attr} neither written nor reported dropped"
         );
     }
-    assert_eq!(mode(&root.join("ro")), 0o444);
-    assert_eq!(mode(&root.join("none")), 0o000);
-    support::set_mode(&root.join("rodir"), 0o755);
 }
 
 #[test]
