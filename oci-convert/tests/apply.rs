@@ -3,92 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
 use oci_convert::{ApplyOptions, Error, apply_layer, apply_tar};
 use oci_layout::Layout;
 use oci_layout::codec::Codec;
-
-/// Everything about a tree that an unpack must reproduce, by path.
-fn snapshot(root: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut inodes: BTreeMap<u64, String> = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let m = std::fs::symlink_metadata(&path).unwrap();
-            let ft = m.file_type();
-            let what = if ft.is_symlink() {
-                format!(
-                    "symlink -> {}",
-                    std::fs::read_link(&path).unwrap().display()
-                )
-            } else if ft.is_dir() {
-                stack.push(path.clone());
-                format!("dir mtime {}", m.mtime())
-            } else if ft.is_file() {
-                let link = match inodes.get(&m.ino()) {
-                    Some(first) => format!(" (hardlink of {first})"),
-                    None => {
-                        inodes.insert(m.ino(), rel.clone());
-                        String::new()
-                    }
-                };
-                let data = std::fs::read(&path).unwrap();
-                format!(
-                    "file {} bytes, sum {:x}{link}",
-                    data.len(),
-                    data.iter().map(|&b| b as u64).sum::<u64>()
-                )
-            } else {
-                format!("node {:?} rdev {}", ft, m.rdev())
-            };
-            let xattrs = xattr_list(&path);
-            out.insert(
-                rel,
-                format!(
-                    "{what}, mode {:o}, {}:{}, mtime {}{xattrs}",
-                    m.mode(),
-                    m.uid(),
-                    m.gid(),
-                    if ft.is_symlink() { 0 } else { m.mtime() }
-                ),
-            );
-        }
-    }
-    out
-}
-
-/// The `user.*` attributes of `path` (not following a symlink).
-fn xattr_list(path: &Path) -> String {
-    let mut names = vec![0u8; 4096];
-    let Ok(n) = rustix::fs::llistxattr(path, &mut names[..]) else {
-        return String::new();
-    };
-    let mut out = String::new();
-    for name in names[..n]
-        .split(|&b| b == 0)
-        .filter(|n| n.starts_with(b"user."))
-    {
-        let mut value = vec![0u8; 4096];
-        let len = rustix::fs::lgetxattr(path, name, &mut value[..]).unwrap();
-        out += &format!(
-            ", {}={:?}",
-            String::from_utf8_lossy(name),
-            String::from_utf8_lossy(&value[..len])
-        );
-    }
-    out
-}
 
 fn sh(script: &str, dir: &Path) {
     let status = Command::new("sh")
@@ -100,13 +22,9 @@ fn sh(script: &str, dir: &Path) {
     assert!(status.success(), "{script}");
 }
 
-fn is_root() -> bool {
-    rustix::process::geteuid().is_root()
-}
-
 #[test]
 fn apply_equals_gnu_tar_extraction() {
-    if !is_root() {
+    if !support::is_root() {
         eprintln!("SKIP apply_equals_gnu_tar_extraction: needs root for owners and devices");
         return;
     }
@@ -168,25 +86,26 @@ fn apply_equals_gnu_tar_extraction() {
     assert_eq!(applied.diff_id, Some(oci_image::Digest::sha256(&tar)));
     assert_eq!(applied.uncompressed_bytes, tar.len() as u64);
 
-    let (expected, found) = (snapshot(&gnu), snapshot(&ours));
-    assert!(expected.len() > 15, "{expected:#?}");
+    // Everything, the root included: names, types, modes, owners, sizes,
+    // contents, targets, devices, xattrs, times, hardlink groups.
+    let (expected, found) = (
+        support::Snapshot::take(&gnu),
+        support::Snapshot::take(&ours),
+    );
+    assert!(expected.nodes.len() > 15, "{:?}", expected.paths());
     if xattrs {
-        assert!(
-            expected["a/file"].contains("user.test=\"value\""),
-            "{}",
-            expected["a/file"]
+        assert_eq!(
+            expected
+                .get("a/file")
+                .xattrs
+                .get("user.test")
+                .map(Vec::as_slice),
+            Some(&b"value"[..])
         );
     }
-    for (path, want) in &expected {
-        assert_eq!(found.get(path), Some(want), "{path}");
+    if let Some(difference) = expected.difference(&found) {
+        panic!("GNU tar's extraction and ours differ:\n{difference}");
     }
-    assert_eq!(found.len(), expected.len(), "{found:#?}");
-    // The root entry "./" set the root's mode and mtime as GNU tar did.
-    let (g, o) = (
-        std::fs::metadata(&gnu).unwrap(),
-        std::fs::metadata(&ours).unwrap(),
-    );
-    assert_eq!((o.mode(), o.mtime()), (g.mode(), g.mtime()));
 }
 
 fn layer_tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -292,11 +211,8 @@ fn whiteouts_hide_lower_layers_only() {
         (".wh.missing", b""),
     ]);
     apply_tar(root.path(), &upper[..], &options).unwrap();
-    let mut found: Vec<String> = Vec::new();
-    for entry in walk(root.path()) {
-        found.push(entry);
-    }
-    assert_eq!(found, ["a", "a/keep", "d", "d/new", "e", "e/z"]);
+    let found = support::Snapshot::take(root.path()).paths();
+    assert_eq!(found, ["", "a", "a/keep", "d", "d/new", "e", "e/z"]);
     assert_eq!(std::fs::read(root.path().join("e/z")).unwrap(), b"7");
     for bad in [".wh.", "x/.wh..", "x/.wh..."] {
         let err = apply_tar(root.path(), &layer_tar(&[(bad, b"")])[..], &options).unwrap_err();
@@ -305,25 +221,4 @@ fn whiteouts_hide_lower_layers_only() {
             "{err}"
         );
     }
-}
-
-fn walk(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path.clone());
-            }
-            out.push(
-                path.strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-            );
-        }
-    }
-    out.sort();
-    out
 }

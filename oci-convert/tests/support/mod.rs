@@ -22,7 +22,7 @@ use oci_convert::{Applied, ApplyOptions, Result};
 #[allow(unused_imports)]
 pub use rawtar::{E, Tar};
 #[allow(unused_imports)]
-pub use snapshot::{Kind, Node, Snapshot};
+pub use snapshot::{Kind, Node, Snapshot, xattr, xattr_names};
 
 /// A temporary directory holding `root/`, where layers are applied, and
 /// `outside/`, a small tree beside it that no apply may touch: a file, a
@@ -216,34 +216,6 @@ pub fn set_mtime(path: &Path, secs: i64) {
         rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
     )
     .unwrap();
-}
-
-/// The value of the xattr `name` of `path` (not following a symlink), or
-/// `None` when it has none.
-pub fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
-    let mut buf = vec![0u8; 65536];
-    match rustix::fs::lgetxattr(path, name, &mut buf[..]) {
-        Ok(n) => Some(buf[..n].to_vec()),
-        Err(rustix::io::Errno::NODATA) => None,
-        Err(e) => panic!("lgetxattr {} {name}: {e}", path.display()),
-    }
-}
-
-/// The xattr names of `path`, not following a symlink, sorted.
-pub fn xattr_names(path: &Path) -> Vec<String> {
-    let mut buf = vec![0u8; 65536];
-    let n = match rustix::fs::llistxattr(path, &mut buf[..]) {
-        Ok(n) => n,
-        Err(rustix::io::Errno::NOTSUP) => 0,
-        Err(e) => panic!("llistxattr {}: {e}", path.display()),
-    };
-    let mut names: Vec<String> = buf[..n]
-        .split(|&b| b == 0)
-        .filter(|s| !s.is_empty())
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// lstat of `path`, panicking with the path when it fails.

@@ -213,10 +213,10 @@ fn visit(
         let dev = meta.rdev();
         (rustix::fs::major(dev), rustix::fs::minor(dev))
     });
-    let xattrs = super::xattr_names(&path)
+    let xattrs = xattr_names(&path)
         .into_iter()
         .map(|name| {
-            let value = super::xattr(&path, &name).unwrap_or_default();
+            let value = xattr(&path, &name).unwrap_or_default();
             (name, value)
         })
         .collect();
@@ -242,4 +242,32 @@ fn visit(
     }
     nodes.insert(rel.to_path_buf(), node);
     kind == Kind::Dir
+}
+
+/// The value of the xattr `name` of `path` (not following a symlink), or
+/// `None` when it has none.
+pub fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 65536];
+    match rustix::fs::lgetxattr(path, name, &mut buf[..]) {
+        Ok(n) => Some(buf[..n].to_vec()),
+        Err(rustix::io::Errno::NODATA) => None,
+        Err(e) => panic!("lgetxattr {} {name}: {e}", path.display()),
+    }
+}
+
+/// The xattr names of `path`, not following a symlink, sorted.
+pub fn xattr_names(path: &Path) -> Vec<String> {
+    let mut buf = vec![0u8; 65536];
+    let n = match rustix::fs::llistxattr(path, &mut buf[..]) {
+        Ok(n) => n,
+        Err(rustix::io::Errno::NOTSUP) => 0,
+        Err(e) => panic!("llistxattr {}: {e}", path.display()),
+    };
+    let mut names: Vec<String> = buf[..n]
+        .split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
+    names.sort();
+    names
 }

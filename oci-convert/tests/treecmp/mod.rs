@@ -7,10 +7,11 @@
 
 #[path = "../../../oci-image/tests/support/mod.rs"]
 pub mod peers;
+#[path = "../support/snapshot.rs"]
+pub mod snapshot;
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -19,30 +20,7 @@ use oci_layout::{Layout, StoredLayer};
 use rustix::fs::{FileType, Mode};
 use sha2::Digest as _;
 
-/// One file as the tests compare it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    pub kind: &'static str,
-    /// Octal, for readable messages.
-    pub mode: String,
-    pub uid: u32,
-    pub gid: u32,
-    /// Regular files only.
-    pub size: u64,
-    /// Symlinks: the target; regular files: the sha256 of the content.
-    pub data: String,
-    /// Seconds; `None` for directories (their mtime moves as entries are
-    /// created in them) unless asked.
-    pub mtime: Option<i64>,
-}
-
-/// A tree's files by relative path, and its hardlink groups (paths
-/// sharing an inode, for non-directories with more than one link).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    pub nodes: BTreeMap<String, Node>,
-    pub links: Vec<Vec<String>>,
-}
+pub use snapshot::Snapshot;
 
 pub fn sha256(bytes: &[u8]) -> String {
     let hash = sha2::Sha256::digest(bytes);
@@ -50,99 +28,30 @@ pub fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-/// The snapshot of everything under `root` (not `root` itself).
+/// The snapshot of a tree as these tests compare two (see
+/// `support/snapshot.rs`): everything under `root` but `root` itself, with
+/// no directory modification times (they move as entries are made in
+/// them), and only `user.*` attributes (the others are the host's).
 pub fn snapshot(root: &Path) -> Snapshot {
-    let mut nodes = BTreeMap::new();
-    let mut inodes: BTreeMap<(u64, u64), Vec<String>> = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let meta = fs::symlink_metadata(&path).unwrap();
-            let ft = meta.file_type();
-            let (kind, data) = if ft.is_dir() {
-                stack.push(path.clone());
-                ("dir", String::new())
-            } else if ft.is_symlink() {
-                (
-                    "symlink",
-                    fs::read_link(&path).unwrap().to_string_lossy().into_owned(),
-                )
-            } else if ft.is_file() {
-                ("file", sha256(&fs::read(&path).unwrap()))
-            } else {
-                use std::os::unix::fs::FileTypeExt as _;
-                if ft.is_fifo() {
-                    ("fifo", String::new())
-                } else if ft.is_char_device() {
-                    ("char", format!("{}", meta.rdev()))
-                } else if ft.is_block_device() {
-                    ("block", format!("{}", meta.rdev()))
-                } else {
-                    ("socket", String::new())
-                }
-            };
-            if !ft.is_dir() && meta.nlink() > 1 {
-                inodes
-                    .entry((meta.dev(), meta.ino()))
-                    .or_default()
-                    .push(rel.clone());
-            }
-            nodes.insert(
-                rel,
-                Node {
-                    kind,
-                    mode: format!("{:o}", meta.permissions().mode() & 0o7777),
-                    uid: meta.uid(),
-                    gid: meta.gid(),
-                    size: if ft.is_file() { meta.len() } else { 0 },
-                    data,
-                    mtime: (!ft.is_dir()).then_some(meta.mtime()),
-                },
-            );
+    let mut snap = Snapshot::take(root).keep_xattrs(|name| name.starts_with("user."));
+    snap.nodes.remove(Path::new(""));
+    for node in snap.nodes.values_mut() {
+        if node.kind == snapshot::Kind::Dir {
+            node.mtime = None;
+        }
+        if let Some((secs, _)) = node.mtime {
+            node.mtime = Some((secs, 0)); // layers keep whole seconds
         }
     }
-    let mut links: Vec<Vec<String>> = inodes
-        .into_values()
-        .filter(|v| v.len() > 1)
-        .map(|mut v| {
-            v.sort();
-            v
-        })
-        .collect();
-    links.sort();
-    Snapshot { nodes, links }
+    snap
 }
 
 /// Asserts that two snapshots agree, naming each path that differs.
+#[track_caller]
 pub fn assert_same(expected: &Snapshot, found: &Snapshot, what: &str) {
-    let mut problems = Vec::new();
-    for (path, want) in &expected.nodes {
-        match found.nodes.get(path) {
-            None => problems.push(format!("{path}: missing")),
-            Some(got) if got != want => {
-                problems.push(format!("{path}: expected {want:?}, found {got:?}"))
-            }
-            Some(_) => {}
-        }
+    if let Some(difference) = expected.difference(found) {
+        panic!("{what}:\n{difference}");
     }
-    for path in found.nodes.keys() {
-        if !expected.nodes.contains_key(path) {
-            problems.push(format!("{path}: unexpected"));
-        }
-    }
-    if expected.links != found.links {
-        problems.push(format!(
-            "hardlinks: expected {:?}, found {:?}",
-            expected.links, found.links
-        ));
-    }
-    assert!(problems.is_empty(), "{what}:\n  {}", problems.join("\n  "));
 }
 
 /// Whether the file system under `dir` keeps `user.*` xattrs.
