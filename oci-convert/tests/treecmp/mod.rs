@@ -5,13 +5,11 @@
 #![allow(dead_code)] // each test file uses a different part
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-#[path = "../../../oci-image/tests/support/mod.rs"]
-pub mod peers;
-#[path = "../support/snapshot.rs"]
-pub mod snapshot;
+#[path = "../support/mod.rs"]
+pub mod support;
+pub use support::{peers, set_mode as chmod, set_mtime, snapshot};
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -71,31 +69,6 @@ pub fn mkfifo(path: &Path) {
         FileType::Fifo,
         Mode::from_raw_mode(0o644),
         0,
-    )
-    .unwrap();
-}
-
-pub fn chmod(path: &Path, mode: u32) {
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-}
-
-/// Sets the mtime of `path` (not following a symlink) to `secs`.
-pub fn set_mtime(path: &Path, secs: i64) {
-    let t = rustix::fs::Timestamps {
-        last_access: rustix::fs::Timespec {
-            tv_sec: secs,
-            tv_nsec: 0,
-        },
-        last_modification: rustix::fs::Timespec {
-            tv_sec: secs,
-            tv_nsec: 0,
-        },
-    };
-    rustix::fs::utimensat(
-        rustix::fs::CWD,
-        path,
-        &t,
-        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
     )
     .unwrap();
 }
