@@ -1552,23 +1552,8 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
 fn every_case_holds_for_an_unprivileged_user() {
     // The suite again as uid 65534, where only the rootless half runs and
     // permissions bind (the child creates its own sandboxes).
-    if std::env::var_os(support::CHILD).is_some() || !support::is_root() {
-        return; // this run is the unprivileged one
-    }
-    let args = ["--skip", "every_case_holds_for_an_unprivileged_user"];
-    let output = match support::run_as_nobody(&args) {
-        Ok(output) => output,
-        Err(err) => {
-            eprintln!("SKIPPED: cannot run the test binary as uid 65534 ({err})");
-            return;
-        }
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the hostile suite as uid 65534 failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
+    support::rerun_suite_as_nobody(
+        "the hostile suite",
+        "every_case_holds_for_an_unprivileged_user",
     );
-    assert!(stdout.contains(" passed; 0 failed"), "{stdout}");
 }

@@ -1543,24 +1543,6 @@ fn a_root_that_is_missing_or_not_a_directory_is_an_error_naming_it() {
 #[test]
 fn every_rule_holds_for_an_unprivileged_user() {
     // The suite again as uid 65534: the rootless halves, with permissions
-    // binding.
-    if std::env::var_os(support::CHILD).is_some() || !support::is_root() {
-        return; // this run is the unprivileged one
-    }
-    // Tests named "unprivileged" re-run themselves as uid 65534 already.
-    let args = ["--skip", "unprivileged"];
-    let output = match support::run_as_nobody(&args) {
-        Ok(output) => output,
-        Err(err) => {
-            eprintln!("SKIPPED: cannot run the test binary as uid 65534 ({err})");
-            return;
-        }
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains(" passed; 0 failed"),
-        "the whiteout suite as uid 65534 failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    // binding. Tests named "unprivileged" re-run themselves already.
+    support::rerun_suite_as_nobody("the whiteout suite", "unprivileged");
 }

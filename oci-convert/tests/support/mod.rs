@@ -278,12 +278,20 @@ pub fn whiteout_files(root: &Path) -> Vec<PathBuf> {
 pub const CHILD: &str = "OCI_CONVERT_TEST_UNPRIVILEGED_CHILD";
 
 /// Runs this test binary again with `args` as user and group 65534
-/// (nobody), marked with [`CHILD`]; an error when it cannot be started
-/// (the binary not readable by nobody, for example).
+/// (nobody), marked with [`CHILD`]. The binary is copied into a fresh
+/// directory that nobody may enter first: the build directory may be under
+/// a home nobody cannot traverse (`/root`). An error when it cannot be
+/// started.
 pub fn run_as_nobody(args: &[&str]) -> std::io::Result<std::process::Output> {
+    use std::os::unix::fs::PermissionsExt as _;
     use std::os::unix::process::CommandExt as _;
     let exe = std::env::current_exe()?;
-    std::process::Command::new(&exe)
+    let dir = tempfile::tempdir()?;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
+    let copy = dir.path().join("tests");
+    std::fs::copy(&exe, &copy)?;
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))?;
+    std::process::Command::new(&copy)
         .args(args)
         .env(CHILD, "1")
         .env("TMPDIR", std::env::temp_dir())
@@ -293,13 +301,27 @@ pub fn run_as_nobody(args: &[&str]) -> std::io::Result<std::process::Output> {
         .output()
 }
 
+/// What to do when the binary cannot be run as nobody: under CI that is a
+/// failure (the unprivileged half must run there), locally a loud skip.
+fn cannot_run_as_nobody(what: &str, err: std::io::Error) {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !ci,
+        "{what}: cannot run the test binary as uid 65534 under CI ({err})"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {what}: cannot run the test binary as uid 65534 ({err})"
+    );
+}
+
 /// Runs the calling test again as nobody (see [`run_as_nobody`]) when the
 /// tests run as root, since a rootless apply is meant for unprivileged
 /// users and root ignores the permissions that bind them. Returns `true`
 /// when the caller is to run its body here: in that child, or when the
 /// tests already run unprivileged. Returns `false` after the child passed
-/// (or, with a SKIPPED line, when it cannot be started); panics with the
-/// child's output when it failed.
+/// (or, with a SKIPPED line, when it cannot be started outside CI);
+/// panics with the child's output when it failed.
 pub fn unprivileged() -> bool {
     if std::env::var_os(CHILD).is_some() || !is_root() {
         return true;
@@ -309,22 +331,34 @@ pub fn unprivileged() -> bool {
         .unwrap_or("<unnamed test>")
         .to_owned();
     let args = [test.as_str(), "--exact", "--nocapture", "--test-threads=1"];
-    let output = match run_as_nobody(&args) {
-        Ok(output) => output,
-        Err(err) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: cannot run the test binary as uid 65534 ({err})"
-            );
-            return false;
-        }
-    };
+    match run_as_nobody(&args) {
+        Ok(output) => check_child(&test, &output, "1 passed"),
+        Err(err) => cannot_run_as_nobody(&test, err),
+    }
+    false
+}
+
+/// Runs the whole test binary again as nobody, but the tests whose names
+/// contain `skip` (the caller, and tests that re-run themselves), when the
+/// tests run as root: every rootless case then also runs where permissions
+/// bind. Nothing when this already is the unprivileged run.
+pub fn rerun_suite_as_nobody(suite: &str, skip: &str) {
+    if std::env::var_os(CHILD).is_some() || !is_root() {
+        return;
+    }
+    match run_as_nobody(&["--skip", skip]) {
+        Ok(output) => check_child(suite, &output, " passed; 0 failed"),
+        Err(err) => cannot_run_as_nobody(suite, err),
+    }
+}
+
+#[track_caller]
+fn check_child(what: &str, output: &std::process::Output, passed: &str) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{test} as uid 65534 failed ({}):\n{stdout}\n{}",
+        output.status.success() && stdout.contains(passed),
+        "{what} as uid 65534 failed ({}):\n{stdout}\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    false
 }
