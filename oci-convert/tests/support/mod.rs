@@ -357,8 +357,32 @@ fn check_child(what: &str, output: &std::process::Output, passed: &str) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && stdout.contains(passed),
-        "{what} as uid 65534 failed ({}):\n{stdout}\n{}",
+        "{what} failed in its child process ({}):\n{stdout}\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Runs the calling test again alone in a process of its own, for a test
+/// that changes process-wide state (a resource limit) that would disturb
+/// the tests running beside it. Returns `true` in that process, where the
+/// caller runs its body; `false` after the child passed (it panics with the
+/// child's output when it failed).
+pub fn in_own_process() -> bool {
+    const MARK: &str = "OCI_CONVERT_TEST_OWN_PROCESS";
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed test>")
+        .to_owned();
+    if std::env::var(MARK).is_ok_and(|v| v == test) {
+        return true;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let output = std::process::Command::new(exe)
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+        .env(MARK, &test)
+        .output()
+        .unwrap();
+    check_child(&test, &output, "1 passed");
+    false
 }
