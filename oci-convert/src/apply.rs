@@ -9,6 +9,7 @@ mod header;
 mod meta;
 mod meter;
 mod pax;
+mod sparse;
 mod whiteout;
 
 use std::cell::Cell;

@@ -84,8 +84,10 @@
 //!   devices: they are skipped with a [`Warning`], and so are hardlinks to
 //!   them. A read-only directory of a lower layer is made writable by its
 //!   owner for the change the layer makes in it, and its mode put back.
-//! - PAX sparse files (`GNU.sparse.*`) are refused; GNU sparse entries
-//!   (type `S`) are written whole.
+//! - Sparse files: PAX format 1.0 (GNU tar's `--sparse` with
+//!   `--format=posix`) is written with its holes; old GNU sparse entries
+//!   (type `S`) are written whole, holes as zeros; the PAX formats 0.0 and
+//!   0.1 are refused by name.
 //! - [`WhiteoutMode::Overlayfs`] needs root for its `0:0` device nodes.
 //! - Another process changing the root during an apply is not defended
 //!   against beyond the confinement itself.

@@ -222,3 +222,49 @@ fn whiteouts_hide_lower_layers_only() {
         );
     }
 }
+
+#[test]
+fn a_sparse_file_larger_than_max_bytes_is_refused() {
+    // PAX sparse 1.0 claiming a petabyte: no data, all hole; the real size
+    // counts against max_bytes like written bytes would.
+    let mut map = b"0\n".to_vec();
+    map.resize(512, 0);
+    let entry = support::E::file("GNUSparseFile.1/big", &map)
+        .pax("GNU.sparse.major", "1")
+        .pax("GNU.sparse.minor", "0")
+        .pax("GNU.sparse.name", "big")
+        .pax("GNU.sparse.realsize", (1u64 << 50).to_string());
+    let tar = support::rawtar::tar_of([entry]);
+    let root = tempfile::tempdir().unwrap();
+    let err = apply_tar(root.path(), &tar[..], &ApplyOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                field: "max_bytes",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        support::Snapshot::take(root.path()).paths() == [""],
+        "nothing written"
+    );
+    // Under the limit, the same map makes a file of holes.
+    let small = support::E::file("GNUSparseFile.1/big", &map)
+        .pax("GNU.sparse.major", "1")
+        .pax("GNU.sparse.minor", "0")
+        .pax("GNU.sparse.name", "big")
+        .pax("GNU.sparse.realsize", "100000");
+    apply_tar(
+        root.path(),
+        &support::rawtar::tar_of([small])[..],
+        &ApplyOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(root.path().join("big")).unwrap(),
+        vec![0u8; 100000]
+    );
+}

@@ -20,6 +20,7 @@ use super::header::{Header, type_name};
 use super::meta::{Meta, Target, Time};
 use super::meter::Gauge;
 use super::pax::{self, Records};
+use super::sparse::{self, SparseError};
 use super::stream_error;
 use crate::root::{self, PATH_MAX, Root, clean, join};
 use crate::{ApplyOptions, Error, Result, Warning};
@@ -126,9 +127,11 @@ impl<'a> Applier<'a> {
                     return Err(bad(&name, reason));
                 }
             };
-            let name = records
-                .path
-                .clone()
+            // A sparse file's real name is in its own record; the entry's
+            // is GNU tar's `GNUSparseFile.N/NAME`.
+            let sparse_name = records.sparse.as_ref().and_then(|s| s.name.clone());
+            let name = sparse_name
+                .or_else(|| records.path.clone())
                 .unwrap_or_else(|| entry.path_bytes().into_owned());
             self.last = String::from_utf8_lossy(&name).into_owned();
             self.apply(&mut entry, name, records)?;
@@ -158,12 +161,24 @@ impl<'a> Applier<'a> {
             return Ok(()); // defaults for later entries; every field we use is per entry
         }
         let name = self.last.clone();
-        if records.sparse {
-            return Err(bad(
-                &name,
-                "a PAX sparse file (GNU.sparse.* records) is not supported: store the file whole (GNU tar without --sparse)",
-            ));
-        }
+        let sparse_size = match &records.sparse {
+            Some(sparse) => {
+                let size = sparse.check().map_err(|reason| bad(&name, reason))?;
+                let limit = self.options.limits.max_bytes;
+                if size > limit {
+                    return Err(Error::LimitExceeded {
+                        what: "the real size of a sparse file",
+                        field: "max_bytes",
+                        limit,
+                    });
+                }
+                if kind != EntryType::Regular {
+                    return Err(bad(&name, "a sparse entry that is not a regular file"));
+                }
+                Some(size)
+            }
+            None => None,
+        };
         if let Some(size) = records.size
             && size != entry.size()
         {
@@ -231,7 +246,7 @@ impl<'a> Applier<'a> {
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                 wrote(self)?;
-                self.file(entry, parent, file_name, &header, &name)
+                self.file(entry, parent, file_name, &header, &name, sparse_size)
             }
             EntryType::Directory => {
                 wrote(self)?;
@@ -297,6 +312,7 @@ impl<'a> Applier<'a> {
         file_name: &[u8],
         header: &Header,
         name: &str,
+        sparse_size: Option<u64>,
     ) -> Result<()> {
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
@@ -305,6 +321,18 @@ impl<'a> Applier<'a> {
         })
         .map_err(failed(name, "create the file"))?;
         let mut file = File::from(fd);
+        if let Some(size) = sparse_size {
+            sparse::write(entry, &mut file, size, &mut self.buffer).map_err(|e| match e {
+                SparseError::Map(reason) => bad(name, reason),
+                SparseError::Read(e) => stream_error(e, format!("in entry {name:?}")),
+                SparseError::Write(e) => Error::EntryIo {
+                    entry: name.to_string(),
+                    action: "write the sparse file",
+                    source: e,
+                },
+            })?;
+            return self.metadata(Target::Fd(file.as_fd()), header, name);
+        }
         loop {
             let n = entry
                 .read(&mut self.buffer)

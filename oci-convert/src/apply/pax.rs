@@ -6,6 +6,7 @@
 //! here.
 
 use super::meta::Time;
+use super::sparse::Sparse;
 
 /// The records of one entry that apply uses.
 #[derive(Debug, Default)]
@@ -18,9 +19,9 @@ pub(super) struct Records {
     pub(super) mtime: Option<Time>,
     pub(super) atime: Option<Time>,
     pub(super) xattrs: Vec<(Vec<u8>, Vec<u8>)>,
-    /// A `GNU.sparse.*` record: a PAX sparse file, whose data starts with
-    /// a block map the tar reader would write out as content.
-    pub(super) sparse: bool,
+    /// The `GNU.sparse.*` records of a PAX sparse file, whose data starts
+    /// with a block map the tar reader would write out as content.
+    pub(super) sparse: Option<Sparse>,
 }
 
 const BLOCK: usize = 512;
@@ -109,8 +110,12 @@ fn parse(mut data: &[u8], records: &mut Records) -> Result<(), String> {
             _ => {
                 if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
                     records.xattrs.push((name.to_vec(), value.to_vec()));
-                } else if key.starts_with(b"GNU.sparse.") {
-                    records.sparse = true;
+                } else if let Some(key) = key.strip_prefix(b"GNU.sparse.") {
+                    records
+                        .sparse
+                        .get_or_insert_default()
+                        .record(key, value)
+                        .map_err(|e| bad(&e))?;
                 }
             }
         }
