@@ -1352,11 +1352,13 @@ fn sparse_content() -> Vec<u8> {
 
 #[test]
 fn a_gnu_sparse_file_is_written_whole() {
-    let tar = std::fs::read(concat!(
+    // Built into the binary: the unprivileged re-run may not read the
+    // source tree.
+    let tar = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/sparse-gnu.tar"
     ))
-    .unwrap();
+    .to_vec();
     each_mode(&[tar], |label, root| {
         assert_eq!(list(root), ["sparse"], "{label}");
         assert!(
@@ -1371,7 +1373,10 @@ fn a_pax_sparse_file_is_written_whole_under_its_real_name() {
     // GNU tar's default sparse format (PAX 1.0: GNU.sparse.name and a map
     // before the data), as Go's archive/tar reads it too.
     use std::os::unix::fs::MetadataExt as _;
-    let tar = std::fs::read("tests/fixtures/sparse-pax.tar").unwrap();
+    let tar = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sparse-pax.tar"
+    ));
     for (label, options) in both_modes() {
         let dir = tempfile::tempdir().unwrap();
         oci_convert::apply_tar(dir.path(), &tar[..], &options)
