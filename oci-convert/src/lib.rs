@@ -98,6 +98,7 @@ mod build;
 mod diff;
 mod error;
 mod image;
+mod listing;
 mod options;
 mod root;
 mod rootless;

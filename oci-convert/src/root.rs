@@ -73,6 +73,14 @@ pub(crate) fn join(components: &[&[u8]]) -> Vec<u8> {
     components.join(&b'/')
 }
 
+/// Splits a path made by [`join`] back into its components (none for the
+/// root's empty path).
+pub(crate) fn split(path: &[u8]) -> Components<'_> {
+    path.split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
 impl Root {
     /// Opens the directory `path` as a root.
     pub(crate) fn open(path: &Path) -> rustix::io::Result<Root> {
@@ -408,6 +416,8 @@ mod tests {
         assert!(c("a/../../x").is_err());
         assert!(c("/..").is_err());
         assert!(clean(b"a\0b").is_err());
+        assert_eq!(split(&join(&clean(b"./a/b/c").unwrap())), [&b"a"[..], b"b", b"c"]);
+        assert!(split(b"").is_empty());
     }
 
     fn setup() -> (tempfile::TempDir, Root) {

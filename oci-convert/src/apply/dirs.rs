@@ -37,11 +37,7 @@ impl Applier<'_> {
         let dirs = std::mem::take(&mut self.dirs);
         for (path, meta) in dirs.iter().rev() {
             let shown = String::from_utf8_lossy(path).into_owned();
-            let components: Vec<&[u8]> = if path.is_empty() {
-                Vec::new()
-            } else {
-                path.split(|&b| b == b'/').collect()
-            };
+            let components = root::split(path);
             let fd = match components.split_last() {
                 None => root::open_dir(self.root.fd(), c"."),
                 Some((name, parents)) => match self
@@ -83,10 +79,7 @@ impl Applier<'_> {
                 continue; // the layer's own times were set
             }
             let shown = String::from_utf8_lossy(&path).into_owned();
-            let components: Vec<&[u8]> = path
-                .split(|&b| b == b'/')
-                .filter(|c| !c.is_empty())
-                .collect();
+            let components = root::split(&path);
             let Some(dir) = self
                 .root
                 .find_dir(&components)

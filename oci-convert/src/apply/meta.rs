@@ -255,13 +255,8 @@ impl Meta {
         if self.xattrs_unsupported {
             return Ok(());
         }
-        let mut names = vec![0u8; 64 << 10];
-        let len = match rustix::fs::flistxattr(dir, &mut names[..]) {
-            Ok(len) => len,
-            Err(Errno::NOTSUP) => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        for name in names[..len].split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        for name in crate::listing::xattr_names(dir)? {
+            let name = name.as_slice();
             // The overlay opaque marker may be this same layer's (an opaque
             // whiteout before its directory's entry, in overlayfs form).
             let overlay = options.whiteouts == WhiteoutMode::Overlayfs

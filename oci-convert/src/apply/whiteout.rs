@@ -99,8 +99,8 @@ impl Applier<'_> {
                     .map_err(failed(name, "look at the opaque directory"))?;
                 let dir = root::open_dir(&dir, c".")
                     .map_err(failed(name, "open the opaque directory"))?;
-                let children =
-                    list(dir.as_fd()).map_err(failed(name, "list the opaque directory"))?;
+                let children = crate::listing::names(dir.as_fd())
+                    .map_err(failed(name, "list the opaque directory"))?;
                 for child in children {
                     self.remove_lower(dir.as_fd(), dir_inode, &child)
                         .map_err(failed(name, "remove what the whiteout hides"))?;
@@ -146,7 +146,7 @@ impl Applier<'_> {
                 continue;
             };
             let dir = root::open_dir(&dir, c".")?;
-            for child in list(dir.as_fd())? {
+            for child in crate::listing::names(dir.as_fd())? {
                 if let Some(child_inode) =
                     self.remove_unless_mine(dir.as_fd(), dir_inode, &child)?
                 {
@@ -182,17 +182,4 @@ impl Applier<'_> {
         }
         Ok(is_dir.then(|| inode(&stat)))
     }
-}
-
-/// The names in a directory, without `.` and `..`.
-fn list(dir: BorrowedFd<'_>) -> rustix::io::Result<Vec<Vec<u8>>> {
-    let mut names = Vec::new();
-    for entry in rustix::fs::Dir::read_from(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name != b"." && name != b".." {
-            names.push(name.to_vec());
-        }
-    }
-    Ok(names)
 }

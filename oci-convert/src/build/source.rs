@@ -8,10 +8,10 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags, Stat};
+use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
-use crate::{Error, Result};
+use crate::{Error, Result, listing};
 
 /// The metadata of one file, from `lstat`/`fstat`, in portable types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,15 +93,7 @@ pub(crate) fn open_root(root: &Path) -> Result<OwnedFd> {
 
 /// The names in a directory, without `.` and `..`, sorted by their bytes.
 pub(crate) fn read_names(dir: impl AsFd, path: &Path) -> Result<Vec<Vec<u8>>> {
-    let mut reader = Dir::read_from(dir).map_err(io_err("read the directory", path.into()))?;
-    let mut names = Vec::new();
-    while let Some(entry) = reader.read() {
-        let entry = entry.map_err(io_err("read the directory", path.into()))?;
-        let name = entry.file_name().to_bytes();
-        if name != b"." && name != b".." {
-            names.push(name.to_vec());
-        }
-    }
+    let mut names = listing::names(dir).map_err(io_err("read the directory", path.into()))?;
     names.sort_unstable();
     Ok(names)
 }
@@ -150,40 +142,16 @@ pub(crate) fn read_link_at(dir: impl AsFd, name: &[u8], path: &Path) -> Result<V
 /// removed between listing and reading is skipped.
 pub(crate) fn xattrs(fd: impl AsFd, path: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let fd = fd.as_fd();
-    let list = match read_sized(|buf| rustix::fs::flistxattr(fd, buf)) {
-        Ok(list) => list,
-        Err(Errno::NOTSUP) => return Ok(Vec::new()),
-        Err(e) => return Err(io_err("list the extended attributes of", path.into())(e)),
-    };
+    let names =
+        listing::xattr_names(fd).map_err(io_err("list the extended attributes of", path.into()))?;
     let mut out = Vec::new();
-    for name in list.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        match read_sized(|buf| rustix::fs::fgetxattr(fd, name, buf)) {
-            Ok(value) => out.push((name.to_vec(), value)),
+    for name in names {
+        match listing::read_sized(|buf| rustix::fs::fgetxattr(fd, &name, buf)) {
+            Ok(value) => out.push((name, value)),
             Err(Errno::NODATA) => {}
             Err(e) => return Err(io_err("read an extended attribute of", path.into())(e)),
         }
     }
     out.sort();
     Ok(out)
-}
-
-/// Calls a "fill this buffer" syscall with a buffer as large as the size
-/// it asks for, retrying when the value grew in between (`ERANGE`).
-fn read_sized(
-    mut call: impl FnMut(&mut [u8]) -> rustix::io::Result<usize>,
-) -> rustix::io::Result<Vec<u8>> {
-    let mut size = 256;
-    loop {
-        let mut buf = vec![0u8; size];
-        match call(&mut buf) {
-            Ok(n) => {
-                buf.truncate(n);
-                return Ok(buf);
-            }
-            // Attribute values are at most 64 KiB and lists are bounded by
-            // the kernel too (XATTR_LIST_MAX); stop growing past that.
-            Err(Errno::RANGE) if size < (1 << 20) => size *= 4,
-            Err(e) => return Err(e),
-        }
-    }
 }
