@@ -83,6 +83,15 @@ impl Args {
             .collect()
     }
 
+    /// The `--platform OS/ARCH[/VARIANT]` option, parsed; a bad value is a
+    /// usage error.
+    pub fn platform(&self) -> Result<Option<oci_image::Platform>, Failure> {
+        self.value("--platform")
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| Failure::Usage(format!("--platform: {e}")))
+    }
+
     /// Whether flag `name` was given.
     pub fn flag(&self, name: &str) -> bool {
         self.options.iter().any(|(n, _)| *n == name)

@@ -56,11 +56,7 @@ pub fn build(args: &[String]) -> CmdResult {
     )?;
     let [dir, image] = args.positionals(["DIR", "IMAGE"])?;
     let codec = parse_compression(args.value("--compression"))?;
-    let platform = args
-        .value("--platform")
-        .map(str::parse::<Platform>)
-        .transpose()
-        .map_err(|e| Failure::Usage(format!("--platform: {e}")))?;
+    let platform = args.platform()?;
     let from = args.value("--from");
     let (path, tag) = split_image(image)?;
     oci_layout::check_tag(tag)?;

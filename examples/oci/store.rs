@@ -35,12 +35,7 @@ pub fn init(args: &[String]) -> CmdResult {
 pub fn new(args: &[String]) -> CmdResult {
     let args = Args::parse("new", args, &[Opt::Value("--platform")])?;
     let [image] = args.positionals(["IMAGE"])?;
-    let platform = match args.value("--platform") {
-        Some(p) => p
-            .parse::<Platform>()
-            .map_err(|e| Failure::Usage(format!("--platform: {e}")))?,
-        None => Platform::host(),
-    };
+    let platform = args.platform()?.unwrap_or_else(Platform::host);
     let (path, tag) = split_image(image)?;
     oci_layout::check_tag(tag)?;
     let layout = Layout::open_or_init(path)?;
@@ -77,11 +72,7 @@ pub fn stat(args: &[String]) -> CmdResult {
         &[Opt::Flag("--json"), Opt::Value("--platform")],
     )?;
     let [image] = args.positionals(["IMAGE"])?;
-    let platform = args
-        .value("--platform")
-        .map(|p| p.parse::<Platform>())
-        .transpose()
-        .map_err(|e| Failure::Usage(format!("--platform: {e}")))?;
+    let platform = args.platform()?;
     let (layout, tag) = open_image(image)?;
     let resolved = layout.resolve(tag, platform.as_ref())?;
     let manifest = &resolved.manifest;

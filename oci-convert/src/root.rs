@@ -416,7 +416,10 @@ mod tests {
         assert!(c("a/../../x").is_err());
         assert!(c("/..").is_err());
         assert!(clean(b"a\0b").is_err());
-        assert_eq!(split(&join(&clean(b"./a/b/c").unwrap())), [&b"a"[..], b"b", b"c"]);
+        assert_eq!(
+            split(&join(&clean(b"./a/b/c").unwrap())),
+            [&b"a"[..], b"b", b"c"]
+        );
         assert!(split(b"").is_empty());
     }
 
