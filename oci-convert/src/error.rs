@@ -180,6 +180,122 @@ pub enum Error {
         /// The time, in seconds since the Unix epoch.
         seconds: u64,
     },
+    // -- image config -> runtime config (conversion/) adds its variants below --
+    /// The image is for an operating system the host cannot run, or the
+    /// host is not one this crate writes runtime configurations for.
+    #[error(
+        "config.os: the image is for {image_os:?} and the host runs {host_os:?}; expected an image for the host's os (and a linux host)"
+    )]
+    OsMismatch {
+        /// The image config's `os`.
+        image_os: String,
+        /// [`ConversionOptions::host_os`](crate::ConversionOptions::host_os).
+        host_os: String,
+    },
+
+    /// An entry of `config.Env` is not `NAME=value`.
+    #[error("config.Env[{index}] {entry:?}: {reason}; expected NAME=value with a non-empty NAME")]
+    BadEnv {
+        /// The entry's position in `config.Env`, from 0.
+        index: usize,
+        /// The entry as the image gives it.
+        entry: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// `config.WorkingDir` is not an absolute path.
+    #[error("config.WorkingDir {dir:?}: {reason}; expected an absolute path such as \"/app\"")]
+    BadWorkingDir {
+        /// The value as the image gives it.
+        dir: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// A `config.Volumes` path cannot be a mount destination.
+    #[error(
+        "config.Volumes {volume:?}: {reason}; expected a clean absolute path such as \"/data\""
+    )]
+    BadVolume {
+        /// The volume as the image gives it.
+        volume: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// `config.User` is malformed (not `user`, `uid`, `user:group`,
+    /// `uid:gid`, `uid:group` or `user:gid`).
+    #[error(
+        "config.User {user:?}: {reason}; expected user, uid, user:group, uid:gid, uid:group or user:gid"
+    )]
+    BadUser {
+        /// The value as the image gives it.
+        user: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// A user name of `config.User` is not in the rootfs's `/etc/passwd`
+    /// (image-spec conversion.md: the converter MUST return an error).
+    #[error("config.User {user:?}: no user {name:?} in the rootfs's /etc/passwd{missing}")]
+    UnknownUser {
+        /// The value of `config.User`.
+        user: String,
+        /// The user name looked up.
+        name: String,
+        /// `" (there is no /etc/passwd)"` when the file is missing, else empty.
+        missing: &'static str,
+    },
+
+    /// A group name of `config.User` is not in the rootfs's `/etc/group`.
+    #[error("config.User {user:?}: no group {name:?} in the rootfs's /etc/group{missing}")]
+    UnknownGroup {
+        /// The value of `config.User`.
+        user: String,
+        /// The group name looked up.
+        name: String,
+        /// `" (there is no /etc/group)"` when the file is missing, else empty.
+        missing: &'static str,
+    },
+
+    /// A user or group id does not fit the range Linux allows.
+    #[error("{field}: id {value} is out of range; expected 0..=2147483647")]
+    IdOutOfRange {
+        /// Where the id comes from (`config.User "4294967296"`,
+        /// `/etc/passwd line 3 (user "alice") uid`).
+        field: String,
+        /// The id as written.
+        value: String,
+    },
+
+    /// The rootfs's `/etc/passwd` or `/etc/group` cannot be used: not a
+    /// regular file, or the entry needed is malformed.
+    #[error("{file}: {reason}")]
+    BadAccountFile {
+        /// `/etc/passwd` or `/etc/group`, with the line when one is meant.
+        file: String,
+        /// What is wrong and what was expected.
+        reason: String,
+    },
+
+    /// The rootfs's `/etc/passwd` or `/etc/group` is larger than
+    /// [`MAX_ACCOUNT_FILE_BYTES`](crate::conversion::MAX_ACCOUNT_FILE_BYTES):
+    /// it is not read.
+    #[error(
+        "{file}: larger than {limit} bytes, the most read of an account file; refusing to read it"
+    )]
+    AccountFileTooLarge {
+        /// `/etc/passwd` or `/etc/group`.
+        file: &'static str,
+        /// The limit.
+        limit: u64,
+    },
+
+    /// The generated runtime configuration breaks a MUST of the
+    /// runtime-spec (a bug of the conversion, never expected).
+    #[error("the runtime configuration made from the image is invalid: {0}")]
+    InvalidRuntimeConfig(#[source] oci_runtime_spec::Error),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -66,6 +66,8 @@
 //! - hardlink targets and whiteouts resolve inside the root the same way;
 //!   a hardlink to a directory or to a missing name is an error;
 //! - a root entry (`./`) that is not a directory is an error;
+//! - [`runtime_config`] reads the rootfs's `/etc/passwd` and `/etc/group`
+//!   inside the root the same way, a bounded number of bytes of each;
 //! - [`Limits`] bound the entries, the uncompressed bytes, the expansion
 //!   ratio of compressed layers and the metadata held in memory for one
 //!   entry, while the layer is read.
@@ -111,6 +113,9 @@ pub use diff::{Changes, diff, diff_layer, write_diff_tar};
 pub use error::{Error, Result};
 pub use image::{ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
+
+pub mod conversion;
+pub use conversion::{ConversionOptions, runtime_config};
 
 /// The runtime-spec version of the bundles this crate writes.
 pub const RUNTIME_SPEC_VERSION: &str = oci_runtime_spec::SPEC_VERSION;
