@@ -95,6 +95,8 @@
 mod apply;
 mod baseline;
 mod build;
+mod bundle;
+pub mod conversion;
 mod diff;
 mod error;
 mod image;
@@ -107,9 +109,14 @@ mod tarwrite;
 pub use apply::{apply_layer, apply_tar};
 pub use baseline::Baseline;
 pub use build::{BuildOptions, BuildStats, MtimePolicy, Ownership, build_layer, write_layer_tar};
+pub use bundle::{
+    BASELINE_FILE, BundleRecord, CONFIG_FILE, RECORD_FILE, ROOTFS_DIR, RepackOptions, Repacked,
+    UnpackOptions, Unpacked, repack, unpack,
+};
+pub use conversion::{ConversionOptions, runtime_config};
 pub use diff::{Changes, diff, diff_layer, write_diff_tar};
 pub use error::{Error, Result};
-pub use image::{ImageEdit, format_rfc3339};
+pub use image::{ConfigChange, ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
 
 /// The runtime-spec version of the bundles this crate writes.
