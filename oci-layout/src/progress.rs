@@ -253,7 +253,10 @@ mod tests {
 
     use super::*;
 
-    fn recorder() -> (Progress, Arc<Mutex<Vec<(String, u64, u64)>>>) {
+    /// What a recorder saw: (task, bytes, entries) per report.
+    type Seen = Arc<Mutex<Vec<(String, u64, u64)>>>;
+
+    fn recorder() -> (Progress, Seen) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
         let progress = Progress::new(move |s: &Status<'_>| {

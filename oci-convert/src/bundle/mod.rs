@@ -13,7 +13,7 @@ mod repack;
 mod unpack;
 
 pub use record::BundleRecord;
-pub use repack::{RepackOptions, Repacked, repack};
+pub use repack::{RepackOptions, Repacked, created_now, repack};
 pub use unpack::{UnpackOptions, Unpacked, unpack};
 
 /// The root filesystem's directory in a bundle.

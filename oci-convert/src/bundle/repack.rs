@@ -96,7 +96,7 @@ pub fn repack(
     let history = match &options.history {
         Some(history) => history.clone(),
         None => History {
-            created: Some(now()?),
+            created: Some(created_now()?),
             created_by: Some("oci-convert repack".into()),
             ..History::default()
         },
@@ -116,8 +116,16 @@ pub fn repack(
     })
 }
 
-/// `SOURCE_DATE_EPOCH`, or the current time, in RFC 3339.
-pub(crate) fn now() -> Result<String> {
+/// The time a new layer or config change is created at, in RFC 3339:
+/// `SOURCE_DATE_EPOCH` when it is set (reproducible builds), else the
+/// clock.
+///
+/// # Errors
+///
+/// [`Error::Layout`] holding
+/// [`oci_layout::Error::InvalidSourceDateEpoch`] for a malformed variable;
+/// [`Error::TimeOutOfRange`] past year 9999.
+pub fn created_now() -> Result<String> {
     let seconds = match oci_layout::source_date_epoch()? {
         Some(epoch) => epoch,
         None => SystemTime::now()
