@@ -9,6 +9,7 @@ use oci_layout::Layout;
 use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 
 use crate::args::{Args, Opt};
+use crate::progress::Bar;
 use crate::store::{open_image, split_image};
 use crate::{CmdResult, Failure, stdout_failed};
 
@@ -34,14 +35,22 @@ pub fn export(args: &[String]) -> CmdResult {
     let args = Args::parse(
         "export",
         args,
-        &[Opt::Value("--format"), Opt::Value("--repo-tag")],
+        &[
+            Opt::Value("--format"),
+            Opt::Value("--repo-tag"),
+            Opt::Flag("--quiet"),
+        ],
     )?;
     let [image, target] = args.positionals(["IMAGE", "ARCHIVE"])?;
     let format = parse_format(args.value("--format"))?.unwrap_or(Format::Oci);
     let (layout, tag) = open_image(image)?;
     // Check the tag before creating the output file.
     layout.find_tag(tag)?;
-    let options = ExportOptions::default();
+    let bar = Bar::new(args.flag("--quiet"));
+    let options = ExportOptions {
+        progress: bar.progress(),
+        ..ExportOptions::default()
+    };
     let repo_tag = match args.value("--repo-tag") {
         Some(r) => r.to_owned(),
         None => default_repo_tag(layout.path(), tag),
@@ -78,7 +87,11 @@ pub fn import(args: &[String]) -> CmdResult {
     let args = Args::parse(
         "import",
         args,
-        &[Opt::Value("--format"), Opt::Flag("--to-oci")],
+        &[
+            Opt::Value("--format"),
+            Opt::Flag("--to-oci"),
+            Opt::Flag("--quiet"),
+        ],
     )?;
     let [source, image] = args.positionals(["ARCHIVE", "IMAGE"])?;
     let (path, tag) = split_image(image)?;
@@ -87,10 +100,14 @@ pub fn import(args: &[String]) -> CmdResult {
         None => detect_format(source)?,
     };
     let file = File::open(source).map_err(|e| Failure::Failed(format!("{source}: {e}")))?;
+    let archive_size = file.metadata().ok().map(|m| m.len());
     let reader = BufReader::with_capacity(1 << 20, file);
     let layout = Layout::open_or_init(path)?;
+    let bar = Bar::new(args.flag("--quiet"));
     let options = ImportOptions {
         to_oci: args.flag("--to-oci"),
+        progress: bar.progress(),
+        archive_size,
         ..ImportOptions::default()
     };
     let imported = match format {

@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use oci_convert::{BuildOptions, ImageEdit};
 use oci_image::{History, Platform};
@@ -12,14 +11,15 @@ use oci_layout::Layout;
 use oci_layout::codec::Codec;
 
 use crate::args::{Args, Opt};
+use crate::progress::Bar;
 use crate::store::split_image;
 use crate::{CmdResult, Failure, stdout_failed};
 
-fn convert_failed(err: oci_convert::Error) -> Failure {
+pub fn convert_failed(err: oci_convert::Error) -> Failure {
     Failure::Failed(err.to_string())
 }
 
-fn parse_compression(value: Option<&str>) -> Result<Codec, Failure> {
+pub fn parse_compression(value: Option<&str>) -> Result<Codec, Failure> {
     match value {
         None | Some("gzip") => Ok(Codec::gzip()),
         Some("zstd") => Ok(Codec::zstd()),
@@ -30,20 +30,6 @@ fn parse_compression(value: Option<&str>) -> Result<Codec, Failure> {
     }
 }
 
-/// The `created` time of the new layer: `SOURCE_DATE_EPOCH` when it is set
-/// (reproducible builds), else the clock.
-fn created_now() -> Result<String, Failure> {
-    let epoch = oci_layout::source_date_epoch().map_err(|e| Failure::Failed(e.to_string()))?;
-    let seconds = match epoch {
-        Some(seconds) => seconds,
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_err(|e| Failure::Failed(format!("the clock is before 1970: {e}")))?
-            .as_secs(),
-    };
-    oci_convert::format_rfc3339(seconds).map_err(convert_failed)
-}
-
 pub fn build(args: &[String]) -> CmdResult {
     let args = Args::parse(
         "build",
@@ -52,6 +38,7 @@ pub fn build(args: &[String]) -> CmdResult {
             Opt::Value("--from"),
             Opt::Value("--compression"),
             Opt::Value("--platform"),
+            Opt::Flag("--quiet"),
         ],
     )?;
     let [dir, image] = args.positionals(["DIR", "IMAGE"])?;
@@ -65,7 +52,7 @@ pub fn build(args: &[String]) -> CmdResult {
         Ok(_) => return Err(Failure::Failed(format!("{dir}: not a directory"))),
         Err(e) => return Err(Failure::Failed(format!("{dir}: {e}"))),
     }
-    let created = created_now()?;
+    let created = oci_convert::created_now().map_err(convert_failed)?;
 
     // The base is read before the layer is built, so that a wrong --from
     // fails fast; a new image may create the layout, a base must be in it.
@@ -80,13 +67,14 @@ pub fn build(args: &[String]) -> CmdResult {
             ImageEdit::scratch(&platform.unwrap_or_else(Platform::host)),
         ),
     };
-    let layer = oci_convert::build_layer(
-        &layout,
-        Path::new(dir),
-        codec,
-        &BuildOptions::from_env().map_err(convert_failed)?,
-    )
-    .map_err(convert_failed)?;
+    let bar = Bar::new(args.flag("--quiet"));
+    let options = BuildOptions {
+        progress: bar.progress(),
+        ..BuildOptions::from_env().map_err(convert_failed)?
+    };
+    let layer = oci_convert::build_layer(&layout, Path::new(dir), codec, &options)
+        .map_err(convert_failed)?;
+    drop(bar);
     let history = History {
         created: Some(created),
         created_by: Some(format!("oci build {dir}")),

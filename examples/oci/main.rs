@@ -7,8 +7,10 @@
 mod archive;
 mod args;
 mod build;
+mod bundle;
 mod digest;
 mod maintenance;
+mod progress;
 mod runtime;
 mod store;
 mod validate;
@@ -51,6 +53,14 @@ image layouts:
                                add the image of an archive to the layout (created
                                if missing) under the tag of IMAGE; --to-oci
                                converts Docker manifests to OCI ones
+  config IMAGE [--tag NEWTAG] [--env K=V]... [--entrypoint ARG]... [--cmd ARG]...
+         [--workdir DIR] [--user USER] [--label K=V]... [--expose PORT[/PROTO]]...
+         [--volume PATH]... [--stop-signal SIG] [--platform P]
+                               change the image's execution parameters (a new
+                               config and manifest with a history entry), tagged
+                               NEWTAG (default: the same tag); --env sets one
+                               variable, --entrypoint/--cmd replace the list
+                               (--cmd= alone clears it); print the new digest
 
 documents:
   validate --type TYPE PATH    check a document against the spec; prints `valid`
@@ -66,9 +76,22 @@ documents:
   help                         this text
 
 runtime bundles:
+  unpack IMAGE BUNDLE [--rootless] [--platform P]
+                               unpack the image into the new or empty directory
+                               BUNDLE: rootfs/, config.json (image-spec
+                               conversion.md) and what repack needs; rootless
+                               is implied when not root. Prints the manifest
+                               digest
+  repack BUNDLE IMAGE [--compression gzip|zstd|none]
+                               store the changes made to BUNDLE/rootfs as a new
+                               layer on the bundle's image, tagged IMAGE; no
+                               layer when nothing changed. Prints the digest
   runtime-spec [--rootless]    print a default config.json, as `runc spec`
                                [--rootless] writes it (rootless maps the
                                caller's uid and gid)
+
+build, import, export, unpack and repack draw a progress bar on stderr when it
+is a terminal; --quiet turns it off.
 
 exit codes: 0 success, 1 failure, 2 usage error";
 
@@ -111,6 +134,9 @@ fn main() -> ExitCode {
         Some("import") => archive::import(rest),
         Some("validate") => validate::validate(rest),
         Some("runtime-spec") => runtime::runtime_spec(rest),
+        Some("unpack") => bundle::unpack(rest),
+        Some("repack") => bundle::repack(rest),
+        Some("config") => bundle::config(rest),
         Some("digest") => digest::digest(rest),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

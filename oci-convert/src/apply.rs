@@ -20,6 +20,7 @@ use std::rc::Rc;
 use oci_image::{Algorithm, Descriptor, Digest};
 use oci_layout::Layout;
 use oci_layout::codec::{CodecError, Decoder, HashingReader, check_diff_id};
+use oci_layout::progress::Tracker;
 
 use crate::root::Root;
 use crate::{Applied, ApplyOptions, Error, Result};
@@ -95,15 +96,18 @@ pub fn apply_layer(
         count: compressed.clone(),
     };
     let decoder = Decoder::for_media_type(counted, &layer.media_type)?;
-    apply_stream(root, decoder, Some(compressed), diff_id, options)
+    let size = layer.size_u64().unwrap_or(0); // open_blob checked it
+    apply_stream(root, decoder, Some((compressed, size)), diff_id, options)
 }
 
 /// The pipeline after decompression: meter, hash, tar, apply, then drain
 /// what follows the tar's end so the hashes cover the whole stream.
+/// `compressed` counts the blob's bytes read, out of its size, when the
+/// stream comes from one.
 fn apply_stream<R: Read>(
     root: &Path,
     stream: R,
-    compressed: Option<Rc<Cell<u64>>>,
+    compressed: Option<(Rc<Cell<u64>>, u64)>,
     diff_id: Option<&Digest>,
     options: &ApplyOptions,
 ) -> Result<Applied> {
@@ -112,7 +116,13 @@ fn apply_stream<R: Read>(
         path: root.to_path_buf(),
         source: e.into(),
     })?;
-    let gauge = Rc::new(Gauge::default());
+    let (compressed, total) = compressed.unzip();
+    let gauge = Rc::new(Gauge::new(Tracker::new(
+        &options.progress,
+        "apply",
+        total,
+        None,
+    )));
     let meter = Meter {
         inner: stream,
         gauge: gauge.clone(),
@@ -132,6 +142,7 @@ fn apply_stream<R: Read>(
         check_diff_id(expected, &digest).map_err(Error::Codec)?;
     }
     let mut applied = applier.finish()?;
+    gauge.tracker.finish();
     applied.uncompressed_bytes = bytes;
     applied.diff_id = Some(digest);
     Ok(applied)

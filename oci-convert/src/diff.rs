@@ -155,7 +155,7 @@ pub fn write_diff_tar(
 ) -> Result<BuildStats> {
     let plan = Plan::new(changes);
     let fd = source::open_root(root)?;
-    let mut emitter = Emitter::new(root, out, options);
+    let mut emitter = Emitter::new(root, out, options, "repack");
     let mut left = plan.emit.clone();
     plan.walk(&mut emitter, root, &fd, b"", &mut left)?;
     if let Some(missing) = left.first() {

@@ -124,6 +124,28 @@ pub enum Error {
         /// What was expected and what was found.
         reason: String,
     },
+    // -- bundles (bundle/) add their variants below --
+    /// A bundle directory cannot be unpacked into or repacked from: it
+    /// already holds an unpacked image, or lacks what an unpack leaves.
+    #[error("bundle {}: {reason}", bundle.display())]
+    Bundle {
+        /// The bundle directory.
+        bundle: PathBuf,
+        /// What is wrong with it and what was expected.
+        reason: String,
+    },
+
+    /// A change of an image config was refused: a value that the config
+    /// cannot hold (an `Env` entry without `=`, a relative volume).
+    #[error("config change, {field} {value:?}: {reason}")]
+    ConfigChange {
+        /// The config field (`Env`, `Volumes`, `ExposedPorts`, ...).
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What was expected.
+        reason: String,
+    },
     // -- images (image.rs) add their variants below --
     /// The manifest and the config of an image disagree on how many layers
     /// it has (config.md: `rootfs.diff_ids` lists one DiffID per layer).

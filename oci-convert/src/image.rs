@@ -3,7 +3,10 @@
 //! layer's descriptor into a new manifest (manifest.md, `layers`), and a tag
 //! in `index.json` moves to it (image-layout.md).
 
+mod config_change;
 mod timestamp;
+
+pub use config_change::ConfigChange;
 
 pub use timestamp::format_rfc3339;
 
@@ -100,22 +103,37 @@ impl ImageEdit {
     pub fn open(layout: &Layout, tag: &str, platform: Option<&Platform>) -> Result<ImageEdit> {
         let resolved = layout.resolve(tag, platform)?;
         let base = format!("tag {tag:?} ({})", resolved.descriptor.digest);
+        ImageEdit::from_manifest(layout, &resolved.descriptor, base)
+    }
+
+    /// The image whose manifest `descriptor` names, a blob of `layout`
+    /// (an unpacked bundle remembers its image this way, whatever its tag
+    /// names since).
+    ///
+    /// # Errors
+    ///
+    /// As [`ImageEdit::open`], without the tag's.
+    pub fn open_manifest(layout: &Layout, descriptor: &Descriptor) -> Result<ImageEdit> {
+        ImageEdit::from_manifest(layout, descriptor, format!("image {}", descriptor.digest))
+    }
+
+    fn from_manifest(layout: &Layout, descriptor: &Descriptor, base: String) -> Result<ImageEdit> {
         let unsupported = |reason: String| Error::UnsupportedImage {
             image: base.clone(),
             reason,
         };
-        if resolved.descriptor.media_type != MediaType::ImageManifest {
+        if descriptor.media_type != MediaType::ImageManifest {
             return Err(unsupported(format!(
                 "its manifest is {}, not an OCI image manifest{}",
-                resolved.descriptor.media_type,
-                if resolved.descriptor.media_type.is_docker() {
+                descriptor.media_type,
+                if descriptor.media_type.is_docker() {
                     " (import it with --to-oci to convert it)"
                 } else {
                     ""
                 }
             )));
         }
-        let manifest = resolved.manifest.value().clone();
+        let manifest = layout.read_manifest(descriptor)?.value().clone();
         if manifest.config.media_type != MediaType::ImageConfig {
             return Err(unsupported(format!(
                 "its config is {}, not an OCI image config (an artifact, not an image)",
@@ -137,6 +155,17 @@ impl ImageEdit {
         };
         edit.check_layer_count()?;
         Ok(edit)
+    }
+
+    /// Adds `history` for a change that adds no layer (a change of the
+    /// execution parameters, say): `empty_layer` is set, and, when
+    /// `history.created` is set, it also becomes the config's `created`.
+    pub fn add_history(&mut self, mut history: History) {
+        history.empty_layer = true;
+        if let Some(created) = &history.created {
+            self.config.created = Some(created.clone());
+        }
+        self.config.history.push(history);
     }
 
     /// Adds `layer` on top: its descriptor to the manifest's `layers`, its

@@ -97,6 +97,8 @@
 mod apply;
 mod baseline;
 mod build;
+mod bundle;
+pub mod conversion;
 mod diff;
 mod error;
 mod image;
@@ -109,13 +111,15 @@ mod tarwrite;
 pub use apply::{apply_layer, apply_tar};
 pub use baseline::Baseline;
 pub use build::{BuildOptions, BuildStats, MtimePolicy, Ownership, build_layer, write_layer_tar};
+pub use bundle::{
+    BASELINE_FILE, BundleRecord, CONFIG_FILE, RECORD_FILE, ROOTFS_DIR, RepackOptions, Repacked,
+    UnpackOptions, Unpacked, created_now, repack, unpack,
+};
+pub use conversion::{ConversionOptions, runtime_config};
 pub use diff::{Changes, diff, diff_layer, write_diff_tar};
 pub use error::{Error, Result};
-pub use image::{ImageEdit, format_rfc3339};
+pub use image::{ConfigChange, ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
-
-pub mod conversion;
-pub use conversion::{ConversionOptions, runtime_config};
 
 /// The runtime-spec version of the bundles this crate writes.
 pub const RUNTIME_SPEC_VERSION: &str = oci_runtime_spec::SPEC_VERSION;

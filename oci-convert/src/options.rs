@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use oci_layout::progress::Progress;
+
 /// What to do with whiteout entries (image-spec layer.md, Whiteouts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -116,6 +118,13 @@ pub struct ApplyOptions {
     pub gid_map: Vec<IdMapping>,
     /// Resource limits.
     pub limits: Limits,
+    /// Where the apply reports its progress: with [`apply_layer`], bytes
+    /// of the blob read out of its size; with [`apply_tar`], bytes of the
+    /// tar read; and tar entries read, in both.
+    ///
+    /// [`apply_layer`]: crate::apply_layer
+    /// [`apply_tar`]: crate::apply_tar
+    pub progress: Progress,
 }
 
 impl Default for ApplyOptions {
@@ -126,6 +135,7 @@ impl Default for ApplyOptions {
             uid_map: Vec::new(),
             gid_map: Vec::new(),
             limits: Limits::default(),
+            progress: Progress::none(),
         }
     }
 }

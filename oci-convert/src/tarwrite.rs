@@ -7,6 +7,8 @@
 
 use std::io::{self, Read, Write};
 
+use oci_layout::progress::Tracker;
+
 const BLOCK: usize = 512;
 
 /// The largest value of an 8-byte octal field (7 digits and a NUL).
@@ -72,15 +74,24 @@ pub(crate) struct TarWriter<W: Write> {
     buf: Vec<u8>,
     entries: u64,
     bytes: u64,
+    /// Told the bytes written and each entry, for progress reports.
+    tracker: Tracker,
 }
 
 impl<W: Write> TarWriter<W> {
+    #[cfg(test)]
     pub(crate) fn new(inner: W) -> Self {
+        TarWriter::with_tracker(inner, Tracker::none())
+    }
+
+    /// A writer that reports the bytes and entries it writes to `tracker`.
+    pub(crate) fn with_tracker(inner: W, tracker: Tracker) -> Self {
         TarWriter {
             inner,
             buf: vec![0; 64 * 1024],
             entries: 0,
             bytes: 0,
+            tracker,
         }
     }
 
@@ -194,6 +205,8 @@ impl<W: Write> TarWriter<W> {
             self.copy_content(content, size)?;
         }
         self.entries += 1;
+        self.tracker.set_bytes(self.bytes);
+        self.tracker.add_entry();
         Ok(())
     }
 
@@ -203,6 +216,8 @@ impl<W: Write> TarWriter<W> {
         self.inner.write_all(&[0u8; 2 * BLOCK])?;
         self.bytes += 2 * BLOCK as u64;
         self.inner.flush()?;
+        self.tracker.set_bytes(self.bytes);
+        self.tracker.finish();
         Ok(self.inner)
     }
 
@@ -260,6 +275,7 @@ impl<W: Write> TarWriter<W> {
                 .write_all(&self.buf[..n])
                 .map_err(AppendError::Output)?;
             self.bytes += n as u64;
+            self.tracker.set_bytes(self.bytes);
             left -= n as u64;
         }
         // One more byte means the file grew after its size was taken.

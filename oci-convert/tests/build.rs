@@ -132,6 +132,7 @@ fn options_set_times_owners_and_modes() {
         normalise_modes: true,
         mtime: MtimePolicy::Fixed(42),
         xattrs: false,
+        ..Default::default()
     };
     let tar = tar_of(&src, &options);
     let mut archive = tar::Archive::new(&tar[..]);

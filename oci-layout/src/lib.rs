@@ -64,6 +64,7 @@ mod index;
 mod layer;
 mod layout;
 mod lock;
+pub mod progress;
 mod referrers;
 mod walk;
 

@@ -368,6 +368,7 @@ fn exports_are_deterministic() {
         &Selection::tag("v1"),
         &ExportOptions {
             mtime: Some(1_700_000_000),
+            ..Default::default()
         },
         Vec::new(),
     )
@@ -595,6 +596,7 @@ fn compressed_layers_are_decompressed_into_docker_archives() {
         let options = ImportOptions {
             to_oci,
             compress_layers: Some(codec),
+            ..Default::default()
         };
         archive::docker::import(&layout, &tar[..], Some("c"), &options).unwrap();
         let resolved = verify_image(&layout, "c");

@@ -112,6 +112,7 @@ impl<'a> Applier<'a> {
             let mut entry = entry.map_err(|e| stream_error(e, self.after()))?;
             let records = pax::records(&self.gauge.headers.borrow(), self.gauge.mark.get());
             self.entries += 1;
+            self.gauge.tracker.add_entry();
             let limit = self.options.limits.max_entries;
             if self.entries > limit {
                 return Err(Error::LimitExceeded {

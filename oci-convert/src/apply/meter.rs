@@ -6,6 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
 
+use oci_layout::progress::Tracker;
+
 use crate::{Error, Limits};
 
 /// Counts the bytes read through it into a shared cell: the compressed
@@ -24,8 +26,11 @@ impl<R: Read> Read for Count<R> {
 }
 
 /// The shared state of a [`Meter`]: what the applier reads and marks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Gauge {
+    /// Told the bytes read (compressed ones when the stream is compressed)
+    /// and each entry, for progress reports.
+    pub(crate) tracker: Tracker,
     /// Uncompressed bytes read so far.
     pub(crate) bytes: Cell<u64>,
     /// `bytes` when the applier asked tar for the next entry: what tar
@@ -40,6 +45,17 @@ pub(crate) struct Gauge {
 }
 
 impl Gauge {
+    /// A gauge at the start of a stream, reporting to `tracker`.
+    pub(crate) fn new(tracker: Tracker) -> Gauge {
+        Gauge {
+            tracker,
+            bytes: Cell::new(0),
+            mark: Cell::new(0),
+            in_headers: Cell::new(false),
+            headers: RefCell::new(Vec::new()),
+        }
+    }
+
     /// Tar is about to read the next entry's headers.
     pub(crate) fn begin_headers(&self) {
         self.mark.set(self.bytes.get());
@@ -107,6 +123,11 @@ impl<R: Read> Read for Meter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.gauge.bytes.set(self.gauge.bytes.get() + n as u64);
+        let done = match &self.compressed {
+            Some(compressed) => compressed.get(),
+            None => self.gauge.bytes.get(),
+        };
+        self.gauge.tracker.set_bytes(done);
         if self.gauge.in_headers.get() {
             self.gauge.headers.borrow_mut().extend_from_slice(&buf[..n]);
         }

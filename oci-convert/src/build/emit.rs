@@ -8,6 +8,7 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
+use oci_layout::progress::Tracker;
 use rustix::fs::FileType;
 
 use super::source::{self, Meta};
@@ -34,10 +35,13 @@ pub(crate) struct Emitter<'o, W: Write> {
 }
 
 impl<'o, W: Write> Emitter<'o, W> {
-    pub(crate) fn new(root: &Path, out: W, options: &'o BuildOptions) -> Self {
+    /// Writes to `out` the entries of the tree at `root`, reporting to
+    /// `options.progress` under `task`.
+    pub(crate) fn new(root: &Path, out: W, options: &'o BuildOptions, task: &str) -> Self {
+        let tracker = Tracker::new(&options.progress, task, None, None);
         Emitter {
             root: root.to_path_buf(),
-            tar: TarWriter::new(out),
+            tar: TarWriter::with_tracker(out, tracker),
             options,
             links: HashMap::new(),
         }

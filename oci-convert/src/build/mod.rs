@@ -10,6 +10,7 @@ use std::os::fd::OwnedFd;
 use std::path::Path;
 
 use oci_layout::codec::Codec;
+use oci_layout::progress::Progress;
 use oci_layout::{Layout, StoredLayer};
 
 use crate::Result;
@@ -67,6 +68,10 @@ pub struct BuildOptions {
     /// the build host. `user.rootlesscontainers` never does either: it is
     /// read as the entry's owner instead (see [`Ownership::Keep`]).
     pub xattrs: bool,
+    /// Where the build reports its progress: bytes of the tar stream and
+    /// entries written (no totals: the tree is read once, as it is
+    /// written).
+    pub progress: Progress,
 }
 
 impl Default for BuildOptions {
@@ -76,6 +81,7 @@ impl Default for BuildOptions {
             normalise_modes: false,
             mtime: MtimePolicy::Keep,
             xattrs: true,
+            progress: Progress::none(),
         }
     }
 }
@@ -138,7 +144,7 @@ pub struct BuildStats {
 /// when `out` fails.
 pub fn write_layer_tar(dir: &Path, out: impl Write, options: &BuildOptions) -> Result<BuildStats> {
     let root = source::open_root(dir)?;
-    let mut emitter = Emitter::new(dir, out, options);
+    let mut emitter = Emitter::new(dir, out, options, "build");
     walk_all(&mut emitter, dir, &root, b"")?;
     let (_, stats) = emitter.finish()?;
     Ok(stats)

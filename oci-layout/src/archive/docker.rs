@@ -145,7 +145,8 @@ pub fn export<W: Write>(
 
     // `<hex>.json` and `<hex>.tar` sort among themselves; `manifest.json`
     // sorts after every hex name.
-    let mut tar = TarOut::new(out, mtime);
+    let total = layers.values().map(|(_, size)| *size).sum::<u64>() + config.bytes().len() as u64;
+    let mut tar = TarOut::new(out, mtime, options, total);
     let mut config_written = false;
     for (name, (layer, size)) in &layers {
         if !config_written && config_name < *name {
@@ -380,7 +381,7 @@ fn import_into<R: Read>(
 ) -> Result<(Vec<Descriptor>, HashSet<Digest>)> {
     let mut files = Files::default();
     let mut manifest_bytes: Option<Vec<u8>> = None;
-    for_each_entry(archive, |entry, entry_name| {
+    for_each_entry(archive, options, |entry, entry_name| {
         let (shown, name) = (&entry_name.shown, entry_name.name.clone());
         let refused = |reason: String| entry_name.refused(reason);
         let kind = entry.header().entry_type();

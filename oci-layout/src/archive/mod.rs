@@ -83,6 +83,7 @@ use std::time::SystemTime;
 use oci_image::annotations::{REF_NAME, is_valid_ref_name};
 use oci_image::{Descriptor, Digest, ImageIndex};
 
+use crate::progress::{Progress, Tracker};
 use crate::walk::{Found, walk};
 use crate::{BlobInfo, Error, Layout, Result};
 
@@ -94,6 +95,9 @@ pub struct ExportOptions {
     /// 0 otherwise, so that two exports of the same content are the same
     /// bytes.
     pub mtime: Option<u64>,
+    /// Where the export reports its progress: bytes written to the archive
+    /// out of the total of its files, and entries written.
+    pub progress: Progress,
 }
 
 impl ExportOptions {
@@ -157,6 +161,12 @@ pub struct ImportOptions {
     /// keep them uncompressed. oci-archive blobs are always stored as they
     /// are.
     pub compress_layers: Option<crate::codec::Codec>,
+    /// Where the import reports its progress: bytes of the archive read,
+    /// out of [`ImportOptions::archive_size`], and entries read.
+    pub progress: Progress,
+    /// The archive's size in bytes, when the caller knows it (a file's
+    /// length): the total that progress is reported against.
+    pub archive_size: Option<u64>,
 }
 
 /// What an import added to `index.json`.
@@ -400,15 +410,21 @@ impl EntryName {
 /// skipping global PAX headers; `visit` gets every other entry.
 fn for_each_entry<R: Read>(
     archive: R,
-    mut visit: impl FnMut(&mut tar::Entry<'_, R>, &EntryName) -> Result<()>,
+    options: &ImportOptions,
+    mut visit: impl FnMut(&mut tar::Entry<'_, Metered<'_, R>>, &EntryName) -> Result<()>,
 ) -> Result<()> {
     let read_error = |source| Error::ArchiveIo {
         action: "read",
         entry: None,
         source,
     };
-    let mut archive = tar::Archive::new(archive);
+    let tracker = Tracker::new(&options.progress, "import", options.archive_size, None);
+    let mut archive = tar::Archive::new(Metered {
+        inner: archive,
+        tracker: &tracker,
+    });
     for entry in archive.entries().map_err(read_error)? {
+        tracker.add_entry();
         let mut entry = entry.map_err(read_error)?;
         let raw = entry.path_bytes().into_owned();
         let shown = shown_name(&raw);
@@ -426,7 +442,22 @@ fn for_each_entry<R: Read>(
         }
         visit(&mut entry, &name)?;
     }
+    tracker.finish();
     Ok(())
+}
+
+/// A reader that reports the bytes read through it to a [`Tracker`].
+struct Metered<'t, R> {
+    inner: R,
+    tracker: &'t Tracker,
+}
+
+impl<R: Read> Read for Metered<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tracker.add_bytes(n as u64);
+        Ok(n)
+    }
 }
 
 /// An archive entry's name made relative and checked: `./` prefixes and a
@@ -510,13 +541,18 @@ fn header(size: u64, mtime: u64, directory: bool) -> tar::Header {
 struct TarOut<W: Write> {
     builder: tar::Builder<W>,
     mtime: u64,
+    /// Bytes of the entries' contents written, and entries.
+    tracker: Tracker,
 }
 
 impl<W: Write> TarOut<W> {
-    fn new(out: W, mtime: u64) -> Self {
+    /// Writes entries with modification time `mtime` to `out`, reporting
+    /// to `options.progress` against `total_bytes` (of the contents).
+    fn new(out: W, mtime: u64, options: &ExportOptions, total_bytes: u64) -> Self {
         TarOut {
             builder: tar::Builder::new(out),
             mtime,
+            tracker: Tracker::new(&options.progress, "export", Some(total_bytes), None),
         }
     }
 
@@ -524,14 +560,19 @@ impl<W: Write> TarOut<W> {
         let mut header = header(0, self.mtime, true);
         self.builder
             .append_data(&mut header, name, io::empty())
-            .map_err(write_error(name))
+            .map_err(write_error(name))?;
+        self.tracker.add_entry();
+        Ok(())
     }
 
     fn bytes(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
         let mut header = header(bytes.len() as u64, self.mtime, false);
         self.builder
             .append_data(&mut header, name, bytes)
-            .map_err(write_error(name))
+            .map_err(write_error(name))?;
+        self.tracker.add_bytes(bytes.len() as u64);
+        self.tracker.add_entry();
+        Ok(())
     }
 
     /// Copies the blob `descriptor` references, read through the verifying
@@ -556,9 +597,13 @@ impl<W: Write> TarOut<W> {
             inner: reader,
             failed: false,
             read: 0,
+            tracker: &self.tracker,
         };
         match self.builder.append_data(&mut header, name, &mut reader) {
-            Ok(()) if reader.read == size => Ok(()),
+            Ok(()) if reader.read == size => {
+                self.tracker.add_entry();
+                Ok(())
+            }
             // The verifying reader fails on a short blob, so this is only
             // reached if a reader ends early without saying so; the tar
             // would be broken past this point.
@@ -578,6 +623,7 @@ impl<W: Write> TarOut<W> {
     /// Writes the end-of-archive blocks and flushes: the errors of
     /// finishing are returned, not dropped.
     fn finish(self) -> Result<W> {
+        self.tracker.finish();
         let mut out = self
             .builder
             .into_inner()
@@ -604,18 +650,21 @@ fn write_error(name: &str) -> impl FnOnce(io::Error) -> Error {
     }
 }
 
-/// A reader that remembers whether it failed and how much it read.
-struct Tracked<R> {
+/// A reader that remembers whether it failed and how much it read, and
+/// reports what it read to a tracker.
+struct Tracked<'t, R> {
     inner: R,
     failed: bool,
     read: u64,
+    tracker: &'t Tracker,
 }
 
-impl<R: Read> Read for Tracked<R> {
+impl<R: Read> Read for Tracked<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.inner.read(buf) {
             Ok(n) => {
                 self.read += n as u64;
+                self.tracker.add_bytes(n as u64);
                 Ok(n)
             }
             Err(e) => {

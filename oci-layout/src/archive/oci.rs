@@ -92,7 +92,8 @@ pub fn export<W: Write>(
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let mut tar = TarOut::new(out, mtime);
+    let total = blobs.iter().map(|b| b.size_u64().unwrap_or(0)).sum();
+    let mut tar = TarOut::new(out, mtime, options, total);
     for (name, blob) in entries {
         match blob {
             Some(descriptor) => tar.blob(layout, &name, descriptor)?,
@@ -165,7 +166,7 @@ fn import_into<R: Read>(
 ) -> Result<(Vec<Descriptor>, HashSet<Digest>)> {
     let mut index_bytes: Option<Vec<u8>> = None;
     let mut layout_bytes: Option<Vec<u8>> = None;
-    for_each_entry(archive, |entry, entry_name| {
+    for_each_entry(archive, options, |entry, entry_name| {
         let (shown, name) = (&entry_name.shown, &entry_name.name);
         let refused = |reason: String| entry_name.refused(reason);
         let kind = entry.header().entry_type();

@@ -1,0 +1,200 @@
+//! `oci-bundle.json`: which image a bundle was unpacked from (or last
+//! repacked into) and how, so that a repack appends to that image.
+
+use std::io::Write;
+use std::path::Path;
+
+use oci_image::{Descriptor, Model};
+use serde_json::{Map, Value};
+
+use super::RECORD_FILE;
+use crate::{Error, IdMapping, Result};
+
+/// What a bundle remembers of its image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BundleRecord {
+    /// The image manifest whose layers the rootfs holds.
+    pub manifest: Descriptor,
+    /// Whether the rootfs was unpacked rootless (owners in
+    /// `user.rootlesscontainers`).
+    pub rootless: bool,
+    /// The uid mapping the unpack applied (empty: identity).
+    pub uid_map: Vec<IdMapping>,
+    /// The gid mapping the unpack applied.
+    pub gid_map: Vec<IdMapping>,
+}
+
+/// The largest record read: a descriptor and two short maps.
+const MAX_RECORD: u64 = 1 << 20;
+
+impl BundleRecord {
+    /// A record of `manifest` unpacked as `rootless` says, without id maps.
+    pub fn new(manifest: Descriptor, rootless: bool) -> BundleRecord {
+        BundleRecord {
+            manifest,
+            rootless,
+            uid_map: Vec::new(),
+            gid_map: Vec::new(),
+        }
+    }
+
+    /// Reads the record of the bundle at `bundle`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bundle`] when the file is missing (the directory was not
+    /// unpacked by [`unpack`](crate::unpack)) or malformed.
+    pub fn load(bundle: &Path) -> Result<BundleRecord> {
+        let path = bundle.join(RECORD_FILE);
+        let bad = |reason: String| Error::Bundle {
+            bundle: bundle.to_path_buf(),
+            reason,
+        };
+        let bytes = match read_limited(&path, MAX_RECORD) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(bad(format!(
+                    "it has no {RECORD_FILE}: only a bundle made by unpack can be repacked"
+                )));
+            }
+            Err(e) => return Err(bad(format!("cannot read {RECORD_FILE}: {e}"))),
+        };
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("{RECORD_FILE} is not JSON: {e}")))?;
+        let manifest = value
+            .get("manifest")
+            .ok_or_else(|| bad(format!("{RECORD_FILE} has no \"manifest\" descriptor")))?;
+        let manifest = Descriptor::from_json(manifest.to_string().as_bytes())
+            .map_err(|e| bad(format!("{RECORD_FILE}: \"manifest\": {e}")))?;
+        let rootless = match value.get("rootless") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(bad(format!(
+                    "{RECORD_FILE}: \"rootless\" is {other}, expected true or false"
+                )));
+            }
+        };
+        let map = |key: &str| -> Result<Vec<IdMapping>> {
+            let Some(entries) = value.get(key) else {
+                return Ok(Vec::new());
+            };
+            let entries = entries
+                .as_array()
+                .ok_or_else(|| bad(format!("{RECORD_FILE}: {key:?} is not an array")))?;
+            entries
+                .iter()
+                .map(|entry| {
+                    let field = |name: &str| {
+                        entry
+                            .get(name)
+                            .and_then(Value::as_u64)
+                            .and_then(|v| u32::try_from(v).ok())
+                            .ok_or_else(|| {
+                                bad(format!(
+                                    "{RECORD_FILE}: {key:?}: {entry} lacks a 32-bit {name:?}"
+                                ))
+                            })
+                    };
+                    Ok(IdMapping {
+                        container_id: field("containerID")?,
+                        host_id: field("hostID")?,
+                        size: field("size")?,
+                    })
+                })
+                .collect()
+        };
+        Ok(BundleRecord {
+            manifest,
+            rootless,
+            uid_map: map("uidMappings")?,
+            gid_map: map("gidMappings")?,
+        })
+    }
+
+    /// Writes the record into `bundle`, atomically (a temporary file
+    /// renamed over the old one).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be written.
+    pub fn save(&self, bundle: &Path) -> Result<()> {
+        let mut object = Map::new();
+        let manifest: Value =
+            serde_json::from_slice(&self.manifest.to_canonical_json()).unwrap_or(Value::Null);
+        object.insert("manifest".into(), manifest);
+        object.insert("rootless".into(), Value::Bool(self.rootless));
+        let map = |mappings: &[IdMapping]| {
+            Value::Array(
+                mappings
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({
+                            "containerID": m.container_id,
+                            "hostID": m.host_id,
+                            "size": m.size,
+                        })
+                    })
+                    .collect(),
+            )
+        };
+        if !self.uid_map.is_empty() {
+            object.insert("uidMappings".into(), map(&self.uid_map));
+        }
+        if !self.gid_map.is_empty() {
+            object.insert("gidMappings".into(), map(&self.gid_map));
+        }
+        let mut bytes = serde_json::to_vec_pretty(&Value::Object(object)).unwrap_or_default();
+        bytes.push(b'\n');
+        write_file_atomic(&bundle.join(RECORD_FILE), &bytes, 0o644)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, fsynced
+/// and renamed into place, with permission bits `mode`.
+pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |action: &'static str| {
+        move |source| Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    };
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(format!(".tmp-{}", std::process::id()));
+    let temp = std::path::PathBuf::from(temp);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)
+            .map_err(io("create"))?;
+        file.write_all(bytes).map_err(io("write"))?;
+        file.sync_all().map_err(io("fsync"))?;
+        std::fs::rename(&temp, path).map_err(io("rename into place"))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// The whole of the file at `path`, refused (as `InvalidData`) when it
+/// holds more than `limit` bytes.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
+}

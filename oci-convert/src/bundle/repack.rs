@@ -1,0 +1,136 @@
+//! Repack: the changes made to a bundle's rootfs since its unpack (or its
+//! last repack) stored as one new layer on top of the bundle's image, with
+//! a new config, manifest and tag.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use oci_image::{Descriptor, History};
+use oci_layout::codec::Codec;
+use oci_layout::{Layout, StoredLayer};
+
+use super::{BASELINE_FILE, BundleRecord, ROOTFS_DIR};
+use crate::{Baseline, BuildOptions, Error, ImageEdit, Result, diff_layer, format_rfc3339};
+
+/// How a bundle is repacked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepackOptions {
+    /// The new layer's compression (gzip by default).
+    pub codec: Codec,
+    /// How the layer's entries are written (times, modes, owners) and where
+    /// progress is reported.
+    pub build: BuildOptions,
+    /// The history entry of the new layer; `None` gives one whose
+    /// `created` is `SOURCE_DATE_EPOCH` or the current time and whose
+    /// `created_by` says the layer came from a repack.
+    pub history: Option<History>,
+}
+
+impl Default for RepackOptions {
+    fn default() -> Self {
+        RepackOptions {
+            codec: Codec::gzip(),
+            build: BuildOptions::default(),
+            history: None,
+        }
+    }
+}
+
+/// What a repack did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Repacked {
+    /// The manifest now tagged: a new one when a layer was added, the
+    /// bundle's image as it was otherwise.
+    pub descriptor: Descriptor,
+    /// The new layer; `None` when the rootfs had not changed.
+    pub layer: Option<StoredLayer>,
+}
+
+/// Stores the changes made to the rootfs of the bundle at `bundle` as a
+/// new layer of its image in `layout`, and tags the result `tag`.
+///
+/// The changes are found by comparing the rootfs with the baseline the
+/// unpack recorded ([`diff_layer`]): by metadata, without reading every
+/// file. The new image is the bundle's own image (the manifest the unpack
+/// resolved, whatever its tag names now) with one more layer, a history
+/// entry, and a new config and manifest. An unchanged rootfs adds no layer:
+/// `tag` then names the bundle's image as it is.
+///
+/// Afterwards the bundle belongs to the new image: its baseline is
+/// recorded again, so a second repack stores only what changed since.
+/// `config.json` is not read: the runtime configuration does not go back
+/// into the image (see [`ImageEdit`] to change the image config).
+///
+/// # Errors
+///
+/// [`Error::Bundle`] when `bundle` was not made by
+/// [`unpack`](crate::unpack), or was unpacked with id maps (their owners
+/// would have to be mapped back, which is not done yet);
+/// the errors of [`ImageEdit::open_manifest`], [`diff_layer`] and
+/// [`ImageEdit::commit`].
+pub fn repack(
+    bundle: &Path,
+    layout: &Layout,
+    tag: &str,
+    options: &RepackOptions,
+) -> Result<Repacked> {
+    oci_layout::check_tag(tag)?;
+    let record = BundleRecord::load(bundle)?;
+    if !record.uid_map.is_empty() || !record.gid_map.is_empty() {
+        return Err(Error::Bundle {
+            bundle: bundle.to_path_buf(),
+            reason: "it was unpacked with uid or gid maps, and repack cannot map owners back yet; unpack it without maps to repack it".into(),
+        });
+    }
+    let baseline = Baseline::load(&bundle.join(BASELINE_FILE))?;
+    let mut image = ImageEdit::open_manifest(layout, &record.manifest)?;
+    let rootfs = bundle.join(ROOTFS_DIR);
+    let Some(layer) = diff_layer(layout, &rootfs, &baseline, options.codec, &options.build)? else {
+        layout.tag(tag, &record.manifest)?;
+        return Ok(Repacked {
+            descriptor: record.manifest,
+            layer: None,
+        });
+    };
+    let history = match &options.history {
+        Some(history) => history.clone(),
+        None => History {
+            created: Some(created_now()?),
+            created_by: Some("oci-convert repack".into()),
+            ..History::default()
+        },
+    };
+    image.append_layer(&layer, history)?;
+    let descriptor = image.commit(layout, tag)?;
+
+    Baseline::record(&rootfs)?.save(&bundle.join(BASELINE_FILE))?;
+    BundleRecord {
+        manifest: descriptor.clone(),
+        ..record
+    }
+    .save(bundle)?;
+    Ok(Repacked {
+        descriptor,
+        layer: Some(layer),
+    })
+}
+
+/// The time a new layer or config change is created at, in RFC 3339:
+/// `SOURCE_DATE_EPOCH` when it is set (reproducible builds), else the
+/// clock.
+///
+/// # Errors
+///
+/// [`Error::Layout`] holding
+/// [`oci_layout::Error::InvalidSourceDateEpoch`] for a malformed variable;
+/// [`Error::TimeOutOfRange`] past year 9999.
+pub fn created_now() -> Result<String> {
+    let seconds = match oci_layout::source_date_epoch()? {
+        Some(epoch) => epoch,
+        None => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    format_rfc3339(seconds)
+}
