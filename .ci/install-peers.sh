@@ -12,6 +12,7 @@ declare -A packages=(
   [jq]=jq
   [gzip]=gzip
   [zstd]=zstd
+  [busybox]=busybox-static
 )
 
 missing=()
