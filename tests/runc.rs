@@ -95,8 +95,10 @@ fn unpacked_bundle(dir: &Path, busybox: &Path, user: &str) -> PathBuf {
     std::fs::write(tree.join("etc/group"), GROUP).unwrap();
 
     let layout = Layout::init(dir.join("layout")).unwrap();
-    let mut build = BuildOptions::default();
-    build.ownership = Ownership::Fixed { uid: 0, gid: 0 };
+    let build = BuildOptions {
+        ownership: Ownership::Fixed { uid: 0, gid: 0 },
+        ..Default::default()
+    };
     let layer = oci_convert::build_layer(&layout, &tree, Codec::gzip(), &build).unwrap();
     let mut image = ImageEdit::scratch(&Platform::host());
     image
@@ -119,8 +121,10 @@ fn unpacked_bundle(dir: &Path, busybox: &Path, user: &str) -> PathBuf {
     image.commit(&layout, "v1").unwrap();
 
     let bundle = dir.join("bundle");
-    let mut options = UnpackOptions::default();
-    options.rootless = false;
+    let options = UnpackOptions {
+        rootless: false,
+        ..Default::default()
+    };
     oci_convert::unpack(&layout, "v1", &bundle, &options).unwrap();
     bundle
 }

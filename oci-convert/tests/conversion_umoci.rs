@@ -253,9 +253,9 @@ fn our_runtime_config_matches_umocis_where_conversion_md_defines_it() {
 
     // No User, no command: root, `sh`, `/`, and no empty annotations.
     let (theirs, ours) = images.convert("bare", &[]);
-    for (t, o) in [(process(&theirs), process(&ours))] {
-        assert_eq!((&o.args, &o.cwd), (&t.args, &t.cwd), "{version}");
-    }
+    let (t, o) = (process(&theirs), process(&ours));
+    assert_eq!((&o.args, &o.cwd), (&t.args, &t.cwd), "{version}");
+    assert_eq!((&o.args[..], o.cwd.as_str()), (&["sh".to_owned()][..], "/"));
     assert_eq!(user(&ours), user(&theirs), "{version}");
     assert_eq!(user(&ours), (0, 0, vec![]));
     assert_eq!(
