@@ -114,13 +114,19 @@ fn user(spec: &Spec) -> (u32, u32, Vec<u32>) {
     (user.uid.unwrap(), user.gid.unwrap(), user.additional_gids)
 }
 
-/// The mounts at `destinations`, in order.
+/// The mounts at `destinations`, sorted by destination: umoci 0.4.7 walks
+/// `Config.Volumes` as a Go map, in a random order (ours is sorted; the
+/// order of volume mounts does not matter as long as none nests in
+/// another).
 fn volume_mounts(spec: &Spec, destinations: &[&str]) -> Vec<Mount> {
-    spec.mounts
+    let mut mounts: Vec<Mount> = spec
+        .mounts
         .iter()
         .filter(|m| destinations.contains(&m.destination.as_str()))
         .cloned()
-        .collect()
+        .collect();
+    mounts.sort_by(|a, b| a.destination.cmp(&b.destination));
+    mounts
 }
 
 /// umoci's env with its departures from the spec undone: the `TERM=xterm`
