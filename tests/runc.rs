@@ -21,6 +21,13 @@ use oci_layout::Layout;
 use oci_layout::codec::Codec;
 use oci_runtime_spec::{ContainerStatus, State};
 
+/// A loud SKIPPED line, straight to stderr: the test harness captures
+/// `eprintln!` of passing tests, and a skip must be seen.
+fn skip(what: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "\n**** SKIPPED {what} ****\n");
+}
+
 /// Whether the tests run as root (`/proc/self` belongs to the effective
 /// user); a loud SKIP otherwise, a failure under CI.
 fn require_root(test: &str) -> bool {
@@ -30,7 +37,7 @@ fn require_root(test: &str) -> bool {
             std::env::var_os("CI").is_none(),
             "{test}: CI is set but the tests do not run as root"
         );
-        eprintln!("\n**** SKIPPED {test}: runc needs root ****\n");
+        skip(&format!("{test}: runc needs root"));
     }
     root
 }
@@ -51,7 +58,9 @@ fn busybox(test: &str) -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "{test}: CI is set but busybox (package busybox-static) is missing"
         );
-        eprintln!("\n**** SKIPPED {test}: busybox not found (install busybox-static) ****\n");
+        skip(&format!(
+            "{test}: busybox not found (install busybox-static)"
+        ));
     }
     found
 }
