@@ -3,21 +3,25 @@
 //! hostile manifest; then store the image in an image layout on disk with
 //! `oci-layout` (a gzip layer, a tag), resolve it and check the layout;
 //! then, with `oci-convert`, build a layer from a small tree, unpack the
-//! image into a root directory, change the tree and store the change as a
-//! new layer with a whiteout. Run with
+//! image into a runtime bundle, change its rootfs and repack the change as
+//! a new layer with a whiteout, gc what no tag reaches, and, as root with
+//! runc installed, run the bundle and read its state. Run with
 //! `cargo run --release --example quickstart`.
 //!
 //! The image has one layer, the empty tar archive (two 512-byte zero blocks),
 //! so every digest printed here is reproducible on any machine.
 
-use oci_convert::{ApplyOptions, Baseline, BuildOptions, ImageEdit, MtimePolicy, Ownership};
+use oci_convert::{
+    Baseline, BuildOptions, ConfigChange, ImageEdit, MtimePolicy, Ownership, RepackOptions,
+    UnpackOptions,
+};
 use oci_image::annotations::REF_NAME;
 use oci_image::{
     ContainerConfig, Descriptor, Document, History, ImageConfiguration, ImageIndex, ImageManifest,
     MediaType, Model, Platform, Validate,
 };
 use oci_layout::codec::Codec;
-use oci_layout::{FsckOptions, Layout};
+use oci_layout::{FsckOptions, GcOptions, Layout};
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -157,8 +161,9 @@ The image stored in an image layout ({}):",
     layers(&layout, &dir)
 }
 
-/// Layers with `oci-convert`: a layer built from a tree made here, the
-/// image unpacked into a root directory, a change stored as a new layer.
+/// Layers and bundles with `oci-convert`: a layer built from a tree made
+/// here, the image unpacked into a runtime bundle, a change repacked as a
+/// new layer, gc, and, as root with runc installed, the bundle run.
 fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // Owners and times fixed, so that the digests are the same everywhere.
     let options = BuildOptions {
@@ -175,69 +180,205 @@ fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>>
     std::fs::write(tree.join("usr/bin/hello"), "#!/bin/sh\necho hello\n")?;
     std::os::unix::fs::symlink("usr/bin", tree.join("bin"))?;
     let built = oci_convert::build_layer(layout, &tree, Codec::gzip(), &options)?;
-    let history = |what: &str| History {
-        created: Some("1970-01-01T00:00:00Z".into()),
-        created_by: Some(what.into()),
-        ..Default::default()
-    };
     let mut image = ImageEdit::open(layout, "latest", None)?;
     image.append_layer(&built, history("quickstart: build tree/"))?;
     let v2 = image.commit(layout, "v2")?;
-    println!("\nLayers with oci-convert:");
+    println!("\nLayers and bundles with oci-convert:");
     println!(
         "  built a layer from tree/ (3 files, 3 directories, a symlink): {} (diff ID {}); tagged v2 = {}",
         built.descriptor.digest, built.diff_id, v2.digest
     );
 
-    // Unpack: each layer applied in order, its digest and diff ID checked.
-    let root = dir.join("rootfs");
-    std::fs::create_dir(&root)?;
-    let resolved = layout.resolve("v2", None)?;
-    let config = layout.read_config(&resolved.manifest.config)?;
-    for (layer, diff_id) in resolved.manifest.layers.iter().zip(&config.rootfs.diff_ids) {
-        oci_convert::apply_layer(
-            layout,
-            layer,
-            Some(diff_id),
-            &root,
-            &ApplyOptions::default(),
-        )?;
-    }
+    // Unpack: each layer applied in order into bundle/rootfs, its digest
+    // and diff ID checked; config.json from the image config.
+    let bundle = dir.join("bundle");
+    let unpacked = oci_convert::unpack(layout, "v2", &bundle, &UnpackOptions::default())?;
+    let rootfs = bundle.join("rootfs");
+    let process = unpacked
+        .spec
+        .process
+        .as_ref()
+        .ok_or("config.json has no process")?;
+    let user = process.user.clone().unwrap_or_default();
     println!(
-        "  unpacked v2: bin -> {}, etc/os-release says {:?}",
-        std::fs::read_link(root.join("bin"))?.display(),
-        std::fs::read_to_string(root.join("etc/os-release"))?.trim()
+        "  unpacked v2 into bundle/: bin -> {}, etc/os-release says {:?}; config.json runs {:?} in {} as {}:{}",
+        std::fs::read_link(rootfs.join("bin"))?.display(),
+        std::fs::read_to_string(rootfs.join("etc/os-release"))?.trim(),
+        process.args,
+        process.cwd,
+        user.uid.unwrap_or(0),
+        user.gid.unwrap_or(0),
     );
 
-    // Repack: a baseline of the unpacked tree, a change, the diff as a layer.
-    let baseline = Baseline::record(&root)?;
-    std::fs::remove_file(root.join("etc/motd"))?;
-    std::fs::write(root.join("etc/hostname"), "quickstart\n")?;
-    let changes = oci_convert::diff(&root, &baseline)?;
-    let change = oci_convert::diff_layer(layout, &root, &baseline, Codec::gzip(), &options)?
-        .ok_or("the tree changed, yet the diff is empty")?;
-    let mut image = ImageEdit::open(layout, "v2", None)?;
-    image.append_layer(
-        &change,
-        history("quickstart: rm etc/motd, add etc/hostname"),
-    )?;
-    let v3 = image.commit(layout, "v3")?;
+    // Repack: the changes since the unpack, found by metadata, as a layer.
+    std::fs::remove_file(rootfs.join("etc/motd"))?;
+    std::fs::write(rootfs.join("etc/hostname"), "quickstart\n")?;
+    let baseline = Baseline::load(&bundle.join(oci_convert::BASELINE_FILE))?;
+    let changes = oci_convert::diff(&rootfs, &baseline)?;
+    let repack_options = RepackOptions {
+        build: options.clone(),
+        history: Some(history("quickstart: rm etc/motd, add etc/hostname")),
+        ..RepackOptions::default()
+    };
+    let v3 = oci_convert::repack(&bundle, layout, "v3", &repack_options)?;
     println!(
-        "  changed the root: added {:?}, modified {:?}, deleted {:?} (a whiteout); tagged v3 = {}",
-        changes.added, changes.modified, changes.deleted, v3.digest
+        "  changed the rootfs: added {:?}, modified {:?}, deleted {:?} (a whiteout); repacked as v3 = {}",
+        changes.added, changes.modified, changes.deleted, v3.descriptor.digest
     );
 
     // The new image, unpacked afresh, has exactly the change.
-    let again = dir.join("rootfs-v3");
-    std::fs::create_dir(&again)?;
-    let resolved = layout.resolve("v3", None)?;
-    for layer in &resolved.manifest.layers {
-        oci_convert::apply_layer(layout, layer, None, &again, &ApplyOptions::default())?;
-    }
-    if again.join("etc/motd").exists() || !again.join("etc/hostname").exists() {
+    let again = dir.join("bundle-v3");
+    oci_convert::unpack(layout, "v3", &again, &UnpackOptions::default())?;
+    if again.join("rootfs/etc/motd").exists() || !again.join("rootfs/etc/hostname").exists() {
         return Err("v3 unpacked without the change".into());
     }
     println!("  unpacked v3: etc/motd is gone, etc/hostname is there");
+
+    // gc: without the tags latest and v2, their manifests and configs are
+    // unreachable (the layers are v3's too).
+    layout.untag("latest")?;
+    layout.untag("v2")?;
+    let report = layout.gc(&GcOptions {
+        grace: std::time::Duration::ZERO,
+        ..GcOptions::default()
+    })?;
+    println!(
+        "  gc after removing the tags latest and v2: {} blobs removed, {} kept",
+        report.removed.len(),
+        layout.list_blobs()?.len()
+    );
+
+    run_with_runc(layout, dir, &options)
+}
+
+/// A history entry at the epoch, so that configs are reproducible.
+fn history(what: &str) -> History {
+    History {
+        created: Some("1970-01-01T00:00:00Z".into()),
+        created_by: Some(what.into()),
+        ..Default::default()
+    }
+}
+
+/// As root with runc installed: the host's `/bin/sh` and the libraries it
+/// needs go into one more layer, the command is set in the image config,
+/// and the unpacked bundle is run with `runc run`; then `runc create` and
+/// `runc state`, whose output our `State` model reads.
+fn run_with_runc(
+    layout: &Layout,
+    dir: &Path,
+    options: &BuildOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(runc) = find_runc() else {
+        println!("  runc: not installed, the bundle is not run (install Debian's runc to see it)");
+        return Ok(());
+    };
+    if !rustix::process::geteuid().is_root() {
+        println!("  runc: not root, the bundle is not run (run the quickstart as root to see it)");
+        return Ok(());
+    }
+    let shell = dir.join("shell");
+    copy_with_libraries(Path::new("/bin/sh"), &shell, "usr/bin/sh")?;
+    let layer = oci_convert::build_layer(layout, &shell, Codec::gzip(), options)?;
+    let mut image = ImageEdit::open(layout, "v3", None)?;
+    image.append_layer(&layer, history("quickstart: the host's /bin/sh"))?;
+    image.change_config(&ConfigChange {
+        entrypoint: Some(vec!["/bin/sh".into(), "-c".into()]),
+        cmd: Some(vec![
+            "read name < /etc/hostname; echo \"hello from $name in $PWD\"".into(),
+        ]),
+        working_dir: Some("/etc".into()),
+        ..ConfigChange::default()
+    })?;
+    image.commit(layout, "run")?;
+    let bundle = dir.join("bundle-run");
+    oci_convert::unpack(layout, "run", &bundle, &UnpackOptions::default())?;
+
+    let id = format!("oci-quickstart-{}", std::process::id());
+    let out = std::process::Command::new(&runc)
+        .args(["run", "--bundle"])
+        .arg(&bundle)
+        .arg(&id)
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    if !out.status.success() {
+        let _ = std::process::Command::new(&runc)
+            .args(["delete", "-f", &id])
+            .output();
+        return Err(format!("runc run failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    println!(
+        "  runc run: {}",
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+
+    // The container's process keeps the descriptors runc create gives
+    // it until it is started: a pipe would never reach its end, so its
+    // errors go to a file.
+    let errors = dir.join("runc-create.err");
+    let created = std::process::Command::new(&runc)
+        .args(["create", "--bundle"])
+        .arg(&bundle)
+        .arg(&id)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&errors)?)
+        .status()?;
+    let state = std::process::Command::new(&runc)
+        .args(["state", &id])
+        .output();
+    let _ = std::process::Command::new(&runc)
+        .args(["delete", "-f", &id])
+        .output();
+    if !created.success() {
+        let errors = std::fs::read_to_string(&errors).unwrap_or_default();
+        return Err(format!("runc create failed: {}", errors.trim()).into());
+    }
+    let state = oci_runtime_spec::State::from_json(&state?.stdout)?;
+    println!(
+        "  runc create, then runc state: status {}, pid {}, bundle {} (then runc delete)",
+        state.status,
+        state.pid.unwrap_or(0),
+        state.bundle
+    );
+    Ok(())
+}
+
+/// `runc` on the PATH, or in the sbin directories a non-login root shell
+/// may lack.
+fn find_runc() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .map(|dir| dir.join("runc"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Copies `program` to `tree/at`, and the shared libraries `ldd` lists for
+/// it to the same paths under `tree`, so that it runs with `tree` as `/`.
+fn copy_with_libraries(
+    program: &Path,
+    tree: &Path,
+    at: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let copy = |from: &Path, to: &Path| -> std::io::Result<()> {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from, to).map(|_| ())
+    };
+    copy(program, &tree.join(at))?;
+    std::os::unix::fs::symlink("usr/bin", tree.join("bin"))?;
+    let ldd = std::process::Command::new("ldd").arg(program).output()?;
+    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+        // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)` or
+        // `/lib64/ld-linux-x86-64.so.2 (0x...)`.
+        let path = line.split("=>").last().unwrap_or("").trim();
+        let path = path.split(" (").next().unwrap_or("");
+        if let Some(relative) = path.strip_prefix('/') {
+            copy(Path::new(path), &tree.join(relative))?;
+        }
+    }
     Ok(())
 }
 

@@ -22,10 +22,24 @@ fn quickstart_runs_and_its_digests_are_reproducible() {
         // The empty layer, gzipped, and the layer built from its tree.
         "layer     sha256:75eb48369c0d0b1260b7db5c5f831d5f8b1b9b322b64191c96cb147437e7f404",
         "sha256:4ee80d13acb0d89f85c7c32977fe796c77ed95e5c386e11935de2be15a9f81d4 (diff ID sha256:d96a49d66d87b173851abe38e19f320613b9cf067decb1a9e65e42bcd837dc31)",
-        "unpacked v2: bin -> usr/bin, etc/os-release says \"ID=quickstart\"",
-        "added [\"etc/hostname\"], modified [\"etc\"], deleted [\"etc/motd\"] (a whiteout); tagged v3 = sha256:dfa19065683535103a864f84852ee4aed17aa91b38b21f691fe9ea3b34c230c1",
+        "unpacked v2 into bundle/: bin -> usr/bin, etc/os-release says \"ID=quickstart\"; config.json runs [\"/bin/sh\"] in / as 0:0",
+        "added [\"etc/hostname\"], modified [\"etc\"], deleted [\"etc/motd\"] (a whiteout); repacked as v3 = sha256:dfa19065683535103a864f84852ee4aed17aa91b38b21f691fe9ea3b34c230c1",
         "unpacked v3: etc/motd is gone, etc/hostname is there",
+        // The manifests and configs of latest and v2.
+        "gc after removing the tags latest and v2: 4 blobs removed, 5 kept",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    // As root with runc: the bundle runs, and a created container's state
+    // parses. Without them the quickstart says why it does not run it.
+    if support::runc().is_some() && rustix::process::geteuid().is_root() {
+        for line in [
+            "runc run: hello from quickstart in /etc",
+            "runc create, then runc state: status created, pid ",
+        ] {
+            assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+        }
+    } else {
+        assert!(stdout.contains("the bundle is not run"), "{stdout}");
     }
 }

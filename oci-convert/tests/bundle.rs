@@ -248,7 +248,7 @@ fn unpack_refuses_an_image_for_another_os() {
     let err = unpack(&layout, "win", &bundle, &options).unwrap_err();
     let message = err.to_string();
     assert!(
-        matches!(err, Error::UnsupportedImage { .. })
+        matches!(err, Error::OsMismatch { .. })
             && message.contains("\"windows\"")
             && message.contains("\"linux\""),
         "{message}"

@@ -14,7 +14,7 @@ use oci_runtime_spec::Spec;
 
 use super::record::write_file_atomic;
 use super::{BASELINE_FILE, BundleRecord, CONFIG_FILE, RECORD_FILE, ROOTFS_DIR};
-use crate::conversion::{ConversionOptions, runtime_config};
+use crate::conversion::{ConversionOptions, check_image, runtime_config};
 use crate::{
     ApplyOptions, Baseline, Error, IdMapping, Limits, Result, Warning, WhiteoutMode, apply_layer,
 };
@@ -123,7 +123,9 @@ pub struct Unpacked {
 /// [`Error::Bundle`] when `bundle` is not a directory or already holds a
 /// `rootfs`, `config.json` or the unpack's own files;
 /// [`Error::UnsupportedImage`] for a manifest that is not an image
-/// (an artifact) or an image for another operating system;
+/// (an artifact); [`Error::OsMismatch`] for an image for another operating
+/// system, and the other errors of [`runtime_config`] about the image
+/// config, before any layer is applied;
 /// [`Error::LayerCountMismatch`]; [`Error::InLayer`] wrapping what went
 /// wrong in one layer (see [`apply_layer`]); the errors of
 /// [`Layout::resolve`] and of [`runtime_config`]; [`Error::Io`].
@@ -242,13 +244,12 @@ fn unpack_into(
         )));
     }
     let config = layout.read_config(&manifest.config)?;
-    let host_os = std::env::consts::OS;
-    if config.os.as_str() != host_os {
-        return Err(unsupported(format!(
-            "it is an image for os {:?}; this host runs {host_os:?}",
-            config.os.as_str()
-        )));
-    }
+    let conversion = ConversionOptions {
+        rootless: options.rootless,
+        terminal: options.terminal,
+        ..ConversionOptions::default()
+    };
+    check_image(&config, &conversion)?;
     let diff_ids = &config.rootfs.diff_ids;
     if diff_ids.len() != manifest.layers.len() {
         return Err(Error::LayerCountMismatch {
@@ -303,11 +304,6 @@ fn unpack_into(
         unpacked.warnings.extend(applied.warnings);
     }
 
-    let conversion = ConversionOptions {
-        rootless: options.rootless,
-        terminal: options.terminal,
-        ..ConversionOptions::default()
-    };
     unpacked.spec = runtime_config(&config, &rootfs, &conversion)?;
     let mut json = unpacked.spec.to_json_pretty();
     json.push(b'\n');

@@ -115,13 +115,7 @@ pub fn runtime_config(
     rootfs: &Path,
     options: &ConversionOptions,
 ) -> Result<Spec> {
-    let image_os = image.os.normalize();
-    if image_os.as_str() != options.host_os || options.host_os != "linux" {
-        return Err(Error::OsMismatch {
-            image_os: image.os.as_str().to_owned(),
-            host_os: options.host_os.clone(),
-        });
-    }
+    check_os(image, options)?;
     let default_config = oci_image::ContainerConfig::default();
     let config = image.config.as_ref().unwrap_or(&default_config);
     env::check(&config.env)?;
@@ -178,6 +172,31 @@ pub fn runtime_config(
 
 /// `process.cwd` from `config.WorkingDir`: `/` when absent or empty (as
 /// Docker writes it), else it must be absolute.
+/// The checks of [`runtime_config`] that need no rootfs (os, Env,
+/// WorkingDir, Volumes), for an unpack to run before it applies any
+/// layer.
+pub(crate) fn check_image(image: &ImageConfiguration, options: &ConversionOptions) -> Result<()> {
+    check_os(image, options)?;
+    if let Some(config) = &image.config {
+        env::check(&config.env)?;
+        working_dir(config.working_dir.as_deref())?;
+        mounts::volume_mounts(&config.volumes)?;
+    }
+    Ok(())
+}
+
+/// Only Linux images are converted, on a Linux host.
+fn check_os(image: &ImageConfiguration, options: &ConversionOptions) -> Result<()> {
+    let image_os = image.os.normalize();
+    if image_os.as_str() != options.host_os || options.host_os != "linux" {
+        return Err(Error::OsMismatch {
+            image_os: image.os.as_str().to_owned(),
+            host_os: options.host_os.clone(),
+        });
+    }
+    Ok(())
+}
+
 fn working_dir(dir: Option<&str>) -> Result<String> {
     match dir {
         None | Some("") => Ok("/".to_owned()),
