@@ -1,0 +1,302 @@
+//! `oci config`, `oci unpack` and `oci repack`: the whole round trip from
+//! the command line, what `oci stat` and oci-image-tool then see, the
+//! failures (exit 1) and usage errors (exit 2), and the progress bar, which
+//! is drawn on a terminal only (a pseudo-terminal from `script`) and never
+//! into a pipe or with `--quiet`.
+#![allow(clippy::unwrap_used)]
+
+#[allow(dead_code)] // only some of the peer helpers are used here
+#[path = "../oci-image/tests/support/mod.rs"]
+mod peers;
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{assert_usage_error, oci, text};
+
+fn run(args: &[&str]) -> Output {
+    oci()
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("run oci")
+}
+
+/// Runs `oci ARGS`, expects success, returns stdout without its newline.
+#[track_caller]
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout).trim_end().to_owned()
+}
+
+/// A layout `L` with `v1`: a tree of a few files, built by `oci build`.
+fn layout_with_v1(dir: &Path) -> String {
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("etc")).unwrap();
+    std::fs::write(tree.join("etc/motd"), "hello\n").unwrap();
+    std::fs::write(tree.join("etc/hostname"), "box\n").unwrap();
+    std::fs::write(tree.join("data.txt"), vec![b'd'; 200_000]).unwrap();
+    let layout = dir.join("L").display().to_string();
+    ok(&["build", tree.to_str().unwrap(), &format!("{layout}:v1")]);
+    layout
+}
+
+fn stat_json(image: &str) -> serde_json::Value {
+    serde_json::from_str(&ok(&["stat", image, "--json"])).unwrap()
+}
+
+#[test]
+fn config_makes_a_new_image_with_a_history_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_with_v1(dir.path());
+    let v1 = format!("{layout}:v1");
+    let before = stat_json(&v1);
+    let digest = ok(&[
+        "config",
+        &v1,
+        "--tag",
+        "v2",
+        "--env",
+        "GREETING=hi",
+        "--entrypoint",
+        "/bin/sh",
+        "--entrypoint",
+        "-c",
+        "--cmd",
+        "echo $GREETING",
+        "--workdir",
+        "/srv",
+        "--user",
+        "1000:1000",
+        "--label",
+        "org.example.team=oci",
+        "--expose",
+        "8080",
+        "--expose",
+        "53/udp",
+        "--volume",
+        "/data",
+        "--stop-signal",
+        "SIGINT",
+    ]);
+    let v2 = format!("{layout}:v2");
+    let after = stat_json(&v2);
+    assert_eq!(after["descriptor"]["digest"], digest.as_str(), "{after:#}");
+    assert_eq!(stat_json(&v1), before, "v1 is left as it was");
+
+    let config = &after["config"]["config"];
+    assert_eq!(config["Env"], serde_json::json!(["GREETING=hi"]));
+    assert_eq!(config["Entrypoint"], serde_json::json!(["/bin/sh", "-c"]));
+    assert_eq!(config["Cmd"], serde_json::json!(["echo $GREETING"]));
+    assert_eq!(config["WorkingDir"], "/srv");
+    assert_eq!(config["User"], "1000:1000");
+    assert_eq!(config["Labels"]["org.example.team"], "oci");
+    assert_eq!(
+        config["ExposedPorts"],
+        serde_json::json!({"53/udp": {}, "8080/tcp": {}})
+    );
+    assert_eq!(config["Volumes"], serde_json::json!({"/data": {}}));
+    assert_eq!(config["StopSignal"], "SIGINT");
+    let history = after["config"]["history"].as_array().unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last["empty_layer"], true);
+    assert_eq!(last["created"], "2023-11-14T22:13:20Z");
+    assert!(
+        last["created_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("oci config")
+    );
+    assert_eq!(
+        after["config"]["rootfs"], before["config"]["rootfs"],
+        "no layer changes"
+    );
+
+    // --cmd= alone clears Cmd; the same tag moves.
+    ok(&["config", &v2, "--cmd="]);
+    assert!(stat_json(&v2)["config"]["config"].get("Cmd").is_none());
+
+    if peers::require_tool("oci-image-tool") {
+        let out = Command::new("oci-image-tool")
+            .args(["validate", "--type", "image", "--ref", "name=v2", &layout])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn config_refuses_bad_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_with_v1(dir.path());
+    let v1 = format!("{layout}:v1");
+    assert_usage_error(&["config", &v1]);
+    assert_usage_error(&["config", &v1, "--label", "no-equals"]);
+    assert_usage_error(&["config", &v1, "--bogus", "x"]);
+    for (args, expected) in [
+        (vec!["--env", "NOEQUALS"], "Env \"NOEQUALS\""),
+        (vec!["--expose", "99999"], "ExposedPorts \"99999\""),
+        (vec!["--volume", "data"], "Volumes \"data\""),
+        (vec!["--workdir", "../x"], "WorkingDir \"../x\""),
+    ] {
+        let mut all = vec!["config", v1.as_str()];
+        all.extend(args);
+        let out = run(&all);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{all:?}: {stderr}");
+        assert!(stderr.contains(expected), "{all:?}: {stderr}");
+    }
+    assert_eq!(ok(&["ls", &layout]), "v1", "nothing was tagged");
+}
+
+#[test]
+fn unpack_then_repack_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_with_v1(dir.path());
+    let v1 = format!("{layout}:v1");
+    ok(&["config", &v1, "--cmd", "/bin/true", "--env", "A=b"]);
+    let bundle = dir.path().join("bundle");
+    let bundle_arg = bundle.to_str().unwrap();
+    let digest = ok(&["unpack", &v1, bundle_arg]);
+    assert_eq!(digest, stat_json(&v1)["descriptor"]["digest"]);
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["process"]["args"], serde_json::json!(["/bin/true"]));
+    assert!(
+        config["process"]["env"]
+            .as_array()
+            .unwrap()
+            .contains(&"A=b".into())
+    );
+    assert_eq!(
+        std::fs::read(bundle.join("rootfs/etc/motd")).unwrap(),
+        b"hello\n"
+    );
+    let validate = run(&[
+        "validate",
+        "--type",
+        "runtime-config",
+        bundle.join("config.json").to_str().unwrap(),
+    ]);
+    assert!(validate.status.success(), "{}", text(&validate.stdout));
+
+    // A second unpack into the same bundle is refused, exit 1.
+    let again = run(&["unpack", &v1, bundle_arg]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("already holds rootfs"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    // No change: no layer, the digest of v1, and a note on stderr.
+    let same = run(&["repack", bundle_arg, &format!("{layout}:same")]);
+    assert!(same.status.success());
+    assert_eq!(text(&same.stdout).trim_end(), digest);
+    assert!(text(&same.stderr).contains("has not changed"));
+
+    std::fs::write(bundle.join("rootfs/etc/motd"), "changed\n").unwrap();
+    std::fs::remove_file(bundle.join("rootfs/etc/hostname")).unwrap();
+    let v2 = ok(&[
+        "repack",
+        bundle_arg,
+        &format!("{layout}:v2"),
+        "--compression",
+        "zstd",
+    ]);
+    let stat = stat_json(&format!("{layout}:v2"));
+    assert_eq!(stat["descriptor"]["digest"], v2.as_str());
+    let layers = stat["manifest"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    assert_eq!(
+        layers[1]["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar+zstd"
+    );
+
+    let fresh = dir.path().join("fresh");
+    ok(&["unpack", &format!("{layout}:v2"), fresh.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(fresh.join("rootfs/etc/motd")).unwrap(),
+        b"changed\n"
+    );
+    assert!(!fresh.join("rootfs/etc/hostname").exists());
+    ok(&["fsck", &layout]);
+
+    assert_usage_error(&["unpack", &v1]);
+    assert_usage_error(&["repack", bundle_arg]);
+    assert_usage_error(&[
+        "repack",
+        bundle_arg,
+        &format!("{layout}:v3"),
+        "--compression",
+        "lz4",
+    ]);
+    let not_bundle = run(&[
+        "repack",
+        dir.path().to_str().unwrap(),
+        &format!("{layout}:v3"),
+    ]);
+    assert_eq!(not_bundle.status.code(), Some(1));
+    assert!(text(&not_bundle.stderr).contains("oci-bundle.json"));
+}
+
+/// `oci ARGS` under `script`, which gives it a pseudo-terminal for its
+/// standard streams; what the terminal showed.
+fn on_a_terminal(args: &[&str]) -> String {
+    let oci = oci();
+    let mut line = format!("{:?}", oci.get_program().to_str().unwrap());
+    for arg in args {
+        line += &format!(" '{arg}'");
+    }
+    let out = Command::new("script")
+        .args(["-qfec", &line, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{line}: {}", text(&out.stdout));
+    text(&out.stdout)
+}
+
+#[test]
+fn a_progress_bar_on_a_terminal_only() {
+    if !peers::require_tool("script") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_with_v1(dir.path());
+    let v1 = format!("{layout}:v1");
+    let bundle = |name: &str| dir.path().join(name).display().to_string();
+
+    let shown = on_a_terminal(&["unpack", &v1, &bundle("b1")]);
+    assert!(shown.contains("unpack layer 1/1"), "{shown:?}");
+    assert!(shown.contains("\r\x1b[K"), "{shown:?}");
+    let shown = on_a_terminal(&["unpack", &v1, &bundle("b2"), "--quiet"]);
+    assert!(!shown.contains("unpack layer"), "{shown:?}");
+    assert!(!shown.contains("\x1b["), "{shown:?}");
+
+    let archive = bundle("v1.tar");
+    let shown = on_a_terminal(&["export", &v1, &archive]);
+    assert!(shown.contains("export"), "{shown:?}");
+    let shown = on_a_terminal(&["import", &archive, &format!("{}:imported", bundle("L2"))]);
+    assert!(shown.contains("import"), "{shown:?}");
+
+    // Into a pipe: no control characters, whatever the command.
+    for args in [
+        vec!["unpack", v1.as_str(), &bundle("b3")],
+        vec!["export", v1.as_str(), &bundle("v1-again.tar")],
+    ] {
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            !out.stderr.contains(&b'\r') && !out.stderr.contains(&0x1b),
+            "{args:?}: {:?}",
+            text(&out.stderr)
+        );
+    }
+}
