@@ -2,8 +2,9 @@
 //! in every field image-spec conversion.md defines: `process.args`, `env`,
 //! `cwd`, `user` (uid, gid, additionalGids), `annotations` and the volume
 //! mounts. Images are made with `umoci config` on a rootfs holding an
-//! `/etc/passwd` and `/etc/group`; we convert the image config (read from
-//! the layout) against umoci's own unpacked rootfs. Where umoci 0.4.7
+//! `/etc/passwd` and `/etc/group`; ours is the config.json our `unpack`
+//! writes for the same image, and it must equal the image config converted
+//! against umoci's own unpacked rootfs. Where umoci 0.4.7
 //! departs from the spec we follow the spec, and each difference is
 //! asserted (so that it is seen, and seen to go if umoci changes) with the
 //! rule that decides it. Both configs must pass our validate.
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use oci_convert::conversion::annotations as keys;
-use oci_convert::{ConversionOptions, runtime_config};
+use oci_convert::{ConversionOptions, UnpackOptions, runtime_config};
 use oci_layout::Layout;
 use oci_runtime_spec::{Mount, Process, Spec};
 use support::peers;
@@ -85,10 +86,21 @@ impl Images {
         umoci(&["unpack", "--image", &tag_image, bundle.to_str().unwrap()]);
         let theirs = Spec::from_json(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
 
+        // Ours from our own unpack of the same image, config.json as
+        // written; it must agree with runtime_config on umoci's rootfs.
         let layout = Layout::open(self.layout()).unwrap();
+        let ours_bundle = self.dir.path().join(format!("ours-{tag}"));
+        let options = UnpackOptions {
+            rootless: false,
+            ..UnpackOptions::default()
+        };
+        oci_convert::unpack(&layout, tag, &ours_bundle, &options).unwrap();
+        let ours =
+            Spec::from_json(&std::fs::read(ours_bundle.join("config.json")).unwrap()).unwrap();
         let resolved = layout.resolve(tag, None).unwrap();
         let image = layout.read_config(&resolved.manifest.config).unwrap();
-        let ours = runtime_config(&image, &bundle.join("rootfs"), &linux()).unwrap();
+        let on_umocis_rootfs = runtime_config(&image, &bundle.join("rootfs"), &linux()).unwrap();
+        assert_eq!(ours, on_umocis_rootfs, "our unpack's config.json for {tag}");
         let version = peers::version("umoci");
         theirs
             .validate()
