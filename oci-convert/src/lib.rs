@@ -1,7 +1,9 @@
 //! Image <-> filesystem conversion (image-spec layer.md, conversion.md):
 //! layer apply with whiteouts, confined to the target root; deterministic
 //! layer build; the diff of a root against a baseline recorded at unpack
-//! time; appending a layer to an image.
+//! time; appending a layer to an image and changing its config; and
+//! runtime bundles: an image unpacked into `rootfs/` and a `config.json`
+//! that `runc run` takes, and a changed rootfs repacked as a new layer.
 //!
 //! # A tour
 //!
@@ -42,6 +44,36 @@
 //! let mut image = ImageEdit::open(&layout, "v1", None)?;
 //! image.append_layer(&change, History::default())?;
 //! image.commit(&layout, "v2")?;
+//! assert_eq!(layout.resolve("v2", None)?.manifest.layers.len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Bundles
+//!
+//! The same story with runtime bundles (runtime-spec bundle.md): [`unpack`]
+//! writes `rootfs/` and a `config.json` converted from the image config,
+//! and records the rootfs; [`repack`] stores what changed since as a layer.
+//!
+//! ```
+//! use oci_convert::{BuildOptions, ImageEdit, RepackOptions, UnpackOptions};
+//! use oci_layout::{Layout, codec::Codec};
+//! # let dir = tempfile::tempdir()?;
+//! # let src = dir.path().join("src");
+//! # std::fs::create_dir_all(src.join("etc"))?;
+//! # std::fs::write(src.join("etc/motd"), "hello\n")?;
+//! # let layout = Layout::init(dir.path().join("layout"))?;
+//! # let layer = oci_convert::build_layer(&layout, &src, Codec::gzip(), &BuildOptions::default())?;
+//! # let mut image = ImageEdit::scratch(&"linux/amd64".parse()?);
+//! # image.append_layer(&layer, Default::default())?;
+//! # image.commit(&layout, "v1")?;
+//! let bundle = dir.path().join("bundle");
+//! let unpacked = oci_convert::unpack(&layout, "v1", &bundle, &UnpackOptions::default())?;
+//! assert!(bundle.join("config.json").is_file());
+//! assert_eq!(unpacked.spec.root.as_ref().map(|r| r.path.as_str()), Some("rootfs"));
+//!
+//! std::fs::write(bundle.join("rootfs/etc/motd"), "changed\n")?;
+//! let repacked = oci_convert::repack(&bundle, &layout, "v2", &RepackOptions::default())?;
+//! assert!(repacked.layer.is_some());
 //! assert_eq!(layout.resolve("v2", None)?.manifest.layers.len(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -93,6 +125,11 @@
 //! - [`WhiteoutMode::Overlayfs`] needs root for its `0:0` device nodes.
 //! - Another process changing the root during an apply is not defended
 //!   against beyond the confinement itself.
+//! - [`repack`] refuses a bundle unpacked with uid or gid maps: owners are
+//!   not mapped back yet.
+//! - The rootless profile of [`runtime_config`] maps only the caller's uid
+//!   and gid (to 0): an image whose user is not root needs more mappings
+//!   to start under a rootless runtime.
 
 mod apply;
 mod baseline;
