@@ -12,16 +12,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Output;
 
-use support::{oci, text};
-
-/// `oci` with `args` and `SOURCE_DATE_EPOCH` fixed, so that runs compare.
-fn run(args: &[&str]) -> Output {
-    oci()
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .expect("run oci")
-}
+use support::{oci, run_dated as run, text};
 
 /// The digest `oci build` printed, checked to be one line of one digest.
 fn printed_digest(out: &Output) -> String {

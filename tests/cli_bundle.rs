@@ -11,17 +11,9 @@ mod peers;
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use support::{assert_usage_error, oci, text};
-
-fn run(args: &[&str]) -> Output {
-    oci()
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .expect("run oci")
-}
+use support::{assert_usage_error, oci, run_dated as run, text};
 
 /// Runs `oci ARGS`, expects success, returns stdout without its newline.
 #[track_caller]

@@ -42,6 +42,16 @@ pub fn run(args: &[&str]) -> Output {
     oci().args(args).output().expect("run oci")
 }
 
+/// Runs `oci ARGS` with `SOURCE_DATE_EPOCH` fixed (1700000000,
+/// 2023-11-14T22:13:20Z), so that the digests of two runs compare.
+pub fn run_dated(args: &[&str]) -> Output {
+    oci()
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("run oci")
+}
+
 /// Runs `oci ARGS` and checks that it is a usage error: exit code 2 and
 /// the usage text on stderr.
 #[track_caller]
