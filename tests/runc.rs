@@ -45,22 +45,9 @@ fn require_root(test: &str) -> bool {
 /// The static busybox of Debian's busybox-static package, or a loud SKIP
 /// (a failure under CI, see .ci/install-peers.sh).
 fn busybox(test: &str) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let found = on_path
-        .into_iter()
-        .chain([PathBuf::from("/bin"), PathBuf::from("/usr/bin")])
-        .map(|dir| dir.join("busybox"))
-        .find(|candidate| candidate.is_file());
+    let found = support::find_program("busybox", &["/bin", "/usr/bin"], "busybox-static");
     if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{test}: CI is set but busybox (package busybox-static) is missing"
-        );
-        skip(&format!(
-            "{test}: busybox not found (install busybox-static)"
-        ));
+        skip(&format!("{test}: busybox not found"));
     }
     found
 }
