@@ -170,8 +170,6 @@ pub fn runtime_config(
     Ok(spec)
 }
 
-/// `process.cwd` from `config.WorkingDir`: `/` when absent or empty (as
-/// Docker writes it), else it must be absolute.
 /// The checks of [`runtime_config`] that need no rootfs (os, Env,
 /// WorkingDir, Volumes), for an unpack to run before it applies any
 /// layer.
@@ -197,6 +195,8 @@ fn check_os(image: &ImageConfiguration, options: &ConversionOptions) -> Result<(
     Ok(())
 }
 
+/// `process.cwd` from `config.WorkingDir`: `/` when absent or empty (as
+/// Docker writes it), else it must be absolute.
 fn working_dir(dir: Option<&str>) -> Result<String> {
     match dir {
         None | Some("") => Ok("/".to_owned()),
