@@ -255,8 +255,9 @@ fn index_of(layout: &Layout, child: &Descriptor) -> Descriptor {
 
 /// A tower of 1,000 honest indexes, each listing the one below, over a
 /// manifest: resolve stops at [`MAX_INDEX_DEPTH`] naming the tag and the
-/// limit; fsck and gc walk the whole tower (iteratively, without stack
-/// growth) and keep every index; a tower within the limit resolves.
+/// limit; fsck, gc and oci-archive export walk the whole tower
+/// (iteratively, without stack growth), gc keeps every index and the
+/// archive imports whole; a tower within the limit resolves.
 /// Bounds: 1 GiB of address space, 60 s of CPU.
 #[test]
 fn a_tower_of_1000_nested_indexes_stops_at_the_depth_limit() {
@@ -297,6 +298,23 @@ fn a_tower_of_1000_nested_indexes_stops_at_the_depth_limit() {
         .unwrap();
     assert!(gc.removed.is_empty(), "{gc:?}");
     assert!(levels.iter().all(|d| layout.has_blob(&d.digest)));
+    // Export walks the whole tower too, and the archive imports back.
+    let archive = oci_layout::archive::oci::export(
+        &layout,
+        &oci_layout::archive::Selection::tag("tower"),
+        &oci_layout::archive::ExportOptions::default(),
+        Vec::new(),
+    )
+    .unwrap();
+    let (_copy_dir, copy) = new_layout();
+    oci_layout::archive::oci::import(
+        &copy,
+        &archive[..],
+        None,
+        &oci_layout::archive::ImportOptions::default(),
+    )
+    .unwrap();
+    assert!(levels.iter().all(|d| copy.has_blob(&d.digest)));
     report_usage();
 }
 
