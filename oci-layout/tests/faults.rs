@@ -83,9 +83,12 @@ impl Drop for Tmpfs {
     }
 }
 
+/// A blob's descriptor and its verified bytes.
+type Blob = (Descriptor, Vec<u8>);
+
 /// What was stored before a fault: the tags and their blobs' bytes.
 struct Stored {
-    tags: Vec<(String, Vec<(Descriptor, Vec<u8>)>)>,
+    tags: Vec<(String, Vec<Blob>)>,
     index_json: Vec<u8>,
 }
 
@@ -607,7 +610,7 @@ fn a_writer_killed_mid_blob_leaves_no_blob_and_gc_clears_its_temp_file() {
         "{report}"
     );
     let gc = layout.gc(&GcOptions::default()).unwrap();
-    assert_eq!(gc.removed_temp_files, [temp.clone()]);
+    assert_eq!(gc.removed_temp_files, std::slice::from_ref(&temp));
     assert!(!temp.exists());
     assert_intact(&layout, &stored, "after gc");
     assert!(layout.fsck(&FsckOptions::default()).unwrap().is_clean());
