@@ -256,9 +256,10 @@ fn a_full_disk_fails_writes_by_name_and_damages_nothing() {
 }
 
 /// A layout on a read-only file system: every read works (resolve, blob
-/// reads, fsck, tags); writes fail with EROFS naming the file they were
-/// to create (a blob's temporary file, the index lock), and gc too, since
-/// it takes the index lock.
+/// reads, fsck, tags, a gc dry run, which needs no lock there since
+/// nothing can change the layout); writes fail with EROFS naming the file
+/// they were to create or remove (a blob's temporary file, `index.json`'s
+/// replacement, the garbage blob gc would remove).
 #[test]
 fn a_read_only_layout_reads_and_refuses_writes_by_name() {
     let Some(tmpfs) = Tmpfs::mount("4m") else {
@@ -268,6 +269,11 @@ fn a_read_only_layout_reads_and_refuses_writes_by_name() {
     small_image(&layout, "v1", "read only");
     let stored = record(&layout);
     let manifest = layout.find_tag("v1").unwrap();
+    let garbage = layout.put_bytes(MediaType::ImageLayer, b"garbage").unwrap();
+    let now = GcOptions {
+        grace: Duration::ZERO,
+        ..GcOptions::default()
+    };
     // A layout never locked before has no lock files either.
     fs::remove_file(layout.path().join(Layout::LOCK_FILE)).ok();
     tmpfs.remount("ro");
@@ -279,9 +285,19 @@ fn a_read_only_layout_reads_and_refuses_writes_by_name() {
     let err = layout.put_bytes(MediaType::ImageLayer, b"x").unwrap_err();
     assert_io(&err, EROFS, "Read-only file system", "/blobs/.tmp-blob-");
     let err = layout.tag("v2", &manifest).unwrap_err();
-    assert_io(&err, EROFS, "Read-only file system", Layout::LOCK_FILE);
-    let err = layout.gc(&GcOptions::default()).unwrap_err();
-    assert_io(&err, EROFS, "Read-only file system", Layout::LOCK_FILE);
+    assert_io(&err, EROFS, "Read-only file system", "/l/.tmp-write-");
+    let dry = layout
+        .gc(&GcOptions {
+            dry_run: true,
+            ..now.clone()
+        })
+        .unwrap();
+    assert_eq!(dry.removed.len(), 1, "{dry:?}");
+    assert_eq!(dry.removed[0].digest, garbage.digest);
+    let err = layout.gc(&now).unwrap_err();
+    let blob = layout.blob_path(&garbage.digest);
+    assert_io(&err, EROFS, "Read-only file system", blob.to_str().unwrap());
+    assert!(layout.has_blob(&garbage.digest));
 
     tmpfs.remount("rw");
     assert_intact(&layout, &stored, "read-write again");
