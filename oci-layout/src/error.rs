@@ -73,7 +73,9 @@ pub enum Error {
     },
 
     /// A document blob is larger than this library reads into memory.
-    #[error("blob {digest}: {size} bytes is more than the {limit} bytes a {kind} may have here")]
+    #[error(
+        "blob {digest} ({kind}): its descriptor gives {size} bytes, expected at most {limit}, the most read into memory"
+    )]
     DocumentTooLarge {
         /// The blob.
         digest: Digest,

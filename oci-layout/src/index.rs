@@ -32,15 +32,30 @@ impl Layout {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when it cannot be read; [`Error::Document`] when it does
-    /// not parse.
+    /// [`Error::Io`] when it cannot be read or is larger than 64 MiB;
+    /// [`Error::Document`] when it is empty or does not parse. Nothing of
+    /// this crate replaces a broken `index.json` (that would drop every
+    /// tag): changes refuse until a person repairs it.
     pub fn index(&self) -> Result<Document<ImageIndex>> {
         let path = self.index_path();
         let bytes = read_limited(&path, INDEX_FILE_LIMIT)?;
-        Document::from_bytes(bytes).map_err(|source| Error::Document {
+        let document = |source| Error::Document {
             what: Self::INDEX_FILE.into(),
             source,
-        })
+        };
+        // What a crash or a full disk leaves after a writer that truncates
+        // in place (not ours: we replace by rename), said plainly.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(document(oci_image::Error::Json {
+                document: ImageIndex::KIND,
+                path: ".".into(),
+                message: format!(
+                    "the file is empty ({} bytes), expected a JSON object",
+                    bytes.len()
+                ),
+            }));
+        }
+        Document::from_bytes(bytes).map_err(document)
     }
 
     /// Changes `index.json`: under the index lock, reads the current index,

@@ -14,7 +14,9 @@ use crate::{Error, Layout, Result};
 #[must_use = "the lock is released as soon as the guard is dropped"]
 #[derive(Debug)]
 pub struct IndexLock {
-    file: File,
+    /// `None` on a read-only file system, where nothing can change the
+    /// layout and so nothing needs locking out.
+    file: Option<File>,
 }
 
 /// The blobs lock has the same shape; only its file and users differ.
@@ -30,6 +32,9 @@ impl Layout {
     /// Takes the index lock, waiting for any other holder. Readers need no
     /// lock (every change is an atomic replace); a read-modify-write of
     /// `index.json` does, and [`Layout::update_index`] takes it.
+    ///
+    /// On a read-only file system, where nothing can change `index.json`,
+    /// the guard holds no lock (the lock file cannot be created there).
     ///
     /// # Errors
     ///
@@ -47,19 +52,28 @@ impl Layout {
 
     fn lock_file(&self, name: &str, exclusive: bool) -> Result<IndexLock> {
         let path = self.path().join(name);
-        let file = OpenOptions::new()
+        let opened = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&path)
-            .map_err(Error::io("open", &path))?;
+            .open(&path);
+        let file = match opened {
+            Ok(file) => file,
+            // A read-only file system: no writer can change the layout, so
+            // readers that lock (gc's mark, a dry run) proceed unlocked,
+            // and a write fails where it writes, naming that file.
+            Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                return Ok(IndexLock { file: None });
+            }
+            Err(e) => return Err(Error::io("open", &path)(e)),
+        };
         let locked = if exclusive {
             file.lock()
         } else {
             file.lock_shared()
         };
         locked.map_err(Error::io("lock", &path))?;
-        Ok(IndexLock { file })
+        Ok(IndexLock { file: Some(file) })
     }
 }
 
@@ -67,6 +81,8 @@ impl Drop for IndexLock {
     fn drop(&mut self) {
         // Closing the file releases the lock too; unlocking first makes the
         // release immediate even if the descriptor is somehow shared.
-        let _ = self.file.unlock();
+        if let Some(file) = &self.file {
+            let _ = file.unlock();
+        }
     }
 }

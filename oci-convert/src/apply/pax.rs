@@ -35,18 +35,20 @@ pub(super) fn records(blocks: &[u8], start: u64) -> Result<Records, String> {
     let mut pos = ((BLOCK as u64 - start % BLOCK as u64) % BLOCK as u64) as usize;
     while let Some(header) = blocks.get(pos..pos + BLOCK) {
         let kind = header[156];
+        if !matches!(kind, b'x' | b'X' | b'g' | b'L' | b'K') {
+            // The entry's own header: its size may be GNU base-256 (files
+            // of 8 GiB and more), which the tar reader has already parsed.
+            break;
+        }
         let size = octal(&header[124..136]).ok_or("a header's size field is not a number")?;
         let size = usize::try_from(size).map_err(|_| "a header's size does not fit in memory")?;
         let data_start = pos + BLOCK;
-        match kind {
-            b'x' | b'X' => {
-                let data = blocks
-                    .get(data_start..data_start + size)
-                    .ok_or("the PAX header is shorter than its size field")?;
-                parse(data, &mut records)?;
-            }
-            b'g' | b'L' | b'K' => {}
-            _ => break, // the entry's own header
+        // Global PAX headers and GNU long names are skipped here.
+        if matches!(kind, b'x' | b'X') {
+            let data = blocks
+                .get(data_start..data_start + size)
+                .ok_or("the PAX header is shorter than its size field")?;
+            parse(data, &mut records)?;
         }
         pos = data_start + size.div_ceil(BLOCK) * BLOCK;
     }
