@@ -80,7 +80,11 @@ fn build_sandbox(sandbox: &Path, root: &Path) {
     std::fs::write(&sentinel, b"sentinel file\n").expect("sentinel");
     std::fs::write(outside.join("file"), b"inside the sentinel directory\n").expect("outside/file");
     symlink(&outside, sandbox.join("outside-link")).expect("outside-link");
-    for (path, mode) in [(&sentinel, 0o640), (&outside.join("file"), 0o604), (&outside, 0o751)] {
+    for (path, mode) in [
+        (&sentinel, 0o640),
+        (&outside.join("file"), 0o604),
+        (&outside, 0o751),
+    ] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
     // Traps: a layer entry through any of these must stay in the root.

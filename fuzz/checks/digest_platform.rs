@@ -32,7 +32,11 @@ fn one(s: &str) {
     }
     if let Ok(algorithm) = s.parse::<Algorithm>() {
         let shown = algorithm.to_string();
-        assert_eq!(shown.parse::<Algorithm>().ok(), Some(algorithm.clone()), "{s:?}");
+        assert_eq!(
+            shown.parse::<Algorithm>().ok(),
+            Some(algorithm.clone()),
+            "{s:?}"
+        );
     }
     if let Ok(platform) = s.parse::<Platform>() {
         let shown = platform.to_string();
@@ -41,9 +45,17 @@ fn one(s: &str) {
             Err(e) => panic!("platform {s:?} displays as {shown:?}, which does not parse: {e}"),
         };
         assert_eq!(again, platform, "platform {s:?} -> {shown:?}");
-        assert_eq!(again.to_string(), shown, "platform {s:?}: Display is not stable");
+        assert_eq!(
+            again.to_string(),
+            shown,
+            "platform {s:?}: Display is not stable"
+        );
         let normal = platform.normalize();
-        assert_eq!(normal.normalize(), normal, "platform {s:?}: normalize is not idempotent");
+        assert_eq!(
+            normal.normalize(),
+            normal,
+            "platform {s:?}: normalize is not idempotent"
+        );
         let _ = platform.matches(&normal);
         let _ = platform.compatibility(&normal);
     }
@@ -61,5 +73,9 @@ fn one(s: &str) {
     let again: MediaType = media_type.to_string().into();
     assert_eq!(again, media_type);
     let _ = MediaType::check_syntax(s);
-    let _ = (media_type.is_layer(), media_type.compression(), media_type.to_oci());
+    let _ = (
+        media_type.is_layer(),
+        media_type.compression(),
+        media_type.to_oci(),
+    );
 }

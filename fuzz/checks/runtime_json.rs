@@ -63,7 +63,10 @@ fn round_trip<T: PartialEq + std::fmt::Debug, E: std::fmt::Display>(
                 String::from_utf8_lossy(&bytes)
             ),
         };
-        assert_eq!(&again, value, "{kind}: the {form} round trip changed the value");
+        assert_eq!(
+            &again, value,
+            "{kind}: the {form} round trip changed the value"
+        );
         assert_eq!(
             serialise(&again),
             bytes,

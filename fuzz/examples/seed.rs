@@ -48,7 +48,10 @@ fn small_tree(dir: &Path) -> Result {
     std::fs::write(dir.join("etc/motd"), b"hello\n")?;
     std::fs::write(dir.join("etc/empty"), b"")?;
     std::fs::write(dir.join("etc/sub/exec"), b"#!/bin/sh\n")?;
-    std::fs::set_permissions(dir.join("etc/sub/exec"), std::fs::Permissions::from_mode(0o4755))?;
+    std::fs::set_permissions(
+        dir.join("etc/sub/exec"),
+        std::fs::Permissions::from_mode(0o4755),
+    )?;
     std::fs::hard_link(dir.join("etc/motd"), dir.join("etc/motd.link"))?;
     symlink("../etc/motd", dir.join("etc/sub/rel"))?;
     symlink("/etc/motd", dir.join("abs"))?;
@@ -88,19 +91,31 @@ fn layers(out: &Path, work: &Path) -> Result {
     let hostile: [(&str, Vec<Entry>); 9] = [
         ("dotdot.tar", vec![file("../sentinel", b"escaped")]),
         ("abs.tar", vec![file("/outside/file", b"escaped")]),
-        ("through-trap-abs.tar", vec![file("trap-abs/file", b"escaped")]),
+        (
+            "through-trap-abs.tar",
+            vec![file("trap-abs/file", b"escaped")],
+        ),
         ("through-trap-up.tar", vec![file("trap-up/new", b"escaped")]),
         ("onto-trap-file.tar", vec![file("trap-file", b"replaced")]),
         ("hardlink-to-trap.tar", vec![link("ln", "trap-file")]),
         (
             "symlink-then-write.tar",
-            vec![symlink_entry("evil", "../outside"), file("evil/file", b"escaped")],
+            vec![
+                symlink_entry("evil", "../outside"),
+                file("evil/file", b"escaped"),
+            ],
         ),
         (
             "whiteout-through-trap.tar",
-            vec![file("trap-sandbox/.wh.sentinel", b""), file("trap-up/.wh..wh..opq", b"")],
+            vec![
+                file("trap-sandbox/.wh.sentinel", b""),
+                file("trap-up/.wh..wh..opq", b""),
+            ],
         ),
-        ("chmod-root.tar", vec![dir("./", 0o777), dir("trap-top/", 0o700)]),
+        (
+            "chmod-root.tar",
+            vec![dir("./", 0o777), dir("trap-top/", 0o700)],
+        ),
     ];
     for (name, entries) in hostile {
         write(out, name, &raw_tar(&entries)?)?;
@@ -175,17 +190,23 @@ fn archives(out: &Path, work: &Path) -> Result {
         ..Default::default()
     };
     let manifest: Descriptor = layout.put_json(&manifest)?;
-    layout.tag("v1", &manifest.clone().with_platform("linux/amd64".parse()?))?;
+    layout.tag(
+        "v1",
+        &manifest.clone().with_platform("linux/amd64".parse()?),
+    )?;
     let export = ExportOptions { mtime: Some(0) };
     let oci = archive::oci::export(&layout, &Selection::tag("v1"), &export, Vec::new())?;
     write(out, "image.oci-archive.tar", &oci)?;
-    let docker = archive::docker::export(&layout, "v1", "example/image:v1", None, &export, Vec::new())?;
+    let docker =
+        archive::docker::export(&layout, "v1", "example/image:v1", None, &export, Vec::new())?;
     write(out, "image.docker-archive.tar", &docker)?;
 
     // An empty image (no layer) and an artifact-style manifest with an
     // empty config, each alone in an oci-archive.
     let empty = Layout::init(work.join("empty"))?;
-    let config = empty.put_json(&ImageConfiguration::for_platform(&"linux/arm64/v8".parse()?))?;
+    let config = empty.put_json(&ImageConfiguration::for_platform(
+        &"linux/arm64/v8".parse()?,
+    ))?;
     let manifest = empty.put_json(&ImageManifest {
         config,
         ..Default::default()
