@@ -51,13 +51,11 @@ fn document<T: Model + PartialEq + std::fmt::Debug>(data: &[u8]) {
         "{}: the canonical form is not stable",
         T::KIND
     );
-    if valid {
-        if let Err(e) = again.validate() {
-            panic!(
-                "{}: a valid document is invalid after the round trip: {e}\n{}",
-                T::KIND,
-                String::from_utf8_lossy(&canonical)
-            );
-        }
+    if valid && let Err(e) = again.validate() {
+        panic!(
+            "{}: a valid document is invalid after the round trip: {e}\n{}",
+            T::KIND,
+            String::from_utf8_lossy(&canonical)
+        );
     }
 }

@@ -4,59 +4,64 @@
 //! value and serialise again to the same bytes; and what validates still
 //! validates after that round trip.
 
-use oci_runtime_spec::{Features, Spec, State};
+use oci_runtime_spec::{Error, Features, Spec, State};
 
 /// Runs every document type's checks on `data`; panics on a violation.
 pub fn check(data: &[u8]) {
     if let Ok(spec) = Spec::from_json(data) {
         let _ = spec.check_for_start();
-        round_trip(
-            "config.json",
-            &spec,
-            spec.validate().is_ok(),
-            Spec::from_json,
-            Spec::to_json,
-            Spec::to_json_pretty,
-            |s| s.validate().is_ok(),
-        );
+        round_trip(&spec);
     }
     if let Ok(state) = State::from_json(data) {
-        round_trip(
-            "state",
-            &state,
-            state.validate().is_ok(),
-            State::from_json,
-            State::to_json,
-            State::to_json_pretty,
-            |s| s.validate().is_ok(),
-        );
+        round_trip(&state);
     }
     if let Ok(features) = Features::from_json(data) {
-        round_trip(
-            "features",
-            &features,
-            features.validate().is_ok(),
-            Features::from_json,
-            Features::to_json,
-            Features::to_json_pretty,
-            |s| s.validate().is_ok(),
-        );
+        round_trip(&features);
     }
 }
 
-fn round_trip<T: PartialEq + std::fmt::Debug, E: std::fmt::Display>(
-    kind: &str,
-    value: &T,
-    valid: bool,
-    parse: impl Fn(&[u8]) -> Result<T, E>,
-    compact: impl Fn(&T) -> Vec<u8>,
-    pretty: impl Fn(&T) -> Vec<u8>,
-    validates: impl Fn(&T) -> bool,
-) {
-    let forms: [(&str, &dyn Fn(&T) -> Vec<u8>); 2] = [("compact", &compact), ("indented", &pretty)];
-    for (form, serialise) in forms {
+/// What the three document types have in common.
+trait RuntimeDocument: PartialEq + std::fmt::Debug + Sized {
+    const KIND: &'static str;
+    fn parse(bytes: &[u8]) -> Result<Self, Error>;
+    fn compact(&self) -> Vec<u8>;
+    fn indented(&self) -> Vec<u8>;
+    fn is_valid(&self) -> bool;
+}
+
+macro_rules! runtime_document {
+    ($ty:ty, $kind:literal) => {
+        impl RuntimeDocument for $ty {
+            const KIND: &'static str = $kind;
+            fn parse(bytes: &[u8]) -> Result<Self, Error> {
+                <$ty>::from_json(bytes)
+            }
+            fn compact(&self) -> Vec<u8> {
+                self.to_json()
+            }
+            fn indented(&self) -> Vec<u8> {
+                self.to_json_pretty()
+            }
+            fn is_valid(&self) -> bool {
+                self.validate().is_ok()
+            }
+        }
+    };
+}
+
+runtime_document!(Spec, "config.json");
+runtime_document!(State, "state");
+runtime_document!(Features, "features");
+
+fn round_trip<T: RuntimeDocument>(value: &T) {
+    let kind = T::KIND;
+    let valid = value.is_valid();
+    for (form, serialise) in [
+        ("compact", T::compact as fn(&T) -> Vec<u8>),
+        ("indented", T::indented),
+    ] {
         let bytes = serialise(value);
-        let again = match parse(&bytes) {
+        let again = match T::parse(&bytes) {
             Ok(again) => again,
             Err(e) => panic!(
                 "{kind}: the {form} form of a parsed document does not parse: {e}\n{}",
@@ -75,7 +80,7 @@ fn round_trip<T: PartialEq + std::fmt::Debug, E: std::fmt::Display>(
         );
         if valid {
             assert!(
-                validates(&again),
+                again.is_valid(),
                 "{kind}: a valid document is invalid after the {form} round trip"
             );
         }

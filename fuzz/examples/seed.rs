@@ -25,6 +25,9 @@ fn main() -> Result {
     let work = tempfile::tempdir()?;
     layers(&out.join("apply_layer"), work.path())?;
     archives(&out.join("archive_import"), work.path())?;
+    let runtime = out.join("runtime_json");
+    let spec = oci_runtime_spec::Spec::default_linux();
+    write(&runtime, "default-linux.json", &spec.to_json_pretty())?;
     Ok(())
 }
 
@@ -78,8 +81,10 @@ fn layers(out: &Path, work: &Path) -> Result {
     oci_convert::apply_tar(&root, &tar[..], &oci_convert::ApplyOptions::default())?;
     let baseline = Baseline::record(&root)?;
     std::fs::remove_file(root.join("etc/empty"))?;
-    std::fs::remove_dir_all(root.join("etc/sub"))?;
+    // Made while the old one exists, so that it is another inode: opaque.
+    std::fs::rename(root.join("etc/sub"), root.join("old-sub"))?;
     std::fs::create_dir(root.join("etc/sub"))?;
+    std::fs::remove_dir_all(root.join("old-sub"))?;
     std::fs::write(root.join("etc/sub/new"), b"new\n")?;
     std::fs::write(root.join("etc/motd"), b"changed\n")?;
     let changes = oci_convert::diff(&root, &baseline)?;
@@ -220,6 +225,8 @@ fn archives(out: &Path, work: &Path) -> Result {
         ..Default::default()
     })?;
     empty.tag("artifact", &artifact)?;
+    // A blob nothing references: the import must not keep it.
+    empty.put_bytes(MediaType::ImageLayer, b"garbage")?;
     let all = archive::oci::export(&empty, &Selection::All, &export, Vec::new())?;
     write(out, "two-images.oci-archive.tar", &all)?;
     Ok(())
