@@ -267,7 +267,9 @@ impl Plan {
         }
         for name in source::read_names(dir, &source::host_path(root, rel))? {
             let child = source::join(rel, &name);
-            let enter = self.enter.contains(&child);
+            // An opaque directory is entered even when nothing in it is
+            // new: its opaque whiteout must still be written.
+            let enter = self.enter.contains(&child) || self.opaque.contains(&child);
             if !enter && !self.emit.contains(&child) {
                 continue;
             }

@@ -314,7 +314,8 @@ impl<'a> Added<'a> {
 /// subject). A missing blob is [`Error::MissingReference`] naming the
 /// references that lead to it, except layers with `urls`
 /// (non-distributable or foreign layers, fetched from elsewhere); a
-/// document that cannot be read or parsed is that error.
+/// document that cannot be read or parsed is that error, and so is a blob
+/// of another size than its descriptor's ([`Error::Verify`]).
 pub(crate) fn reachable(layout: &Layout, roots: &[Descriptor]) -> Result<Vec<Descriptor>> {
     let index = ImageIndex::new(roots.to_vec());
     let mut reached: BTreeMap<Digest, Descriptor> = BTreeMap::new();
@@ -343,6 +344,15 @@ pub(crate) fn reachable(layout: &Layout, roots: &[Descriptor]) -> Result<Vec<Des
             }
             Found::Unreadable(_) => failure = Some(read_error(layout, &at.descriptor)),
             Found::Leaf | Found::Index(_) | Found::Manifest(_) => {
+                // The walk only checks that a leaf is there; what is tagged
+                // must also have the size its descriptor gives (the content
+                // has its digest: every blob was verified when stored).
+                if matches!(found, Found::Leaf)
+                    && let Err(e) = layout.open_blob(&at.descriptor)
+                {
+                    failure = Some(e);
+                    return;
+                }
                 if !matches!(found, Found::Leaf) {
                     documents.insert(at.path.clone(), at.descriptor.digest.clone());
                 }

@@ -253,6 +253,13 @@ fn import_into<R: Read>(
             file: Layout::INDEX_FILE.into(),
             reason: e.to_string(),
         })?;
+    // What is selected goes into the layout's index.json, which must stay
+    // valid (fsck checks it): a descriptor breaking the spec is refused here.
+    index.validate().map_err(|e| Error::ArchiveFile {
+        format: FORMAT,
+        file: Layout::INDEX_FILE.into(),
+        reason: e.to_string(),
+    })?;
 
     let mut selected = select(&index.manifests, target)?;
     // Every reference must resolve before anything is tagged.
