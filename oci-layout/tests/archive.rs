@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::process::Command;
 
+use oci_image::annotations::REF_NAME;
 use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
 use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
-use oci_layout::{Error, Layout};
+use oci_layout::{Error, FsckOptions, Layout};
 use support::peers::{require_tools, run, version};
 use support::{build_image, layer_tar, sha256, small_image};
 
@@ -1261,5 +1262,91 @@ fn archives_skopeo_writes_import_with_ours() {
             2 + our_diff_ids.len(),
             "{peer}"
         );
+    }
+}
+
+/// An oci-archive of one image, written by hand: its layer (an empty tar),
+/// `config` and `manifest` (with `{config}` and `{layer}` replaced by their
+/// descriptors), and an index.json naming the manifest.
+fn hand_made_archive(config: &str, manifest: &str) -> (Vec<u8>, Digest, Digest) {
+    let layer = vec![0u8; 1024];
+    let layer_d = Descriptor::for_bytes(MediaType::ImageLayer, &layer);
+    let config = config.replace("{diff_id}", layer_d.digest.as_str());
+    let config_d = Descriptor::for_bytes(MediaType::ImageConfig, config.as_bytes());
+    let json = |d: &Descriptor| String::from_utf8(d.to_canonical_json()).unwrap();
+    let manifest = manifest
+        .replace("{config}", &json(&config_d))
+        .replace("{layer}", &json(&layer_d));
+    let manifest_d = Descriptor::for_bytes(MediaType::ImageManifest, manifest.as_bytes());
+    let mut tagged = manifest_d.clone();
+    tagged.annotations.insert(REF_NAME.into(), "v1".into());
+    let index = format!(r#"{{"schemaVersion":2,"manifests":[{}]}}"#, json(&tagged));
+    let name = |d: &Descriptor| format!("blobs/sha256/{}", d.digest.encoded()).into_bytes();
+    let (layer_n, config_n, manifest_n) = (name(&layer_d), name(&config_d), name(&manifest_d));
+    let tar = raw_tar(&[
+        (b"oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#),
+        (&layer_n, &layer),
+        (&config_n, config.as_bytes()),
+        (&manifest_n, manifest.as_bytes()),
+        (b"index.json", index.as_bytes()),
+    ]);
+    (tar, config_d.digest, manifest_d.digest)
+}
+
+#[test]
+fn oci_archives_whose_documents_break_the_spec_store_nothing() {
+    let good_config = r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["{diff_id}"]}}"#;
+    let good_manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{config},"layers":[{layer}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let target = new_layout(&dir, "target");
+    let (tar, _, _) = hand_made_archive(good_config, good_manifest);
+    archive::oci::import(&target, &tar[..], None, &ImportOptions::default()).unwrap();
+    assert!(target.fsck(&FsckOptions::default()).unwrap().is_clean());
+
+    let cases = [
+        (
+            "a config whose rootfs.type is not layers",
+            good_config.replace(r#""type":"layers""#, r#""type":"l)yers""#),
+            good_manifest.to_owned(),
+            "config",
+            "rootfs.type",
+        ),
+        (
+            "two layers for one diff_id",
+            good_config.to_owned(),
+            good_manifest.replace("[{layer}]", "[{layer},{layer}]"),
+            "manifest",
+            "diff_ids",
+        ),
+        (
+            "a manifest that says it is an index",
+            good_config.to_owned(),
+            good_manifest.replace(
+                "vnd.oci.image.manifest.v1+json",
+                "vnd.oci.image.index.v1+json",
+            ),
+            "manifest",
+            "index",
+        ),
+    ];
+    for (what, config, manifest, blamed, expected) in cases {
+        let target = new_layout(&dir, &format!("t-{}", what.len()));
+        let before = state(&target);
+        let (tar, config_digest, manifest_digest) = hand_made_archive(&config, &manifest);
+        let err =
+            archive::oci::import(&target, &tar[..], None, &ImportOptions::default()).unwrap_err();
+        let blamed = if blamed == "config" {
+            config_digest
+        } else {
+            manifest_digest
+        };
+        let message = err.to_string();
+        assert!(
+            matches!(err, Error::ArchiveFile { .. })
+                && message.contains(&format!("blob {blamed}"))
+                && message.contains(expected),
+            "{what}: {message}"
+        );
+        assert_eq!(state(&target), before, "{what}: the layout is unchanged");
     }
 }

@@ -13,8 +13,8 @@ use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model, Platform};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Added, ExportOptions, ImportOptions, Imported, TarOut, add_to_index, clean_name,
-    for_each_entry, list_names, reachable, read_small, shown_name, tagged,
+    Added, ExportOptions, ImportOptions, Imported, TarOut, add_to_index, check_documents,
+    clean_name, for_each_entry, list_names, reachable, read_small, shown_name, tagged,
 };
 use crate::codec::{self, Codec};
 use crate::{BlobInfo, Error, Layout, MAX_DOCUMENT_SIZE, Result};
@@ -454,6 +454,7 @@ fn import_into<R: Read>(
         .into_iter()
         .map(|d| d.digest)
         .collect();
+    check_documents(layout, FORMAT, &descriptors)?;
     added.touch_reused(&keep)?;
     add_to_index(layout, &descriptors)?;
     Ok((descriptors, keep))

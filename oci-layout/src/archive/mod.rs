@@ -368,6 +368,28 @@ pub(crate) fn reachable(layout: &Layout, roots: &[Descriptor]) -> Result<Vec<Des
     }
 }
 
+/// Refuses an import whose documents reachable from `roots` break the spec
+/// (what fsck would call damage: an invalid manifest, index or config, a
+/// document whose own media type disagrees with its descriptor's, a layer
+/// count that is not the config's number of diff_ids), naming the first
+/// such blob.
+pub(crate) fn check_documents(
+    layout: &Layout,
+    format: &'static str,
+    roots: &[Descriptor],
+) -> Result<()> {
+    match layout.document_damage(roots).into_iter().next() {
+        None => Ok(()),
+        Some(problem) => Err(Error::ArchiveFile {
+            format,
+            file: problem
+                .digest()
+                .map_or_else(|| "a document".to_owned(), |d| format!("blob {d}")),
+            reason: problem.to_string(),
+        }),
+    }
+}
+
 /// The error reading the document (or stat-ing the blob) `descriptor`
 /// references gives, owned (the walk only lends its own).
 fn read_error(layout: &Layout, descriptor: &Descriptor) -> Error {

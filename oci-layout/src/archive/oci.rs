@@ -9,8 +9,8 @@ use std::io::{Read, Write};
 use oci_image::{Descriptor, Digest, Document, ImageIndex, ImageLayout, MediaType, Model};
 
 use super::{
-    Added, ExportOptions, ImportOptions, Imported, Selection, TarOut, add_to_index, convert,
-    for_each_entry, list_names, reachable, read_small, tagged,
+    Added, ExportOptions, ImportOptions, Imported, Selection, TarOut, add_to_index,
+    check_documents, convert, for_each_entry, list_names, reachable, read_small, tagged,
 };
 use crate::{Error, Layout, MAX_DOCUMENT_SIZE, Result};
 
@@ -262,8 +262,10 @@ fn import_into<R: Read>(
     })?;
 
     let mut selected = select(&index.manifests, target)?;
-    // Every reference must resolve before anything is tagged.
+    // Every reference must resolve, and every document reached must keep
+    // the spec, before anything is tagged.
     reachable(layout, &selected)?;
+    check_documents(layout, FORMAT, &selected)?;
     if options.to_oci {
         for descriptor in &mut selected {
             *descriptor = convert::convert(layout, descriptor, 0, &mut |blob| added.record(blob))?;
