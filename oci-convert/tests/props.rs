@@ -25,7 +25,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
 use support::{Snapshot, is_root};
 
-/// The number of cases of each property: `PROPTEST_CASES`, else 24.
+/// The number of cases of each property: `PROPTEST_CASES`, else 64.
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
