@@ -6,7 +6,7 @@
 //!
 //! The bounds are enforced by the kernel, not measured on a clock: each
 //! test runs again alone in a child process (this binary, re-executed)
-//! that lowers its own `RLIMIT_AS` to [`AS_LIMIT`] (1 GiB of address space)
+//! that lowers its own `RLIMIT_AS` to `bounds::AS_LIMIT` (1 GiB of address space)
 //! before doing anything, and `RLIMIT_CPU` to [`CPU_LIMIT`] (60 s of CPU
 //! time) past what building its input used, just before the operation
 //! under test. A bomb that allocates past the bound aborts the child
@@ -16,110 +16,27 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use std::io::{Read, Write};
-use std::os::unix::process::ExitStatusExt as _;
+#[path = "../../oci-layout/tests/bounds/mod.rs"]
+mod bounds;
 
+use std::io::{Read, Write};
+
+use bounds::{report_usage, start_cpu_bound};
 use oci_convert::{ApplyOptions, Error, Limits};
 use oci_image::{Descriptor, Digest, MediaType};
 use oci_layout::Layout;
 use oci_layout::codec::{Codec, Decoder, Encoder};
 
-/// The address space a child may map: 1 GiB.
-const AS_LIMIT: u64 = 1 << 30;
 /// The CPU time a child may use, in seconds (SIGXCPU at this soft limit,
 /// SIGKILL ten seconds later).
 const CPU_LIMIT: u64 = 60;
 /// The variable that marks the bounded child, holding the test's name.
 const CHILD: &str = "OCI_CONVERT_BOMBS_CHILD";
 
-/// Runs the calling test again alone in a child process under
-/// [`AS_LIMIT`] and [`CPU_LIMIT`]. Returns `true` in that child (after
-/// setting the limits), where the caller runs its body; `false` in the
-/// parent once the child passed. Panics when the child was killed by a
-/// signal or failed, with its output.
+/// This test again, alone, in a bounded child (see `bounds`); the CPU
+/// bound is set by each test with [`start_cpu_bound`].
 fn bounded() -> bool {
-    use rustix::process::{Resource, Rlimit, setrlimit};
-    let test = std::thread::current().name().unwrap().to_owned();
-    if std::env::var(CHILD).is_ok_and(|v| v == test) {
-        let limit = |current: u64, maximum: u64| Rlimit {
-            current: Some(current),
-            maximum: Some(maximum),
-        };
-        setrlimit(Resource::As, limit(AS_LIMIT, AS_LIMIT)).unwrap();
-        return true;
-    }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, &test)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if let Some(signal) = output.status.signal() {
-        panic!(
-            "{test}: the bounded child was killed by signal {signal} \
-             (6 = SIGABRT: an allocation beyond {AS_LIMIT} bytes of address space; \
-             24 = SIGXCPU: past the CPU bound in the test's doc comment), not stopped by our error:\n{stdout}\n{stderr}"
-        );
-    }
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{test} failed in its bounded child ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    // Pass the child's figures on (shown with --nocapture).
-    for line in stderr.lines().filter(|l| l.starts_with("bounds:")) {
-        eprintln!("{test}: {line}");
-    }
-    false
-}
-
-/// The CPU time this process has used, in clock ticks (100 a second):
-/// fields 14 and 15 (utime, stime) of `/proc/self/stat`, counted after
-/// the ")" that ends the command name.
-fn cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-/// Starts the CPU bound of the operation under test: `RLIMIT_CPU` becomes
-/// the CPU time used so far (building the input) plus `seconds`, with
-/// SIGKILL ten seconds after the SIGXCPU. Returns the ticks used so far.
-fn start_cpu_bound(seconds: u64) -> u64 {
-    use rustix::process::{Resource, Rlimit, setrlimit};
-    let used = cpu_ticks();
-    let soft = used.div_ceil(100) + seconds;
-    let limit = Rlimit {
-        current: Some(soft),
-        maximum: Some(soft + 10),
-    };
-    setrlimit(Resource::Cpu, limit).unwrap();
-    used
-}
-
-/// Prints the child's peak resident size, and the CPU time the operation
-/// took since `start` (from [`start_cpu_bound`]).
-fn report_usage(start: u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let peak = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .unwrap_or("VmHWM: ?");
-    let ticks = cpu_ticks() - start;
-    eprintln!(
-        "bounds: peak {}, operation CPU {:.1} s (user + system)",
-        peak.split_whitespace()
-            .skip(1)
-            .collect::<Vec<_>>()
-            .join(" "),
-        ticks as f64 / 100.0
-    );
+    bounds::bounded(CHILD, None)
 }
 
 /// The error inside an [`Error::InLayer`], or `err` itself.

@@ -8,7 +8,7 @@
 //!
 //! The bounds are enforced by the kernel, not measured on a clock: each
 //! test runs again alone in a child process (this binary, re-executed)
-//! that lowers its own `RLIMIT_AS` to [`AS_LIMIT`] (1 GiB of address space)
+//! that lowers its own `RLIMIT_AS` to `bounds::AS_LIMIT` (1 GiB of address space)
 //! and `RLIMIT_CPU` to [`CPU_LIMIT`] (60 s of CPU time) before doing
 //! anything. An allocation past the bound aborts the child (SIGABRT), a
 //! loop past it gets SIGXCPU, a stack overflow SIGSEGV; the parent asserts
@@ -16,9 +16,8 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+mod bounds;
 mod support;
-
-use std::os::unix::process::ExitStatusExt as _;
 
 use oci_image::{
     Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Model, Platform,
@@ -26,77 +25,20 @@ use oci_image::{
 use oci_layout::{Error, FsckOptions, GcOptions, Layout, MAX_DOCUMENT_SIZE, MAX_INDEX_DEPTH};
 use support::small_image;
 
-/// The address space a child may map: 1 GiB.
-const AS_LIMIT: u64 = 1 << 30;
 /// The CPU time a child may use, in seconds (SIGXCPU; SIGKILL 10 s later).
 const CPU_LIMIT: u64 = 60;
 /// The variable that marks the bounded child, holding the test's name.
 const CHILD: &str = "OCI_LAYOUT_LIMITS_CHILD";
 
-/// Runs the calling test again alone in a child process under
-/// [`AS_LIMIT`] and [`CPU_LIMIT`]. Returns `true` in that child (after
-/// setting the limits), where the caller runs its body; `false` in the
-/// parent once the child passed. Panics when the child was killed by a
-/// signal or failed, with its output.
+/// This test again, alone, in a child under `bounds::AS_LIMIT` and [`CPU_LIMIT`]
+/// (see `bounds`).
 fn bounded() -> bool {
-    use rustix::process::{Resource, Rlimit, setrlimit};
-    let test = std::thread::current().name().unwrap().to_owned();
-    if std::env::var(CHILD).is_ok_and(|v| v == test) {
-        let limit = |current: u64, maximum: u64| Rlimit {
-            current: Some(current),
-            maximum: Some(maximum),
-        };
-        setrlimit(Resource::As, limit(AS_LIMIT, AS_LIMIT)).unwrap();
-        setrlimit(Resource::Cpu, limit(CPU_LIMIT, CPU_LIMIT + 10)).unwrap();
-        return true;
-    }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, &test)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if let Some(signal) = output.status.signal() {
-        panic!(
-            "{test}: the bounded child was killed by signal {signal} \
-             (6 = SIGABRT: an allocation beyond {AS_LIMIT} bytes of address space; \
-             11 = SIGSEGV: a stack overflow; 24 = SIGXCPU: more than {CPU_LIMIT} s of CPU), \
-             not stopped by our error:\n{stdout}\n{stderr}"
-        );
-    }
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{test} failed in its bounded child ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    for line in stderr.lines().filter(|l| l.starts_with("bounds:")) {
-        eprintln!("{test}: {line}");
-    }
-    false
+    bounds::bounded(CHILD, Some(CPU_LIMIT))
 }
 
 /// Prints the child's peak resident size and CPU time.
 fn report_usage() {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let peak = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .unwrap_or("?")
-        .trim()
-        .to_owned();
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    eprintln!(
-        "bounds: peak {peak}, CPU {:.1} s (user + system)",
-        ticks as f64 / 100.0
-    );
+    bounds::report_usage(0);
 }
 
 fn new_layout() -> (tempfile::TempDir, Layout) {
