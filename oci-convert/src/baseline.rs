@@ -385,45 +385,8 @@ impl Baseline {
     ///
     /// [`Error::Io`] naming the step that failed; `path` is unchanged then.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = path.file_name().ok_or_else(|| Error::Io {
-            action: "save the baseline to",
-            path: path.into(),
-            source: io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"),
-        })?;
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".{}.tmp", std::process::id()));
-        let temp = dir.join(temp_name);
-        let io = |action: &'static str, p: &Path| {
-            let p = p.to_path_buf();
-            move |source| Error::Io {
-                action,
-                path: p,
-                source,
-            }
-        };
-        let _ = fs::remove_file(&temp);
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(io("create", &temp))?;
-        let result = (|| {
-            self.write_to(&file)?;
-            file.sync_all().map_err(io("fsync", &temp))?;
-            fs::rename(&temp, path).map_err(io("rename the new baseline to", path))?;
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io("fsync the directory", dir))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        result
+        // 0666 less the umask, as a plain create would give.
+        crate::fsutil::write_atomic(path, 0o666, |file| self.write_to(file))
     }
 
     /// Reads the baseline saved at `path`.

@@ -138,6 +138,7 @@ mod bundle;
 pub mod conversion;
 mod diff;
 mod error;
+mod fsutil;
 mod image;
 mod listing;
 mod options;

@@ -8,6 +8,7 @@ use oci_image::{Descriptor, Model};
 use serde_json::{Map, Value};
 
 use super::RECORD_FILE;
+use crate::fsutil::{read_up_to, write_atomic};
 use crate::{Error, IdMapping, Result};
 
 /// What a bundle remembers of its image.
@@ -51,8 +52,14 @@ impl BundleRecord {
             bundle: bundle.to_path_buf(),
             reason,
         };
-        let bytes = match read_limited(&path, MAX_RECORD) {
-            Ok(bytes) => bytes,
+        let read = std::fs::File::open(&path).and_then(|file| read_up_to(file, MAX_RECORD));
+        let bytes = match read {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                return Err(bad(format!(
+                    "{RECORD_FILE} is larger than {MAX_RECORD} bytes"
+                )));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(bad(format!(
                     "it has no {RECORD_FILE}: only a bundle made by unpack can be repacked"
@@ -147,54 +154,18 @@ impl BundleRecord {
         }
         let mut bytes = serde_json::to_vec_pretty(&Value::Object(object)).unwrap_or_default();
         bytes.push(b'\n');
-        write_file_atomic(&bundle.join(RECORD_FILE), &bytes, 0o644)
+        write_file(&bundle.join(RECORD_FILE), &bytes)
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it, fsynced
-/// and renamed into place, with permission bits `mode`.
-pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let io = |action: &'static str| {
-        move |source| Error::Io {
-            action,
+/// Replaces the bundle file `path` (`config.json`, the record) with
+/// `bytes`, crash-safe, mode 0644.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, 0o644, |mut file| {
+        file.write_all(bytes).map_err(|source| Error::Io {
+            action: "write",
             path: path.to_path_buf(),
             source,
-        }
-    };
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(format!(".tmp-{}", std::process::id()));
-    let temp = std::path::PathBuf::from(temp);
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temp)
-            .map_err(io("create"))?;
-        file.write_all(bytes).map_err(io("write"))?;
-        file.sync_all().map_err(io("fsync"))?;
-        std::fs::rename(&temp, path).map_err(io("rename into place"))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
-/// The whole of the file at `path`, refused (as `InvalidData`) when it
-/// holds more than `limit` bytes.
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("it is larger than {limit} bytes"),
-        ));
-    }
-    Ok(bytes)
+        })
+    })
 }

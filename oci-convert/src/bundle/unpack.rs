@@ -12,7 +12,7 @@ use oci_layout::Layout;
 use oci_layout::progress::Progress;
 use oci_runtime_spec::Spec;
 
-use super::record::write_file_atomic;
+use super::record::write_file;
 use super::{BASELINE_FILE, BundleRecord, CONFIG_FILE, RECORD_FILE, ROOTFS_DIR};
 use crate::conversion::{ConversionOptions, check_image, runtime_config};
 use crate::{
@@ -273,20 +273,13 @@ fn unpack_into(
         limits: options.limits,
         progress: Progress::none(),
     };
-    let mut unpacked = Unpacked {
-        manifest: resolved.descriptor.clone(),
-        spec: Spec::default_linux(),
-        layers: manifest.layers.len(),
-        entries: 0,
-        uncompressed_bytes: 0,
-        warnings: Vec::new(),
-    };
+    let (mut entries, mut uncompressed_bytes, mut warnings) = (0, 0, Vec::new());
     let mut bytes_before = 0;
     for (index, (layer, diff_id)) in manifest.layers.iter().zip(diff_ids).enumerate() {
         apply.progress = options.progress.step(
             format!("unpack layer {}/{}", index + 1, manifest.layers.len()),
             bytes_before,
-            unpacked.entries,
+            entries,
             Some(total),
             None,
         );
@@ -299,23 +292,30 @@ fn unpack_into(
                 }
             })?;
         bytes_before += layer.size_u64().unwrap_or(0);
-        unpacked.entries += applied.entries;
-        unpacked.uncompressed_bytes += applied.uncompressed_bytes;
-        unpacked.warnings.extend(applied.warnings);
+        entries += applied.entries;
+        uncompressed_bytes += applied.uncompressed_bytes;
+        warnings.extend(applied.warnings);
     }
 
-    unpacked.spec = runtime_config(&config, &rootfs, &conversion)?;
-    let mut json = unpacked.spec.to_json_pretty();
+    let spec = runtime_config(&config, &rootfs, &conversion)?;
+    let mut json = spec.to_json_pretty();
     json.push(b'\n');
-    write_file_atomic(&bundle.join(CONFIG_FILE), &json, 0o644)?;
+    write_file(&bundle.join(CONFIG_FILE), &json)?;
 
     Baseline::record(&rootfs)?.save(&bundle.join(BASELINE_FILE))?;
     BundleRecord {
-        manifest: resolved.descriptor,
+        manifest: resolved.descriptor.clone(),
         rootless: options.rootless,
         uid_map: options.uid_map.clone(),
         gid_map: options.gid_map.clone(),
     }
     .save(bundle)?;
-    Ok(unpacked)
+    Ok(Unpacked {
+        manifest: resolved.descriptor,
+        spec,
+        layers: manifest.layers.len(),
+        entries,
+        uncompressed_bytes,
+        warnings,
+    })
 }

@@ -3,13 +3,13 @@
 //! the file's own included, resolves inside the rootfs with chroot
 //! semantics, so a rootfs can never make us read a file of the host.
 
-use std::io::Read as _;
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::path::Path;
 
 use rustix::fs::{FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
+use crate::fsutil::read_up_to;
 use crate::root::Root;
 use crate::{Error, Result};
 
@@ -47,22 +47,20 @@ pub(crate) fn read_account_file(
             ),
         });
     }
-    let mut bytes = Vec::new();
-    std::fs::File::from(fd)
-        .take(MAX_ACCOUNT_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Io {
+    let bytes = read_up_to(std::fs::File::from(fd), MAX_ACCOUNT_FILE_BYTES).map_err(|source| {
+        Error::Io {
             action: "read inside the rootfs",
             path: rootfs.join("etc").join(name),
             source,
-        })?;
-    if bytes.len() as u64 > MAX_ACCOUNT_FILE_BYTES {
-        return Err(Error::AccountFileTooLarge {
+        }
+    })?;
+    match bytes {
+        Some(bytes) => Ok(Some(bytes)),
+        None => Err(Error::AccountFileTooLarge {
             file,
             limit: MAX_ACCOUNT_FILE_BYTES,
-        });
+        }),
     }
-    Ok(Some(bytes))
 }
 
 /// Flags of the file opened: never blocking on a FIFO, never becoming a
