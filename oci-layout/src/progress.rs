@@ -2,7 +2,7 @@
 //! a caller that draws its own bar: a [`Progress`] callback handle that
 //! options carry, and the [`Tracker`] that an operation reports through.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -154,7 +154,7 @@ impl std::panic::UnwindSafe for Progress {}
 #[derive(Debug)]
 pub struct Tracker {
     progress: Progress,
-    task: RefCell<String>,
+    task: String,
     total_bytes: Option<u64>,
     total_entries: Option<u64>,
     bytes: Cell<u64>,
@@ -175,7 +175,7 @@ impl Tracker {
     ) -> Tracker {
         Tracker {
             progress: progress.clone(),
-            task: RefCell::new(task.to_string()),
+            task: task.to_string(),
             total_bytes,
             total_entries,
             bytes: Cell::new(0),
@@ -210,22 +210,6 @@ impl Tracker {
         self.report();
     }
 
-    /// Starts a new step under `task`, keeping the counts.
-    pub fn set_task(&self, task: &str) {
-        task.clone_into(&mut self.task.borrow_mut());
-        self.report();
-    }
-
-    /// Bytes done so far.
-    pub fn bytes(&self) -> u64 {
-        self.bytes.get()
-    }
-
-    /// Entries done so far.
-    pub fn entries(&self) -> u64 {
-        self.entries.get()
-    }
-
     /// Reports the counts as they are now, the last time.
     pub fn finish(&self) {
         self.report();
@@ -237,7 +221,7 @@ impl Tracker {
         }
         self.reported_bytes.set(self.bytes.get());
         self.progress.report(&Status {
-            task: &self.task.borrow(),
+            task: &self.task,
             bytes: self.bytes.get(),
             total_bytes: self.total_bytes,
             entries: self.entries.get(),
