@@ -547,15 +547,6 @@ fn image_manifest(
             entry: image.config.clone(),
             source: Box::new(source),
         })?;
-    // The config is stored and tagged as it is: it must keep the layout
-    // valid (fsck checks it).
-    parsed.validate().map_err(|source| Error::ArchiveEntry {
-        entry: image.config.clone(),
-        source: Box::new(Error::Document {
-            what: format!("config {}", config.digest),
-            source,
-        }),
-    })?;
     let diff_ids = &parsed.rootfs.diff_ids;
     if diff_ids.len() != image.layers.len() {
         return Err(Error::ArchiveFile {
