@@ -41,6 +41,21 @@ fn report_usage() {
     bounds::report_usage(0);
 }
 
+/// fsck finds nothing wrong with `layout`, and gc (no grace) removes
+/// nothing from it: every blob is reachable.
+#[track_caller]
+fn assert_fsck_clean_and_gc_keeps_everything(layout: &Layout) {
+    let report = layout.fsck(&FsckOptions::default()).unwrap();
+    assert!(report.is_clean(), "{report}");
+    let gc = layout
+        .gc(&GcOptions {
+            grace: std::time::Duration::ZERO,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(gc.removed.is_empty(), "{gc:?}");
+}
+
 fn new_layout() -> (tempfile::TempDir, Layout) {
     let dir = tempfile::tempdir().unwrap();
     let layout = Layout::init(dir.path().join("l")).unwrap();
@@ -151,15 +166,7 @@ fn a_manifest_of_100_000_layers_is_handled_and_a_larger_one_refused_by_size() {
     layout.tag("many", &descriptor).unwrap();
     let resolved = layout.resolve("many", None).unwrap();
     assert_eq!(resolved.manifest.layers.len(), 100_000);
-    let report = layout.fsck(&FsckOptions::default()).unwrap();
-    assert!(report.is_clean(), "{report}");
-    let gc = layout
-        .gc(&GcOptions {
-            grace: std::time::Duration::ZERO,
-            ..Default::default()
-        })
-        .unwrap();
-    assert!(gc.removed.is_empty(), "{gc:?}");
+    assert_fsck_clean_and_gc_keeps_everything(&layout);
 
     let too_many = many_layers(&layout, 140_000);
     let bytes = too_many.to_canonical_json();
@@ -230,15 +237,7 @@ fn a_tower_of_1000_nested_indexes_stops_at_the_depth_limit() {
     assert_eq!(resolved.descriptor.digest, manifest.digest);
     assert_eq!(resolved.chain.len(), MAX_INDEX_DEPTH + 1);
 
-    let report = layout.fsck(&FsckOptions::default()).unwrap();
-    assert!(report.is_clean(), "{report}");
-    let gc = layout
-        .gc(&GcOptions {
-            grace: std::time::Duration::ZERO,
-            ..Default::default()
-        })
-        .unwrap();
-    assert!(gc.removed.is_empty(), "{gc:?}");
+    assert_fsck_clean_and_gc_keeps_everything(&layout);
     assert!(levels.iter().all(|d| layout.has_blob(&d.digest)));
     // Export walks the whole tower too, and the archive imports back.
     let archive = oci_layout::archive::oci::export(
