@@ -9,23 +9,28 @@ mod header;
 mod meta;
 mod meter;
 mod pax;
+mod readahead;
 mod sparse;
 mod whiteout;
 
-use std::cell::Cell;
 use std::io::{self, Read};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use oci_image::{Algorithm, Descriptor, Digest};
 use oci_layout::Layout;
-use oci_layout::codec::{CodecError, Decoder, HashingReader, check_diff_id};
+use oci_layout::codec::{
+    CodecError, Compression, Decoder, HashingReader, check_diff_id, compression_of,
+};
 use oci_layout::progress::Tracker;
 
 use crate::root::Root;
 use crate::{Applied, ApplyOptions, Error, Result};
 use entry::Applier;
 use meter::{Count, Gauge, Meter, limit_hit};
+use readahead::read_ahead;
 
 /// Applies an uncompressed tar stream onto the directory `root`, which must
 /// exist. The stream is read to its end; [`Applied::diff_id`] is its sha256.
@@ -50,7 +55,7 @@ use meter::{Count, Gauge, Meter, limit_hit};
 ///
 /// As [`apply_layer`], without the blob and DiffID checks.
 pub fn apply_tar(root: &Path, tar: impl Read, options: &ApplyOptions) -> Result<Applied> {
-    apply_stream(root, tar, None, None, options)
+    apply_stream(root, tar, None, None, None, options)
 }
 
 /// Applies the layer blob `layer` of `layout` onto the directory `root`,
@@ -90,25 +95,51 @@ pub fn apply_layer(
     options: &ApplyOptions,
 ) -> Result<Applied> {
     let blob = layout.open_blob(layer)?;
-    let compressed = Rc::new(Cell::new(0));
+    let compressed = Arc::new(AtomicU64::new(0));
     let counted = Count {
         inner: blob,
         count: compressed.clone(),
     };
-    let decoder = Decoder::for_media_type(counted, &layer.media_type)?;
+    let compression = compression_of(&layer.media_type)?;
+    // An uncompressed layer's DiffID is its blob digest, which the blob
+    // reader verifies anyway: compare the two now, before any entry is
+    // written, and do not hash the same bytes twice.
+    let known = match diff_id {
+        Some(expected)
+            if compression == Compression::None
+                && expected.algorithm() == layer.digest.algorithm() =>
+        {
+            check_diff_id(expected, &layer.digest)?;
+            Some(layer.digest.clone())
+        }
+        _ => None,
+    };
+    let decoder = Decoder::new(counted, compression)?;
     let size = layer.size_u64().unwrap_or(0); // open_blob checked it
-    apply_stream(root, decoder, Some((compressed, size)), diff_id, options)
+    // The blob is read, verified and decompressed on a second thread.
+    read_ahead(decoder, |stream| {
+        apply_stream(
+            root,
+            stream,
+            Some((compressed, size)),
+            diff_id,
+            known,
+            options,
+        )
+    })
 }
 
 /// The pipeline after decompression: meter, hash, tar, apply, then drain
 /// what follows the tar's end so the hashes cover the whole stream.
 /// `compressed` counts the blob's bytes read, out of its size, when the
-/// stream comes from one.
+/// stream comes from one. `known` is the stream's digest when it is known
+/// already (an uncompressed blob's): the stream is not hashed again.
 fn apply_stream<R: Read>(
     root: &Path,
     stream: R,
-    compressed: Option<(Rc<Cell<u64>>, u64)>,
+    compressed: Option<(Arc<AtomicU64>, u64)>,
     diff_id: Option<&Digest>,
+    known: Option<Digest>,
     options: &ApplyOptions,
 ) -> Result<Applied> {
     let root = Root::open(root).map_err(|e| Error::Io {
@@ -129,12 +160,17 @@ fn apply_stream<R: Read>(
         compressed,
         limits: options.limits,
     };
-    let algorithm = diff_id.map_or(Algorithm::Sha256, |d| d.algorithm());
-    let hashing = HashingReader::new(meter, &algorithm)?;
-    let mut archive = tar::Archive::new(hashing);
+    let hashed = match known {
+        Some(digest) => Hashed::Known(meter, digest),
+        None => {
+            let algorithm = diff_id.map_or(Algorithm::Sha256, |d| d.algorithm());
+            Hashed::Hashing(Box::new(HashingReader::new(meter, &algorithm)?))
+        }
+    };
+    let mut archive = tar::Archive::new(hashed);
     let mut applier = Applier::new(&root, options, gauge.clone());
     applier.run(&mut archive)?;
-    let (_, digest, bytes) = archive
+    let digest = archive
         .into_inner()
         .finish_to_end()
         .map_err(|e| stream_error(e, "after the end of the archive"))?;
@@ -143,9 +179,37 @@ fn apply_stream<R: Read>(
     }
     let mut applied = applier.finish()?;
     gauge.tracker.finish();
-    applied.uncompressed_bytes = bytes;
+    applied.uncompressed_bytes = gauge.bytes.get();
     applied.diff_id = Some(digest);
     Ok(applied)
+}
+
+/// The uncompressed stream, hashed as it is read, or with its digest known.
+enum Hashed<R> {
+    Hashing(Box<HashingReader<R>>),
+    Known(R, Digest),
+}
+
+impl<R: Read> Hashed<R> {
+    /// Reads the stream to its end and returns its digest.
+    fn finish_to_end(self) -> io::Result<Digest> {
+        match self {
+            Hashed::Hashing(reader) => reader.finish_to_end().map(|(_, digest, _)| digest),
+            Hashed::Known(mut reader, digest) => {
+                io::copy(&mut reader, &mut io::sink())?;
+                Ok(digest)
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Hashed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Hashed::Hashing(reader) => reader.read(buf),
+            Hashed::Known(reader, _) => reader.read(buf),
+        }
+    }
 }
 
 /// Turns a read error of the stream into the right [`Error`]: a limit, a

@@ -141,6 +141,7 @@ fn apply_layer_checks_digest_and_diff_id_for_every_codec() {
         )
         .unwrap();
         assert_eq!(applied.diff_id.as_ref(), Some(&stored.diff_id));
+        assert_eq!(applied.uncompressed_bytes, tar.len() as u64);
         assert_eq!(
             std::fs::read(root.path().join("etc/os-release")).unwrap(),
             b"ID=test\n"
@@ -159,6 +160,11 @@ fn apply_layer_checks_digest_and_diff_id_for_every_codec() {
         .unwrap_err();
         assert!(matches!(err, Error::Codec(_)), "{err}");
         assert!(err.to_string().contains(&wrong.to_string()), "{err}");
+        if stored.descriptor.media_type == oci_image::MediaType::ImageLayer {
+            // An uncompressed layer's DiffID is its digest: a wrong one is
+            // known before any entry is written.
+            assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+        }
 
         // A blob corrupted on disk (same size) is a verification error.
         let path = layout.blob_path(&stored.descriptor.digest);

@@ -5,22 +5,25 @@
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use oci_layout::progress::Tracker;
 
 use crate::{Error, Limits};
 
-/// Counts the bytes read through it into a shared cell: the compressed
-/// side of a layer, for the expansion ratio.
+/// Counts the bytes read through it into a shared counter: the compressed
+/// side of a layer, for the expansion ratio. The counter is atomic because
+/// the compressed side is read on the read-ahead thread.
 pub(crate) struct Count<R> {
     pub(crate) inner: R,
-    pub(crate) count: Rc<Cell<u64>>,
+    pub(crate) count: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Count<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -86,8 +89,10 @@ impl std::error::Error for LimitHit {}
 pub(crate) struct Meter<R> {
     pub(crate) inner: R,
     pub(crate) gauge: Rc<Gauge>,
-    /// The compressed bytes read, when the stream is compressed.
-    pub(crate) compressed: Option<Rc<Cell<u64>>>,
+    /// The compressed bytes read, when the stream comes from a blob. It
+    /// runs ahead of the stream by the read-ahead's buffers, which makes
+    /// the expansion ratio a little more lenient than exact, never stricter.
+    pub(crate) compressed: Option<Arc<AtomicU64>>,
     pub(crate) limits: Limits,
 }
 
@@ -107,7 +112,7 @@ impl<R: Read> Meter<R> {
         }
         if let Some(compressed) = &self.compressed
             && bytes > l.ratio_grace_bytes
-            && bytes / compressed.get().max(1) > l.max_expansion_ratio
+            && bytes / compressed.load(Ordering::Relaxed).max(1) > l.max_expansion_ratio
         {
             return Err(LimitHit(
                 "the expansion ratio (uncompressed bytes per compressed byte)",
@@ -124,7 +129,7 @@ impl<R: Read> Read for Meter<R> {
         let n = self.inner.read(buf)?;
         self.gauge.bytes.set(self.gauge.bytes.get() + n as u64);
         let done = match &self.compressed {
-            Some(compressed) => compressed.get(),
+            Some(compressed) => compressed.load(Ordering::Relaxed),
             None => self.gauge.bytes.get(),
         };
         self.gauge.tracker.set_bytes(done);
