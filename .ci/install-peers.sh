@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the peer tools the tests run against (Debian packages), when missing.
 # Used by .ci/run and by the README's test command; safe to run repeatedly.
+# With --bench, also what benches/compare.py needs (pigz, GNU time, openssl,
+# debootstrap for its Debian data, python3).
 set -euo pipefail
 
 # command -> Debian package
@@ -14,6 +16,15 @@ declare -A packages=(
   [zstd]=zstd
   [busybox]=busybox-static
 )
+if [[ ${1:-} == --bench ]]; then
+  packages+=(
+    [pigz]=pigz
+    [/usr/bin/time]=time
+    [openssl]=openssl
+    [debootstrap]=debootstrap
+    [python3]=python3
+  )
+fi
 
 missing=()
 for cmd in "${!packages[@]}"; do

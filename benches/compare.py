@@ -1,0 +1,505 @@
+#!/usr/bin/env python3
+"""Times our `oci` against the tools people use for the same jobs, on the same
+data, on this machine: umoci (unpack, repack, gc), skopeo (copy, export,
+import), GNU tar with gzip, pigz and zstd (the floor of unpack and build),
+openssl (hashing), and the published `oci-image` 0.1 crate's unpack (its
+`unpack_bench` example, built from the registry package).
+
+    python3 benches/compare.py [--runs N] [--data auto|debian|synthetic]
+                               [--only NAME,...] [--markdown FILE] [--models]
+
+The data is made here and cached (`$OCI_BENCH_CACHE`, default
+~/.cache/oci-toolkit-bench): a Debian bookworm minbase root filesystem from
+debootstrap when the Debian mirror is reachable and we are root, else a
+seeded synthetic tree of the same shape. umoci builds the images from it, so
+the input is not ours: one layer (gzip), five layers with whiteouts, and the
+single layer recompressed as zstd and as a plain tar.
+
+Every command runs on a tmpfs (/dev/shm), caches warm (one untimed warm-up
+round), and the commands of one job run alternately, one round after another,
+with an untimed `prepare` before each run that removes the previous output.
+The table gives the median wall time of each command, its ratio to ours (for
+peers: ours / theirs, lower is better for us) and its peak resident set size
+(the largest process of the command, from wait4).
+
+Needs: cargo, umoci, skopeo, tar, gzip, pigz, zstd, openssl, GNU time, python3 >= 3.9;
+debootstrap for the Debian data (`bash .ci/install-peers.sh --bench` installs
+them all). With --models it also runs the criterion comparison with oci-spec
+(`cargo bench --bench models`) and adds its medians.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("OCI_BENCH_CACHE", Path.home() / ".cache/oci-toolkit-bench"))
+PUBLISHED = "oci-image"
+PUBLISHED_VERSION = "0.1.0"
+TOOLS = ["cargo", "umoci", "skopeo", "tar", "gzip", "pigz", "zstd", "openssl", "/usr/bin/time"]
+
+GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
+TAR = "application/vnd.oci.image.layer.v1.tar"
+
+
+def log(*args):
+    print("compare:", *args, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    """Runs a shell command, failing loudly."""
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", cmd], check=True, **kw)
+
+
+# ---------------------------------------------------------------- the tools
+
+
+def build_ours():
+    log("building our `oci` (release)")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "oci"], cwd=REPO, check=True)
+    meta = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    )
+    return Path(json.loads(meta.stdout)["target_directory"]) / "release/examples/oci"
+
+
+def build_published():
+    """The registry package of the published crate, built with its own lock
+    file; returns its `unpack_bench` example."""
+    source = CACHE / f"{PUBLISHED}-{PUBLISHED_VERSION}"
+    binary = CACHE / "target-published/release/examples/unpack_bench"
+    if binary.exists():
+        return binary
+    if not source.exists():
+        log(f"fetching the published {PUBLISHED} {PUBLISHED_VERSION} from the registry")
+        fetch = CACHE / "fetch"
+        (fetch / "src").mkdir(parents=True, exist_ok=True)
+        (fetch / "src/lib.rs").write_text("")
+        (fetch / "Cargo.toml").write_text(
+            '[package]\nname = "fetch-published"\nversion = "0.0.0"\nedition = "2021"\n'
+            f'[dependencies]\n{PUBLISHED} = "={PUBLISHED_VERSION}"\n[workspace]\n'
+        )
+        meta = subprocess.run(
+            ["cargo", "metadata", "--format-version", "1"],
+            cwd=fetch, check=True, capture_output=True, text=True,
+        )
+        package = next(
+            p for p in json.loads(meta.stdout)["packages"]
+            if p["name"] == PUBLISHED and p["version"] == PUBLISHED_VERSION
+        )
+        shutil.copytree(Path(package["manifest_path"]).parent, source)
+    log(f"building {PUBLISHED} {PUBLISHED_VERSION}'s unpack_bench example (release)")
+    env = dict(os.environ, CARGO_TARGET_DIR=str(CACHE / "target-published"))
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "--example", "unpack_bench", "--locked"],
+        cwd=source, env=env, check=True,
+    )
+    return binary
+
+
+# ----------------------------------------------------------------- the data
+
+
+def debian_rootfs(tarball):
+    """debootstrap --variant=minbase bookworm, packed as a tar."""
+    if os.geteuid() != 0 or not shutil.which("debootstrap"):
+        return False
+    scratch = Path(tempfile.mkdtemp(prefix="oci-bench-debootstrap.", dir="/dev/shm"))
+    try:
+        log("debootstrap --variant=minbase bookworm (about a minute)")
+        run = subprocess.run(
+            ["debootstrap", "--variant=minbase", "bookworm", str(scratch / "root"),
+             "http://deb.debian.org/debian"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        if run.returncode != 0:
+            log("debootstrap failed, using the synthetic tree:", run.stderr.strip()[-300:])
+            return False
+        sh(f"tar --sort=name --numeric-owner -C {scratch}/root -cf {tarball}.part . && mv {tarball}.part {tarball}")
+        return True
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def synthetic_tree(root, seed=7):
+    """A tree shaped like a distribution's root filesystem: about 15,000
+    files in 1,500 directories, most small, a few up to 5 MB, half of the
+    bytes compressible text, with symlinks and hardlinks."""
+    rng = random.Random(seed)
+    words = [b"usr", b"lib", b"share", b"config", b"value", b"error", b"return", b"static",
+             b"\n", b"    ", b"{", b"}", b"();", b"int ", b"char *", b"#include "]
+    dirs = [root]
+    for i in range(1500):
+        parent = rng.choice(dirs)
+        path = parent / f"d{i:04d}"
+        path.mkdir()
+        dirs.append(path)
+    files = []
+    for i in range(15000):
+        size = int(min(5 << 20, rng.lognormvariate(8.5, 2.0)))
+        half = size // 2
+        text = b"".join(rng.choice(words) for _ in range(half // 4 + 1))[: size - half]
+        path = rng.choice(dirs) / f"f{i:05d}"
+        path.write_bytes(rng.randbytes(half) + text)
+        path.chmod(rng.choice([0o644, 0o644, 0o755, 0o600]))
+        files.append(path)
+    for i in range(600):
+        target = rng.choice(files)
+        link = rng.choice(dirs) / f"l{i:04d}"
+        if i % 3 == 0:
+            os.link(target, link)
+        else:
+            link.symlink_to(os.path.relpath(target, link.parent))
+    for path in files + dirs[1:]:
+        os.utime(path, (1_700_000_000, 1_700_000_000), follow_symlinks=False)
+
+
+def rootfs_tarball(kind):
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for source in (["debian", "synthetic"] if kind == "auto" else [kind]):
+        tarball = CACHE / f"rootfs-{source}.tar"
+        if tarball.exists():
+            return source, tarball
+        if source == "debian" and debian_rootfs(tarball):
+            return source, tarball
+        if source == "synthetic":
+            log("making the seeded synthetic tree")
+            scratch = Path(tempfile.mkdtemp(prefix="oci-bench-synthetic.", dir="/dev/shm"))
+            try:
+                synthetic_tree(scratch)
+                sh(f"tar --sort=name --numeric-owner -C {scratch} -cf {tarball}.part . && mv {tarball}.part {tarball}")
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+            return source, tarball
+    sys.exit(f"compare: no {kind} root filesystem (debootstrap needs root and the Debian mirror)")
+
+
+def read_json(path):
+    return json.loads(Path(path).read_text())
+
+
+def blob_path(layout, digest):
+    algorithm, hex_ = digest.split(":")
+    return Path(layout) / "blobs" / algorithm / hex_
+
+
+def manifest_of(layout, tag):
+    for m in read_json(Path(layout) / "index.json")["manifests"]:
+        if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
+            return m, read_json(blob_path(layout, m["digest"]))
+    raise KeyError(f"{layout}:{tag}")
+
+
+def put_blob(layout, data):
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    path = blob_path(layout, digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return digest
+
+
+def umoci_image(work, layout, tag, steps):
+    """An image made by umoci: each step changes the bundle's rootfs and
+    becomes one layer (umoci writes the whiteouts)."""
+    sh(f"umoci init --layout {layout} && umoci new --image {layout}:empty "
+       f"&& umoci unpack --image {layout}:empty {work}/bundle >/dev/null")
+    for step in steps:
+        sh(step.format(root=f"{work}/bundle/rootfs"))
+        sh(f"umoci repack --refresh-bundle --image {layout}:{tag} {work}/bundle >/dev/null")
+    sh(f"umoci rm --image {layout}:empty && umoci gc --layout {layout} && rm -rf {work}/bundle")
+
+
+def recompressed(src, dst, tag, media_type, compress):
+    """`src`'s single-layer image with its layer as `media_type`: same config
+    and DiffID, the layer recompressed by the `compress` shell filter."""
+    descriptor, manifest = manifest_of(src, tag)
+    dst = Path(dst)
+    (dst / "blobs/sha256").mkdir(parents=True)
+    shutil.copy(Path(src) / "oci-layout", dst / "oci-layout")
+    config = blob_path(src, manifest["config"]["digest"]).read_bytes()
+    put_blob(dst, config)
+    layer = blob_path(src, manifest["layers"][0]["digest"])
+    data = subprocess.run(
+        ["bash", "-c", f"gzip -dc {layer} | {compress}"], check=True, capture_output=True
+    ).stdout
+    manifest["layers"] = [{"mediaType": media_type, "digest": put_blob(dst, data), "size": len(data)}]
+    body = json.dumps(manifest, separators=(",", ":")).encode()
+    index = {
+        "schemaVersion": 2,
+        "manifests": [dict(descriptor, digest=put_blob(dst, body), size=len(body))],
+    }
+    (dst / "index.json").write_text(json.dumps(index))
+    return dst / "layer"
+
+
+def make_data(work, tarball):
+    work = Path(work)
+    tree = work / "tree"
+    tree.mkdir()
+    sh(f"tar --numeric-owner -xpf {tarball} -C {tree}")
+    copy = f"rm -rf {{root}} && cp -a {tree} {{root}}"
+    log("umoci: the single-layer image (one:one)")
+    umoci_image(work, work / "one", "one", [copy])
+    log("umoci: the five-layer image (five:five)")
+    umoci_image(work, work / "five", "five", [
+        # 1: everything but /usr/share; 2: /usr/share.
+        copy + " && rm -rf {root}/usr/share",
+        f"cp -a {tree}/usr/share {{root}}/usr/share",
+        # 3: documentation deleted (whiteouts), some files rewritten.
+        "rm -rf {root}/usr/share/doc {root}/usr/share/man {root}/usr/share/d0*"
+        " && find {root}/etc -maxdepth 1 -type f -exec sh -c 'echo changed >> \"$1\"' _ {{}} \\;",
+        # 4: a directory replaced by a smaller one (its files whited out).
+        "for d in {root}/var/lib/dpkg/info {root}/d0000 {root}/usr/lib/x86_64-linux-gnu/perl-base;"
+        " do [ -d $d ] || continue; rm -rf $d.new && mkdir $d.new && ls $d | sed -n 1,50p |"
+        " while read f; do cp -a $d/$f $d.new/; done; rm -rf $d && mv $d.new $d; done",
+        # 5: an application: 2,000 small files.
+        "mkdir -p {root}/app && python3 -c 'import random,sys\n"
+        "r=random.Random(5)\n"
+        "for i in range(2000): open(sys.argv[1]+\"/f%d\"%i,\"wb\").write(r.randbytes(r.randint(100,20000)))'"
+        " {root}/app",
+    ])
+    layer = blob_path(work / "one", manifest_of(work / "one", "one")[1]["layers"][0]["digest"])
+    log("the single layer as zstd and as a plain tar (zst:one, tar:one)")
+    recompressed(work / "one", work / "zst", "one", ZSTD, "zstd -q -3 -T0")
+    recompressed(work / "one", work / "tar", "one", TAR, "cat")
+    sh(f"gzip -dc {layer} > {work}/layer.tar && zstd -q -3 -T0 {work}/layer.tar -o {work}/layer.tar.zst"
+       f" && cp {layer} {work}/layer.tar.gz")
+    # A layout with garbage for gc: the five-layer image and, untagged, the
+    # single-layer one (its 100 MB layer and documents are unreachable).
+    sh(f"cp -a {work}/five {work}/gc-template && cp -n {work}/one/blobs/sha256/* {work}/gc-template/blobs/sha256/")
+    # 1 GiB for hashing: random MiBs (hash speed does not depend on content).
+    rng = random.Random(1)
+    with open(work / "big", "wb") as f:
+        block = rng.randbytes(1 << 20)
+        for i in range(1024):
+            f.write(block[i:] + block[:i])
+    stats = subprocess.run(
+        ["bash", "-c", f"find {tree} | wc -l; du -sb {tree} | cut -f1"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {
+        "entries": int(stats[0]),
+        "bytes": int(stats[1]),
+        "gzip_layer": layer.stat().st_size,
+        "tar_layer": (work / "layer.tar").stat().st_size,
+        "five_layers": [l["size"] for l in manifest_of(work / "five", "five")[1]["layers"]],
+    }
+
+
+# ----------------------------------------------------------------- the runs
+
+
+def run_once(command, cwd):
+    """Wall seconds and peak RSS (KiB, of the largest process) of one
+    command. GNU time reports the RSS: a child of this Python process
+    would inherit its high-water mark."""
+    with tempfile.NamedTemporaryFile(mode="r", prefix="oci-compare-rss.") as rss:
+        start = time.perf_counter()
+        run = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, "bash", "-c", command],
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        wall = time.perf_counter() - start
+        if run.returncode != 0:
+            sys.exit(f"compare: `{command}` failed ({run.returncode}): {run.stderr.strip()[-500:]}")
+        return wall, int(rss.read().split()[-1])
+
+
+def job(name, prepare, commands, runs, cwd):
+    """Runs `commands` ({label: command}, ours first) alternately, `runs`
+    timed rounds after one warm-up round."""
+    times = {label: [] for label in commands}
+    rss = {label: 0 for label in commands}
+    for round_ in range(runs + 1):
+        for label, command in commands.items():
+            if prepare:
+                sh(prepare, cwd=cwd)
+            wall, peak = run_once(command, cwd)
+            if round_ > 0:
+                times[label].append(wall)
+                rss[label] = max(rss[label], peak)
+    medians = {label: statistics.median(t) for label, t in times.items()}
+    ours = next(iter(medians.values()))
+    rows = []
+    for label, median in medians.items():
+        rows.append({
+            "job": name, "command": label, "median_s": median, "runs": times[label],
+            "ratio": ours / median, "rss_kib": rss[label],
+        })
+    for row in rows:
+        print(f"  {name:<22} {row['command']:<46} {row['median_s']:8.3f} s"
+              f"  ours/this {row['ratio']:5.2f}  {row['rss_kib'] / 1024:7.1f} MiB", flush=True)
+    return rows
+
+
+def jobs(oci, published, five_layers):
+    """(name, prepare, {label: command}): ours first in each."""
+    unpack = "rm -rf out && mkdir out"
+    one_file = "echo one more line >> {b}/rootfs/etc/hostname"
+    large = "cp -a {b}/rootfs/usr/lib {b}/rootfs/usr/lib.copy && rm -rf {b}/rootfs/usr/share/doc"
+    # Each tool unpacks its own bundle before each run (untimed): a copied
+    # bundle has new inodes and ctimes, which our repack rightly takes for
+    # changes to every file.
+    repack_prepare = (
+        f"rm -rf rl ob ub && cp -a one rl && {oci} unpack rl:one ob --quiet "
+        "&& umoci unpack --image rl:one ub >/dev/null && "
+    )
+    untar5 = " && ".join(f"tar -xzf five-layer{i}.gz -C out" for i in range(five_layers))
+    return [
+        ("unpack gzip, 1 layer", unpack, {
+            "oci unpack": f"{oci} unpack one:one out/b --quiet",
+            "umoci unpack": "umoci unpack --image one:one out/b",
+            f"{PUBLISHED} {PUBLISHED_VERSION} unpack_bench": f"{published} oci one out/rootfs",
+            "tar -xzf": "tar -xzf layer.tar.gz -C out",
+        }),
+        ("unpack gzip, 5 layers", unpack, {
+            "oci unpack": f"{oci} unpack five:five out/b --quiet",
+            "umoci unpack": "umoci unpack --image five:five out/b",
+            f"{PUBLISHED} {PUBLISHED_VERSION} unpack_bench": f"{published} oci five out/rootfs",
+            "tar -xzf x5 (no whiteouts)": untar5,
+        }),
+        ("unpack zstd, 1 layer", unpack, {
+            "oci unpack": f"{oci} unpack zst:one out/b --quiet",
+            "tar -I zstd -xf": "tar -I zstd -xf layer.tar.zst -C out",
+        }),
+        ("unpack tar, 1 layer", unpack, {
+            "oci unpack": f"{oci} unpack tar:one out/b --quiet",
+            "tar -xf": "tar -xf layer.tar -C out",
+        }),
+        ("repack, one file changed", repack_prepare + one_file.format(b="ob") + " && " + one_file.format(b="ub"), {
+            "oci repack": f"{oci} repack ob rl:new --quiet",
+            "umoci repack": "umoci repack --image rl:new ub",
+        }),
+        ("repack, large change", repack_prepare + large.format(b="ob") + " && " + large.format(b="ub"), {
+            "oci repack": f"{oci} repack ob rl:new --quiet",
+            "umoci repack": "umoci repack --image rl:new ub",
+        }),
+        ("build gzip layer", f"rm -rf bl out.gz && {oci} init bl", {
+            "oci build": f"{oci} build tree bl:t --quiet",
+            "tar -c | pigz -6": "tar -cf - -C tree . | pigz -6 > out.gz",
+        }),
+        ("build zstd layer", f"rm -rf bl out.zst && {oci} init bl", {
+            "oci build --compression zstd": f"{oci} build tree bl:t --compression zstd --quiet",
+            "tar -c | zstd -T0 -3": "tar -cf - -C tree . | zstd -q -T0 -3 > out.zst",
+        }),
+        ("gc", "rm -rf g && cp -a gc-template g", {
+            "oci gc": f"{oci} gc g --grace 0",
+            "umoci gc": "umoci gc --layout g",
+        }),
+        ("copy between layouts", "rm -rf dst", {
+            "oci copy": f"{oci} copy one:one dst:one --quiet",
+            "skopeo copy oci: oci:": "skopeo copy -q oci:one:one oci:dst:one",
+        }),
+        ("export docker-archive", "rm -f out.tar", {
+            "oci export --format docker-archive": f"{oci} export one:one out.tar --format docker-archive --repo-tag bench:one --quiet",
+            "skopeo copy docker-archive:": "skopeo copy -q oci:one:one docker-archive:out.tar:bench:one",
+        }),
+        ("export oci-archive", "rm -f out.tar", {
+            "oci export": f"{oci} export one:one out.tar --quiet",
+            "skopeo copy oci-archive:": "skopeo copy -q oci:one:one oci-archive:out.tar:one",
+        }),
+        ("import oci-archive", "rm -rf dst && rm -f in.tar && " + f"{oci} export one:one in.tar --quiet", {
+            "oci import": f"{oci} import in.tar dst:one --quiet",
+            "skopeo copy oci-archive: oci:": "skopeo copy -q oci-archive:in.tar oci:dst:one",
+        }),
+        ("sha256 of 1 GiB", None, {
+            "oci digest": f"{oci} digest big",
+            "openssl sha256": "openssl sha256 big",
+            "sha256sum": "sha256sum big",
+        }),
+    ]
+
+
+def criterion_models():
+    """Runs the criterion comparison with oci-spec; returns its medians."""
+    log("cargo bench --bench models (criterion)")
+    subprocess.run(["cargo", "bench", "--quiet", "--bench", "models"], cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL)
+    meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"],
+                          cwd=REPO, check=True, capture_output=True, text=True)
+    base = Path(json.loads(meta.stdout)["target_directory"]) / "criterion"
+    rows = []
+    for estimates in sorted(base.glob("models*/**/new/estimates.json")):
+        bench = read_json(estimates.parent / "benchmark.json")
+        rows.append({"id": bench["full_id"], "median_ns": read_json(estimates)["median"]["point_estimate"]})
+    return rows
+
+
+def markdown(rows, data, models, args, started):
+    lines = [
+        f"Measured {started} on `{os.uname().nodename}` ({os.cpu_count()} CPUs, "
+        f"{os.uname().release}) with `python3 benches/compare.py --runs {args.runs}"
+        f"{' --models' if args.models else ''}`; "
+        f"data: {data['source']} root filesystem, {data['entries']:,} entries, "
+        f"{data['bytes'] / 1e6:.0f} MB; gzip layer {data['gzip_layer'] / 1e6:.1f} MB, "
+        f"tar {data['tar_layer'] / 1e6:.1f} MB; five layers "
+        + ", ".join(f"{s / 1e6:.2f}" for s in data["five_layers"]) + " MB.",
+        "",
+        "| job | command | median | ours / this | peak RSS |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(f"| {row['job']} | `{row['command']}` | {row['median_s']:.3f} s | "
+                     f"{row['ratio']:.2f}x | {row['rss_kib'] / 1024:.1f} MiB |")
+    if models:
+        lines += ["", "| criterion bench | median |", "|---|---:|"]
+        lines += [f"| {m['id']} | {m['median_ns'] / 1000:.2f} µs |" for m in models]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed rounds per job (default 7)")
+    parser.add_argument("--data", choices=["auto", "debian", "synthetic"], default="auto")
+    parser.add_argument("--only", help="comma-separated words; run the jobs whose name holds one")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--models", action="store_true", help="also run the criterion models bench")
+    parser.add_argument("--keep", action="store_true", help="keep the tmpfs work directory")
+    args = parser.parse_args()
+
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        sys.exit(f"compare: missing {', '.join(missing)}; run `bash .ci/install-peers.sh --bench`")
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    oci = build_ours()
+    published = build_published()
+    source, tarball = rootfs_tarball(args.data)
+    work = Path(tempfile.mkdtemp(prefix="oci-compare.", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    try:
+        data = make_data(work, tarball)
+        data["source"] = {"debian": "Debian bookworm minbase", "synthetic": "synthetic"}[source]
+        log(f"data: {data}")
+        five = manifest_of(work / "five", "five")[1]["layers"]
+        for i, layer in enumerate(five):
+            os.link(blob_path(work / "five", layer["digest"]), work / f"five-layer{i}.gz")
+        rows = []
+        for name, prepare, commands in jobs(oci, published, len(five)):
+            if args.only and not any(w in name for w in args.only.split(",")):
+                continue
+            rows += job(name, prepare, commands, args.runs, work)
+        models = criterion_models() if args.models else []
+        table = markdown(rows, data, models, args, started)
+        print()
+        print(table)
+        if args.markdown:
+            Path(args.markdown).write_text(table)
+        (CACHE / "last-results.json").write_text(json.dumps({"data": data, "rows": rows, "models": models}, indent=1))
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
