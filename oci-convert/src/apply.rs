@@ -75,6 +75,16 @@ pub fn apply_tar(root: &Path, tar: impl Read, options: &ApplyOptions) -> Result<
 /// the root too. Metadata is set on file descriptors or with
 /// `AT_SYMLINK_NOFOLLOW`, never through a symlink.
 ///
+/// # Threads and memory
+///
+/// The blob is read, verified against its digest and decompressed on a
+/// second thread, a few 512 KiB buffers ahead of the calling thread, which
+/// hashes the tar stream for the DiffID and writes the entries: the two
+/// halves of the work overlap on two cores. Memory stays at about 3 MiB of
+/// buffers (plus the zstd window, at most 128 MiB) whatever the layer's
+/// size. An uncompressed layer's DiffID must equal its digest; that is
+/// checked before the first entry, and its bytes are hashed once.
+///
 /// The layer is applied as it streams: a digest or DiffID mismatch is only
 /// known at its end, after the entries were written. The caller that
 /// cannot keep a partly applied root removes it on error.
