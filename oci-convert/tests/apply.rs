@@ -274,3 +274,63 @@ fn a_sparse_file_larger_than_max_bytes_is_refused() {
         vec![0u8; 100000]
     );
 }
+
+/// Consecutive entries of one directory share its lookup; an entry in
+/// between that replaces the directory (by a file, then by a new directory)
+/// must not leave later entries writing into the old, unlinked one.
+#[test]
+fn entries_after_their_directory_is_replaced_land_in_the_new_one() {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, kind: tar::EntryType, data: &[u8]| {
+        let mut header = tar::Header::new_ustar();
+        header.set_entry_type(kind);
+        header.set_size(data.len() as u64);
+        header.set_mode(if kind == tar::EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
+        header.set_mtime(1_700_000_000);
+        builder.append_data(&mut header, name, data).unwrap();
+    };
+    add("d/", tar::EntryType::Directory, b"");
+    add("d/one", tar::EntryType::Regular, b"1");
+    add("d/two", tar::EntryType::Regular, b"2");
+    add("d", tar::EntryType::Regular, b"now a file");
+    add("d/three", tar::EntryType::Regular, b"3");
+    add("d/four", tar::EntryType::Regular, b"4");
+    add("e/", tar::EntryType::Directory, b"");
+    add("e/five", tar::EntryType::Regular, b"5");
+    add("e/.wh.gone", tar::EntryType::Regular, b"");
+    add("e/six", tar::EntryType::Regular, b"6");
+    let tar = builder.into_inner().unwrap();
+
+    let root = tempfile::tempdir().unwrap();
+    apply_tar(root.path(), &tar[..], &ApplyOptions::default()).unwrap();
+    let mut found: Vec<String> = walk(root.path(), root.path());
+    found.sort();
+    assert_eq!(found, ["d/", "d/four", "d/three", "e/", "e/five", "e/six"]);
+    assert_eq!(std::fs::read(root.path().join("d/three")).unwrap(), b"3");
+    assert_eq!(std::fs::read(root.path().join("d/four")).unwrap(), b"4");
+    assert_eq!(std::fs::read(root.path().join("e/six")).unwrap(), b"6");
+}
+
+/// The paths under `dir`, relative to `root`, directories with a slash.
+fn walk(root: &Path, dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let relative = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if path.is_dir() {
+            out.push(format!("{relative}/"));
+            out.extend(walk(root, &path));
+        } else {
+            out.push(relative);
+        }
+    }
+    out
+}

@@ -5,11 +5,12 @@
 //! listing them (set back, as umoci does).
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::rc::Rc;
 
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
-use super::entry::{Applier, failed};
+use super::entry::{Applier, CachedParent, failed};
 use super::meta::{Meta, Target, Time};
 use crate::root::{self, join};
 use crate::{Applied, Result};
@@ -104,16 +105,37 @@ impl Applier<'_> {
     /// Resolves (making it when missing) the directory `parents`, and keeps
     /// the times of every directory it or the entry about to be made there
     /// changes. Returns the directory and its inode.
+    ///
+    /// The previous entry's parent is reused when it has the same path: an
+    /// entry changes only names inside its own parent (or deeper), never
+    /// the parent or the directories above it, so the path still resolves
+    /// to that directory, and its times and those above it are kept
+    /// already. Tar streams list a directory's files one after the other,
+    /// so most entries skip the lookup.
     pub(super) fn make_parent(
         &mut self,
         parents: &[&[u8]],
-    ) -> rustix::io::Result<(OwnedFd, Inode)> {
+    ) -> rustix::io::Result<(Rc<OwnedFd>, Inode)> {
+        let path = join(parents);
+        if let Some(cached) = self.reusable_parent.take()
+            && cached.path == path
+        {
+            let found = (cached.fd.clone(), cached.inode);
+            self.parent_cache = Some(cached);
+            return Ok(found);
+        }
         let root = self.root;
         let fd = root.make_dir(parents, &mut |path, fd| {
             // Best effort: a directory that cannot be stat'ed fails below.
             let _ = self.keep_times(path, fd);
         })?;
-        let inode = self.keep_times(&join(parents), fd.as_fd())?;
+        let inode = self.keep_times(&path, fd.as_fd())?;
+        let fd = Rc::new(fd);
+        self.parent_cache = Some(CachedParent {
+            path,
+            fd: fd.clone(),
+            inode,
+        });
         Ok((fd, inode))
     }
 

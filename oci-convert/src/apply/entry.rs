@@ -53,6 +53,18 @@ pub(super) struct Applier<'a> {
     /// The last entry's name, for errors about the stream after it.
     pub(super) last: String,
     pub(super) buffer: Vec<u8>,
+    /// The parent directory the last entry was made in, by its path.
+    pub(super) parent_cache: Option<CachedParent>,
+    /// The cache the entry being applied may use: the previous entry's, so
+    /// only between consecutive entries (see `make_parent`).
+    pub(super) reusable_parent: Option<CachedParent>,
+}
+
+/// A resolved parent directory: its cleaned path, descriptor and inode.
+pub(super) struct CachedParent {
+    pub(super) path: Vec<u8>,
+    pub(super) fd: Rc<OwnedFd>,
+    pub(super) inode: Inode,
 }
 
 /// A [`Error::BadEntry`].
@@ -89,6 +101,8 @@ impl<'a> Applier<'a> {
             meta: Meta::default(),
             last: String::new(),
             buffer: vec![0; 256 << 10],
+            parent_cache: None,
+            reusable_parent: None,
         }
     }
 
@@ -135,6 +149,9 @@ impl<'a> Applier<'a> {
                 .or_else(|| records.path.clone())
                 .unwrap_or_else(|| entry.path_bytes().into_owned());
             self.last = String::from_utf8_lossy(&name).into_owned();
+            // Only the previous entry's parent may be reused: an entry that
+            // does not resolve one (a whiteout) ends the reuse.
+            self.reusable_parent = self.parent_cache.take();
             self.apply(&mut entry, name, records)?;
             // Data an entry type does not use (a symlink with a size) is
             // read past here, metered like the rest.
@@ -239,7 +256,7 @@ impl<'a> Applier<'a> {
         let (parent, parent_inode) = self
             .make_parent(parents)
             .map_err(failed(&name, "resolve the parent directory"))?;
-        let parent = parent.as_fd();
+        let parent = parent.as_ref().as_fd();
         let wrote = |this: &mut Self| {
             this.wrote(parent, parent_inode, file_name)
                 .map_err(failed(&name, "look up the parent directories"))
