@@ -16,8 +16,8 @@ mod whiteout;
 use std::io::{self, Read};
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, OnceLock};
 
 use oci_image::{Algorithm, Descriptor, Digest};
 use oci_layout::Layout;
@@ -55,7 +55,7 @@ use readahead::read_ahead;
 ///
 /// As [`apply_layer`], without the blob and DiffID checks.
 pub fn apply_tar(root: &Path, tar: impl Read, options: &ApplyOptions) -> Result<Applied> {
-    apply_stream(root, tar, None, None, None, options)
+    apply_stream(root, tar, None, None, DiffIdSource::Hash, options)
 }
 
 /// Applies the layer blob `layer` of `layout` onto the directory `root`,
@@ -79,8 +79,10 @@ pub fn apply_tar(root: &Path, tar: impl Read, options: &ApplyOptions) -> Result<
 ///
 /// The blob is read, verified against its digest and decompressed on a
 /// second thread, a few 512 KiB buffers ahead of the calling thread, which
-/// hashes the tar stream for the DiffID and writes the entries: the two
-/// halves of the work overlap on two cores. Memory stays at about 3 MiB of
+/// writes the entries: the two halves of the work overlap on two cores.
+/// The tar stream is hashed for the DiffID on the side with time to spare:
+/// the calling thread for gzip (inflating keeps the other busy), the
+/// reading thread for zstd and uncompressed streams. Memory stays at about 3 MiB of
 /// buffers (plus the zstd window, at most 128 MiB) whatever the layer's
 /// size. An uncompressed layer's DiffID must equal its digest; that is
 /// checked before the first entry, and its bytes are hashed once.
@@ -126,30 +128,81 @@ pub fn apply_layer(
     };
     let decoder = Decoder::new(counted, compression)?;
     let size = layer.size_u64().unwrap_or(0); // open_blob checked it
-    // The blob is read, verified and decompressed on a second thread.
-    read_ahead(decoder, |stream| {
-        apply_stream(
-            root,
-            stream,
-            Some((compressed, size)),
-            diff_id,
-            known,
-            options,
-        )
-    })
+    let compressed = Some((compressed, size));
+    // The blob is read, verified and decompressed on a second thread. The
+    // DiffID is hashed on whichever side has time to spare: inflating gzip
+    // keeps the reading thread busy, zstd leaves it room.
+    match known {
+        Some(digest) => read_ahead(decoder, |stream| {
+            let diff = DiffIdSource::Known(digest);
+            apply_stream(root, stream, compressed, diff_id, diff, options)
+        }),
+        None if compression == Compression::Gzip => read_ahead(decoder, |stream| {
+            let diff = DiffIdSource::Hash;
+            apply_stream(root, stream, compressed, diff_id, diff, options)
+        }),
+        None => {
+            let algorithm = diff_id.map_or(Algorithm::Sha256, |d| d.algorithm());
+            let digest = Arc::new(OnceLock::new());
+            let hashing = HashAhead {
+                reader: Some(HashingReader::new(decoder, &algorithm)?),
+                digest: digest.clone(),
+            };
+            read_ahead(hashing, |stream| {
+                let diff = DiffIdSource::Ahead(digest);
+                apply_stream(root, stream, compressed, diff_id, diff, options)
+            })
+        }
+    }
+}
+
+/// Where the digest of the uncompressed stream comes from.
+enum DiffIdSource {
+    /// Hashed as the applying thread reads the stream.
+    Hash,
+    /// Known before the stream is read (an uncompressed blob's digest).
+    Known(Digest),
+    /// Hashed on the read-ahead thread by a [`HashAhead`], set at the end
+    /// of the stream.
+    Ahead(Arc<OnceLock<Digest>>),
+}
+
+/// Hashes the stream read through it and publishes the digest when the
+/// stream ends.
+struct HashAhead<R> {
+    reader: Option<HashingReader<R>>,
+    digest: Arc<OnceLock<Digest>>,
+}
+
+impl<R: Read> Read for HashAhead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(0);
+        };
+        let n = reader.read(buf)?;
+        if n == 0
+            && !buf.is_empty()
+            && let Some(reader) = self.reader.take()
+        {
+            let (_, digest, _) = reader.finish();
+            // Set once: the reader is gone after this.
+            let _ = self.digest.set(digest);
+        }
+        Ok(n)
+    }
 }
 
 /// The pipeline after decompression: meter, hash, tar, apply, then drain
 /// what follows the tar's end so the hashes cover the whole stream.
 /// `compressed` counts the blob's bytes read, out of its size, when the
-/// stream comes from one. `known` is the stream's digest when it is known
-/// already (an uncompressed blob's): the stream is not hashed again.
+/// stream comes from one. `source` says where the stream's digest comes
+/// from.
 fn apply_stream<R: Read>(
     root: &Path,
     stream: R,
     compressed: Option<(Arc<AtomicU64>, u64)>,
     diff_id: Option<&Digest>,
-    known: Option<Digest>,
+    source: DiffIdSource,
     options: &ApplyOptions,
 ) -> Result<Applied> {
     let root = Root::open(root).map_err(|e| Error::Io {
@@ -170,9 +223,10 @@ fn apply_stream<R: Read>(
         compressed,
         limits: options.limits,
     };
-    let hashed = match known {
-        Some(digest) => Hashed::Known(meter, digest),
-        None => {
+    let hashed = match source {
+        DiffIdSource::Known(digest) => Hashed::Known(meter, digest),
+        DiffIdSource::Ahead(digest) => Hashed::Ahead(meter, digest),
+        DiffIdSource::Hash => {
             let algorithm = diff_id.map_or(Algorithm::Sha256, |d| d.algorithm());
             Hashed::Hashing(Box::new(HashingReader::new(meter, &algorithm)?))
         }
@@ -194,10 +248,12 @@ fn apply_stream<R: Read>(
     Ok(applied)
 }
 
-/// The uncompressed stream, hashed as it is read, or with its digest known.
+/// The uncompressed stream, hashed as it is read, with its digest known,
+/// or hashed on the read-ahead thread.
 enum Hashed<R> {
     Hashing(Box<HashingReader<R>>),
     Known(R, Digest),
+    Ahead(R, Arc<OnceLock<Digest>>),
 }
 
 impl<R: Read> Hashed<R> {
@@ -209,6 +265,12 @@ impl<R: Read> Hashed<R> {
                 io::copy(&mut reader, &mut io::sink())?;
                 Ok(digest)
             }
+            Hashed::Ahead(mut reader, digest) => {
+                io::copy(&mut reader, &mut io::sink())?;
+                digest.get().cloned().ok_or_else(|| {
+                    io::Error::other("the layer's reading thread ended without the stream's digest")
+                })
+            }
         }
     }
 }
@@ -217,7 +279,7 @@ impl<R: Read> Read for Hashed<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Hashed::Hashing(reader) => reader.read(buf),
-            Hashed::Known(reader, _) => reader.read(buf),
+            Hashed::Known(reader, _) | Hashed::Ahead(reader, _) => reader.read(buf),
         }
     }
 }
