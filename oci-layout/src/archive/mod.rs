@@ -212,7 +212,7 @@ impl Selection {
 /// so a blob whose time has changed since is someone else's too, and is
 /// not removed.
 #[derive(Debug)]
-struct Added<'a> {
+pub(crate) struct Added<'a> {
     layout: &'a Layout,
     digests: BTreeMap<Digest, Option<SystemTime>>,
     committed: HashSet<Digest>,
@@ -242,7 +242,7 @@ impl<'a> Added<'a> {
         }
     }
 
-    fn new(layout: &'a Layout) -> Self {
+    pub(crate) fn new(layout: &'a Layout) -> Self {
         Added {
             layout,
             digests: BTreeMap::new(),
@@ -250,7 +250,7 @@ impl<'a> Added<'a> {
         }
     }
 
-    fn record(&mut self, blob: &BlobInfo) {
+    pub(crate) fn record(&mut self, blob: &BlobInfo) {
         if !blob.existed {
             let mtime = std::fs::metadata(self.layout.blob_path(&blob.digest))
                 .and_then(|m| m.modified())
@@ -274,7 +274,7 @@ impl<'a> Added<'a> {
     /// Removes every added blob (the import failed). Errors are ignored:
     /// the import's own error is the one to report, and gc takes what is
     /// left.
-    fn discard(self) {
+    pub(crate) fn discard(self) {
         let _ = self.remove_unless(&HashSet::new());
     }
 
