@@ -20,6 +20,9 @@ use oci_layout::{CopyOptions, Error, FsckOptions, Layout};
 use support::peers::{require_tools, run, version};
 use support::{build_image_with, layer_tar, small_image};
 
+/// What a progress callback saw: task, bytes, total bytes, entries.
+type Reports = Arc<Mutex<Vec<(String, u64, Option<u64>, u64)>>>;
+
 fn layouts() -> (tempfile::TempDir, Layout, Layout) {
     let dir = tempfile::tempdir().unwrap();
     let source = Layout::init(dir.path().join("source")).unwrap();
@@ -302,7 +305,7 @@ fn progress_counts_the_bytes_and_blobs_copied() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     build_image_with(&source, "v1", &[layer_tar(&[("big", &big)])], Codec::None);
-    let seen: Arc<Mutex<Vec<(String, u64, Option<u64>, u64)>>> = Arc::default();
+    let seen: Reports = Arc::default();
     let log = seen.clone();
     let options = CopyOptions {
         progress: Progress::new(move |s: &Status<'_>| {
