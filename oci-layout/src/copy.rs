@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 
 use oci_image::Descriptor;
+use oci_image::annotations::REF_NAME;
 
 use crate::archive::{Added, reachable};
 use crate::progress::{Progress, Tracker};
@@ -34,6 +35,13 @@ pub struct Copied {
     /// How many blobs the destination held already (not rewritten, only
     /// their modification time refreshed for gc's grace period).
     pub reused_blobs: usize,
+}
+
+/// `descriptor` as [`Layout::tag`] stores it under `name`.
+fn tagged(descriptor: &Descriptor, name: &str) -> Descriptor {
+    let mut tagged = descriptor.clone();
+    tagged.annotations.insert(REF_NAME.into(), name.into());
+    tagged
 }
 
 /// The size of each read from a source blob: large, so that hashing and
@@ -107,7 +115,7 @@ impl Layout {
         if self.is_same_layout(source) {
             self.tag(new_tag, &descriptor)?;
             return Ok(Copied {
-                descriptor: self.find_tag(new_tag)?,
+                descriptor: tagged(&descriptor, new_tag),
                 new_blobs: 0,
                 bytes_copied: 0,
                 reused_blobs: 0,
@@ -132,7 +140,7 @@ impl Layout {
         match self.copy_blobs(source, &blobs, options, &mut added) {
             Ok((new_blobs, bytes_copied)) => match self.tag(new_tag, &descriptor) {
                 Ok(()) => Ok(Copied {
-                    descriptor: self.find_tag(new_tag)?,
+                    descriptor: tagged(&descriptor, new_tag),
                     new_blobs,
                     bytes_copied,
                     reused_blobs: blobs.len() - new_blobs,

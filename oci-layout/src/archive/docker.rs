@@ -87,15 +87,15 @@ pub fn export<W: Write>(
 /// written with size 0, the content streams after it while its diff_id is
 /// computed, and the header is written again, with the size, once the
 /// content is complete. The archive is the same, byte for byte, as
-/// [`export`] writes; `out` must be positioned where the archive starts
-/// and everything after that position is overwritten.
+/// [`export`] writes; it is written from `out`'s position when the call
+/// is made.
 ///
 /// A layer whose content is not its diff_id is found only once its entry
 /// is written: the error comes then, and `out` holds a partial archive
 /// that should be discarded (as after any failed export).
 ///
-/// Progress reports no byte total (the layers' sizes are only known once
-/// they are written).
+/// Progress reports no byte total when a layer is compressed (its size is
+/// only known once it is written).
 ///
 /// # Errors
 ///
