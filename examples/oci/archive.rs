@@ -67,7 +67,10 @@ pub fn export(args: &[String]) -> CmdResult {
     let out = BufWriter::with_capacity(1 << 20, file);
     let written = match format {
         Format::Oci => archive::oci::export(&layout, &Selection::tag(tag), &options, out),
-        Format::Docker => archive::docker::export(&layout, tag, &repo_tag, None, &options, out),
+        // A file seeks: each compressed layer is decompressed once.
+        Format::Docker => {
+            archive::docker::export_seekable(&layout, tag, &repo_tag, None, &options, out)
+        }
     };
     let finished = written.map_err(Failure::from).and_then(|out| {
         let file = out

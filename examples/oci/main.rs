@@ -8,6 +8,7 @@ mod archive;
 mod args;
 mod build;
 mod bundle;
+mod copy;
 mod digest;
 mod maintenance;
 mod progress;
@@ -53,6 +54,10 @@ image layouts:
                                add the image of an archive to the layout (created
                                if missing) under the tag of IMAGE; --to-oci
                                converts Docker manifests to OCI ones
+  copy SRC-IMAGE DST-IMAGE     copy the image and every blob it reaches (each
+                               verified) into the layout of DST-IMAGE (created
+                               if missing) and tag it there; prints the tag,
+                               digest and media type
   config IMAGE [--tag NEWTAG] [--env K=V]... [--entrypoint ARG]... [--cmd ARG]...
          [--workdir DIR] [--user USER] [--label K=V]... [--expose PORT[/PROTO]]...
          [--volume PATH]... [--stop-signal SIG] [--platform P]
@@ -90,7 +95,7 @@ runtime bundles:
                                [--rootless] writes it (rootless maps the
                                caller's uid and gid)
 
-build, import, export, unpack and repack draw a progress bar on stderr when it
+build, import, export, copy, unpack and repack draw a progress bar on stderr when it
 is a terminal; --quiet turns it off.
 
 exit codes: 0 success, 1 failure, 2 usage error";
@@ -132,6 +137,7 @@ fn main() -> ExitCode {
         Some("fsck") => maintenance::fsck(rest),
         Some("export") => archive::export(rest),
         Some("import") => archive::import(rest),
+        Some("copy") => copy::copy(rest),
         Some("validate") => validate::validate(rest),
         Some("runtime-spec") => runtime::runtime_spec(rest),
         Some("unpack") => bundle::unpack(rest),

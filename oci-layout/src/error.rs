@@ -238,6 +238,18 @@ pub enum Error {
         referenced_by: String,
     },
 
+    /// A document of the image to copy breaks the spec (what fsck calls
+    /// damage), so nothing was copied or tagged.
+    #[error("copy from {}: {problem}; nothing was copied", layout.display())]
+    DamagedSource {
+        /// The source layout.
+        layout: PathBuf,
+        /// The blob concerned, when there is one.
+        digest: Option<Digest>,
+        /// What fsck reports about it.
+        problem: String,
+    },
+
     /// The image to import cannot be chosen: several images and no name
     /// matching the target, or none at all.
     #[error("{format}: {reason} (images in the archive: {available})")]

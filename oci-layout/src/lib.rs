@@ -55,6 +55,7 @@
 pub mod archive;
 pub use archive::source_date_epoch;
 mod blob;
+mod copy;
 mod document;
 mod error;
 mod fsck;
@@ -69,6 +70,7 @@ mod referrers;
 mod walk;
 
 pub use blob::{BlobInfo, BlobReader, BlobWriter};
+pub use copy::{Copied, CopyOptions};
 pub use document::MAX_DOCUMENT_SIZE;
 pub use error::{Error, Result};
 pub use fsck::{FsckOptions, FsckReport, Problem};

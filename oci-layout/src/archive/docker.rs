@@ -6,7 +6,7 @@
 //! skopeo write (`<id>/layer.tar`, `<hex>.tar`, `blobs/sha256/<hex>`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 
 use oci_image::media_type::Compression;
 use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model, Platform};
@@ -61,6 +61,7 @@ struct ManifestEntry {
 /// copied as it is (its digest must be its diff_id); a gzip or zstd layer
 /// is decompressed twice, streaming, once to learn its size (a tar header
 /// comes before the content) and check its diff_id, once into the archive.
+/// [`export_seekable`] decompresses it once, into a file.
 ///
 /// # Errors
 ///
@@ -77,6 +78,78 @@ pub fn export<W: Write>(
     platform: Option<&Platform>,
     options: &ExportOptions,
     out: W,
+) -> Result<W> {
+    export_with(layout, tag, repo_tag, platform, options, out, None)
+}
+
+/// [`export`] into an output that can seek back (a file): each gzip or
+/// zstd layer is decompressed once, not twice. Its entry's header is
+/// written with size 0, the content streams after it while its diff_id is
+/// computed, and the header is written again, with the size, once the
+/// content is complete. The archive is the same, byte for byte, as
+/// [`export`] writes; it is written from `out`'s position when the call
+/// is made.
+///
+/// A layer whose content is not its diff_id is found only once its entry
+/// is written: the error comes then, and `out` holds a partial archive
+/// that should be discarded (as after any failed export).
+///
+/// Progress reports no byte total when a layer is compressed (its size is
+/// only known once it is written).
+///
+/// # Errors
+///
+/// As for [`export`]; [`Error::ArchiveIo`] also when seeking `out` fails.
+pub fn export_seekable<W: Write + Seek>(
+    layout: &Layout,
+    tag: &str,
+    repo_tag: &str,
+    platform: Option<&Platform>,
+    options: &ExportOptions,
+    out: W,
+) -> Result<W> {
+    let stream: StreamLayer<'_, W> = &|tar, name, layer, diff_id, index| {
+        let blob = layout.open_blob(layer)?;
+        let decoder =
+            codec::Decoder::for_media_type(blob, &layer.media_type).map_err(|source| {
+                Error::LayerCodec {
+                    digest: layer.digest.clone(),
+                    source,
+                }
+            })?;
+        let hashing =
+            codec::HashingReader::new(decoder, &diff_id.algorithm()).map_err(|source| {
+                Error::LayerCodec {
+                    digest: layer.digest.clone(),
+                    source,
+                }
+            })?;
+        let hashing = tar.unsized_entry(name, hashing, |e| {
+            codec_error(layout, layer, index, codec::CodecError::Io(e))
+        })?;
+        let (_, found, _) = hashing.finish();
+        codec::check_diff_id(diff_id, &found).map_err(|e| codec_error(layout, layer, index, e))
+    };
+    export_with(layout, tag, repo_tag, platform, options, out, Some(stream))
+}
+
+/// Writes one compressed layer whose uncompressed size is not known yet as
+/// the entry `name`, checking its diff_id; `usize` is the layer's position.
+type StreamLayer<'a, W> =
+    &'a dyn Fn(&mut TarOut<W>, &str, &Descriptor, &Digest, usize) -> Result<()>;
+
+/// The longest entry name a ustar header holds without a prefix or an
+/// extension header: the only names [`TarOut::unsized_entry`] writes.
+const USTAR_NAME: usize = 100;
+
+fn export_with<W: Write>(
+    layout: &Layout,
+    tag: &str,
+    repo_tag: &str,
+    platform: Option<&Platform>,
+    options: &ExportOptions,
+    out: W,
+    stream: Option<StreamLayer<'_, W>>,
 ) -> Result<W> {
     check_reference(repo_tag)?;
     let mtime = options.entry_mtime()?;
@@ -100,10 +173,15 @@ pub fn export<W: Write>(
     }
 
     let mut layer_names = Vec::new();
-    // Each distinct layer by entry name, with its uncompressed size.
-    let mut layers: BTreeMap<String, (&Descriptor, u64)> = BTreeMap::new();
+    // Each distinct layer by entry name, with its uncompressed size when
+    // it is known before it is written.
+    let mut layers: BTreeMap<String, Planned<'_>> = BTreeMap::new();
     for (index, (layer, diff_id)) in manifest.layers.iter().zip(diff_ids).enumerate() {
         let name = format!("{}.tar", diff_id.encoded());
+        layer_names.push(name.clone());
+        if layers.contains_key(&name) {
+            continue;
+        }
         let compression =
             codec::compression_of(&layer.media_type).map_err(|source| Error::LayerCodec {
                 digest: layer.digest.clone(),
@@ -118,19 +196,21 @@ pub fn export<W: Write>(
                     expected: diff_id.clone(),
                 });
             }
-            layer.size_u64()?
-        } else if let Some((_, size)) = layers.get(&name) {
-            *size
+            Some(layer.size_u64()?)
+        } else if stream.is_some() && name.len() <= USTAR_NAME {
+            None
         } else {
-            // A tar header needs the size first: a first pass decompresses
-            // to count (and checks the diff_id), the copy is the second.
-            let blob = layout.open_blob(layer)?;
-            codec::verify_diff_id(blob, &layer.media_type, diff_id)
-                .map_err(|e| codec_error(layout, layer, index, e))?
-                .uncompressed_size
+            Some(uncompressed_size(layout, layer, diff_id, index)?)
         };
-        layers.insert(name.clone(), (layer, size));
-        layer_names.push(name);
+        layers.insert(
+            name,
+            Planned {
+                layer,
+                diff_id,
+                index,
+                size,
+            },
+        );
     }
     let index = vec![ManifestEntry {
         config: config_name.clone(),
@@ -145,14 +225,25 @@ pub fn export<W: Write>(
 
     // `<hex>.json` and `<hex>.tar` sort among themselves; `manifest.json`
     // sorts after every hex name.
-    let total = layers.values().map(|(_, size)| *size).sum::<u64>() + config.bytes().len() as u64;
+    let total = layers
+        .values()
+        .try_fold(config.bytes().len() as u64, |sum, p| Some(sum + p.size?));
     let mut tar = TarOut::new(out, mtime, options, total);
     let mut config_written = false;
-    for (name, (layer, size)) in &layers {
+    for (name, planned) in &layers {
         if !config_written && config_name < *name {
             tar.bytes(&config_name, config.bytes())?;
             config_written = true;
         }
+        let layer = planned.layer;
+        let size = match (planned.size, stream) {
+            (Some(size), _) => size,
+            (None, Some(stream)) => {
+                stream(&mut tar, name, layer, planned.diff_id, planned.index)?;
+                continue;
+            }
+            (None, None) => uncompressed_size(layout, layer, planned.diff_id, planned.index)?,
+        };
         let blob = layout.open_blob(layer)?;
         let tar_stream =
             codec::Decoder::for_media_type(blob, &layer.media_type).map_err(|source| {
@@ -161,13 +252,39 @@ pub fn export<W: Write>(
                     source,
                 }
             })?;
-        tar.reader(name, *size, tar_stream, || layout.blob_path(&layer.digest))?;
+        tar.reader(name, size, tar_stream, || layout.blob_path(&layer.digest))?;
     }
     if !config_written {
         tar.bytes(&config_name, config.bytes())?;
     }
     tar.bytes(MANIFEST_FILE, &index)?;
     tar.finish()
+}
+
+/// The uncompressed size of a compressed layer, found by decompressing
+/// it, which checks its diff_id too: a tar header needs the size before
+/// the content, so without a seekable output each such layer is
+/// decompressed twice, to count and into the archive.
+fn uncompressed_size(
+    layout: &Layout,
+    layer: &Descriptor,
+    diff_id: &Digest,
+    index: usize,
+) -> Result<u64> {
+    let blob = layout.open_blob(layer)?;
+    let stats = codec::verify_diff_id(blob, &layer.media_type, diff_id)
+        .map_err(|e| codec_error(layout, layer, index, e))?;
+    Ok(stats.uncompressed_size)
+}
+
+/// One distinct layer of a docker-archive export.
+struct Planned<'a> {
+    layer: &'a Descriptor,
+    diff_id: &'a Digest,
+    /// Its position in the manifest (the first, when it is there twice).
+    index: usize,
+    /// The uncompressed size, when known before it is written.
+    size: Option<u64>,
 }
 
 /// A codec error about layer `index` as this crate's error: a diff_id

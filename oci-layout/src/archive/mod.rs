@@ -77,7 +77,7 @@ pub mod docker;
 pub mod oci;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::time::SystemTime;
 
 use oci_image::annotations::{REF_NAME, is_valid_ref_name};
@@ -212,7 +212,7 @@ impl Selection {
 /// so a blob whose time has changed since is someone else's too, and is
 /// not removed.
 #[derive(Debug)]
-struct Added<'a> {
+pub(crate) struct Added<'a> {
     layout: &'a Layout,
     digests: BTreeMap<Digest, Option<SystemTime>>,
     committed: HashSet<Digest>,
@@ -242,7 +242,7 @@ impl<'a> Added<'a> {
         }
     }
 
-    fn new(layout: &'a Layout) -> Self {
+    pub(crate) fn new(layout: &'a Layout) -> Self {
         Added {
             layout,
             digests: BTreeMap::new(),
@@ -250,7 +250,7 @@ impl<'a> Added<'a> {
         }
     }
 
-    fn record(&mut self, blob: &BlobInfo) {
+    pub(crate) fn record(&mut self, blob: &BlobInfo) {
         if !blob.existed {
             let mtime = std::fs::metadata(self.layout.blob_path(&blob.digest))
                 .and_then(|m| m.modified())
@@ -274,7 +274,7 @@ impl<'a> Added<'a> {
     /// Removes every added blob (the import failed). Errors are ignored:
     /// the import's own error is the one to report, and gc takes what is
     /// left.
-    fn discard(self) {
+    pub(crate) fn discard(self) {
         let _ = self.remove_unless(&HashSet::new());
     }
 
@@ -579,12 +579,13 @@ struct TarOut<W: Write> {
 
 impl<W: Write> TarOut<W> {
     /// Writes entries with modification time `mtime` to `out`, reporting
-    /// to `options.progress` against `total_bytes` (of the contents).
-    fn new(out: W, mtime: u64, options: &ExportOptions, total_bytes: u64) -> Self {
+    /// to `options.progress` against `total_bytes` (of the contents), when
+    /// it is known.
+    fn new(out: W, mtime: u64, options: &ExportOptions, total_bytes: Option<u64>) -> Self {
         TarOut {
             builder: tar::Builder::new(out),
             mtime,
-            tracker: Tracker::new(&options.progress, "export", Some(total_bytes), None),
+            tracker: Tracker::new(&options.progress, "export", total_bytes, None),
         }
     }
 
@@ -670,6 +671,53 @@ impl<W: Write> TarOut<W> {
             source,
         })?;
         Ok(out)
+    }
+}
+
+impl<W: Write + Seek> TarOut<W> {
+    /// Copies everything `reader` yields as the entry `name` (a name that
+    /// fits a ustar header as it is, at most 100 bytes), whose size is not
+    /// known in advance: the header is written with size 0, then the
+    /// content and its padding, then the header again, with the size, in
+    /// its place. The entry is then the same bytes [`TarOut::reader`]
+    /// writes. A read error becomes `read_error(e)`. Returns the reader,
+    /// read to its end.
+    fn unsized_entry<R: Read>(
+        &mut self,
+        name: &str,
+        reader: R,
+        read_error: impl FnOnce(io::Error) -> Error,
+    ) -> Result<R> {
+        let mut header = header(0, self.mtime, false);
+        header.set_path(name).map_err(write_error(name))?;
+        header.set_cksum();
+        let out = self.builder.get_mut();
+        let start = out
+            .stream_position()
+            .and_then(|start| out.write_all(header.as_bytes()).map(|()| start))
+            .map_err(write_error(name))?;
+        let mut reader = Tracked {
+            inner: reader,
+            failed: false,
+            read: 0,
+            tracker: &self.tracker,
+        };
+        match io::copy(&mut reader, out) {
+            Ok(_) => {}
+            Err(e) if reader.failed => return Err(read_error(e)),
+            Err(e) => return Err(write_error(name)(e)),
+        }
+        let size = reader.read;
+        let padding = (512 - size % 512) % 512;
+        header.set_size(size);
+        header.set_cksum();
+        out.write_all(&[0; 512][..padding as usize])
+            .and_then(|()| out.seek(SeekFrom::Start(start)))
+            .and_then(|_| out.write_all(header.as_bytes()))
+            .and_then(|()| out.seek(SeekFrom::Start(start + 512 + size + padding)))
+            .map_err(write_error(name))?;
+        self.tracker.add_entry();
+        Ok(reader.inner)
     }
 }
 

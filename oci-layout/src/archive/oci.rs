@@ -93,7 +93,7 @@ pub fn export<W: Write>(
     entries.sort_by(|a, b| a.0.cmp(&b.0));
 
     let total = blobs.iter().map(|b| b.size_u64().unwrap_or(0)).sum();
-    let mut tar = TarOut::new(out, mtime, options, total);
+    let mut tar = TarOut::new(out, mtime, options, Some(total));
     for (name, blob) in entries {
         match blob {
             Some(descriptor) => tar.blob(layout, &name, descriptor)?,
