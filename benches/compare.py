@@ -435,15 +435,33 @@ def criterion_models():
     return rows
 
 
+def machine():
+    """The CPU model and the peers' versions, for the table's heading."""
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    versions = []
+    for command in ["umoci --version", "skopeo --version", "tar --version", "pigz --version",
+                    "zstd --version", "openssl version"]:
+        run = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+        versions.append((run.stdout or run.stderr).splitlines()[0].strip() if run.returncode == 0 else command + ": ?")
+    return model, versions
+
+
 def markdown(rows, data, models, args, started):
+    model, versions = machine()
     lines = [
-        f"Measured {started} on `{os.uname().nodename}` ({os.cpu_count()} CPUs, "
-        f"{os.uname().release}) with `python3 benches/compare.py --runs {args.runs}"
+        f"Measured {started} on `{os.uname().nodename}` ({os.cpu_count()} CPUs, {model}, Linux "
+        f"{os.uname().release}, tmpfs) with `python3 benches/compare.py --runs {args.runs}"
         f"{' --models' if args.models else ''}`; "
         f"data: {data['source']} root filesystem, {data['entries']:,} entries, "
         f"{data['bytes'] / 1e6:.0f} MB; gzip layer {data['gzip_layer'] / 1e6:.1f} MB, "
         f"tar {data['tar_layer'] / 1e6:.1f} MB; five layers "
         + ", ".join(f"{s / 1e6:.2f}" for s in data["five_layers"]) + " MB.",
+        "",
+        "Peers: " + "; ".join(versions) + ".",
         "",
         "| job | command | median | ours / this | peak RSS |",
         "|---|---|---:|---:|---:|",
