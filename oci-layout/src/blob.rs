@@ -159,6 +159,18 @@ impl Layout {
     /// the descriptor's (checked before any read) or the digest's algorithm
     /// cannot be computed.
     pub fn open_blob(&self, descriptor: &Descriptor) -> Result<BlobReader> {
+        let (file, _) = self.open_blob_file(descriptor)?;
+        Ok(VerifyingReader::for_descriptor(file, descriptor)?)
+    }
+
+    /// Opens the file of the blob `descriptor` references, with its path,
+    /// after checking its size; its content is for the caller to verify
+    /// (as a blob writer's `commit_verified` does for a copy).
+    ///
+    /// # Errors
+    ///
+    /// As [`Layout::open_blob`].
+    pub(crate) fn open_blob_file(&self, descriptor: &Descriptor) -> Result<(File, PathBuf)> {
         let path = self.blob_path(&descriptor.digest);
         let file = match File::open(&path) {
             Ok(file) => file,
@@ -178,7 +190,7 @@ impl Layout {
                 read: actual,
             }));
         }
-        Ok(VerifyingReader::for_descriptor(file, descriptor)?)
+        Ok((file, path))
     }
 
     /// Reads the whole blob `descriptor` references, verified, refusing one

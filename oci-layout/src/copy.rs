@@ -3,7 +3,6 @@
 //! (image-spec image-layout.md "Blobs" and "index.json file", descriptor.md
 //! "Verification").
 
-use std::fs::File;
 use std::io::{self, Read, Write};
 
 use oci_image::Descriptor;
@@ -202,25 +201,8 @@ impl Layout {
         buffer: &mut [u8],
         tracker: &Tracker,
     ) -> Result<BlobInfo> {
-        let path = source.blob_path(&descriptor.digest);
-        let mut file = match File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::BlobNotFound {
-                    digest: descriptor.digest.clone(),
-                });
-            }
-            Err(e) => return Err(Error::io("open", path)(e)),
-        };
+        let (mut file, path) = source.open_blob_file(descriptor)?;
         let expected = descriptor.size_u64()?;
-        let actual = file.metadata().map_err(Error::io("stat", &path))?.len();
-        if actual != expected {
-            return Err(Error::Verify(oci_image::Error::SizeMismatch {
-                digest: descriptor.digest.clone(),
-                expected,
-                read: actual,
-            }));
-        }
         let mut writer = self.blob_writer_with(&descriptor.digest.algorithm())?;
         // One byte more than expected is enough to see that it grew.
         let mut left = expected.saturating_add(1);

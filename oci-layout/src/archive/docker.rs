@@ -17,7 +17,7 @@ use super::{
     clean_name, for_each_entry, list_names, reachable, read_small, shown_name, tagged,
 };
 use crate::codec::{self, Codec};
-use crate::{BlobInfo, Error, Layout, MAX_DOCUMENT_SIZE, Result};
+use crate::{BlobInfo, BlobReader, Error, Layout, MAX_DOCUMENT_SIZE, Result};
 
 const FORMAT: &str = "docker-archive";
 
@@ -109,14 +109,7 @@ pub fn export_seekable<W: Write + Seek>(
     out: W,
 ) -> Result<W> {
     let stream: StreamLayer<'_, W> = &|tar, name, layer, diff_id, index| {
-        let blob = layout.open_blob(layer)?;
-        let decoder =
-            codec::Decoder::for_media_type(blob, &layer.media_type).map_err(|source| {
-                Error::LayerCodec {
-                    digest: layer.digest.clone(),
-                    source,
-                }
-            })?;
+        let decoder = layer_decoder(layout, layer)?;
         let hashing =
             codec::HashingReader::new(decoder, &diff_id.algorithm()).map_err(|source| {
                 Error::LayerCodec {
@@ -244,14 +237,7 @@ fn export_with<W: Write>(
             }
             (None, None) => uncompressed_size(layout, layer, planned.diff_id, planned.index)?,
         };
-        let blob = layout.open_blob(layer)?;
-        let tar_stream =
-            codec::Decoder::for_media_type(blob, &layer.media_type).map_err(|source| {
-                Error::LayerCodec {
-                    digest: layer.digest.clone(),
-                    source,
-                }
-            })?;
+        let tar_stream = layer_decoder(layout, layer)?;
         tar.reader(name, size, tar_stream, || layout.blob_path(&layer.digest))?;
     }
     if !config_written {
@@ -768,6 +754,15 @@ fn resolve_symlink(name: &str, target: &[u8]) -> std::result::Result<String, Str
         return Err("the target is the archive's root".into());
     }
     Ok(parts.join("/"))
+}
+
+/// The uncompressed tar stream of the layer blob `layer`, read verified.
+fn layer_decoder(layout: &Layout, layer: &Descriptor) -> Result<codec::Decoder<BlobReader>> {
+    let blob = layout.open_blob(layer)?;
+    codec::Decoder::for_media_type(blob, &layer.media_type).map_err(|source| Error::LayerCodec {
+        digest: layer.digest.clone(),
+        source,
+    })
 }
 
 #[cfg(test)]
