@@ -336,26 +336,7 @@ fn a_layout_umoci_made_copies_and_skopeo_and_umoci_read_ours() {
     }
     let peers = format!("{} / {}", version("umoci"), version("skopeo"));
     let dir = tempfile::tempdir().unwrap();
-    let theirs = dir.path().join("umoci");
-    let p = theirs.to_str().unwrap();
-    run(Command::new("umoci").args(["init", "--layout", p]));
-    run(Command::new("umoci").args(["new", "--image", &format!("{p}:base")]));
-    let bundle = dir.path().join("bundle");
-    run(Command::new("umoci").args([
-        "unpack",
-        "--rootless",
-        "--image",
-        &format!("{p}:base"),
-        bundle.to_str().unwrap(),
-    ]));
-    std::fs::write(bundle.join("rootfs/greeting"), b"from umoci\n").unwrap();
-    run(Command::new("umoci").args([
-        "repack",
-        "--image",
-        &format!("{p}:layered"),
-        bundle.to_str().unwrap(),
-    ]));
-
+    let theirs = support::umoci_layered(dir.path());
     let source = Layout::open(&theirs).unwrap();
     let ours = dir.path().join("ours");
     let target = Layout::init(&ours).unwrap();

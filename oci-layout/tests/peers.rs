@@ -164,27 +164,8 @@ fn layouts_written_by_umoci_open_and_resolve() {
     }
     let peer = version("umoci");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("umoci");
+    let path = support::umoci_layered(dir.path());
     let p = path.to_str().unwrap();
-    run(Command::new("umoci").args(["init", "--layout", p]));
-    run(Command::new("umoci").args(["new", "--image", &format!("{p}:base")]));
-    // A layer: unpack, add a file, repack.
-    let bundle = dir.path().join("bundle");
-    run(Command::new("umoci").args([
-        "unpack",
-        "--rootless",
-        "--image",
-        &format!("{p}:base"),
-        bundle.to_str().unwrap(),
-    ]));
-    std::fs::write(bundle.join("rootfs/greeting"), b"from umoci\n").unwrap();
-    run(Command::new("umoci").args([
-        "repack",
-        "--image",
-        &format!("{p}:layered"),
-        bundle.to_str().unwrap(),
-    ]));
-
     let layout = Layout::open(&path).unwrap();
     assert_eq!(layout.list_tags().unwrap(), ["base", "layered"], "{peer}");
     let resolved = layout.resolve("layered", None).unwrap();

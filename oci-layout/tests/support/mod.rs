@@ -73,6 +73,26 @@ pub fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
+/// A layout made by umoci under `dir` (its path returned): `umoci init`,
+/// an empty image tagged `base`, and `layered`, which adds the file
+/// `/greeting` ("from umoci\n") through a rootless unpack and a repack.
+/// The caller checks that umoci is installed.
+pub fn umoci_layered(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::process::Command;
+    let layout = dir.join("umoci");
+    let p = layout.to_str().unwrap();
+    peers::run(Command::new("umoci").args(["init", "--layout", p]));
+    peers::run(Command::new("umoci").args(["new", "--image", &format!("{p}:base")]));
+    let bundle = dir.join("bundle");
+    let b = bundle.to_str().unwrap();
+    let base = format!("{p}:base");
+    peers::run(Command::new("umoci").args(["unpack", "--rootless", "--image", &base, b]));
+    std::fs::write(bundle.join("rootfs/greeting"), b"from umoci\n").unwrap();
+    let layered = format!("{p}:layered");
+    peers::run(Command::new("umoci").args(["repack", "--image", &layered, b]));
+    layout
+}
+
 /// A small seeded pseudo-random generator (xorshift64): the same seed
 /// gives the same sequence. The seed must not be zero.
 pub struct Rng(pub u64);
