@@ -470,8 +470,18 @@ def markdown(rows, data, models, args, started):
         lines.append(f"| {row['job']} | `{row['command']}` | {row['median_s']:.3f} s | "
                      f"{row['ratio']:.2f}x | {row['rss_kib'] / 1024:.1f} MiB |")
     if models:
-        lines += ["", "| criterion bench | median |", "|---|---:|"]
-        lines += [f"| {m['id']} | {m['median_ns'] / 1000:.2f} µs |" for m in models]
+        # ids are models/DOCUMENT/OP/ours and models/DOCUMENT/OP/oci-spec.
+        pairs = {}
+        for m in models:
+            parts = m["id"].split("/")
+            if len(parts) == 4:
+                pairs.setdefault((parts[1], parts[2]), {})[parts[3]] = m["median_ns"]
+        lines += ["", "`cargo bench --bench models` (criterion, median):", "",
+                  "| document | operation | ours | oci-spec | ours / oci-spec |", "|---|---|---:|---:|---:|"]
+        for (document, op), sides in sorted(pairs.items()):
+            ours, theirs = sides.get("ours"), sides.get("oci-spec")
+            if ours and theirs:
+                lines.append(f"| {document} | {op} | {ours / 1000:.2f} µs | {theirs / 1000:.2f} µs | {ours / theirs:.2f}x |")
     return "\n".join(lines) + "\n"
 
 
