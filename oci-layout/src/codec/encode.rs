@@ -4,25 +4,26 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use flate2::GzBuilder;
-use flate2::write::GzEncoder;
 use oci_image::digester::Digester;
 use oci_image::{Algorithm, Descriptor, Digest, MediaType};
 
+use super::gzip::GzipWriter;
 use super::hash::{Counting, HashingWriter, accepted};
 use super::{Codec, CodecError, Compression, LayerStats};
 
-/// The OS byte of the gzip headers we write: 255, "unknown" (RFC 1952),
-/// as Go's `compress/gzip` writes it, rather than the building machine's.
-const GZIP_OS_UNKNOWN: u8 = 255;
+/// Input bytes per zstd job when compressing with workers. zstd's default
+/// grows with the level (8 MiB at level 3, 32 MiB at 19) and it keeps
+/// about two jobs' buffers per worker, which would not fit a layer build in
+/// 64 MiB. Output with workers depends on the job size, not on the worker
+/// count.
+const ZSTD_JOB_SIZE: u32 = 2 << 20;
 
 /// The buffer [`compress`] reads its input through.
 const COPY_BUFFER: usize = 128 * 1024;
 
-/// The size of every input chunk but the last handed to a compressor (zstd's
-/// recommended input size). zlib-rs, unlike zlib, gives other bytes for
-/// the same input split otherwise, so [`Encoder`] evens out the splits
-/// itself.
+/// The size of every input chunk but the last handed to the zstd compressor
+/// (zstd's recommended input size), so that its bytes do not depend on how
+/// the input was split. gzip cuts its own fixed blocks.
 const CHUNK: usize = 128 * 1024;
 
 /// A [`Write`] adapter that compresses what is written into an inner
@@ -35,8 +36,9 @@ const CHUNK: usize = 128 * 1024;
 ///
 /// Call [`finish`](Encoder::finish): it writes the end of the stream and
 /// returns every error. An encoder dropped without it leaves an incomplete
-/// stream behind (the gzip backend may still write its trailer from `Drop`,
-/// ignoring errors); discard the inner writer's content then.
+/// stream behind (the zstd backend may still write its end from `Drop`,
+/// ignoring errors; gzip worker threads are stopped and joined); discard
+/// the inner writer's content then.
 ///
 /// ```
 /// use oci_layout::codec::{Codec, Decoder, Encoder, Compression};
@@ -66,7 +68,7 @@ pub struct Encoder<W: Write> {
 
 enum Kind<W: Write> {
     None(Counting<W>),
-    Gzip(GzEncoder<Counting<W>>),
+    Gzip(GzipWriter<Counting<W>>),
     Zstd(zstd::stream::write::Encoder<'static, Counting<W>>),
 }
 
@@ -99,12 +101,7 @@ impl<W: Write> Encoder<W> {
         let inner = Counting::new(inner);
         let kind = match codec {
             Codec::None => Kind::None(inner),
-            Codec::Gzip { level } => Kind::Gzip(
-                GzBuilder::new()
-                    .mtime(0)
-                    .operating_system(GZIP_OS_UNKNOWN)
-                    .write(inner, flate2::Compression::new(level)),
-            ),
+            Codec::Gzip { level, workers } => Kind::Gzip(GzipWriter::new(inner, level, workers)),
             Codec::Zstd { level, workers } => {
                 let mut encoder = zstd::stream::write::Encoder::new(inner, level)?;
                 // As the zstd tool does: a corrupt frame is caught by the
@@ -112,6 +109,7 @@ impl<W: Write> Encoder<W> {
                 encoder.include_checksum(true)?;
                 if workers > 0 {
                     encoder.multithread(workers)?;
+                    encoder.set_parameter(zstd::zstd_safe::CParameter::JobSize(ZSTD_JOB_SIZE))?;
                 }
                 Kind::Zstd(encoder)
             }
@@ -209,8 +207,15 @@ impl<W: Write> Write for Encoder<W> {
         if self.failed {
             return Err(broken());
         }
-        if let Kind::None(inner) = &mut self.kind {
-            let n = match inner.write(buf) {
+        // Uncompressed, and gzip (which cuts its own fixed blocks), take
+        // the caller's splits as they come.
+        let direct = match &mut self.kind {
+            Kind::None(inner) => Some(inner.write(buf)),
+            Kind::Gzip(encoder) => Some(encoder.write(buf)),
+            Kind::Zstd(_) => None,
+        };
+        if let Some(written) = direct {
+            let n = match written {
                 Ok(n) => n,
                 Err(err) => {
                     self.failed = err.kind() != io::ErrorKind::Interrupted;
@@ -363,7 +368,7 @@ mod tests {
     #[test]
     fn a_whole_chunk_is_taken_without_copy_and_the_rest_is_held_back() {
         let data = bytes(CHUNK + 10);
-        let mut encoder = Encoder::new(Vec::new(), Codec::gzip()).unwrap();
+        let mut encoder = Encoder::new(Vec::new(), Codec::zstd()).unwrap();
         // A long write is taken one chunk at a time.
         assert_eq!(encoder.write(&data).unwrap(), CHUNK);
         assert!(encoder.pending.is_empty());
@@ -372,16 +377,23 @@ mod tests {
         assert_eq!(encoder.write(&[]).unwrap(), 0);
         encoder.flush().unwrap();
         assert_eq!(encoder.pending.len(), 10, "flush keeps the input back");
-        assert_eq!(encoder.compression(), Compression::Gzip);
-        assert!(format!("{encoder:?}").contains("Gzip"));
+        assert_eq!(encoder.compression(), Compression::Zstd);
+        assert!(format!("{encoder:?}").contains("Zstd"));
         let (blob, stats) = encoder.finish().unwrap();
         assert_eq!(stats.uncompressed_size, data.len() as u64);
-        assert_eq!(&blob[..2], &[0x1f, 0x8b]);
+        assert_eq!(&blob[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
     }
 
     #[test]
     fn invalid_options_are_refused_before_anything_is_written() {
-        let err = Encoder::new(Vec::new(), Codec::Gzip { level: 11 }).unwrap_err();
+        let err = Encoder::new(
+            Vec::new(),
+            Codec::Gzip {
+                level: 11,
+                workers: 0,
+            },
+        )
+        .unwrap_err();
         assert!(matches!(err, CodecError::InvalidLevel { level: 11, .. }));
         let err =
             Encoder::with_algorithm(Vec::new(), Codec::zstd(), &Algorithm::Other("md5".into()))
