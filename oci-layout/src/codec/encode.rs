@@ -68,7 +68,7 @@ pub struct Encoder<W: Write> {
 
 enum Kind<W: Write> {
     None(Counting<W>),
-    Gzip(GzipWriter<Counting<W>>),
+    Gzip(Box<GzipWriter<Counting<W>>>),
     Zstd(zstd::stream::write::Encoder<'static, Counting<W>>),
 }
 
@@ -101,7 +101,9 @@ impl<W: Write> Encoder<W> {
         let inner = Counting::new(inner);
         let kind = match codec {
             Codec::None => Kind::None(inner),
-            Codec::Gzip { level, workers } => Kind::Gzip(GzipWriter::new(inner, level, workers)),
+            Codec::Gzip { level, workers } => {
+                Kind::Gzip(Box::new(GzipWriter::new(inner, level, workers)))
+            }
             Codec::Zstd { level, workers } => {
                 let mut encoder = zstd::stream::write::Encoder::new(inner, level)?;
                 // As the zstd tool does: a corrupt frame is caught by the

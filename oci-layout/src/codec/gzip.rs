@@ -157,13 +157,9 @@ impl<W: Write> GzipWriter<W> {
                 self.block = spare.input;
                 pool.send(job)?;
                 // Write what is ready; wait while too many blocks are out.
-                loop {
-                    let Engine::Pool(pool) = &mut self.engine else {
-                        break;
-                    };
-                    let Some(done) = pool.ready(pool.in_flight() >= pool.limit)? else {
-                        break;
-                    };
+                while let Engine::Pool(pool) = &mut self.engine
+                    && let Some(done) = pool.ready(pool.in_flight() >= pool.limit)?
+                {
                     self.write_block(done)?;
                 }
             }
