@@ -66,6 +66,7 @@ mod decode;
 mod encode;
 mod gzip;
 mod hash;
+mod offload;
 
 use std::io;
 
@@ -98,6 +99,11 @@ pub use oci_image::media_type::Compression;
 /// across machines, [`Codec::parallel`] gives at least 1 worker, even on
 /// one CPU. [`Codec::zstd`] itself stays at 0 (no threads unless asked, and
 /// the bytes it gave before).
+///
+/// With workers, the [`Encoder`] also hashes the tar stream (the diff_id)
+/// in a thread of its own, so that the thread writing the tar stream does
+/// little more than that. Memory stays bounded: a few blocks (gzip) or
+/// jobs of 2 MiB (zstd) per worker, and four 256 KiB batches for the hash.
 ///
 /// ```
 /// use oci_layout::codec::{Codec, Compression};

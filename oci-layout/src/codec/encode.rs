@@ -4,11 +4,11 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use oci_image::digester::Digester;
 use oci_image::{Algorithm, Descriptor, Digest, MediaType};
 
 use super::gzip::GzipWriter;
 use super::hash::{Counting, HashingWriter, accepted};
+use super::offload::DiffIdHasher;
 use super::{Codec, CodecError, Compression, LayerStats};
 
 /// Input bytes per zstd job when compressing with workers. zstd's default
@@ -22,8 +22,9 @@ const ZSTD_JOB_SIZE: u32 = 2 << 20;
 const COPY_BUFFER: usize = 128 * 1024;
 
 /// The size of every input chunk but the last handed to the zstd compressor
-/// (zstd's recommended input size), so that its bytes do not depend on how
-/// the input was split. gzip cuts its own fixed blocks.
+/// without workers (zstd's recommended input size), so that its bytes do
+/// not depend on how the input was split. gzip cuts its own fixed blocks,
+/// and zstd with workers its own fixed jobs.
 const CHUNK: usize = 128 * 1024;
 
 /// A [`Write`] adapter that compresses what is written into an inner
@@ -58,10 +59,13 @@ const CHUNK: usize = 128 * 1024;
 /// ```
 pub struct Encoder<W: Write> {
     kind: Kind<W>,
-    diff_id: Digester,
+    diff_id: DiffIdHasher,
     /// Input held back until it fills a [`CHUNK`]: the compressor always
     /// gets the same chunks, however the caller splits its writes.
     pending: Vec<u8>,
+    /// Whether zstd compresses with workers: it then cuts its input into
+    /// jobs of a fixed size itself, and takes writes as they come.
+    zstd_jobs: bool,
     /// Set when a write failed: the stream is broken for good.
     failed: bool,
 }
@@ -97,7 +101,13 @@ impl<W: Write> Encoder<W> {
         algorithm: &Algorithm,
     ) -> Result<Self, CodecError> {
         codec.validate()?;
-        let diff_id = Digester::new(algorithm)?;
+        // With workers compressing, the tar stream's hash would be the
+        // writing thread's biggest task: it gets a thread of its own.
+        let offload = matches!(
+            codec,
+            Codec::Gzip { workers: 1.., .. } | Codec::Zstd { workers: 1.., .. }
+        );
+        let diff_id = DiffIdHasher::new(algorithm, offload)?;
         let inner = Counting::new(inner);
         let kind = match codec {
             Codec::None => Kind::None(inner),
@@ -120,6 +130,7 @@ impl<W: Write> Encoder<W> {
             kind,
             diff_id,
             pending: Vec::new(),
+            zstd_jobs: matches!(codec, Codec::Zstd { workers: 1.., .. }),
             failed: false,
         })
     }
@@ -144,7 +155,7 @@ impl<W: Write> Encoder<W> {
         let stats = LayerStats {
             compression,
             uncompressed_size: self.diff_id.bytes(),
-            diff_id: self.diff_id.finish(),
+            diff_id: self.diff_id.finish()?,
             compressed_size: inner.bytes,
         };
         Ok((inner.inner, stats))
@@ -209,11 +220,12 @@ impl<W: Write> Write for Encoder<W> {
         if self.failed {
             return Err(broken());
         }
-        // Uncompressed, and gzip (which cuts its own fixed blocks), take
-        // the caller's splits as they come.
+        // Uncompressed, gzip (which cuts its own fixed blocks) and zstd
+        // with workers (fixed jobs) take the caller's splits as they come.
         let direct = match &mut self.kind {
             Kind::None(inner) => Some(inner.write(buf)),
             Kind::Gzip(encoder) => Some(encoder.write(buf)),
+            Kind::Zstd(encoder) if self.zstd_jobs => Some(encoder.write(buf)),
             Kind::Zstd(_) => None,
         };
         if let Some(written) = direct {
@@ -224,7 +236,9 @@ impl<W: Write> Write for Encoder<W> {
                     return Err(err);
                 }
             };
-            self.diff_id.update(accepted(buf, n)?);
+            let hashed = self.diff_id.update(accepted(buf, n)?);
+            self.failed = hashed.is_err();
+            hashed?;
             return Ok(n);
         }
         if self.pending.len() >= CHUNK {
@@ -247,7 +261,9 @@ impl<W: Write> Write for Encoder<W> {
             self.pending.extend_from_slice(part);
             part
         };
-        self.diff_id.update(taken);
+        let hashed = self.diff_id.update(taken);
+        self.failed = hashed.is_err();
+        hashed?;
         Ok(taken.len())
     }
 
@@ -347,8 +363,17 @@ mod tests {
     /// Every write size around the chunk boundary gives the same blob.
     #[test]
     fn writes_around_the_chunk_size_give_the_same_blob() {
-        let data = bytes(3 * CHUNK + 17);
-        for codec in [Codec::gzip(), Codec::zstd()] {
+        let all = bytes(3 * CHUNK + 17);
+        let codecs = [
+            Codec::gzip(),
+            Codec::zstd(),
+            Codec::gzip().with_workers(2),
+            Codec::zstd().with_workers(2),
+        ];
+        for (data, codec) in codecs
+            .into_iter()
+            .flat_map(|c| [(&all[..], c), (&all[..1000], c)])
+        {
             let mut reference = None;
             for split in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 5, data.len()] {
                 let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
@@ -357,7 +382,7 @@ mod tests {
                 }
                 assert_eq!(encoder.uncompressed_bytes(), data.len() as u64);
                 let (blob, stats) = encoder.finish().unwrap();
-                assert_eq!(stats.diff_id, Digest::sha256(&data));
+                assert_eq!(stats.diff_id, Digest::sha256(data));
                 assert_eq!(stats.compressed_size, blob.len() as u64);
                 match &reference {
                     None => reference = Some(blob),
