@@ -154,6 +154,45 @@ fn the_bytes_are_the_documented_blocks_for_every_worker_count_and_split() {
     }
 }
 
+/// A tar of a few hundred files as a layer holds them: headers that are
+/// mostly zeros, text and binary content, zero padding.
+fn tar_layer() -> Vec<u8> {
+    let mut rng = Rng(0x6a09_e667_f3bc_c909);
+    let mut files = Vec::new();
+    for i in 0..400 {
+        let len = rng.below(12_000);
+        let content: Vec<u8> = match i % 3 {
+            0 => (0..len).map(|_| rng.next() as u8).collect(),
+            1 => format!("line {i} of a text file\n")
+                .repeat(len / 20 + 1)
+                .into_bytes(),
+            _ => {
+                let mut elf = vec![0u8; len];
+                for chunk in elf.chunks_mut(64) {
+                    chunk[0] = (rng.next() % 4) as u8;
+                }
+                elf
+            }
+        };
+        files.push((format!("usr/share/doc/pkg{}/file{i}", i % 37), content));
+    }
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), &c[..])).collect();
+    support::layer_tar(&files)
+}
+
+#[test]
+fn a_tar_layer_gives_the_same_blocks_whichever_worker_took_them() {
+    let input = tar_layer();
+    assert!(input.len() > 8 * BLOCK, "{} bytes", input.len());
+    let reference = expected(&input, 6);
+    for workers in [0, 2, 4] {
+        for _ in 0..3 {
+            let blob = compress(&input, gzip(6, workers), 100_000);
+            assert!(blob == reference, "{workers} workers");
+        }
+    }
+}
+
 #[test]
 fn every_level_gives_the_documented_blocks() {
     let input = data(3 * BLOCK + 999);

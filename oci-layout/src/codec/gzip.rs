@@ -67,7 +67,7 @@ pub(crate) struct GzipWriter<W: Write> {
 /// Where blocks are compressed.
 enum Engine {
     /// In the calling thread (no workers, or none needed yet).
-    Inline(Compress),
+    Inline,
     /// In worker threads.
     Pool(Pool),
 }
@@ -87,7 +87,7 @@ impl<W: Write> GzipWriter<W> {
             size: 0,
             next_block: 0,
             header_written: false,
-            engine: Engine::Inline(raw_deflate(level)),
+            engine: Engine::Inline,
         }
     }
 
@@ -131,12 +131,12 @@ impl<W: Write> GzipWriter<W> {
     /// Hands a block to a compressor; in the calling thread its output is
     /// written at once, with workers as soon as the blocks before it are.
     fn compress(&mut self, input: Vec<u8>, last: bool) -> io::Result<()> {
-        if !last && self.workers > 0 && matches!(self.engine, Engine::Inline(_)) {
+        if !last && self.workers > 0 && matches!(self.engine, Engine::Inline) {
             self.engine = Engine::Pool(Pool::start(self.level, self.workers)?);
         }
         let spare = match &mut self.engine {
             Engine::Pool(pool) => pool.spares.pop().unwrap_or_default(),
-            Engine::Inline(_) => std::mem::take(&mut self.spare),
+            Engine::Inline => std::mem::take(&mut self.spare),
         };
         let dictionary = std::mem::take(&mut self.dictionary);
         self.dictionary = following_dictionary(&dictionary, &input, spare.dictionary);
@@ -149,8 +149,8 @@ impl<W: Write> GzipWriter<W> {
         };
         self.next_block += 1;
         match &mut self.engine {
-            Engine::Inline(deflate) => {
-                let done = run(deflate, job);
+            Engine::Inline => {
+                let done = run(self.level, job);
                 self.write_block(done)?;
             }
             Engine::Pool(pool) => {
@@ -186,7 +186,7 @@ impl<W: Write> GzipWriter<W> {
         match &mut self.engine {
             Engine::Pool(pool) if pool.spares.len() < pool.limit => pool.spares.push(spare),
             Engine::Pool(_) => {}
-            Engine::Inline(_) => {
+            Engine::Inline => {
                 self.block = spare.input;
                 self.spare.dictionary = spare.dictionary;
                 self.spare.output = spare.output;
@@ -229,11 +229,6 @@ fn header(level: u32) -> [u8; 10] {
         _ => 0,
     };
     [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, GZIP_OS_UNKNOWN]
-}
-
-/// A raw deflate compressor (no zlib header) at `level`.
-fn raw_deflate(level: u32) -> Compress {
-    Compress::new(flate2::Compression::new(level), false)
 }
 
 /// The dictionary of the block after `input`: the last [`DICTIONARY`]
@@ -284,13 +279,13 @@ struct Done {
     result: io::Result<()>,
 }
 
-/// Compresses a block with `deflate`.
-fn run(deflate: &mut Compress, job: Job) -> Done {
+/// Compresses a block at `level`.
+fn run(level: u32, job: Job) -> Done {
     let mut crc = Crc::new();
     crc.update(&job.input);
     let mut output = job.output;
-    let result = deflate_block(deflate, &job.dictionary, &job.input, job.last, &mut output)
-        .map_err(|what| {
+    let result =
+        deflate_block(level, &job.dictionary, &job.input, job.last, &mut output).map_err(|what| {
             io::Error::other(format!(
                 "gzip block {} ({} input bytes): deflate {what}",
                 job.number,
@@ -311,13 +306,18 @@ fn run(deflate: &mut Compress, job: Job) -> Done {
 /// dictionary, ending with a sync flush, or the end of the stream if
 /// `last`. The error says what deflate did wrong.
 fn deflate_block(
-    deflate: &mut Compress,
+    level: u32,
     dictionary: &[u8],
     input: &[u8],
     last: bool,
     output: &mut Vec<u8>,
 ) -> Result<(), String> {
-    deflate.reset();
+    // A fresh compressor for every block, never one reset after another
+    // block: zlib-rs looks at window bytes past the end of the input when
+    // it chooses between equally long matches there, and after a reset
+    // those bytes are what the previous block left, so the output would
+    // depend on which block a worker compressed before.
+    let mut deflate = Compress::new(flate2::Compression::new(level), false);
     if !dictionary.is_empty() {
         deflate
             .set_dictionary(dictionary)
@@ -473,7 +473,6 @@ impl Drop for Pool {
 /// A worker: compresses blocks from `queue` until it is closed or nobody
 /// waits for the results.
 fn work(level: u32, queue: &Mutex<mpsc::Receiver<Job>>, finished: &mpsc::Sender<Done>) {
-    let mut deflate = raw_deflate(level);
     loop {
         let job = match queue.lock() {
             Ok(queue) => match queue.recv() {
@@ -482,7 +481,7 @@ fn work(level: u32, queue: &Mutex<mpsc::Receiver<Job>>, finished: &mpsc::Sender<
             },
             Err(_) => return,
         };
-        if finished.send(run(&mut deflate, job)).is_err() {
+        if finished.send(run(level, job)).is_err() {
             return;
         }
     }
