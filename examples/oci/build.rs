@@ -19,10 +19,13 @@ pub fn convert_failed(err: oci_convert::Error) -> Failure {
     Failure::Failed(err.to_string())
 }
 
+/// The codec of `--compression`, with a worker thread per CPU: gzip bytes
+/// do not depend on the count, and zstd's agree for any count of 1 or more,
+/// so the same tree gives the same layer on every machine.
 pub fn parse_compression(value: Option<&str>) -> Result<Codec, Failure> {
     match value {
-        None | Some("gzip") => Ok(Codec::gzip()),
-        Some("zstd") => Ok(Codec::zstd()),
+        None | Some("gzip") => Ok(Codec::gzip().parallel()),
+        Some("zstd") => Ok(Codec::zstd().parallel()),
         Some("none") => Ok(Codec::None),
         Some(other) => Err(Failure::Usage(format!(
             "--compression {other:?}: expected gzip, zstd or none"

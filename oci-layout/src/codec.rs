@@ -64,7 +64,9 @@
 
 mod decode;
 mod encode;
+mod gzip;
 mod hash;
+mod offload;
 
 use std::io;
 
@@ -78,16 +80,40 @@ pub use oci_image::media_type::Compression;
 /// A compression with its options: what [`Encoder`] writes.
 ///
 /// The defaults are the ones of the reference tools: gzip level 6 (`gzip`,
-/// Go's `compress/gzip`), zstd level 3 (`zstd`), single-threaded.
+/// Go's `compress/gzip`), zstd level 3 (`zstd`), compressing in the calling
+/// thread. [`Codec::parallel`] adds worker threads, one per available CPU
+/// (up to [`Codec::MAX_DEFAULT_WORKERS`]): the `oci` tool and
+/// `oci-convert`'s repack default do so.
+///
+/// # Reproducible output
+///
+/// gzip output does not depend on `workers`: the stream is cut into
+/// fixed blocks of input that are compressed apart (as `pigz` does), with
+/// the same bytes whatever thread compressed them, so a blob built on one
+/// CPU or on 64 has the same digest. It is a little larger (about 0.1%)
+/// than one deflate stream, and any gzip decoder reads it.
+///
+/// zstd output with `workers: 0` differs from the output with workers,
+/// which agrees for any count of 1 or more (zstd's multi-threaded format
+/// depends on the level, not on the count). So that builds are reproducible
+/// across machines, [`Codec::parallel`] gives at least 1 worker, even on
+/// one CPU. [`Codec::zstd`] itself stays at 0 (no threads unless asked, and
+/// the bytes it gave before).
+///
+/// With workers, the [`Encoder`] also hashes the tar stream (the diff_id)
+/// in a thread of its own, so that the thread writing the tar stream does
+/// little more than that. Memory stays bounded: a few blocks (gzip) or
+/// jobs of 2 MiB (zstd) per worker, and four 256 KiB batches for the hash.
 ///
 /// ```
 /// use oci_layout::codec::{Codec, Compression};
 /// use oci_image::MediaType;
 ///
 /// let codec = Codec::for_media_type(&MediaType::DockerLayerGzip)?;
-/// assert_eq!(codec, Codec::Gzip { level: 6 });
+/// assert_eq!(codec, Codec::Gzip { level: 6, workers: 0 });
 /// assert_eq!(codec.compression(), Compression::Gzip);
 /// assert_eq!(Codec::zstd().layer_media_type(), MediaType::ImageLayerZstd);
+/// assert!(matches!(Codec::zstd().parallel(), Codec::Zstd { level: 3, workers: 1.. }));
 /// # Ok::<(), oci_layout::codec::CodecError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,6 +124,9 @@ pub enum Codec {
     Gzip {
         /// The deflate level, 0 (stored) to 9 (smallest).
         level: u32,
+        /// Worker threads compressing blocks in parallel; 0 compresses in
+        /// the calling thread. The output is the same for every count.
+        workers: u32,
     },
     /// zstd (RFC 8478), one frame with a content checksum.
     Zstd {
@@ -117,20 +146,45 @@ impl Codec {
     pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
     /// The highest gzip level.
     pub const MAX_GZIP_LEVEL: u32 = 9;
+    /// The most gzip workers: zstd's own limit on 64-bit machines.
+    pub const MAX_GZIP_WORKERS: u32 = 256;
+    /// The most workers [`Codec::parallel`] gives: each zstd worker holds
+    /// a few MiB of buffers, and layer builds keep within 64 MiB.
+    pub const MAX_DEFAULT_WORKERS: u32 = 4;
 
-    /// gzip at the default level.
+    /// gzip at the default level, in the calling thread.
     pub fn gzip() -> Codec {
         Codec::Gzip {
             level: Codec::DEFAULT_GZIP_LEVEL,
+            workers: 0,
         }
     }
 
-    /// zstd at the default level, single-threaded.
+    /// zstd at the default level, in the calling thread.
     pub fn zstd() -> Codec {
         Codec::Zstd {
             level: Codec::DEFAULT_ZSTD_LEVEL,
             workers: 0,
         }
+    }
+
+    /// The same codec with `workers` threads (no change for
+    /// [`Codec::None`]).
+    pub fn with_workers(self, workers: u32) -> Codec {
+        match self {
+            Codec::None => Codec::None,
+            Codec::Gzip { level, .. } => Codec::Gzip { level, workers },
+            Codec::Zstd { level, .. } => Codec::Zstd { level, workers },
+        }
+    }
+
+    /// The same codec with one worker per CPU this process may use, at
+    /// least 1 and at most [`Codec::MAX_DEFAULT_WORKERS`]: what the `oci`
+    /// tool builds layers with.
+    pub fn parallel(self) -> Codec {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = u32::try_from(cpus).unwrap_or(u32::MAX);
+        self.with_workers(workers.clamp(1, Codec::MAX_DEFAULT_WORKERS))
     }
 
     /// The codec of `compression`, with default options.
@@ -171,20 +225,30 @@ impl Codec {
         }
     }
 
-    /// Checks the level against the codec's range.
+    /// Checks the level against the codec's range, and the gzip worker count.
     ///
     /// # Errors
     ///
-    /// [`CodecError::InvalidLevel`] naming the codec, the level and the range.
+    /// [`CodecError::InvalidLevel`] naming the codec, the level and the range;
+    /// [`CodecError::TooManyWorkers`] for gzip with more than
+    /// [`Codec::MAX_GZIP_WORKERS`] (zstd checks its own limit when an
+    /// [`Encoder`] starts).
     pub fn validate(&self) -> Result<(), CodecError> {
         match *self {
             Codec::None => Ok(()),
-            Codec::Gzip { level } if level > Codec::MAX_GZIP_LEVEL => {
+            Codec::Gzip { level, .. } if level > Codec::MAX_GZIP_LEVEL => {
                 Err(CodecError::InvalidLevel {
                     compression: Compression::Gzip,
                     level: i64::from(level),
                     min: 0,
                     max: i64::from(Codec::MAX_GZIP_LEVEL),
+                })
+            }
+            Codec::Gzip { workers, .. } if workers > Codec::MAX_GZIP_WORKERS => {
+                Err(CodecError::TooManyWorkers {
+                    compression: Compression::Gzip,
+                    workers,
+                    max: Codec::MAX_GZIP_WORKERS,
                 })
             }
             Codec::Gzip { .. } => Ok(()),
@@ -337,6 +401,17 @@ pub enum CodecError {
         max: i64,
     },
 
+    /// More worker threads than the codec allows.
+    #[error("{} with {workers} workers: at most {max} are allowed", compression_name(*compression))]
+    TooManyWorkers {
+        /// The codec the count was given for.
+        compression: Compression,
+        /// The count given.
+        workers: u32,
+        /// The most allowed.
+        max: u32,
+    },
+
     /// The digest of the uncompressed layer is not the expected diff_id.
     #[error(
         "layer diff_id mismatch: expected {expected}, the uncompressed content hashes to {found}"
@@ -457,7 +532,7 @@ mod tests {
 
     #[test]
     fn codecs_and_levels() {
-        assert_eq!(Codec::default(), Codec::Gzip { level: 6 });
+        assert_eq!(Codec::default(), Codec::gzip());
         assert_eq!(Codec::from(Compression::None), Codec::None);
         assert_eq!(
             Codec::new(Compression::Zstd),
@@ -473,8 +548,14 @@ mod tests {
         );
         for ok in [
             Codec::None,
-            Codec::Gzip { level: 0 },
-            Codec::Gzip { level: 9 },
+            Codec::Gzip {
+                level: 0,
+                workers: 0,
+            },
+            Codec::Gzip {
+                level: 9,
+                workers: Codec::MAX_GZIP_WORKERS,
+            },
             Codec::Zstd {
                 level: 22,
                 workers: 2,
@@ -486,8 +567,18 @@ mod tests {
         ] {
             ok.validate().unwrap();
         }
-        let err = Codec::Gzip { level: 10 }.validate().unwrap_err();
+        let err = Codec::Gzip {
+            level: 10,
+            workers: 0,
+        }
+        .validate()
+        .unwrap_err();
         assert_eq!(err.to_string(), "gzip level 10 is out of range (0 to 9)");
+        let err = Codec::gzip().with_workers(257).validate().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "gzip with 257 workers: at most 256 are allowed"
+        );
         let err = Codec::Zstd {
             level: 23,
             workers: 0,

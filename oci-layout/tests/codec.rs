@@ -36,8 +36,14 @@ fn layer_data() -> Vec<u8> {
 
 const CODECS: [Codec; 6] = [
     Codec::None,
-    Codec::Gzip { level: 6 },
-    Codec::Gzip { level: 1 },
+    Codec::Gzip {
+        level: 6,
+        workers: 2,
+    },
+    Codec::Gzip {
+        level: 1,
+        workers: 0,
+    },
     Codec::Zstd {
         level: 3,
         workers: 0,
@@ -455,8 +461,14 @@ fn gzip_tool_reads_ours_and_we_read_its() {
     let data = layer_data();
     for codec in [
         Codec::gzip(),
-        Codec::Gzip { level: 9 },
-        Codec::Gzip { level: 0 },
+        Codec::Gzip {
+            level: 9,
+            workers: 2,
+        },
+        Codec::Gzip {
+            level: 0,
+            workers: 0,
+        },
     ] {
         let (blob, _) = compress(&data, codec);
         assert!(pipe("gzip", &["-dc"], &blob) == data, "{v} on {codec:?}");

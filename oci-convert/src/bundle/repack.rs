@@ -15,7 +15,8 @@ use crate::{Baseline, BuildOptions, Error, ImageEdit, Result, diff_layer, format
 /// How a bundle is repacked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepackOptions {
-    /// The new layer's compression (gzip by default).
+    /// The new layer's compression (by default gzip, with a worker thread
+    /// per CPU: [`Codec::parallel`]).
     pub codec: Codec,
     /// How the layer's entries are written (times, modes, owners) and where
     /// progress is reported.
@@ -29,7 +30,7 @@ pub struct RepackOptions {
 impl Default for RepackOptions {
     fn default() -> Self {
         RepackOptions {
-            codec: Codec::gzip(),
+            codec: Codec::gzip().parallel(),
             build: BuildOptions::default(),
             history: None,
         }

@@ -4,25 +4,27 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use flate2::GzBuilder;
-use flate2::write::GzEncoder;
-use oci_image::digester::Digester;
 use oci_image::{Algorithm, Descriptor, Digest, MediaType};
 
+use super::gzip::GzipWriter;
 use super::hash::{Counting, HashingWriter, accepted};
+use super::offload::DiffIdHasher;
 use super::{Codec, CodecError, Compression, LayerStats};
 
-/// The OS byte of the gzip headers we write: 255, "unknown" (RFC 1952),
-/// as Go's `compress/gzip` writes it, rather than the building machine's.
-const GZIP_OS_UNKNOWN: u8 = 255;
+/// Input bytes per zstd job when compressing with workers. zstd's default
+/// grows with the level (8 MiB at level 3, 32 MiB at 19) and it keeps
+/// about two jobs' buffers per worker, which would not fit a layer build in
+/// 64 MiB. Output with workers depends on the job size, not on the worker
+/// count.
+const ZSTD_JOB_SIZE: u32 = 2 << 20;
 
 /// The buffer [`compress`] reads its input through.
 const COPY_BUFFER: usize = 128 * 1024;
 
-/// The size of every input chunk but the last handed to a compressor (zstd's
-/// recommended input size). zlib-rs, unlike zlib, gives other bytes for
-/// the same input split otherwise, so [`Encoder`] evens out the splits
-/// itself.
+/// The size of every input chunk but the last handed to the zstd compressor
+/// without workers (zstd's recommended input size), so that its bytes do
+/// not depend on how the input was split. gzip cuts its own fixed blocks,
+/// and zstd with workers its own fixed jobs.
 const CHUNK: usize = 128 * 1024;
 
 /// A [`Write`] adapter that compresses what is written into an inner
@@ -35,8 +37,9 @@ const CHUNK: usize = 128 * 1024;
 ///
 /// Call [`finish`](Encoder::finish): it writes the end of the stream and
 /// returns every error. An encoder dropped without it leaves an incomplete
-/// stream behind (the gzip backend may still write its trailer from `Drop`,
-/// ignoring errors); discard the inner writer's content then.
+/// stream behind (the zstd backend may still write its end from `Drop`,
+/// ignoring errors; gzip worker threads are stopped and joined); discard
+/// the inner writer's content then.
 ///
 /// ```
 /// use oci_layout::codec::{Codec, Decoder, Encoder, Compression};
@@ -56,17 +59,20 @@ const CHUNK: usize = 128 * 1024;
 /// ```
 pub struct Encoder<W: Write> {
     kind: Kind<W>,
-    diff_id: Digester,
+    diff_id: DiffIdHasher,
     /// Input held back until it fills a [`CHUNK`]: the compressor always
     /// gets the same chunks, however the caller splits its writes.
     pending: Vec<u8>,
+    /// Whether zstd compresses with workers: it then cuts its input into
+    /// jobs of a fixed size itself, and takes writes as they come.
+    zstd_jobs: bool,
     /// Set when a write failed: the stream is broken for good.
     failed: bool,
 }
 
 enum Kind<W: Write> {
     None(Counting<W>),
-    Gzip(GzEncoder<Counting<W>>),
+    Gzip(Box<GzipWriter<Counting<W>>>),
     Zstd(zstd::stream::write::Encoder<'static, Counting<W>>),
 }
 
@@ -95,16 +101,19 @@ impl<W: Write> Encoder<W> {
         algorithm: &Algorithm,
     ) -> Result<Self, CodecError> {
         codec.validate()?;
-        let diff_id = Digester::new(algorithm)?;
+        // With workers compressing, the tar stream's hash would be the
+        // writing thread's biggest task: it gets a thread of its own.
+        let offload = matches!(
+            codec,
+            Codec::Gzip { workers: 1.., .. } | Codec::Zstd { workers: 1.., .. }
+        );
+        let diff_id = DiffIdHasher::new(algorithm, offload)?;
         let inner = Counting::new(inner);
         let kind = match codec {
             Codec::None => Kind::None(inner),
-            Codec::Gzip { level } => Kind::Gzip(
-                GzBuilder::new()
-                    .mtime(0)
-                    .operating_system(GZIP_OS_UNKNOWN)
-                    .write(inner, flate2::Compression::new(level)),
-            ),
+            Codec::Gzip { level, workers } => {
+                Kind::Gzip(Box::new(GzipWriter::new(inner, level, workers)))
+            }
             Codec::Zstd { level, workers } => {
                 let mut encoder = zstd::stream::write::Encoder::new(inner, level)?;
                 // As the zstd tool does: a corrupt frame is caught by the
@@ -112,6 +121,7 @@ impl<W: Write> Encoder<W> {
                 encoder.include_checksum(true)?;
                 if workers > 0 {
                     encoder.multithread(workers)?;
+                    encoder.set_parameter(zstd::zstd_safe::CParameter::JobSize(ZSTD_JOB_SIZE))?;
                 }
                 Kind::Zstd(encoder)
             }
@@ -120,6 +130,7 @@ impl<W: Write> Encoder<W> {
             kind,
             diff_id,
             pending: Vec::new(),
+            zstd_jobs: matches!(codec, Codec::Zstd { workers: 1.., .. }),
             failed: false,
         })
     }
@@ -144,7 +155,7 @@ impl<W: Write> Encoder<W> {
         let stats = LayerStats {
             compression,
             uncompressed_size: self.diff_id.bytes(),
-            diff_id: self.diff_id.finish(),
+            diff_id: self.diff_id.finish()?,
             compressed_size: inner.bytes,
         };
         Ok((inner.inner, stats))
@@ -209,15 +220,25 @@ impl<W: Write> Write for Encoder<W> {
         if self.failed {
             return Err(broken());
         }
-        if let Kind::None(inner) = &mut self.kind {
-            let n = match inner.write(buf) {
+        // Uncompressed, gzip (which cuts its own fixed blocks) and zstd
+        // with workers (fixed jobs) take the caller's splits as they come.
+        let direct = match &mut self.kind {
+            Kind::None(inner) => Some(inner.write(buf)),
+            Kind::Gzip(encoder) => Some(encoder.write(buf)),
+            Kind::Zstd(encoder) if self.zstd_jobs => Some(encoder.write(buf)),
+            Kind::Zstd(_) => None,
+        };
+        if let Some(written) = direct {
+            let n = match written {
                 Ok(n) => n,
                 Err(err) => {
                     self.failed = err.kind() != io::ErrorKind::Interrupted;
                     return Err(err);
                 }
             };
-            self.diff_id.update(accepted(buf, n)?);
+            let hashed = self.diff_id.update(accepted(buf, n)?);
+            self.failed = hashed.is_err();
+            hashed?;
             return Ok(n);
         }
         if self.pending.len() >= CHUNK {
@@ -240,7 +261,9 @@ impl<W: Write> Write for Encoder<W> {
             self.pending.extend_from_slice(part);
             part
         };
-        self.diff_id.update(taken);
+        let hashed = self.diff_id.update(taken);
+        self.failed = hashed.is_err();
+        hashed?;
         Ok(taken.len())
     }
 
@@ -340,8 +363,17 @@ mod tests {
     /// Every write size around the chunk boundary gives the same blob.
     #[test]
     fn writes_around_the_chunk_size_give_the_same_blob() {
-        let data = bytes(3 * CHUNK + 17);
-        for codec in [Codec::gzip(), Codec::zstd()] {
+        let all = bytes(3 * CHUNK + 17);
+        let codecs = [
+            Codec::gzip(),
+            Codec::zstd(),
+            Codec::gzip().with_workers(2),
+            Codec::zstd().with_workers(2),
+        ];
+        for (data, codec) in codecs
+            .into_iter()
+            .flat_map(|c| [(&all[..], c), (&all[..1000], c)])
+        {
             let mut reference = None;
             for split in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 5, data.len()] {
                 let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
@@ -350,7 +382,7 @@ mod tests {
                 }
                 assert_eq!(encoder.uncompressed_bytes(), data.len() as u64);
                 let (blob, stats) = encoder.finish().unwrap();
-                assert_eq!(stats.diff_id, Digest::sha256(&data));
+                assert_eq!(stats.diff_id, Digest::sha256(data));
                 assert_eq!(stats.compressed_size, blob.len() as u64);
                 match &reference {
                     None => reference = Some(blob),
@@ -363,7 +395,7 @@ mod tests {
     #[test]
     fn a_whole_chunk_is_taken_without_copy_and_the_rest_is_held_back() {
         let data = bytes(CHUNK + 10);
-        let mut encoder = Encoder::new(Vec::new(), Codec::gzip()).unwrap();
+        let mut encoder = Encoder::new(Vec::new(), Codec::zstd()).unwrap();
         // A long write is taken one chunk at a time.
         assert_eq!(encoder.write(&data).unwrap(), CHUNK);
         assert!(encoder.pending.is_empty());
@@ -372,16 +404,23 @@ mod tests {
         assert_eq!(encoder.write(&[]).unwrap(), 0);
         encoder.flush().unwrap();
         assert_eq!(encoder.pending.len(), 10, "flush keeps the input back");
-        assert_eq!(encoder.compression(), Compression::Gzip);
-        assert!(format!("{encoder:?}").contains("Gzip"));
+        assert_eq!(encoder.compression(), Compression::Zstd);
+        assert!(format!("{encoder:?}").contains("Zstd"));
         let (blob, stats) = encoder.finish().unwrap();
         assert_eq!(stats.uncompressed_size, data.len() as u64);
-        assert_eq!(&blob[..2], &[0x1f, 0x8b]);
+        assert_eq!(&blob[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
     }
 
     #[test]
     fn invalid_options_are_refused_before_anything_is_written() {
-        let err = Encoder::new(Vec::new(), Codec::Gzip { level: 11 }).unwrap_err();
+        let err = Encoder::new(
+            Vec::new(),
+            Codec::Gzip {
+                level: 11,
+                workers: 0,
+            },
+        )
+        .unwrap_err();
         assert!(matches!(err, CodecError::InvalidLevel { level: 11, .. }));
         let err =
             Encoder::with_algorithm(Vec::new(), Codec::zstd(), &Algorithm::Other("md5".into()))

@@ -1,0 +1,80 @@
+#![allow(clippy::unwrap_used)]
+//! gzip worker threads, and the thread hashing the diff_id beside them,
+//! never outlive their encoder: not after `finish`, not after an error, not
+//! after a drop in the middle of a layer. One test in
+//! its own binary, so that no other test's workers are counted.
+
+use std::io::{self, Write};
+
+use oci_layout::codec::{Codec, Encoder};
+
+/// The threads of this process named like gzip workers (`gzip-N`) or the
+/// diff_id hasher (`diff-id`).
+fn gzip_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with("gzip-") || name.starts_with("diff-id"))
+        .count()
+}
+
+/// Accepts `room` bytes, then fails.
+struct Full {
+    room: usize,
+}
+
+impl Write for Full {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.room == 0 {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn workers_are_joined_after_finish_error_and_drop() {
+    // Pseudo-random bytes (a 64-bit LCG): deflate cannot shrink them.
+    let mut state = 1u64;
+    let data: Vec<u8> = (0..3 << 20)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 56) as u8
+        })
+        .collect();
+    let codec = Codec::gzip().with_workers(3);
+    assert_eq!(gzip_threads(), 0);
+
+    // A small layer starts no thread.
+    let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
+    encoder.write_all(&data[..1000]).unwrap();
+    assert_eq!(gzip_threads(), 1, "under one block: only the hasher");
+    encoder.finish().unwrap();
+
+    // Finished: joined.
+    let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
+    encoder.write_all(&data).unwrap();
+    assert_eq!(gzip_threads(), 4, "one thread per worker and the hasher");
+    encoder.finish().unwrap();
+    assert_eq!(gzip_threads(), 0, "after finish");
+
+    // Dropped in the middle: joined.
+    let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
+    encoder.write_all(&data).unwrap();
+    drop(encoder);
+    assert_eq!(gzip_threads(), 0, "after a drop");
+
+    // The inner writer failed: the error comes back, and finish joins.
+    let mut encoder = Encoder::new(Full { room: 50_000 }, codec).unwrap();
+    let err = encoder.write_all(&data).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    assert!(encoder.finish().is_err());
+    assert_eq!(gzip_threads(), 0, "after an error");
+}
