@@ -18,6 +18,20 @@ fn gzip_threads() -> usize {
         .count()
 }
 
+/// Waits (up to 5 s) until [`gzip_threads`] is `expected`, and returns
+/// the last count: a new thread names itself only once it runs, and an
+/// exiting one leaves `/proc` a moment after it was joined.
+fn settled(expected: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let count = gzip_threads();
+        if count == expected || std::time::Instant::now() > deadline {
+            return count;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// Accepts `room` bytes, then fails.
 struct Full {
     room: usize,
@@ -50,31 +64,31 @@ fn workers_are_joined_after_finish_error_and_drop() {
         })
         .collect();
     let codec = Codec::gzip().with_workers(3);
-    assert_eq!(gzip_threads(), 0);
+    assert_eq!(settled(0), 0);
 
     // A small layer starts no thread.
     let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
     encoder.write_all(&data[..1000]).unwrap();
-    assert_eq!(gzip_threads(), 1, "under one block: only the hasher");
+    assert_eq!(settled(1), 1, "under one block: only the hasher");
     encoder.finish().unwrap();
 
     // Finished: joined.
     let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
     encoder.write_all(&data).unwrap();
-    assert_eq!(gzip_threads(), 4, "one thread per worker and the hasher");
+    assert_eq!(settled(4), 4, "one thread per worker and the hasher");
     encoder.finish().unwrap();
-    assert_eq!(gzip_threads(), 0, "after finish");
+    assert_eq!(settled(0), 0, "after finish");
 
     // Dropped in the middle: joined.
     let mut encoder = Encoder::new(Vec::new(), codec).unwrap();
     encoder.write_all(&data).unwrap();
     drop(encoder);
-    assert_eq!(gzip_threads(), 0, "after a drop");
+    assert_eq!(settled(0), 0, "after a drop");
 
     // The inner writer failed: the error comes back, and finish joins.
     let mut encoder = Encoder::new(Full { room: 50_000 }, codec).unwrap();
     let err = encoder.write_all(&data).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::StorageFull);
     assert!(encoder.finish().is_err());
-    assert_eq!(gzip_threads(), 0, "after an error");
+    assert_eq!(settled(0), 0, "after an error");
 }
