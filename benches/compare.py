@@ -467,7 +467,8 @@ def markdown(rows, data, models, args, started):
         "|---|---|---:|---:|---:|",
     ]
     for row in rows:
-        lines.append(f"| {row['job']} | `{row['command']}` | {row['median_s']:.3f} s | "
+        command = row["command"].replace("|", "\\|")
+        lines.append(f"| {row['job']} | `{command}` | {row['median_s']:.3f} s | "
                      f"{row['ratio']:.2f}x | {row['rss_kib'] / 1024:.1f} MiB |")
     if models:
         # ids are models/DOCUMENT/OP/ours and models/DOCUMENT/OP/oci-spec.
