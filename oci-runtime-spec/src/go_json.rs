@@ -56,6 +56,7 @@ struct Writer {
 }
 
 impl Writer {
+    #[inline]
     fn open(&mut self, bracket: u8) {
         self.out.push(bracket);
         self.depth += 1;
@@ -63,6 +64,7 @@ impl Writer {
 
     /// Before an element or a member name: the separator and, when
     /// indenting, the new line.
+    #[inline]
     fn next(&mut self, first: bool) {
         if !first {
             self.out.push(b',');
@@ -70,6 +72,7 @@ impl Writer {
         self.newline();
     }
 
+    #[inline]
     fn close(&mut self, bracket: u8, empty: bool) {
         self.depth -= 1;
         if !empty {
@@ -78,6 +81,7 @@ impl Writer {
         self.out.push(bracket);
     }
 
+    #[inline]
     fn newline(&mut self) {
         if let Some(indent) = self.indent {
             self.out.push(b'\n');
@@ -87,6 +91,7 @@ impl Writer {
         }
     }
 
+    #[inline]
     fn colon(&mut self) {
         if self.indent.is_some() {
             self.out.extend_from_slice(b": ");
@@ -95,14 +100,17 @@ impl Writer {
         }
     }
 
+    #[inline]
     fn string(&mut self, s: &str) {
         write_string(&mut self.out, s.as_bytes());
     }
 
+    #[inline]
     fn unsigned(&mut self, v: u64) {
         write_u64(&mut self.out, v);
     }
 
+    #[inline]
     fn signed(&mut self, v: i64) {
         if v < 0 {
             self.out.push(b'-');
@@ -248,6 +256,7 @@ struct Compound<'a> {
 }
 
 impl Compound<'_> {
+    #[inline]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.writer.next(self.first);
         self.first = false;
