@@ -225,21 +225,41 @@ static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
-/// Writes `v` in decimal.
+/// Writes `v` in decimal, two digits at a time.
 fn write_u64(out: &mut Vec<u8>, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while v >= 100 {
+        // Below 100, so the cast keeps it.
+        let pair = usize::from((v % 100) as u8) * 2;
+        v /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    // Below 100 here, so the cast keeps it.
+    let v = v as u8;
+    if v >= 10 {
+        let pair = usize::from(v) * 2;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        // `v % 10` is below 10, so the cast keeps it.
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        digits[at] = b'0' + v;
     }
     out.extend_from_slice(&digits[at..]);
 }
+
+/// "00", "01", ... "99", one after the other.
+static DIGIT_PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut n = 0;
+    while n < 100 {
+        pairs[2 * n] = b'0' + (n / 10) as u8;
+        pairs[2 * n + 1] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    pairs
+};
 
 /// Writes a float as serde_json does (non-finite values as `null`).
 fn write_float<T: Serialize>(out: &mut Vec<u8>, v: T) -> Result<(), Error> {
@@ -769,6 +789,7 @@ mod tests {
     fn documents_match_serde_json_compact_and_indented() {
         let value = serde_json::json!({
             "b": [1, -2, 18446744073709551615u64, -9223372036854775808i64, 0, 1.5, -0.0, 1e300],
+            "d": [9, 10, 11, 99, 100, 101, 999, 1000, 1001, 12345, 100000, 4294967295u64, -10, -99, -100],
             "a": {"nested": {"x": [], "y": {}, "z": [[], {}, [null]]}, "t": true, "f": false},
             "s": "Alyssa <a&b@example.com>\u{2028}",
             "e": [],
