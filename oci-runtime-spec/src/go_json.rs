@@ -148,31 +148,42 @@ fn write_string(out: &mut Vec<u8>, bytes: &[u8]) {
         if !NEEDS_ESCAPE[usize::from(b)] || i < start {
             continue;
         }
-        let hex = |n: u8| HEX_DIGITS[usize::from(n & 0xF)];
-        let control = [b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b)];
-        let (escape, len): (&[u8], usize) = match b {
-            b'"' => (b"\\\"", 1),
-            b'\\' => (b"\\\\", 1),
-            b'<' => (b"\\u003c", 1),
-            b'>' => (b"\\u003e", 1),
-            b'&' => (b"\\u0026", 1),
-            0x08 => (b"\\b", 1),
-            b'\t' => (b"\\t", 1),
-            b'\n' => (b"\\n", 1),
-            0x0C => (b"\\f", 1),
-            b'\r' => (b"\\r", 1),
-            0x00..0x20 => (&control, 1),
+        out.extend_from_slice(&bytes[start..i]);
+        start = i + 1;
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0C => b"\\f",
+            b'\r' => b"\\r",
             // 0xE2: U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8;
             // other characters starting with it need nothing.
-            _ => match bytes.get(i + 1..i + 3) {
-                Some([0x80, 0xA8]) => (b"\\u2028", 3),
-                Some([0x80, 0xA9]) => (b"\\u2029", 3),
-                _ => continue,
+            0xE2 => match bytes.get(i + 1..i + 3) {
+                Some([0x80, 0xA8]) => {
+                    start = i + 3;
+                    b"\\u2028"
+                }
+                Some([0x80, 0xA9]) => {
+                    start = i + 3;
+                    b"\\u2029"
+                }
+                _ => {
+                    start = i;
+                    continue;
+                }
             },
+            // The other control characters, `<`, `>` and `&`: `\u00XX`,
+            // with lowercase hex as Go and serde_json write it. A fixed
+            // size, so the copy is a store rather than a call.
+            _ => {
+                let hex = |n: u8| HEX_DIGITS[usize::from(n & 0xF)];
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b)]);
+                continue;
+            }
         };
-        out.extend_from_slice(&bytes[start..i]);
         out.extend_from_slice(escape);
-        start = i + len;
     }
     // `start` passes the end only if an escape did, which none can.
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
