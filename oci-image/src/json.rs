@@ -69,65 +69,19 @@ fn path_string(path: &serde_path_to_error::Path) -> String {
 
 /// The canonical serialisation of `value`: compact, Go-compatible.
 pub fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
-    write_canonical(&mut out, value)
+    crate::go_json::to_vec(value, None)
         // Our models serialise only strings, integers, booleans, sequences and
         // maps with string keys, none of which can fail into a Vec.
-        .expect("serialising an OCI model to memory cannot fail");
-    out
+        .expect("serialising an OCI model to memory cannot fail")
 }
 
 /// Writes the canonical serialisation of `value` to `writer`.
 pub fn write_canonical<W: io::Write, T: Serialize + ?Sized>(
-    writer: W,
+    mut writer: W,
     value: &T,
 ) -> io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(writer, GoFormatter);
-    value.serialize(&mut ser).map_err(io::Error::from)
-}
-
-/// serde_json's compact formatter, plus the HTML-safe escapes of Go's
-/// `encoding/json`. serde_json already escapes control characters as Go
-/// (since Go 1.22) does.
-struct GoFormatter;
-
-impl serde_json::ser::Formatter for GoFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        let bytes = fragment.as_bytes();
-        let mut start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let escape: Option<&[u8]> = match bytes[i] {
-                b'<' => Some(b"\\u003c"),
-                b'>' => Some(b"\\u003e"),
-                b'&' => Some(b"\\u0026"),
-                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
-                0xE2 if bytes.get(i + 1) == Some(&0x80)
-                    && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
-                {
-                    Some(if bytes[i + 2] == 0xA8 {
-                        b"\\u2028"
-                    } else {
-                        b"\\u2029"
-                    })
-                }
-                _ => None,
-            };
-            if let Some(escape) = escape {
-                writer.write_all(&bytes[start..i])?;
-                writer.write_all(escape)?;
-                i += if bytes[i] == 0xE2 { 3 } else { 1 };
-                start = i;
-            } else {
-                i += 1;
-            }
-        }
-        writer.write_all(&bytes[start..])
-    }
+    let bytes = crate::go_json::to_vec(value, None).map_err(io::Error::other)?;
+    writer.write_all(&bytes)
 }
 
 /// A name that appears twice in one JSON object, which I-JSON (RFC 7493)

@@ -7,8 +7,6 @@
 //! path below it; the visitor written by [`model!`] reads members one by one,
 //! so the path of a failing member survives.
 
-use std::io;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -401,97 +399,25 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-/// A serde_json formatter that escapes `<`, `>`, `&`, U+2028 and U+2029 as
-/// Go's `encoding/json` does, so our bytes match the Go tools' bytes.
-struct GoFormatter<F> {
-    inner: F,
-}
-
-impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for GoFormatter<F> {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            let escape = match c {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
-            };
-            w.write_all(&fragment.as_bytes()[start..i])?;
-            w.write_all(escape.as_bytes())?;
-            start = i + c.len_utf8();
-        }
-        w.write_all(&fragment.as_bytes()[start..])
-    }
-
-    // Everything else as the wrapped formatter does it.
-    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.begin_array(w)
-    }
-    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.end_array(w)
-    }
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.inner.begin_array_value(w, first)
-    }
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.end_array_value(w)
-    }
-    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.begin_object(w)
-    }
-    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.end_object(w)
-    }
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.inner.begin_object_key(w, first)
-    }
-    fn end_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.end_object_key(w)
-    }
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.begin_object_value(w)
-    }
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.inner.end_object_value(w)
-    }
-}
-
 /// Compact JSON, Go-compatible: what `json.Marshal` writes.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    write(value, serde_json::ser::CompactFormatter)
+    write(value, None)
 }
 
 /// Indented JSON as `json.MarshalIndent(v, "", "\t")` writes it (runc's
 /// `config.json`): a tab per level, `"key": value`, no final newline.
 pub(crate) fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    write(value, serde_json::ser::PrettyFormatter::with_indent(b"\t"))
+    write(value, Some(b"\t"))
 }
 
-fn write<T: Serialize + ?Sized, F: serde_json::ser::Formatter>(value: &T, inner: F) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1024);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter { inner });
+fn write<T: Serialize + ?Sized>(value: &T, indent: Option<&'static [u8]>) -> Vec<u8> {
     // The models hold only strings, integers, booleans, sequences, maps with
     // string keys and `serde_json::Value`s: writing them to memory cannot
     // fail, so an error here would be a bug in this crate.
-    if let Err(err) = value.serialize(&mut ser) {
+    crate::go_json::to_vec(value, indent).unwrap_or_else(|err| {
         debug_assert!(false, "serialising a model failed: {err}");
-    }
-    out
+        Vec::new()
+    })
 }
 
 #[cfg(test)]

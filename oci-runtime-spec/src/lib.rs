@@ -140,6 +140,7 @@ mod defaults;
 mod error;
 mod features;
 mod freebsd;
+mod go_json;
 mod hooks;
 mod lifecycle;
 pub mod linux;
