@@ -1,4 +1,4 @@
-//! The JSON machinery behind every model: the [`model!`] and [`open_enum!`]
+//! The JSON machinery behind every model: the [`model!`] and [`string_enum!`]
 //! macros, parsing with the JSON path of a failing field, and output in the
 //! byte format of Go's `encoding/json` (what `runc` writes).
 //!
