@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use oci_image::digester::VerifyingReader;
 use oci_image::{Algorithm, Digest, MediaType};
 use oci_layout::codec::{self, Codec, CodecError, Compression, Decoder, Encoder, HashingWriter};
-use support::{Rng, sha256};
+use support::{Failing, Rng, sha256};
 
 /// About 3 MiB alternating incompressible pseudo-random runs (xorshift64)
 /// with compressible tar-like text, so both the literal and the match
@@ -210,26 +210,6 @@ fn zstd_skippable_frames_are_skipped() {
         decode(&blob, Compression::Zstd).unwrap(),
         b"first frame, second frame"
     );
-}
-
-/// Accepts `room` bytes, then fails every write.
-#[derive(Debug)]
-struct Failing {
-    room: usize,
-}
-
-impl Write for Failing {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.room == 0 {
-            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
-        }
-        let n = buf.len().min(self.room);
-        self.room -= n;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]

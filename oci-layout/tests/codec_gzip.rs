@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use flate2::{Compress, FlushCompress, Status};
 use oci_layout::codec::{Codec, Compression, Decoder, Encoder};
-use support::Rng;
+use support::{Failing, Rng};
 
 const BLOCK: usize = 128 * 1024;
 const WINDOW: usize = 32 * 1024;
@@ -226,26 +226,9 @@ fn blocks_cost_little_against_one_deflate_stream() {
 
 #[test]
 fn a_failing_writer_fails_the_encoder_with_workers() {
-    /// Accepts `room` bytes, then fails.
-    struct Full {
-        room: usize,
-    }
-    impl Write for Full {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            if self.room == 0 {
-                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
-            }
-            let n = buf.len().min(self.room);
-            self.room -= n;
-            Ok(n)
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
     let input = data(40 * BLOCK);
     for workers in [0, 2] {
-        let mut encoder = Encoder::new(Full { room: 100_000 }, gzip(6, workers)).unwrap();
+        let mut encoder = Encoder::new(Failing { room: 100_000 }, gzip(6, workers)).unwrap();
         let err = input
             .chunks(BLOCK / 2)
             .try_for_each(|piece| encoder.write_all(piece))
@@ -254,7 +237,7 @@ fn a_failing_writer_fails_the_encoder_with_workers() {
         assert!(encoder.write_all(b"more").is_err(), "broken for good");
         assert!(encoder.finish().is_err());
         // The same failure at the end of the stream, from finish.
-        let mut encoder = Encoder::new(Full { room: 1000 }, gzip(6, workers)).unwrap();
+        let mut encoder = Encoder::new(Failing { room: 1000 }, gzip(6, workers)).unwrap();
         encoder.write_all(&input[..3 * BLOCK]).unwrap_or(());
         assert!(encoder.finish().is_err(), "{workers} workers");
     }

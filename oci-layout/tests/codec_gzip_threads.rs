@@ -4,9 +4,12 @@
 //! after a drop in the middle of a layer. One test in
 //! its own binary, so that no other test's workers are counted.
 
+mod support;
+
 use std::io::{self, Write};
 
 use oci_layout::codec::{Codec, Encoder};
+use support::Failing;
 
 /// The threads of this process named like gzip workers (`gzip-N`) or the
 /// diff_id hasher (`diff-id`).
@@ -29,25 +32,6 @@ fn settled(expected: usize) -> usize {
             return count;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
-/// Accepts `room` bytes, then fails.
-struct Full {
-    room: usize,
-}
-
-impl Write for Full {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.room == 0 {
-            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
-        }
-        let n = buf.len().min(self.room);
-        self.room -= n;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -86,7 +70,7 @@ fn workers_are_joined_after_finish_error_and_drop() {
     assert_eq!(settled(0), 0, "after a drop");
 
     // The inner writer failed: the error comes back, and finish joins.
-    let mut encoder = Encoder::new(Full { room: 50_000 }, codec).unwrap();
+    let mut encoder = Encoder::new(Failing { room: 50_000 }, codec).unwrap();
     let err = encoder.write_all(&data).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::StorageFull);
     assert!(encoder.finish().is_err());

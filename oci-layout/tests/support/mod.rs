@@ -93,6 +93,30 @@ pub fn umoci_layered(dir: &std::path::Path) -> std::path::PathBuf {
     layout
 }
 
+/// A writer that accepts `room` bytes, then fails every write with
+/// `StorageFull` ("disk full"): a full disk under an encoder or a blob.
+#[derive(Debug)]
+pub struct Failing {
+    pub room: usize,
+}
+
+impl std::io::Write for Failing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "disk full",
+            ));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A small seeded pseudo-random generator (xorshift64): the same seed
 /// gives the same sequence. The seed must not be zero.
 pub struct Rng(pub u64);
