@@ -5,25 +5,13 @@
 //! `cargo bench --bench json`
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 
+mod support;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use oci_image::{Document, ImageConfiguration, ImageIndex, ImageManifest, Model};
-
-fn hex(seed: u64) -> String {
-    // A deterministic 64-hex-character string from a seed (splitmix64).
-    let mut x = seed;
-    let mut out = String::with_capacity(64);
-    for _ in 0..4 {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        out.push_str(&format!("{z:016x}"));
-    }
-    out
-}
+use support::hex;
 
 fn large_index() -> Vec<u8> {
     let archs = ["amd64", "arm64", "arm", "ppc64le", "s390x"];
