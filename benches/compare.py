@@ -147,7 +147,7 @@ def synthetic_tree(root, seed=7):
         dirs.append(path)
     files = []
     for i in range(15000):
-        size = int(min(5 << 20, rng.lognormvariate(8.5, 2.0)))
+        size = int(min(5 << 20, rng.lognormvariate(8.1, 2.0)))
         half = size // 2
         text = b"".join(rng.choice(words) for _ in range(half // 4 + 1))[: size - half]
         path = rng.choice(dirs) / f"f{i:05d}"
