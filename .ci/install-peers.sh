@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the peer tools the tests run against (Debian packages), when missing.
 # Used by .ci/run and by the README's test command; safe to run repeatedly.
-# With --bench, also what benches/compare.py needs (pigz, GNU time, openssl,
+# With --bench, also what benches/compare.py needs (GNU time, openssl,
 # debootstrap for its Debian data, python3).
 set -euo pipefail
 
@@ -15,10 +15,10 @@ declare -A packages=(
   [gzip]=gzip
   [zstd]=zstd
   [busybox]=busybox-static
+  [pigz]=pigz
 )
 if [[ ${1:-} == --bench ]]; then
   packages+=(
-    [pigz]=pigz
     [/usr/bin/time]=time
     [openssl]=openssl
     [debootstrap]=debootstrap

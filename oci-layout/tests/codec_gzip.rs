@@ -245,25 +245,6 @@ fn a_failing_writer_fails_the_encoder_with_workers() {
 
 // --- peers: gzip and pigz read ours back byte for byte ---
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some()
-}
-
-/// Whether `tool` runs; when not, fails under `CI` and says SKIP loudly.
-fn require(tool: &str) -> bool {
-    match Command::new(tool).arg("--version").output() {
-        Ok(out) if out.status.success() => true,
-        result => {
-            assert!(!in_ci(), "`{tool}` is required in CI: {result:?}");
-            let _ = writeln!(
-                io::stderr(),
-                "SKIP: gzip peer test: `{tool}` cannot be run ({result:?}) (tool missing)"
-            );
-            false
-        }
-    }
-}
-
 /// Runs `tool args` on `input`; its stdout, and whether it succeeded.
 fn pipe(tool: &str, args: &[&str], input: &[u8]) -> (Vec<u8>, bool) {
     let mut child = Command::new(tool)
@@ -285,7 +266,7 @@ fn pipe(tool: &str, args: &[&str], input: &[u8]) -> (Vec<u8>, bool) {
 fn gzip_and_pigz_read_ours_byte_for_byte() {
     let input = data(20 * BLOCK + 77);
     for tool in ["gzip", "pigz"] {
-        if !require(tool) {
+        if !support::peers::require_tool(tool) {
             continue;
         }
         for (level, workers) in [(6, 0), (6, 4), (1, 2), (9, 2), (0, 1)] {
