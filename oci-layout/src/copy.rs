@@ -136,19 +136,16 @@ impl Layout {
         blobs.sort_by_key(|d| (d.media_type.is_index(), d.media_type.is_manifest()));
 
         let mut added = Added::new(self);
-        match self.copy_blobs(source, &blobs, options, &mut added) {
-            Ok((new_blobs, bytes_copied)) => match self.tag(new_tag, &descriptor) {
-                Ok(()) => Ok(Copied {
-                    descriptor: tagged(&descriptor, new_tag),
-                    new_blobs,
-                    bytes_copied,
-                    reused_blobs: blobs.len() - new_blobs,
-                }),
-                Err(e) => {
-                    added.discard();
-                    Err(e)
-                }
-            },
+        let copied = self
+            .copy_blobs(source, &blobs, options, &mut added)
+            .and_then(|copied| self.tag(new_tag, &descriptor).map(|()| copied));
+        match copied {
+            Ok((new_blobs, bytes_copied)) => Ok(Copied {
+                descriptor: tagged(&descriptor, new_tag),
+                new_blobs,
+                bytes_copied,
+                reused_blobs: blobs.len() - new_blobs,
+            }),
             Err(e) => {
                 added.discard();
                 Err(e)
