@@ -291,14 +291,27 @@ pub fn run_as_nobody(args: &[&str]) -> std::io::Result<std::process::Output> {
     let copy = dir.path().join("tests");
     std::fs::copy(&exe, &copy)?;
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))?;
-    std::process::Command::new(&copy)
-        .args(args)
-        .env(CHILD, "1")
-        .env("TMPDIR", std::env::temp_dir())
-        .current_dir("/")
-        .uid(65534)
-        .gid(65534)
-        .output()
+    // ETXTBSY: another test thread may fork while the copy is still open
+    // for writing here, and its child holds that descriptor until it
+    // execs; the copy cannot be executed until then. Try again a while.
+    let mut attempts = 0;
+    loop {
+        let result = std::process::Command::new(&copy)
+            .args(args)
+            .env(CHILD, "1")
+            .env("TMPDIR", std::env::temp_dir())
+            .current_dir("/")
+            .uid(65534)
+            .gid(65534)
+            .output();
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => return result,
+        }
+    }
 }
 
 /// What to do when the binary cannot be run as nobody: under CI that is a
