@@ -199,7 +199,7 @@ fn archives(out: &Path, work: &Path) -> Result {
         "v1",
         &manifest.clone().with_platform("linux/amd64".parse()?),
     )?;
-    let export = ExportOptions { mtime: Some(0) };
+    let export = ExportOptions { mtime: Some(0), ..ExportOptions::default() };
     let oci = archive::oci::export(&layout, &Selection::tag("v1"), &export, Vec::new())?;
     write(out, "image.oci-archive.tar", &oci)?;
     let docker =
