@@ -13,8 +13,8 @@ use std::hint::black_box;
 use std::io::{self, Read};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use oci_image::{Algorithm, Digest};
-use oci_layout::codec::{self, Codec, Decoder};
+use ocikit_image::{Algorithm, Digest};
+use ocikit_layout::codec::{self, Codec, Decoder};
 
 const SIZE: usize = 16 << 20;
 

@@ -10,7 +10,7 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use oci_image::{Document, ImageConfiguration, ImageIndex, ImageManifest, Model};
+use ocikit_image::{Document, ImageConfiguration, ImageIndex, ImageManifest, Model};
 use support::hex;
 
 fn large_index() -> Vec<u8> {

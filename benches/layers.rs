@@ -15,9 +15,9 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use oci_convert::{ApplyOptions, Baseline, BuildOptions, apply_layer, apply_tar};
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
+use ocikit_convert::{ApplyOptions, Baseline, BuildOptions, apply_layer, apply_tar};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
 
 /// The synthetic layer, deterministic (xorshift64 from a fixed seed).
 fn layer() -> Vec<u8> {
@@ -147,12 +147,14 @@ fn benches(c: &mut Criterion) {
     group.bench_function("tar", |b| {
         b.iter(|| {
             let stats =
-                oci_convert::write_layer_tar(&tree, std::io::sink(), &build).expect("builds");
+                ocikit_convert::write_layer_tar(&tree, std::io::sink(), &build).expect("builds");
             assert_eq!(stats.entries, 300 * 13 + 2); // and usr/, usr/lib/
         })
     });
     group.bench_function("gzip blob", |b| {
-        b.iter(|| oci_convert::build_layer(&layout, &tree, Codec::gzip(), &build).expect("builds"))
+        b.iter(|| {
+            ocikit_convert::build_layer(&layout, &tree, Codec::gzip(), &build).expect("builds")
+        })
     });
     group.finish();
 
@@ -165,7 +167,7 @@ fn benches(c: &mut Criterion) {
     std::fs::write(tree.join("usr/lib/pkg7/file3"), b"changed").expect("change");
     group.bench_function("diff after one change", |b| {
         b.iter(|| {
-            let changes = oci_convert::diff(&tree, &baseline).expect("diffs");
+            let changes = ocikit_convert::diff(&tree, &baseline).expect("diffs");
             assert_eq!(changes.modified.len(), 1);
         })
     });

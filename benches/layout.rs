@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use oci_image::MediaType;
-use oci_layout::Layout;
+use ocikit_image::MediaType;
+use ocikit_layout::Layout;
 
 const SIZE: usize = 64 << 20;
 

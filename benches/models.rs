@@ -19,8 +19,8 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use oci_image::{ImageConfiguration, ImageIndex, ImageManifest, Model};
-use oci_runtime_spec::Spec;
+use ocikit_image::{ImageConfiguration, ImageIndex, ImageManifest, Model};
+use ocikit_runtime_spec::Spec;
 use support::hex;
 
 /// A manifest as buildkit writes one: config, 5 gzip layers, annotations.

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use oci_runtime_spec::Spec;
+use ocikit_runtime_spec::Spec;
 
 const EXAMPLE: &[u8] =
     include_bytes!("../oci-runtime-spec/tests/fixtures/config/good/spec-example.json");

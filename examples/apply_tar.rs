@@ -15,8 +15,12 @@ fn main() -> ExitCode {
         .and_then(|file| {
             std::fs::create_dir_all(root).map_err(|e| format!("create {root}: {e}"))?;
             let reader = std::io::BufReader::with_capacity(1 << 20, file);
-            oci_convert::apply_tar(root.as_ref(), reader, &oci_convert::ApplyOptions::default())
-                .map_err(|e| e.to_string())
+            ocikit_convert::apply_tar(
+                root.as_ref(),
+                reader,
+                &ocikit_convert::ApplyOptions::default(),
+            )
+            .map_err(|e| e.to_string())
         });
     match result {
         Ok(applied) => {

@@ -1,8 +1,8 @@
 //! Quickstart: build the documents of a small image in memory with
-//! `oci-image`, validate them, and show what validation says about a
+//! `ocikit-image`, validate them, and show what validation says about a
 //! hostile manifest; then store the image in an image layout on disk with
-//! `oci-layout` (a gzip layer, a tag), resolve it and check the layout;
-//! then, with `oci-convert`, build a layer from a small tree, unpack the
+//! `ocikit-layout` (a gzip layer, a tag), resolve it and check the layout;
+//! then, with `ocikit-convert`, build a layer from a small tree, unpack the
 //! image into a runtime bundle, change its rootfs and repack the change as
 //! a new layer with a whiteout, gc what no tag reaches, and, as root with
 //! runc installed, run the bundle and read its state. Run with
@@ -11,17 +11,17 @@
 //! The image has one layer, the empty tar archive (two 512-byte zero blocks),
 //! so every digest printed here is reproducible on any machine.
 
-use oci_convert::{
+use ocikit_convert::{
     Baseline, BuildOptions, ConfigChange, ImageEdit, MtimePolicy, Ownership, RepackOptions,
     UnpackOptions,
 };
-use oci_image::annotations::REF_NAME;
-use oci_image::{
+use ocikit_image::annotations::REF_NAME;
+use ocikit_image::{
     ContainerConfig, Descriptor, Document, History, ImageConfiguration, ImageIndex, ImageManifest,
     MediaType, Model, Platform, Validate,
 };
-use oci_layout::codec::Codec;
-use oci_layout::{FsckOptions, GcOptions, Layout};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::{FsckOptions, GcOptions, Layout};
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -161,7 +161,7 @@ The image stored in an image layout ({}):",
     layers(&layout, &dir)
 }
 
-/// Layers and bundles with `oci-convert`: a layer built from a tree made
+/// Layers and bundles with `ocikit-convert`: a layer built from a tree made
 /// here, the image unpacked into a runtime bundle, a change repacked as a
 /// new layer, gc, and, as root with runc installed, the bundle run.
 fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
@@ -179,11 +179,11 @@ fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>>
     std::fs::write(tree.join("etc/motd"), "Welcome.\n")?;
     std::fs::write(tree.join("usr/bin/hello"), "#!/bin/sh\necho hello\n")?;
     std::os::unix::fs::symlink("usr/bin", tree.join("bin"))?;
-    let built = oci_convert::build_layer(layout, &tree, Codec::gzip(), &options)?;
+    let built = ocikit_convert::build_layer(layout, &tree, Codec::gzip(), &options)?;
     let mut image = ImageEdit::open(layout, "latest", None)?;
     image.append_layer(&built, history("quickstart: build tree/"))?;
     let v2 = image.commit(layout, "v2")?;
-    println!("\nLayers and bundles with oci-convert:");
+    println!("\nLayers and bundles with ocikit-convert:");
     println!(
         "  built a layer from tree/ (3 files, 3 directories, a symlink): {} (diff ID {}); tagged v2 = {}",
         built.descriptor.digest, built.diff_id, v2.digest
@@ -192,7 +192,7 @@ fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>>
     // Unpack: each layer applied in order into bundle/rootfs, its digest
     // and diff ID checked; config.json from the image config.
     let bundle = dir.join("bundle");
-    let unpacked = oci_convert::unpack(layout, "v2", &bundle, &UnpackOptions::default())?;
+    let unpacked = ocikit_convert::unpack(layout, "v2", &bundle, &UnpackOptions::default())?;
     let rootfs = bundle.join("rootfs");
     let process = unpacked
         .spec
@@ -213,14 +213,14 @@ fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>>
     // Repack: the changes since the unpack, found by metadata, as a layer.
     std::fs::remove_file(rootfs.join("etc/motd"))?;
     std::fs::write(rootfs.join("etc/hostname"), "quickstart\n")?;
-    let baseline = Baseline::load(&bundle.join(oci_convert::BASELINE_FILE))?;
-    let changes = oci_convert::diff(&rootfs, &baseline)?;
+    let baseline = Baseline::load(&bundle.join(ocikit_convert::BASELINE_FILE))?;
+    let changes = ocikit_convert::diff(&rootfs, &baseline)?;
     let repack_options = RepackOptions {
         build: options.clone(),
         history: Some(history("quickstart: rm etc/motd, add etc/hostname")),
         ..RepackOptions::default()
     };
-    let v3 = oci_convert::repack(&bundle, layout, "v3", &repack_options)?;
+    let v3 = ocikit_convert::repack(&bundle, layout, "v3", &repack_options)?;
     println!(
         "  changed the rootfs: added {:?}, modified {:?}, deleted {:?} (a whiteout); repacked as v3 = {}",
         changes.added, changes.modified, changes.deleted, v3.descriptor.digest
@@ -228,7 +228,7 @@ fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>>
 
     // The new image, unpacked afresh, has exactly the change.
     let again = dir.join("bundle-v3");
-    oci_convert::unpack(layout, "v3", &again, &UnpackOptions::default())?;
+    ocikit_convert::unpack(layout, "v3", &again, &UnpackOptions::default())?;
     if again.join("rootfs/etc/motd").exists() || !again.join("rootfs/etc/hostname").exists() {
         return Err("v3 unpacked without the change".into());
     }
@@ -279,7 +279,7 @@ fn run_with_runc(
     }
     let shell = dir.join("shell");
     copy_with_libraries(Path::new("/bin/sh"), &shell, "usr/bin/sh")?;
-    let layer = oci_convert::build_layer(layout, &shell, Codec::gzip(), options)?;
+    let layer = ocikit_convert::build_layer(layout, &shell, Codec::gzip(), options)?;
     let mut image = ImageEdit::open(layout, "v3", None)?;
     image.append_layer(&layer, history("quickstart: the host's /bin/sh"))?;
     image.change_config(&ConfigChange {
@@ -292,7 +292,7 @@ fn run_with_runc(
     })?;
     image.commit(layout, "run")?;
     let bundle = dir.join("bundle-run");
-    oci_convert::unpack(layout, "run", &bundle, &UnpackOptions::default())?;
+    ocikit_convert::unpack(layout, "run", &bundle, &UnpackOptions::default())?;
 
     let id = format!("oci-quickstart-{}", std::process::id());
     let out = std::process::Command::new(&runc)
@@ -334,7 +334,7 @@ fn run_with_runc(
         let errors = std::fs::read_to_string(&errors).unwrap_or_default();
         return Err(format!("runc create failed: {}", errors.trim()).into());
     }
-    let state = oci_runtime_spec::State::from_json(&state?.stdout)?;
+    let state = ocikit_runtime_spec::State::from_json(&state?.stdout)?;
     println!(
         "  runc create, then runc state: status {}, pid {}, bundle {} (then runc delete)",
         state.status,

@@ -6,7 +6,7 @@ mod support;
 
 use support::{oci, run, text};
 
-use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
+use ocikit_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
 
 #[test]
 fn digest_of_files_and_stdin() {
@@ -31,7 +31,7 @@ fn digest_of_files_and_stdin() {
     assert!(out.status.success());
     assert!(text(&out.stdout).starts_with(&format!(
         "{}  ",
-        Digest::compute(&oci_image::Algorithm::Sha512, b"{}").unwrap()
+        Digest::compute(&ocikit_image::Algorithm::Sha512, b"{}").unwrap()
     )));
 
     use std::io::Write;

@@ -36,7 +36,10 @@ fn expected_from_runc(file: &str) -> String {
         .lines()
         .find(|l| l.trim_start().starts_with("\"ociVersion\""))
         .unwrap();
-    let ours = format!("\t\"ociVersion\": \"{}\",", oci_runtime_spec::SPEC_VERSION);
+    let ours = format!(
+        "\t\"ociVersion\": \"{}\",",
+        ocikit_runtime_spec::SPEC_VERSION
+    );
     format!("{}\n", file.replacen(theirs, &ours, 1))
 }
 

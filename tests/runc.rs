@@ -1,7 +1,7 @@
 //! An image run by runc (runc 1.1.5): built with our own API from a
 //! busybox-static root (Debian's busybox-static package) with Entrypoint,
 //! Cmd, Env, WorkingDir and User (a name resolved through the image's own
-//! `/etc/passwd` and `/etc/group`) set, unpacked by `oci_convert::unpack`,
+//! `/etc/passwd` and `/etc/group`) set, unpacked by `ocikit_convert::unpack`,
 //! then started with `runc run`: what the container prints shows that the
 //! args, env, cwd, uid, gid and additional gids of our `config.json` took
 //! effect. And `runc create` then `runc state`, parsed with our `State`.
@@ -15,11 +15,11 @@ use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use oci_convert::{BuildOptions, ImageEdit, Ownership, UnpackOptions};
-use oci_image::{ContainerConfig, History, Platform};
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
-use oci_runtime_spec::{ContainerStatus, State};
+use ocikit_convert::{BuildOptions, ImageEdit, Ownership, UnpackOptions};
+use ocikit_image::{ContainerConfig, History, Platform};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
+use ocikit_runtime_spec::{ContainerStatus, State};
 
 /// A loud SKIPPED line, straight to stderr: the test harness captures
 /// `eprintln!` of passing tests, and a skip must be seen.
@@ -95,7 +95,7 @@ fn unpacked_bundle(dir: &Path, busybox: &Path, user: &str) -> PathBuf {
         ownership: Ownership::Fixed { uid: 0, gid: 0 },
         ..Default::default()
     };
-    let layer = oci_convert::build_layer(&layout, &tree, Codec::gzip(), &build).unwrap();
+    let layer = ocikit_convert::build_layer(&layout, &tree, Codec::gzip(), &build).unwrap();
     let mut image = ImageEdit::scratch(&Platform::host());
     image
         .append_layer(
@@ -121,7 +121,7 @@ fn unpacked_bundle(dir: &Path, busybox: &Path, user: &str) -> PathBuf {
         rootless: false,
         ..Default::default()
     };
-    oci_convert::unpack(&layout, "v1", &bundle, &options).unwrap();
+    ocikit_convert::unpack(&layout, "v1", &bundle, &options).unwrap();
     bundle
 }
 
@@ -181,7 +181,7 @@ fn run_as(test: &str, user: &str) -> Option<Vec<String>> {
     // runc would set HOME from the rootfs's /etc/passwd itself when the
     // config has none: the output cannot tell, the config must have it.
     let spec =
-        oci_runtime_spec::Spec::from_json(&std::fs::read(bundle.join("config.json")).unwrap())
+        ocikit_runtime_spec::Spec::from_json(&std::fs::read(bundle.join("config.json")).unwrap())
             .unwrap();
     let env = &spec.process.as_ref().unwrap().env;
     assert!(env.contains(&"HOME=/home/runner".to_owned()), "{env:?}");

@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
-use oci_layout::Layout;
-use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
+use ocikit_layout::Layout;
+use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 
 use crate::args::{Args, Opt};
 use crate::progress::Bar;

@@ -85,7 +85,7 @@ impl Args {
 
     /// The `--platform OS/ARCH[/VARIANT]` option, parsed; a bad value is a
     /// usage error.
-    pub fn platform(&self) -> Result<Option<oci_image::Platform>, Failure> {
+    pub fn platform(&self) -> Result<Option<ocikit_image::Platform>, Failure> {
         self.value("--platform")
             .map(str::parse)
             .transpose()

@@ -5,17 +5,17 @@
 use std::io::Write;
 use std::path::Path;
 
-use oci_convert::{BuildOptions, ImageEdit};
-use oci_image::{History, Platform};
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
+use ocikit_convert::{BuildOptions, ImageEdit};
+use ocikit_image::{History, Platform};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
 
 use crate::args::{Args, Opt};
 use crate::progress::Bar;
 use crate::store::split_image;
 use crate::{CmdResult, Failure, stdout_failed};
 
-pub fn convert_failed(err: oci_convert::Error) -> Failure {
+pub fn convert_failed(err: ocikit_convert::Error) -> Failure {
     Failure::Failed(err.to_string())
 }
 
@@ -49,13 +49,13 @@ pub fn build(args: &[String]) -> CmdResult {
     let platform = args.platform()?;
     let from = args.value("--from");
     let (path, tag) = split_image(image)?;
-    oci_layout::check_tag(tag)?;
+    ocikit_layout::check_tag(tag)?;
     match std::fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => return Err(Failure::Failed(format!("{dir}: not a directory"))),
         Err(e) => return Err(Failure::Failed(format!("{dir}: {e}"))),
     }
-    let created = oci_convert::created_now().map_err(convert_failed)?;
+    let created = ocikit_convert::created_now().map_err(convert_failed)?;
 
     // The base is read before the layer is built, so that a wrong --from
     // fails fast; a new image may create the layout, a base must be in it.
@@ -75,7 +75,7 @@ pub fn build(args: &[String]) -> CmdResult {
         progress: bar.progress(),
         ..BuildOptions::from_env().map_err(convert_failed)?
     };
-    let layer = oci_convert::build_layer(&layout, Path::new(dir), codec, &options)
+    let layer = ocikit_convert::build_layer(&layout, Path::new(dir), codec, &options)
         .map_err(convert_failed)?;
     drop(bar);
     let history = History {

@@ -5,9 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use oci_convert::{ConfigChange, ImageEdit, RepackOptions, UnpackOptions};
-use oci_image::History;
-use oci_layout::Layout;
+use ocikit_convert::{ConfigChange, ImageEdit, RepackOptions, UnpackOptions};
+use ocikit_image::History;
+use ocikit_layout::Layout;
 
 use crate::args::{Args, Opt};
 use crate::build::{convert_failed, parse_compression};
@@ -35,8 +35,8 @@ pub fn unpack(args: &[String]) -> CmdResult {
     };
     // Rootless is implied for a non-root user, and may be asked for by root.
     options.rootless |= args.flag("--rootless");
-    let unpacked =
-        oci_convert::unpack(&layout, tag, Path::new(bundle), &options).map_err(convert_failed)?;
+    let unpacked = ocikit_convert::unpack(&layout, tag, Path::new(bundle), &options)
+        .map_err(convert_failed)?;
     drop(bar);
     for warning in &unpacked.warnings {
         eprintln!("oci unpack: warning: {warning}");
@@ -52,16 +52,16 @@ pub fn repack(args: &[String]) -> CmdResult {
     )?;
     let [bundle, image] = args.positionals(["BUNDLE", "IMAGE"])?;
     let (layout, tag) = open_image(image)?;
-    oci_layout::check_tag(tag)?;
+    ocikit_layout::check_tag(tag)?;
     let bar = Bar::new(args.flag("--quiet"));
     let mut options = RepackOptions {
         codec: parse_compression(args.value("--compression"))?,
         ..RepackOptions::default()
     };
-    options.build = oci_convert::BuildOptions::from_env().map_err(convert_failed)?;
+    options.build = ocikit_convert::BuildOptions::from_env().map_err(convert_failed)?;
     options.build.progress = bar.progress();
-    let repacked =
-        oci_convert::repack(Path::new(bundle), &layout, tag, &options).map_err(convert_failed)?;
+    let repacked = ocikit_convert::repack(Path::new(bundle), &layout, tag, &options)
+        .map_err(convert_failed)?;
     drop(bar);
     if repacked.layer.is_none() {
         eprintln!("oci repack: the rootfs has not changed; {image} names the bundle's image");
@@ -91,7 +91,7 @@ pub fn config(args: &[String]) -> CmdResult {
     let [image] = args.positionals(["IMAGE"])?;
     let (path, tag) = split_image(image)?;
     let new_tag = args.value("--tag").unwrap_or(tag);
-    oci_layout::check_tag(new_tag)?;
+    ocikit_layout::check_tag(new_tag)?;
     let mut labels = std::collections::BTreeMap::new();
     for label in args.values("--label") {
         let Some((key, value)) = label.split_once('=') else {
@@ -120,7 +120,7 @@ pub fn config(args: &[String]) -> CmdResult {
         ImageEdit::open(&layout, tag, args.platform()?.as_ref()).map_err(convert_failed)?;
     edit.change_config(&change).map_err(convert_failed)?;
     edit.add_history(History {
-        created: Some(oci_convert::created_now().map_err(convert_failed)?),
+        created: Some(ocikit_convert::created_now().map_err(convert_failed)?),
         created_by: Some(format!("oci config {}", raw.join(" "))),
         ..History::default()
     });

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use oci_layout::{CopyOptions, Layout};
+use ocikit_layout::{CopyOptions, Layout};
 
 use crate::args::{Args, Opt};
 use crate::progress::Bar;
@@ -14,7 +14,7 @@ pub fn copy(args: &[String]) -> CmdResult {
     let args = Args::parse("copy", args, &[Opt::Flag("--quiet")])?;
     let [source, target] = args.positionals(["SRC-IMAGE", "DST-IMAGE"])?;
     let (path, new_tag) = split_image(target)?;
-    oci_layout::check_tag(new_tag)?;
+    ocikit_layout::check_tag(new_tag)?;
     // The source and its tag are checked before the destination is created.
     let (source, tag) = open_image(source)?;
     source.find_tag(tag)?;

@@ -3,8 +3,8 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 
-use oci_image::Algorithm;
-use oci_image::digester::Digester;
+use ocikit_image::Algorithm;
+use ocikit_image::digester::Digester;
 
 use crate::args::{Args, Opt};
 use crate::{CmdResult, Failure, stdout_failed};
@@ -41,7 +41,7 @@ fn parse_algorithm(s: &str) -> Result<Algorithm, Failure> {
     if !algorithm.is_supported() {
         return Err(Failure::Usage(format!(
             "--algorithm {s:?} cannot be computed by this build (supported: {})",
-            oci_image::digest::SUPPORTED
+            ocikit_image::digest::SUPPORTED
         )));
     }
     Ok(algorithm)

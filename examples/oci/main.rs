@@ -108,8 +108,8 @@ pub enum Failure {
     Failed(String),
 }
 
-impl From<oci_layout::Error> for Failure {
-    fn from(err: oci_layout::Error) -> Self {
+impl From<ocikit_layout::Error> for Failure {
+    fn from(err: ocikit_layout::Error) -> Self {
         Failure::Failed(err.to_string())
     }
 }

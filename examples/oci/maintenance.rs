@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use oci_layout::{FsckOptions, GcOptions, Layout};
+use ocikit_layout::{FsckOptions, GcOptions, Layout};
 
 use crate::args::{Args, Opt};
 use crate::{CmdResult, Failure, stdout_failed};

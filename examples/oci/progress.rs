@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use oci_layout::progress::{Progress, Status};
+use ocikit_layout::progress::{Progress, Status};
 
 /// How often the line is redrawn at most.
 const REDRAW: Duration = Duration::from_millis(100);

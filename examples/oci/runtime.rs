@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use oci_runtime_spec::{Error, Features, Report, Spec, State};
+use ocikit_runtime_spec::{Error, Features, Report, Spec, State};
 
 use crate::args::{Args, Opt};
 use crate::{CmdResult, Failure, stdout_failed};

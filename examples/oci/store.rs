@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use oci_image::{ImageConfiguration, ImageManifest, Platform};
-use oci_layout::Layout;
+use ocikit_image::{ImageConfiguration, ImageManifest, Platform};
+use ocikit_layout::Layout;
 use serde_json::json;
 
 use crate::args::{Args, Opt};
@@ -37,7 +37,7 @@ pub fn new(args: &[String]) -> CmdResult {
     let [image] = args.positionals(["IMAGE"])?;
     let platform = args.platform()?.unwrap_or_else(Platform::host);
     let (path, tag) = split_image(image)?;
-    oci_layout::check_tag(tag)?;
+    ocikit_layout::check_tag(tag)?;
     let layout = Layout::open_or_init(path)?;
     if layout.find_tag(tag).is_ok() {
         return Err(Failure::Failed(format!(
@@ -154,7 +154,7 @@ pub fn tag(args: &[String]) -> CmdResult {
     let mut descriptor = layout.find_tag(tag)?;
     descriptor
         .annotations
-        .remove(oci_image::annotations::REF_NAME);
+        .remove(ocikit_image::annotations::REF_NAME);
     layout.tag(new_tag, &descriptor)?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use oci_image::{
+use ocikit_image::{
     Descriptor, Document, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest, Model, Report,
 };
 
@@ -53,7 +53,7 @@ impl DocType {
     /// Parses and checks `bytes` as this type of document: the error
     /// lines and the warning lines, or why it does not parse.
     fn check(self, bytes: Vec<u8>) -> Result<(Vec<String>, Vec<String>), String> {
-        fn run<T: Model>(bytes: Vec<u8>) -> oci_image::Result<Report> {
+        fn run<T: Model>(bytes: Vec<u8>) -> ocikit_image::Result<Report> {
             Ok(Document::<T>::from_bytes(bytes)?.check())
         }
         let report = match self {

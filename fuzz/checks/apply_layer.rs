@@ -1,4 +1,4 @@
-//! Fuzz checks for layer apply (oci-convert `apply_tar`): the input, as an
+//! Fuzz checks for layer apply (ocikit-convert `apply_tar`): the input, as an
 //! uncompressed tar stream, is applied into a fresh scratch root, once with
 //! the options of an apply as root and once rootless. The apply never
 //! panics and never reaches outside the root: beside the root lie a
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
-use oci_convert::{ApplyOptions, Limits};
+use ocikit_convert::{ApplyOptions, Limits};
 
 /// Applies `data` as a layer into a fresh root, as root and rootless;
 /// panics on a violation.
@@ -45,7 +45,7 @@ fn apply_in_sandbox(data: &[u8], rootless: bool) {
         },
         ..ApplyOptions::default()
     };
-    let result = oci_convert::apply_tar(&root, data, &options);
+    let result = ocikit_convert::apply_tar(&root, data, &options);
     let after = outside_state(sandbox);
     if before != after {
         let mut diff = String::new();

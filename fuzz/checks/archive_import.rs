@@ -1,19 +1,19 @@
-//! Fuzz checks for archive import (oci-layout `archive::oci::import` and
+//! Fuzz checks for archive import (ocikit-layout `archive::oci::import` and
 //! `archive::docker::import`): the input, read as an oci-archive and as a
 //! docker-archive (kept as Docker, and converted to OCI), goes into a fresh
 //! layout. Import never panics; when it succeeds the layout fscks clean;
 //! when it fails the layout is as it was: no tag, no blob, nothing for fsck
 //! to find. Two things are allowed, both by design: a missing `subject`
 //! (the spec allows it), and a leftover blob whose content the archive
-//! holds more than once (oci_layout::archive, `# Limitations`: a blob one
+//! holds more than once (ocikit_layout::archive, `# Limitations`: a blob one
 //! import commits twice is left for gc).
 
 use std::collections::HashMap;
 use std::io::Read as _;
 
-use oci_image::Digest;
-use oci_layout::archive::{self, ImportOptions};
-use oci_layout::{FsckOptions, Layout, Problem};
+use ocikit_image::Digest;
+use ocikit_layout::archive::{self, ImportOptions};
+use ocikit_layout::{FsckOptions, Layout, Problem};
 
 /// Imports `data` in each archive format into a fresh layout; panics on a
 /// violation.
@@ -44,7 +44,7 @@ pub fn check(data: &[u8]) {
             Ok(report) => report,
             Err(e) => panic!("{format}: fsck fails after the import ({result:?}): {e}"),
         };
-        // Documented in oci_layout::archive (# Limitations): a blob one
+        // Documented in ocikit_layout::archive (# Limitations): a blob one
         // import commits twice (the same content under two names) is kept
         // for gc, since the second commit refreshed its time.
         let twice = committed_twice(data);

@@ -4,7 +4,7 @@
 //! string that parses back to the same value, and displays the same again;
 //! a digest displays exactly as given (it is validated, never rewritten).
 
-use oci_image::{Algorithm, Arch, Digest, MediaType, Os, Platform};
+use ocikit_image::{Algorithm, Arch, Digest, MediaType, Os, Platform};
 
 /// Parses `data` (as UTF-8, and each of its lines) as every id type;
 /// panics on a violation.

@@ -4,7 +4,7 @@
 //! parse back to the same value and serialise again to the same bytes; and
 //! what validates still validates after that round trip.
 
-use oci_image::{
+use ocikit_image::{
     Descriptor, Document, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest, Model,
 };
 

@@ -4,7 +4,7 @@
 //! value and serialise again to the same bytes; and what validates still
 //! validates after that round trip.
 
-use oci_runtime_spec::{Error, Features, Spec, State};
+use ocikit_runtime_spec::{Error, Features, Spec, State};
 
 /// Runs every document type's checks on `data`; panics on a violation.
 pub fn check(data: &[u8]) {

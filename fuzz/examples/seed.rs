@@ -1,7 +1,7 @@
 //! Writes the generated part of the fuzz corpora (`fuzz/corpus/<target>/`):
-//! small layers made with oci-convert (a tree, a diff with whiteouts),
+//! small layers made with ocikit-convert (a tree, a diff with whiteouts),
 //! hostile tars that aim at the traps the `apply_layer` target sets, and
-//! oci-archives and docker-archives exported with oci-layout. Deterministic:
+//! oci-archives and docker-archives exported with ocikit-layout. Deterministic:
 //! the same sources give the same files.
 //!
 //! `cargo run --manifest-path fuzz/Cargo.toml --example seed -- fuzz/corpus`
@@ -9,11 +9,11 @@
 use std::os::unix::fs::{PermissionsExt as _, symlink};
 use std::path::Path;
 
-use oci_convert::{Baseline, BuildOptions, MtimePolicy, Ownership};
-use oci_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
-use oci_layout::Layout;
-use oci_layout::archive::{self, ExportOptions, Selection};
-use oci_layout::codec::Codec;
+use ocikit_convert::{Baseline, BuildOptions, MtimePolicy, Ownership};
+use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
+use ocikit_layout::Layout;
+use ocikit_layout::archive::{self, ExportOptions, Selection};
+use ocikit_layout::codec::Codec;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -26,7 +26,7 @@ fn main() -> Result {
     layers(&out.join("apply_layer"), work.path())?;
     archives(&out.join("archive_import"), work.path())?;
     let runtime = out.join("runtime_json");
-    let spec = oci_runtime_spec::Spec::default_linux();
+    let spec = ocikit_runtime_spec::Spec::default_linux();
     write(&runtime, "default-linux.json", &spec.to_json_pretty())?;
     Ok(())
 }
@@ -72,13 +72,13 @@ fn layers(out: &Path, work: &Path) -> Result {
     let tree = work.join("tree");
     small_tree(&tree)?;
     let mut tar = Vec::new();
-    oci_convert::write_layer_tar(&tree, &mut tar, &options())?;
+    ocikit_convert::write_layer_tar(&tree, &mut tar, &options())?;
     write(out, "tree.tar", &tar)?;
 
     // A diff: a deletion (whiteout), a replaced directory (opaque), a change.
     let root = work.join("unpacked");
     std::fs::create_dir(&root)?;
-    oci_convert::apply_tar(&root, &tar[..], &oci_convert::ApplyOptions::default())?;
+    ocikit_convert::apply_tar(&root, &tar[..], &ocikit_convert::ApplyOptions::default())?;
     let baseline = Baseline::record(&root)?;
     std::fs::remove_file(root.join("etc/empty"))?;
     // Made while the old one exists, so that it is another inode: opaque.
@@ -87,9 +87,9 @@ fn layers(out: &Path, work: &Path) -> Result {
     std::fs::remove_dir_all(root.join("old-sub"))?;
     std::fs::write(root.join("etc/sub/new"), b"new\n")?;
     std::fs::write(root.join("etc/motd"), b"changed\n")?;
-    let changes = oci_convert::diff(&root, &baseline)?;
+    let changes = ocikit_convert::diff(&root, &baseline)?;
     let mut diff = Vec::new();
-    oci_convert::write_diff_tar(&root, &changes, &mut diff, &options())?;
+    ocikit_convert::write_diff_tar(&root, &changes, &mut diff, &options())?;
     write(out, "diff-whiteouts.tar", &diff)?;
 
     // Hostile entries, each aimed at a trap of the apply_layer target.
@@ -184,7 +184,7 @@ fn archives(out: &Path, work: &Path) -> Result {
     let layout = Layout::init(work.join("layout"))?;
     let tree = work.join("tree");
     let mut tar = Vec::new();
-    oci_convert::write_layer_tar(&tree, &mut tar, &options())?;
+    ocikit_convert::write_layer_tar(&tree, &mut tar, &options())?;
     let layer = layout.put_layer(&tar[..], Codec::gzip())?;
     let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse()?);
     config.rootfs.diff_ids.push(layer.diff_id.clone());
@@ -199,7 +199,10 @@ fn archives(out: &Path, work: &Path) -> Result {
         "v1",
         &manifest.clone().with_platform("linux/amd64".parse()?),
     )?;
-    let export = ExportOptions { mtime: Some(0), ..ExportOptions::default() };
+    let export = ExportOptions {
+        mtime: Some(0),
+        ..ExportOptions::default()
+    };
     let oci = archive::oci::export(&layout, &Selection::tag("v1"), &export, Vec::new())?;
     write(out, "image.oci-archive.tar", &oci)?;
     let docker =

@@ -19,12 +19,12 @@ use std::rc::Rc;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
-use oci_image::{Algorithm, Descriptor, Digest};
-use oci_layout::Layout;
-use oci_layout::codec::{
+use ocikit_image::{Algorithm, Descriptor, Digest};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::{
     CodecError, Compression, Decoder, HashingReader, check_diff_id, compression_of,
 };
-use oci_layout::progress::Tracker;
+use ocikit_layout::progress::Tracker;
 
 use crate::root::Root;
 use crate::{Applied, ApplyOptions, Error, Result};
@@ -36,7 +36,7 @@ use readahead::read_ahead;
 /// exist. The stream is read to its end; [`Applied::diff_id`] is its sha256.
 ///
 /// ```
-/// use oci_convert::{ApplyOptions, apply_tar};
+/// use ocikit_convert::{ApplyOptions, apply_tar};
 /// # let dir = tempfile::tempdir()?;
 /// let mut tar = tar::Builder::new(Vec::new());
 /// let mut header = tar::Header::new_ustar();
@@ -47,7 +47,7 @@ use readahead::read_ahead;
 ///
 /// let applied = apply_tar(dir.path(), &tar[..], &ApplyOptions::default())?;
 /// assert_eq!(std::fs::read(dir.path().join("etc/motd"))?, b"hello");
-/// assert_eq!(applied.diff_id, Some(oci_image::Digest::sha256(&tar)));
+/// assert_eq!(applied.diff_id, Some(ocikit_image::Digest::sha256(&tar)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -291,8 +291,8 @@ pub(crate) fn stream_error(err: io::Error, after: impl Into<String>) -> Error {
     if let Some(limit) = limit_hit(&err) {
         return limit;
     }
-    let typed = oci_image::digester::io_error_cause(&err).is_some()
-        || oci_layout::codec::io_error_cause(&err).is_some();
+    let typed = ocikit_image::digester::io_error_cause(&err).is_some()
+        || ocikit_layout::codec::io_error_cause(&err).is_some();
     if !typed {
         return Error::Tar {
             after: after.into(),
@@ -301,8 +301,8 @@ pub(crate) fn stream_error(err: io::Error, after: impl Into<String>) -> Error {
     }
     let kind = err.kind();
     let err = match err.into_inner() {
-        Some(inner) => match inner.downcast::<oci_image::Error>() {
-            Ok(e) => return Error::Layout(oci_layout::Error::Verify(*e)),
+        Some(inner) => match inner.downcast::<ocikit_image::Error>() {
+            Ok(e) => return Error::Layout(ocikit_layout::Error::Verify(*e)),
             Err(inner) => match inner.downcast::<CodecError>() {
                 Ok(e) => return Error::Codec(*e),
                 Err(inner) => io::Error::new(kind, inner),

@@ -11,7 +11,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
-use oci_image::digester::Digester;
+use ocikit_image::digester::Digester;
 use rustix::fs::FileType;
 
 use crate::build::source::{self, Meta};
@@ -116,13 +116,13 @@ fn kind_from_code(code: u8) -> Option<FileType> {
 /// the inode with the ctime catches replacement well enough.
 ///
 /// ```no_run
-/// # fn main() -> oci_convert::Result<()> {
+/// # fn main() -> ocikit_convert::Result<()> {
 /// use std::path::Path;
 /// let rootfs = Path::new("bundle/rootfs");
-/// let baseline = oci_convert::Baseline::record(rootfs)?;
+/// let baseline = ocikit_convert::Baseline::record(rootfs)?;
 /// baseline.save(Path::new("bundle/baseline"))?;
 /// // ... the root is edited ...
-/// let changes = oci_convert::diff(rootfs, &oci_convert::Baseline::load(Path::new("bundle/baseline"))?)?;
+/// let changes = ocikit_convert::diff(rootfs, &ocikit_convert::Baseline::load(Path::new("bundle/baseline"))?)?;
 /// println!("{} added, {} modified", changes.added.len(), changes.modified.len());
 /// # Ok(()) }
 /// ```

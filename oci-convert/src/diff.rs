@@ -10,8 +10,8 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
-use oci_layout::codec::Codec;
-use oci_layout::{Layout, StoredLayer};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::{Layout, StoredLayer};
 use rustix::fs::FileType;
 
 use crate::baseline::Baseline;

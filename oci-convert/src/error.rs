@@ -1,4 +1,4 @@
-//! The one error type of `oci-convert`: each failure names the entry, path,
+//! The one error type of `ocikit-convert`: each failure names the entry, path,
 //! layer or limit it concerns, and keeps its cause.
 
 use std::path::PathBuf;
@@ -66,11 +66,11 @@ pub enum Error {
 
     /// A store operation failed.
     #[error(transparent)]
-    Layout(#[from] oci_layout::Error),
+    Layout(#[from] ocikit_layout::Error),
 
     /// Decompressing, compressing or checking the DiffID of a layer failed.
     #[error(transparent)]
-    Codec(#[from] oci_layout::codec::CodecError),
+    Codec(#[from] ocikit_layout::codec::CodecError),
 
     /// Something went wrong in one layer of an image.
     #[error("layer {index} ({digest}): {source}")]
@@ -78,7 +78,7 @@ pub enum Error {
         /// The layer's position in the manifest, from 0.
         index: usize,
         /// The layer's blob digest.
-        digest: oci_image::Digest,
+        digest: ocikit_image::Digest,
         /// What went wrong.
         #[source]
         source: Box<Error>,
@@ -177,9 +177,9 @@ pub enum Error {
     )]
     LayerMediaType {
         /// The layer's blob digest.
-        digest: oci_image::Digest,
+        digest: ocikit_image::Digest,
         /// Its media type.
-        media_type: oci_image::MediaType,
+        media_type: ocikit_image::MediaType,
     },
 
     /// An edited image breaks a rule of the spec, so it is not written.
@@ -191,7 +191,7 @@ pub enum Error {
         document: &'static str,
         /// The rules broken, each naming its field.
         #[source]
-        source: oci_image::Error,
+        source: ocikit_image::Error,
     },
 
     /// A time cannot be written as an RFC 3339 date-time.
@@ -317,7 +317,7 @@ pub enum Error {
     /// The generated runtime configuration breaks a MUST of the
     /// runtime-spec (a bug of the conversion, never expected).
     #[error("the runtime configuration made from the image is invalid: {0}")]
-    InvalidRuntimeConfig(#[source] oci_runtime_spec::Error),
+    InvalidRuntimeConfig(#[source] ocikit_runtime_spec::Error),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -1,4 +1,4 @@
-//! The host-side file steps oci-convert shares: a crash-safe replace of a
+//! The host-side file steps ocikit-convert shares: a crash-safe replace of a
 //! file (the bundle's `config.json` and record, a saved baseline), and a
 //! read that stops at a size limit.
 

@@ -10,10 +10,10 @@ pub use config_change::ConfigChange;
 
 pub use timestamp::format_rfc3339;
 
-use oci_image::{
+use ocikit_image::{
     Descriptor, Digest, History, ImageConfiguration, ImageManifest, MediaType, Platform, Validate,
 };
-use oci_layout::{Layout, StoredLayer};
+use ocikit_layout::{Layout, StoredLayer};
 
 use crate::{Error, Result};
 
@@ -21,9 +21,9 @@ use crate::{Error, Result};
 /// new, empty one), changed in memory and stored by [`ImageEdit::commit`].
 ///
 /// ```
-/// use oci_convert::ImageEdit;
-/// use oci_image::History;
-/// use oci_layout::{Layout, codec::Codec};
+/// use ocikit_convert::ImageEdit;
+/// use ocikit_image::History;
+/// use ocikit_layout::{Layout, codec::Codec};
 /// # let dir = tempfile::tempdir()?;
 /// let layout = Layout::init(dir.path().join("l"))?;
 /// let tar = vec![0u8; 1024]; // an empty tar archive
@@ -95,7 +95,7 @@ impl ImageEdit {
     /// # Errors
     ///
     /// The errors of [`Layout::resolve`] and [`Layout::read_config`] (a
-    /// missing tag is [`oci_layout::Error::TagNotFound`]);
+    /// missing tag is [`ocikit_layout::Error::TagNotFound`]);
     /// [`Error::UnsupportedImage`] for a Docker manifest, an artifact, or a
     /// config whose `rootfs.type` is not `layers`;
     /// [`Error::LayerCountMismatch`] when the manifest's layers and the
@@ -214,15 +214,15 @@ impl ImageEdit {
     ///
     /// # Errors
     ///
-    /// [`oci_layout::Error::InvalidTag`] (before anything is written);
+    /// [`ocikit_layout::Error::InvalidTag`] (before anything is written);
     /// [`Error::InvalidImage`]; [`Error::LayerCountMismatch`];
-    /// [`oci_layout::Error::BlobNotFound`] when an appended layer is not a
+    /// [`ocikit_layout::Error::BlobNotFound`] when an appended layer is not a
     /// blob of `layout`; the store's errors writing blobs and `index.json`.
     pub fn commit(&self, layout: &Layout, tag: &str) -> Result<Descriptor> {
-        oci_layout::check_tag(tag)?;
+        ocikit_layout::check_tag(tag)?;
         self.check_layer_count()?;
         if let Some(digest) = self.appended.iter().find(|d| !layout.has_blob(d)) {
-            return Err(oci_layout::Error::BlobNotFound {
+            return Err(ocikit_layout::Error::BlobNotFound {
                 digest: digest.clone(),
             }
             .into());
@@ -260,7 +260,7 @@ impl ImageEdit {
         }
     }
 
-    fn invalid(&self, document: &'static str, source: oci_image::Error) -> Error {
+    fn invalid(&self, document: &'static str, source: ocikit_image::Error) -> Error {
         Error::InvalidImage {
             image: self.base.clone(),
             document,

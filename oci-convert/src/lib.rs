@@ -11,9 +11,9 @@
 //! change the unpacked tree, and store the change as a second layer:
 //!
 //! ```
-//! use oci_convert::{ApplyOptions, Baseline, BuildOptions, ImageEdit};
-//! use oci_image::History;
-//! use oci_layout::{Layout, codec::Codec};
+//! use ocikit_convert::{ApplyOptions, Baseline, BuildOptions, ImageEdit};
+//! use ocikit_image::History;
+//! use ocikit_layout::{Layout, codec::Codec};
 //! # let dir = tempfile::tempdir()?;
 //! # let (src, root) = (dir.path().join("src"), dir.path().join("rootfs"));
 //! # std::fs::create_dir_all(src.join("etc"))?;
@@ -22,7 +22,7 @@
 //!
 //! // Build: a deterministic tar, compressed straight into a blob.
 //! let layout = Layout::init(dir.path().join("layout"))?;
-//! let layer = oci_convert::build_layer(&layout, &src, Codec::gzip(), &BuildOptions::default())?;
+//! let layer = ocikit_convert::build_layer(&layout, &src, Codec::gzip(), &BuildOptions::default())?;
 //! let mut image = ImageEdit::scratch(&"linux/amd64".parse()?);
 //! image.append_layer(&layer, History { created_by: Some("build src".into()), ..Default::default() })?;
 //! image.commit(&layout, "v1")?;
@@ -31,7 +31,7 @@
 //! let resolved = layout.resolve("v1", None)?;
 //! let config = layout.read_config(&resolved.manifest.config)?;
 //! for (layer, diff_id) in resolved.manifest.layers.iter().zip(&config.rootfs.diff_ids) {
-//!     oci_convert::apply_layer(&layout, layer, Some(diff_id), &root, &ApplyOptions::default())?;
+//!     ocikit_convert::apply_layer(&layout, layer, Some(diff_id), &root, &ApplyOptions::default())?;
 //! }
 //! assert_eq!(std::fs::read_to_string(root.join("etc/motd"))?, "hello\n");
 //!
@@ -39,7 +39,7 @@
 //! let baseline = Baseline::record(&root)?;
 //! std::fs::remove_file(root.join("etc/motd"))?; // becomes a whiteout
 //! std::fs::write(root.join("etc/hostname"), "box\n")?;
-//! let change = oci_convert::diff_layer(&layout, &root, &baseline, Codec::gzip(), &BuildOptions::default())?
+//! let change = ocikit_convert::diff_layer(&layout, &root, &baseline, Codec::gzip(), &BuildOptions::default())?
 //!     .expect("the tree changed");
 //! let mut image = ImageEdit::open(&layout, "v1", None)?;
 //! image.append_layer(&change, History::default())?;
@@ -55,24 +55,24 @@
 //! and records the rootfs; [`repack`] stores what changed since as a layer.
 //!
 //! ```
-//! use oci_convert::{BuildOptions, ImageEdit, RepackOptions, UnpackOptions};
-//! use oci_layout::{Layout, codec::Codec};
+//! use ocikit_convert::{BuildOptions, ImageEdit, RepackOptions, UnpackOptions};
+//! use ocikit_layout::{Layout, codec::Codec};
 //! # let dir = tempfile::tempdir()?;
 //! # let src = dir.path().join("src");
 //! # std::fs::create_dir_all(src.join("etc"))?;
 //! # std::fs::write(src.join("etc/motd"), "hello\n")?;
 //! # let layout = Layout::init(dir.path().join("layout"))?;
-//! # let layer = oci_convert::build_layer(&layout, &src, Codec::gzip(), &BuildOptions::default())?;
+//! # let layer = ocikit_convert::build_layer(&layout, &src, Codec::gzip(), &BuildOptions::default())?;
 //! # let mut image = ImageEdit::scratch(&"linux/amd64".parse()?);
 //! # image.append_layer(&layer, Default::default())?;
 //! # image.commit(&layout, "v1")?;
 //! let bundle = dir.path().join("bundle");
-//! let unpacked = oci_convert::unpack(&layout, "v1", &bundle, &UnpackOptions::default())?;
+//! let unpacked = ocikit_convert::unpack(&layout, "v1", &bundle, &UnpackOptions::default())?;
 //! assert!(bundle.join("config.json").is_file());
 //! assert_eq!(unpacked.spec.root.as_ref().map(|r| r.path.as_str()), Some("rootfs"));
 //!
 //! std::fs::write(bundle.join("rootfs/etc/motd"), "changed\n")?;
-//! let repacked = oci_convert::repack(&bundle, &layout, "v2", &RepackOptions::default())?;
+//! let repacked = ocikit_convert::repack(&bundle, &layout, "v2", &RepackOptions::default())?;
 //! assert!(repacked.layer.is_some());
 //! assert_eq!(layout.resolve("v2", None)?.manifest.layers.len(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -160,4 +160,4 @@ pub use image::{ConfigChange, ImageEdit, format_rfc3339};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
 
 /// The runtime-spec version of the bundles this crate writes.
-pub const RUNTIME_SPEC_VERSION: &str = oci_runtime_spec::SPEC_VERSION;
+pub const RUNTIME_SPEC_VERSION: &str = ocikit_runtime_spec::SPEC_VERSION;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use oci_layout::progress::Progress;
+use ocikit_layout::progress::Progress;
 
 /// What to do with whiteout entries (image-spec layer.md, Whiteouts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -195,7 +195,7 @@ pub struct Applied {
     /// Bytes of the uncompressed tar stream.
     pub uncompressed_bytes: u64,
     /// The DiffID of the stream (sha256 of the uncompressed tar).
-    pub diff_id: Option<oci_image::Digest>,
+    pub diff_id: Option<ocikit_image::Digest>,
     /// What was skipped or dropped.
     pub warnings: Vec<Warning>,
 }

@@ -7,7 +7,7 @@
 
 use std::io::{self, Read, Write};
 
-use oci_layout::progress::Tracker;
+use ocikit_layout::progress::Tracker;
 
 const BLOCK: usize = 512;
 

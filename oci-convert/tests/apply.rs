@@ -8,9 +8,9 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use oci_convert::{ApplyOptions, Error, apply_layer, apply_tar};
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
+use ocikit_convert::{ApplyOptions, Error, apply_layer, apply_tar};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
 
 fn sh(script: &str, dir: &Path) {
     let status = Command::new("sh")
@@ -83,7 +83,7 @@ fn apply_equals_gnu_tar_extraction() {
         },
     )
     .unwrap();
-    assert_eq!(applied.diff_id, Some(oci_image::Digest::sha256(&tar)));
+    assert_eq!(applied.diff_id, Some(ocikit_image::Digest::sha256(&tar)));
     assert_eq!(applied.uncompressed_bytes, tar.len() as u64);
 
     // Everything, the root included: names, types, modes, owners, sizes,
@@ -128,7 +128,7 @@ fn apply_layer_checks_digest_and_diff_id_for_every_codec() {
     for codec in [
         Codec::gzip(),
         Codec::zstd(),
-        Codec::new(oci_layout::codec::Compression::None),
+        Codec::new(ocikit_layout::codec::Compression::None),
     ] {
         let stored = layout.put_layer(&tar[..], codec).unwrap();
         let root = tempfile::tempdir().unwrap();
@@ -148,7 +148,7 @@ fn apply_layer_checks_digest_and_diff_id_for_every_codec() {
         );
 
         // A wrong DiffID is named.
-        let wrong = oci_image::Digest::sha256(b"other");
+        let wrong = ocikit_image::Digest::sha256(b"other");
         let root = tempfile::tempdir().unwrap();
         let err = apply_layer(
             &layout,
@@ -160,7 +160,7 @@ fn apply_layer_checks_digest_and_diff_id_for_every_codec() {
         .unwrap_err();
         assert!(matches!(err, Error::Codec(_)), "{err}");
         assert!(err.to_string().contains(&wrong.to_string()), "{err}");
-        if stored.descriptor.media_type == oci_image::MediaType::ImageLayer {
+        if stored.descriptor.media_type == ocikit_image::MediaType::ImageLayer {
             // An uncompressed layer's DiffID is its digest: a wrong one is
             // known before any entry is written.
             assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);

@@ -22,10 +22,10 @@ mod bounds;
 use std::io::{Read, Write};
 
 use bounds::{report_usage, start_cpu_bound};
-use oci_convert::{ApplyOptions, Error, Limits};
-use oci_image::{Descriptor, Digest, MediaType};
-use oci_layout::Layout;
-use oci_layout::codec::{Codec, Decoder, Encoder};
+use ocikit_convert::{ApplyOptions, Error, Limits};
+use ocikit_image::{Descriptor, Digest, MediaType};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::{Codec, Decoder, Encoder};
 
 /// The CPU time a child may use, in seconds (SIGXCPU at this soft limit,
 /// SIGKILL ten seconds later).
@@ -54,7 +54,7 @@ fn apply_expecting_error(layout: &Layout, layer: &Descriptor) -> (Error, tempfil
     let root = tempfile::tempdir().unwrap();
     let options = ApplyOptions::default();
     assert_eq!(options.limits, Limits::default());
-    match oci_convert::apply_layer(layout, layer, None, root.path(), &options) {
+    match ocikit_convert::apply_layer(layout, layer, None, root.path(), &options) {
         Ok(applied) => panic!("the layer {} applied: {applied:?}", layer.digest),
         Err(err) => (innermost(err), root),
     }
@@ -94,7 +94,7 @@ fn store_bomb(layout: &Layout, codec: Codec) -> Descriptor {
     });
     let tail = compressed(codec, |e| e.write_all(&[0u8; 1024]).unwrap());
     // One member holds what it says (checked with our decoder here; the
-    // peer tools agree in oci-layout's codec tests).
+    // peer tools agree in ocikit-layout's codec tests).
     let mut decoded = Decoder::new(&zeros[..], codec.compression()).unwrap();
     let mut buf = vec![0u8; 1 << 20];
     let mut total = 0u64;
@@ -379,7 +379,7 @@ fn a_layer_descriptor_with_a_huge_size_is_refused_by_name() {
         let (err, root) = apply_expecting_error(&layout, &huge);
         let msg = err.to_string();
         assert!(
-            matches!(err, Error::Layout(oci_layout::Error::Verify(_))),
+            matches!(err, Error::Layout(ocikit_layout::Error::Verify(_))),
             "size {size}: expected a size mismatch, got {err:?}"
         );
         for part in [
@@ -429,6 +429,6 @@ fn a_gnu_base_256_size_is_read() {
     tar.extend_from_slice(b"abc");
     tar.resize(1024 + 1024, 0);
     let root = tempfile::tempdir().unwrap();
-    oci_convert::apply_tar(root.path(), &tar[..], &ApplyOptions::default()).unwrap();
+    ocikit_convert::apply_tar(root.path(), &tar[..], &ApplyOptions::default()).unwrap();
     assert_eq!(std::fs::read(root.path().join("big")).unwrap(), b"abc");
 }

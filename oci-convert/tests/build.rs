@@ -7,11 +7,11 @@ mod treecmp;
 
 use std::fs;
 
-use oci_convert::{
+use ocikit_convert::{
     ApplyOptions, BuildOptions, MtimePolicy, Ownership, apply_tar, build_layer, write_layer_tar,
 };
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
 use treecmp::{peers, sha256};
 
 fn tar_of(dir: &std::path::Path, options: &BuildOptions) -> Vec<u8> {
@@ -241,7 +241,7 @@ fn a_whiteout_name_on_disk_is_refused() {
     fs::write(tmp.path().join("d/.wh.x"), b"").unwrap();
     let err = write_layer_tar(tmp.path(), Vec::new(), &BuildOptions::default()).unwrap_err();
     assert!(
-        matches!(err, oci_convert::Error::Unrepresentable { .. }),
+        matches!(err, ocikit_convert::Error::Unrepresentable { .. }),
         "{err}"
     );
     assert!(err.to_string().contains("d/.wh.x"), "{err}");
@@ -304,7 +304,7 @@ fn our_apply_of_our_layer_gives_back_the_tree() {
     treecmp::assert_same(
         &treecmp::snapshot(&src),
         &treecmp::snapshot(&into),
-        "oci_convert::apply_tar of our layer vs the source tree",
+        "ocikit_convert::apply_tar of our layer vs the source tree",
     );
     if xattrs {
         let mut value = [0u8; 32];
@@ -435,19 +435,20 @@ fn paths_longer_than_path_max_are_refused_by_build_and_kept_by_baseline() {
 
     // A layer entry that long could not be applied (apply refuses names
     // over PATH_MAX, as runtimes cannot reach them): build says so.
-    let err = oci_convert::write_layer_tar(&src, Vec::new(), &BuildOptions::default()).unwrap_err();
+    let err =
+        ocikit_convert::write_layer_tar(&src, Vec::new(), &BuildOptions::default()).unwrap_err();
     assert!(
-        matches!(err, oci_convert::Error::Unrepresentable { .. }),
+        matches!(err, ocikit_convert::Error::Unrepresentable { .. }),
         "{err}"
     );
     assert!(err.to_string().contains("PATH_MAX"), "{err}");
 
-    let baseline = oci_convert::Baseline::record(&src).unwrap();
+    let baseline = ocikit_convert::Baseline::record(&src).unwrap();
     assert_eq!(baseline.len(), 46);
     let mut bytes = Vec::new();
     baseline.write_to(&mut bytes).unwrap();
     assert_eq!(
-        oci_convert::Baseline::read_from(&bytes[..]).unwrap(),
+        ocikit_convert::Baseline::read_from(&bytes[..]).unwrap(),
         baseline
     );
 }

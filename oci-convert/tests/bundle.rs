@@ -13,15 +13,15 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use oci_convert::{
+use ocikit_convert::{
     BuildOptions, ConfigChange, Error, IdMapping, ImageEdit, RepackOptions, UnpackOptions,
     build_layer, repack, unpack,
 };
-use oci_image::{Descriptor, ImageIndex, MediaType, Platform};
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
-use oci_layout::progress::{Progress, Status};
-use oci_runtime_spec::Spec;
+use ocikit_image::{Descriptor, ImageIndex, MediaType, Platform};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
+use ocikit_layout::progress::{Progress, Status};
+use ocikit_runtime_spec::Spec;
 use treecmp::{peers, support};
 
 /// A layout with `v1`: one layer of the tree `make` fills, linux/amd64,
@@ -105,7 +105,7 @@ fn unpack_writes_a_bundle_runc_can_take() {
     assert!(process.env.contains(&"GREETING=hello".to_string()));
     assert_eq!(spec.root.as_ref().unwrap().path, "rootfs");
 
-    let record = oci_convert::BundleRecord::load(&bundle).unwrap();
+    let record = ocikit_convert::BundleRecord::load(&bundle).unwrap();
     assert_eq!(
         record.manifest.digest,
         layout.find_tag("v1").unwrap().digest
@@ -395,7 +395,7 @@ fn repack_stores_exactly_the_changes_and_umoci_agrees() {
 /// gunzip with the same codec the layout uses, so this test needs no
 /// compression crate of its own.
 fn flate2_free_gunzip(gz: &[u8]) -> impl std::io::Read + '_ {
-    oci_layout::codec::Decoder::new(gz, oci_layout::codec::Compression::Gzip).unwrap()
+    ocikit_layout::codec::Decoder::new(gz, ocikit_layout::codec::Compression::Gzip).unwrap()
 }
 
 #[test]
@@ -489,7 +489,7 @@ fn the_record_survives_a_round_trip_and_refuses_garbage() {
         ..options()
     };
     unpack(&layout, "v1", &bundle, &options).unwrap();
-    let record = oci_convert::BundleRecord::load(&bundle).unwrap();
+    let record = ocikit_convert::BundleRecord::load(&bundle).unwrap();
     assert_eq!(record.uid_map, options.uid_map);
     assert_eq!(record.gid_map, options.gid_map);
     assert!(record.rootless);
@@ -503,13 +503,13 @@ fn the_record_survives_a_round_trip_and_refuses_garbage() {
         (
             &format!(
                 r#"{{"manifest": {}, "uidMappings": [{{"containerID": 0}}]}}"#,
-                String::from_utf8(oci_image::Model::to_canonical_json(descriptor)).unwrap()
+                String::from_utf8(ocikit_image::Model::to_canonical_json(descriptor)).unwrap()
             ),
             "hostID",
         ),
     ] {
         fs::write(bundle.join("oci-bundle.json"), content).unwrap();
-        let err = oci_convert::BundleRecord::load(&bundle).unwrap_err();
+        let err = ocikit_convert::BundleRecord::load(&bundle).unwrap_err();
         assert!(err.to_string().contains(expected), "{content}: {err}");
     }
 }

@@ -10,10 +10,10 @@
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use oci_convert::conversion::annotations as keys;
-use oci_convert::{ConversionOptions, Error, runtime_config};
-use oci_image::{ContainerConfig, ImageConfiguration};
-use oci_runtime_spec::{Mount, NamespaceType, Process, Spec, User};
+use ocikit_convert::conversion::annotations as keys;
+use ocikit_convert::{ConversionOptions, Error, runtime_config};
+use ocikit_image::{ContainerConfig, ImageConfiguration};
+use ocikit_runtime_spec::{Mount, NamespaceType, Process, Spec, User};
 
 const PASSWD: &str = "\
 # a comment, and an empty line below
@@ -328,7 +328,7 @@ fn account_files_are_read_up_to_a_limit_and_only_as_regular_files() {
     );
     assert!(started.elapsed().as_secs() < 10, "{msg}");
     // Exactly the limit is read.
-    big.set_len(oci_convert::conversion::MAX_ACCOUNT_FILE_BYTES)
+    big.set_len(ocikit_convert::conversion::MAX_ACCOUNT_FILE_BYTES)
         .unwrap();
     message(convert(&img, root.path()), &["no user \"alice\""]);
     drop(big);
@@ -561,9 +561,9 @@ fn the_rest_is_the_default_profile_without_inheritable_or_ambient_capabilities()
     assert_eq!(spec.linux, default.linux);
     assert_eq!(spec.mounts, default.mounts);
     assert_eq!(spec.hostname, default.hostname);
-    assert_eq!(spec.oci_version, oci_runtime_spec::SPEC_VERSION);
+    assert_eq!(spec.oci_version, ocikit_runtime_spec::SPEC_VERSION);
     // A writable rootfs at rootfs/.
-    assert_eq!(spec.root, Some(oci_runtime_spec::Root::new("rootfs")));
+    assert_eq!(spec.root, Some(ocikit_runtime_spec::Root::new("rootfs")));
     let p = process(&spec);
     let d = process(&default);
     assert_eq!(p.terminal, Some(false));

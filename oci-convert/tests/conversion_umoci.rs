@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oci_convert::conversion::annotations as keys;
-use oci_convert::{ConversionOptions, UnpackOptions, runtime_config};
-use oci_layout::Layout;
-use oci_runtime_spec::{Mount, Process, Spec};
+use ocikit_convert::conversion::annotations as keys;
+use ocikit_convert::{ConversionOptions, UnpackOptions, runtime_config};
+use ocikit_layout::Layout;
+use ocikit_runtime_spec::{Mount, Process, Spec};
 use support::peers;
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
@@ -94,7 +94,7 @@ impl Images {
             rootless: false,
             ..UnpackOptions::default()
         };
-        oci_convert::unpack(&layout, tag, &ours_bundle, &options).unwrap();
+        ocikit_convert::unpack(&layout, tag, &ours_bundle, &options).unwrap();
         let ours =
             Spec::from_json(&std::fs::read(ours_bundle.join("config.json")).unwrap()).unwrap();
         let resolved = layout.resolve(tag, None).unwrap();

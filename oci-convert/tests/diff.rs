@@ -11,12 +11,12 @@ use std::fs;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
-use oci_convert::{
+use ocikit_convert::{
     ApplyOptions, Baseline, BuildOptions, Changes, apply_tar, build_layer, diff, diff_layer,
     write_diff_tar,
 };
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
 use treecmp::peers;
 
 const T0: i64 = 1_600_000_000;
@@ -330,6 +330,6 @@ fn our_apply_of_the_diff_onto_a_fresh_t_gives_the_edited_tree() {
     treecmp::assert_same(
         &treecmp::snapshot(&t),
         &treecmp::snapshot(&fresh),
-        "oci_convert::apply_tar of the diff onto a fresh T vs the edited tree",
+        "ocikit_convert::apply_tar of the diff onto a fresh T vs the edited tree",
     );
 }

@@ -18,7 +18,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::time::Duration;
 
-use oci_convert::{Applied, ApplyOptions, Error, Limits, Result};
+use ocikit_convert::{Applied, ApplyOptions, Error, Limits, Result};
 use support::rawtar::tar_of;
 use support::{E, Sandbox, Tar, both_modes, exists, expect_err_naming, lstat, read};
 
@@ -404,7 +404,7 @@ fn a_symlink_loop_used_as_a_parent_is_an_error_not_a_hang() {
             let sandbox = Sandbox::new();
             let root = sandbox.root.clone();
             let tar2 = tar.clone();
-            let result = within_time(move || oci_convert::apply_tar(&root, &tar2[..], &options));
+            let result = within_time(move || ocikit_convert::apply_tar(&root, &tar2[..], &options));
             sandbox.check();
             let err = result.expect_err(label).to_string();
             assert!(
@@ -1020,7 +1020,7 @@ fn a_huge_size_field_is_an_error_without_a_huge_allocation() {
             let sandbox = Sandbox::new();
             let root = sandbox.root.clone();
             let tar = tar.clone();
-            let result = within_time(move || oci_convert::apply_tar(&root, &tar[..], &options));
+            let result = within_time(move || ocikit_convert::apply_tar(&root, &tar[..], &options));
             sandbox.check();
             assert!(result.is_err(), "{label}: size {size} accepted");
             // Only the 512 bytes of the stream can have been written.
@@ -1096,9 +1096,9 @@ fn too_many_bytes_stop_the_apply() {
 
 #[test]
 fn a_compression_bomb_stops_at_the_expansion_ratio() {
-    use oci_layout::codec::Codec;
+    use ocikit_layout::codec::Codec;
     let layout_dir = tempfile::tempdir().unwrap();
-    let layout = oci_layout::Layout::init(layout_dir.path().join("l")).unwrap();
+    let layout = ocikit_layout::Layout::init(layout_dir.path().join("l")).unwrap();
     let tar = tar_of([E::file("zeros", vec![0u8; 32 << 20])]);
     for codec in [Codec::gzip(), Codec::zstd()] {
         let stored = layout.put_layer(&tar[..], codec).unwrap();
@@ -1113,7 +1113,7 @@ fn a_compression_bomb_stops_at_the_expansion_ratio() {
         };
         for (label, options) in with_limits(limits) {
             let sandbox = Sandbox::new();
-            let result = oci_convert::apply_layer(
+            let result = ocikit_convert::apply_layer(
                 &layout,
                 &stored.descriptor,
                 Some(&stored.diff_id),
@@ -1143,7 +1143,7 @@ fn a_compression_bomb_stops_at_the_expansion_ratio() {
             ..ApplyOptions::default()
         };
         let sandbox = Sandbox::new();
-        oci_convert::apply_layer(
+        ocikit_convert::apply_layer(
             &layout,
             &stored.descriptor,
             Some(&stored.diff_id),
@@ -1187,7 +1187,7 @@ fn overlayfs_whiteouts_under_a_symlink_pointing_outside_change_nothing_outside()
     // directory an xattr: neither may be made through a symlink.
     for (label, base) in both_modes() {
         let options = ApplyOptions {
-            whiteouts: oci_convert::WhiteoutMode::Overlayfs,
+            whiteouts: ocikit_convert::WhiteoutMode::Overlayfs,
             ..base
         };
         let sandbox = Sandbox::with_root(|root| {
@@ -1328,7 +1328,7 @@ fn a_fifo_in_the_way_is_never_opened() {
         let sandbox = Sandbox::with_root(prepare);
         let root = sandbox.root.clone();
         let tar = tar.clone();
-        let result = within_time(move || oci_convert::apply_tar(&root, &tar[..], &options));
+        let result = within_time(move || ocikit_convert::apply_tar(&root, &tar[..], &options));
         sandbox.check();
         result.unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_file(&sandbox.at("p"), b"file over a fifo");
@@ -1404,7 +1404,7 @@ fn malformed_pax_records_fail_cleanly() {
             let sandbox = Sandbox::new();
             let root = sandbox.root.clone();
             let tar = tar.clone();
-            let result = within_time(move || oci_convert::apply_tar(&root, &tar[..], &options));
+            let result = within_time(move || ocikit_convert::apply_tar(&root, &tar[..], &options));
             sandbox.check();
             let shown = support::peers::show(record);
             match result {
@@ -1483,7 +1483,7 @@ fn corrupted_headers_never_panic_hang_or_escape() {
         let sandbox = Sandbox::new();
         let root = sandbox.root.clone();
         let result = within_time(move || {
-            std::panic::catch_unwind(|| oci_convert::apply_tar(&root, &tar[..], &options))
+            std::panic::catch_unwind(|| ocikit_convert::apply_tar(&root, &tar[..], &options))
         });
         sandbox.check();
         let result = result.unwrap_or_else(|_| panic!("round {round}: the apply panicked"));

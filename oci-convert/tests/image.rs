@@ -11,10 +11,10 @@ mod peers;
 
 use std::process::Command;
 
-use oci_convert::{Error, ImageEdit};
-use oci_image::{Descriptor, History, ImageManifest, MediaType, Platform};
-use oci_layout::codec::Codec;
-use oci_layout::{Layout, StoredLayer};
+use ocikit_convert::{Error, ImageEdit};
+use ocikit_image::{Descriptor, History, ImageManifest, MediaType, Platform};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::{Layout, StoredLayer};
 use peers::{require_tools, run, version};
 use sha2::Digest as _;
 
@@ -323,7 +323,7 @@ fn a_tag_on_an_index_gives_an_image_for_one_platform() {
                 .unwrap(),
         );
     }
-    let index = oci_image::ImageIndex {
+    let index = ocikit_image::ImageIndex {
         manifests: descriptors.clone(),
         ..Default::default()
     };
@@ -355,7 +355,7 @@ fn errors_name_what_is_wrong() {
     assert!(
         matches!(
             err,
-            Error::Layout(oci_layout::Error::TagNotFound { ref name, .. }) if name == "nope"
+            Error::Layout(ocikit_layout::Error::TagNotFound { ref name, .. }) if name == "nope"
         ),
         "{err:?}"
     );
@@ -366,7 +366,7 @@ fn errors_name_what_is_wrong() {
 
     // A base whose config lists fewer diff_ids than the manifest has layers.
     let config = layout
-        .put_json(&oci_image::ImageConfiguration::for_platform(&amd64()))
+        .put_json(&ocikit_image::ImageConfiguration::for_platform(&amd64()))
         .unwrap();
     let manifest = ImageManifest {
         config: config.clone(),
@@ -404,7 +404,7 @@ fn errors_name_what_is_wrong() {
     let docker = layout
         .put_bytes(
             MediaType::DockerManifest,
-            &oci_image::Model::to_canonical_json(&docker),
+            &ocikit_image::Model::to_canonical_json(&docker),
         )
         .unwrap();
     layout.tag("docker", &docker).unwrap();
@@ -449,7 +449,7 @@ fn errors_name_what_is_wrong() {
     image.append_layer(&first, History::default()).unwrap();
     let err = image.commit(&layout, "not a tag").unwrap_err();
     assert!(
-        matches!(err, Error::Layout(oci_layout::Error::InvalidTag { .. })),
+        matches!(err, Error::Layout(ocikit_layout::Error::InvalidTag { .. })),
         "{err:?}"
     );
 
@@ -459,7 +459,7 @@ fn errors_name_what_is_wrong() {
     image.append_layer(&elsewhere, History::default()).unwrap();
     let err = image.commit(&layout, "v3").unwrap_err();
     assert!(
-        matches!(err, Error::Layout(oci_layout::Error::BlobNotFound { ref digest }) if *digest == elsewhere.descriptor.digest),
+        matches!(err, Error::Layout(ocikit_layout::Error::BlobNotFound { ref digest }) if *digest == elsewhere.descriptor.digest),
         "{err:?}"
     );
     assert_eq!(layout.list_blobs().unwrap(), blobs, "nothing was written");
@@ -486,9 +486,9 @@ fn our_apply_unpacks_the_result() {
     let config = layout.read_config(&resolved.manifest.config).unwrap();
     let root = dir.path().join("root");
     std::fs::create_dir(&root).unwrap();
-    let options = oci_convert::ApplyOptions::default();
+    let options = ocikit_convert::ApplyOptions::default();
     for (layer, diff_id) in resolved.manifest.layers.iter().zip(&config.rootfs.diff_ids) {
-        oci_convert::apply_layer(&layout, layer, Some(diff_id), &root, &options).unwrap();
+        ocikit_convert::apply_layer(&layout, layer, Some(diff_id), &root, &options).unwrap();
     }
     for (path, content) in [
         ("etc/hostname", &b"first\n"[..]),

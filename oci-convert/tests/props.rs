@@ -18,9 +18,9 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
-use oci_convert::{ApplyOptions, Baseline, BuildOptions};
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
+use ocikit_convert::{ApplyOptions, Baseline, BuildOptions};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
 use support::{Snapshot, is_root};
@@ -291,15 +291,15 @@ proptest! {
 
         let options = BuildOptions::default();
         let mut tar = Vec::new();
-        oci_convert::write_layer_tar(&src, &mut tar, &options).unwrap();
+        ocikit_convert::write_layer_tar(&src, &mut tar, &options).unwrap();
         let mut again = Vec::new();
-        oci_convert::write_layer_tar(&src, &mut again, &options).unwrap();
+        ocikit_convert::write_layer_tar(&src, &mut again, &options).unwrap();
         prop_assert!(tar == again, "two builds of the same tree differ");
 
         let layout = Layout::init(dir.path().join("layout")).unwrap();
-        let layer = oci_convert::build_layer(&layout, &src, codec, &options).unwrap();
-        prop_assert_eq!(&layer.diff_id, &oci_image::Digest::sha256(&tar));
-        let applied = oci_convert::apply_layer(
+        let layer = ocikit_convert::build_layer(&layout, &src, codec, &options).unwrap();
+        prop_assert_eq!(&layer.diff_id, &ocikit_image::Digest::sha256(&tar));
+        let applied = ocikit_convert::apply_layer(
             &layout, &layer.descriptor, Some(&layer.diff_id), &dst, &apply_options(),
         ).unwrap();
         prop_assert_eq!(applied.diff_id.as_ref(), Some(&layer.diff_id));
@@ -490,9 +490,9 @@ proptest! {
         }
         make_tree(&src, &spec);
         let mut base = Vec::new();
-        oci_convert::write_layer_tar(&src, &mut base, &BuildOptions::default()).unwrap();
+        ocikit_convert::write_layer_tar(&src, &mut base, &BuildOptions::default()).unwrap();
         for root in [&work, &copy] {
-            oci_convert::apply_tar(root, &base[..], &apply_options()).unwrap();
+            ocikit_convert::apply_tar(root, &base[..], &apply_options()).unwrap();
         }
         let baseline = Baseline::record(&work).unwrap();
 
@@ -500,12 +500,12 @@ proptest! {
         for edit in &edits {
             done += usize::from(apply_edit(&work, edit).is_ok());
         }
-        let changes = oci_convert::diff(&work, &baseline).unwrap();
+        let changes = ocikit_convert::diff(&work, &baseline).unwrap();
         if via_layout {
             let layout = Layout::init(dir.path().join("layout")).unwrap();
-            match oci_convert::diff_layer(&layout, &work, &baseline, codec, &BuildOptions::default()).unwrap() {
+            match ocikit_convert::diff_layer(&layout, &work, &baseline, codec, &BuildOptions::default()).unwrap() {
                 Some(layer) => {
-                    oci_convert::apply_layer(
+                    ocikit_convert::apply_layer(
                         &layout, &layer.descriptor, Some(&layer.diff_id), &copy, &apply_options(),
                     ).unwrap();
                 }
@@ -513,8 +513,8 @@ proptest! {
             }
         } else {
             let mut layer = Vec::new();
-            oci_convert::write_diff_tar(&work, &changes, &mut layer, &BuildOptions::default()).unwrap();
-            oci_convert::apply_tar(&copy, &layer[..], &apply_options()).unwrap();
+            ocikit_convert::write_diff_tar(&work, &changes, &mut layer, &BuildOptions::default()).unwrap();
+            ocikit_convert::apply_tar(&copy, &layer[..], &apply_options()).unwrap();
         }
         same_tree_but_links(&work, &copy, &format!("{done} of {} edits, changes {changes:?}", edits.len()))?;
     }
@@ -534,22 +534,22 @@ fn replaced_empty_directory_hides_lower_contents() {
     std::fs::create_dir(src.join("z")).unwrap();
     std::fs::write(src.join("z/a"), b"a").unwrap();
     let mut base = Vec::new();
-    oci_convert::write_layer_tar(&src, &mut base, &BuildOptions::default()).unwrap();
+    ocikit_convert::write_layer_tar(&src, &mut base, &BuildOptions::default()).unwrap();
     for root in [&work, &copy] {
-        oci_convert::apply_tar(root, &base[..], &apply_options()).unwrap();
+        ocikit_convert::apply_tar(root, &base[..], &apply_options()).unwrap();
     }
     let baseline = Baseline::record(&work).unwrap();
     apply_edit(&work, &Edit::ReplaceDir(0)).unwrap();
-    let changes = oci_convert::diff(&work, &baseline).unwrap();
+    let changes = ocikit_convert::diff(&work, &baseline).unwrap();
     assert_eq!(changes.opaque, [Path::new("z")], "{changes:?}");
     let mut layer = Vec::new();
-    oci_convert::write_diff_tar(&work, &changes, &mut layer, &BuildOptions::default()).unwrap();
+    ocikit_convert::write_diff_tar(&work, &changes, &mut layer, &BuildOptions::default()).unwrap();
     let names: Vec<String> = tar::Archive::new(&layer[..])
         .entries()
         .unwrap()
         .map(|e| e.unwrap().path().unwrap().display().to_string())
         .collect();
     assert_eq!(names, ["z/", "z/.wh..wh..opq"]);
-    oci_convert::apply_tar(&copy, &layer[..], &apply_options()).unwrap();
+    ocikit_convert::apply_tar(&copy, &layer[..], &apply_options()).unwrap();
     assert!(support::list(&copy.join("z")).is_empty());
 }

@@ -17,7 +17,7 @@ use std::os::unix::fs::{PermissionsExt as _, lchown, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oci_convert::ApplyOptions;
+use ocikit_convert::ApplyOptions;
 use support::rawtar::tar_of;
 use support::{E, Snapshot, as_root, lstat, peers, rootless};
 
@@ -264,12 +264,12 @@ fn build() -> Image {
 /// Applies the layers of tag `t{tag}` that `root` lacks (those after the
 /// first `done`) with ours.
 fn apply_upto(image: &Image, tag: usize, done: usize, root: &Path, options: &ApplyOptions) {
-    let layout = oci_layout::Layout::open(image.layout()).unwrap();
+    let layout = ocikit_layout::Layout::open(image.layout()).unwrap();
     let resolved = layout.resolve(&format!("t{tag}"), None).unwrap();
     let config = layout.read_config(&resolved.manifest.config).unwrap();
     assert_eq!(resolved.manifest.layers.len(), tag, "one layer per tag");
     for (i, layer) in resolved.manifest.layers.iter().enumerate().skip(done) {
-        oci_convert::apply_layer(
+        ocikit_convert::apply_layer(
             &layout,
             layer,
             Some(&config.rootfs.diff_ids[i]),
@@ -522,7 +522,7 @@ fn our_mapped_apply_equals_umoci_mapped_unpack_at_every_layer() {
         return;
     }
     let image = build();
-    let map = vec![oci_convert::IdMapping {
+    let map = vec![ocikit_convert::IdMapping {
         container_id: 0,
         host_id: 100_000,
         size: 65536,

@@ -12,7 +12,7 @@ mod support;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
 use std::path::Path;
 
-use oci_convert::{Applied, ApplyOptions, Error, IdMapping, Limits, Warning, WhiteoutMode};
+use ocikit_convert::{Applied, ApplyOptions, Error, IdMapping, Limits, Warning, WhiteoutMode};
 use support::rawtar::tar_of;
 use support::{
     E, Tar, as_root, both_modes, exists, expect_err_naming, list, lstat, mode, read, rootless,
@@ -25,7 +25,7 @@ fn applied(layers: &[Vec<u8>], options: &ApplyOptions) -> (tempfile::TempDir, Ve
     let dir = tempfile::tempdir().unwrap();
     let mut reports = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
-        let report = oci_convert::apply_tar(dir.path(), &layer[..], options)
+        let report = ocikit_convert::apply_tar(dir.path(), &layer[..], options)
             .unwrap_or_else(|e| panic!("layer {i}: {e}"));
         reports.push(report);
     }
@@ -96,9 +96,9 @@ fn a_whiteout_for_a_missing_path_does_nothing() {
     ]);
     for (label, options) in both_modes() {
         let dir = tempfile::tempdir().unwrap();
-        oci_convert::apply_tar(dir.path(), &base()[..], &options).unwrap();
+        ocikit_convert::apply_tar(dir.path(), &base()[..], &options).unwrap();
         let before = support::Snapshot::take(dir.path()).without("");
-        let result = oci_convert::apply_tar(dir.path(), &upper[..], &options);
+        let result = ocikit_convert::apply_tar(dir.path(), &upper[..], &options);
         result.unwrap_or_else(|e| panic!("{label}: {e}"));
         assert!(whiteout_files(dir.path()).is_empty(), "{label}");
         let after = support::Snapshot::take(dir.path()).without("");
@@ -139,7 +139,7 @@ fn whiteout_names_without_a_base_name_are_errors() {
         for (label, options) in both_modes() {
             let (dir, _) = applied(&[base()], &options);
             let result =
-                oci_convert::apply_tar(dir.path(), &tar_of([E::file(name, b"")])[..], &options);
+                ocikit_convert::apply_tar(dir.path(), &tar_of([E::file(name, b"")])[..], &options);
             let msg = expect_err_naming(result, name);
             assert_eq!(
                 list(&dir.path().join("a")),
@@ -1175,8 +1175,8 @@ fn a_failed_unprivileged_apply_leaves_read_only_directories_read_only() {
         E::file("ro/../../evil", b"x"),
     ]);
     let dir = tempfile::tempdir().unwrap();
-    oci_convert::apply_tar(dir.path(), &lower[..], &rootless()).unwrap();
-    let result = oci_convert::apply_tar(dir.path(), &upper[..], &rootless());
+    ocikit_convert::apply_tar(dir.path(), &lower[..], &rootless()).unwrap();
+    let result = ocikit_convert::apply_tar(dir.path(), &upper[..], &rootless());
     expect_err_naming(result, "ro/../../evil");
     assert_eq!(mode(&dir.path().join("ro")), 0o555);
     support::set_mode(&dir.path().join("ro"), 0o755);
@@ -1238,7 +1238,7 @@ fn id_mappings_apply_to_owners_and_an_unmapped_id_is_an_error() {
     let attr = xattr(&dir.path().join("f"), "user.rootlesscontainers").unwrap();
     assert_eq!(attr, [0x08, 0xa1, 0x8d, 0x06, 0x10, 0xa0, 0x8d, 0x06]); // 100001, 100000
     let dir = tempfile::tempdir().unwrap();
-    let result = oci_convert::apply_tar(
+    let result = ocikit_convert::apply_tar(
         dir.path(),
         &tar_of([E::file("unmapped", b"").owner(70_000, 0)])[..],
         &options,
@@ -1379,7 +1379,7 @@ fn a_pax_sparse_file_is_written_whole_under_its_real_name() {
     ));
     for (label, options) in both_modes() {
         let dir = tempfile::tempdir().unwrap();
-        oci_convert::apply_tar(dir.path(), &tar[..], &options)
+        ocikit_convert::apply_tar(dir.path(), &tar[..], &options)
             .unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(list(dir.path()), ["sparse"], "{label}");
         let path = dir.path().join("sparse");
@@ -1398,7 +1398,7 @@ fn an_unknown_entry_type_is_an_error_naming_the_entry() {
     for (label, options) in both_modes() {
         let dir = tempfile::tempdir().unwrap();
         let result =
-            oci_convert::apply_tar(dir.path(), &tar_of([E::raw(b'Q', "odd")])[..], &options);
+            ocikit_convert::apply_tar(dir.path(), &tar_of([E::raw(b'Q', "odd")])[..], &options);
         let msg = expect_err_naming(result, "odd");
         eprintln!("{label}: {msg}");
     }
@@ -1419,10 +1419,10 @@ fn max_entries_counts_every_header_and_is_exact() {
         ..ApplyOptions::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let report = oci_convert::apply_tar(dir.path(), &tar[..], &at(10)).unwrap();
+    let report = ocikit_convert::apply_tar(dir.path(), &tar[..], &at(10)).unwrap();
     assert_eq!(report.entries, 10);
     let dir = tempfile::tempdir().unwrap();
-    match oci_convert::apply_tar(dir.path(), &tar[..], &at(9)) {
+    match ocikit_convert::apply_tar(dir.path(), &tar[..], &at(9)) {
         Err(Error::LimitExceeded {
             field: "max_entries",
             limit: 9,
@@ -1443,10 +1443,10 @@ fn max_bytes_counts_the_uncompressed_stream() {
         ..ApplyOptions::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let report = oci_convert::apply_tar(dir.path(), &tar[..], &at(tar.len() as u64)).unwrap();
+    let report = ocikit_convert::apply_tar(dir.path(), &tar[..], &at(tar.len() as u64)).unwrap();
     assert_eq!(report.uncompressed_bytes, tar.len() as u64);
     let dir = tempfile::tempdir().unwrap();
-    match oci_convert::apply_tar(dir.path(), &tar[..], &at(5_000)) {
+    match ocikit_convert::apply_tar(dir.path(), &tar[..], &at(5_000)) {
         Err(Error::LimitExceeded {
             field: "max_bytes", ..
         }) => {}
@@ -1456,13 +1456,13 @@ fn max_bytes_counts_the_uncompressed_stream() {
 
 #[test]
 fn apply_layer_checks_the_diff_id_and_reports_it() {
-    use oci_layout::codec::Codec;
+    use ocikit_layout::codec::Codec;
     let dir = tempfile::tempdir().unwrap();
-    let layout = oci_layout::Layout::init(dir.path().join("l")).unwrap();
+    let layout = ocikit_layout::Layout::init(dir.path().join("l")).unwrap();
     for codec in [Codec::None, Codec::gzip(), Codec::zstd()] {
         let stored = layout.put_layer(&base()[..], codec).unwrap();
         let root = tempfile::tempdir().unwrap();
-        let report = oci_convert::apply_layer(
+        let report = ocikit_convert::apply_layer(
             &layout,
             &stored.descriptor,
             Some(&stored.diff_id),
@@ -1481,7 +1481,7 @@ fn apply_layer_checks_the_diff_id_and_reports_it() {
             .put_layer(&tar_of([E::file("x", b"")])[..], Codec::None)
             .unwrap();
         let root = tempfile::tempdir().unwrap();
-        let result = oci_convert::apply_layer(
+        let result = ocikit_convert::apply_layer(
             &layout,
             &stored.descriptor,
             Some(&other.diff_id),
@@ -1501,16 +1501,16 @@ fn apply_layer_reads_past_the_end_of_archive_for_the_diff_id() {
     // GNU tar pads archives to 10 KiB records, so zeros follow the two end
     // blocks; the DiffID covers every byte of the stream, so apply must
     // read them all before checking it.
-    use oci_layout::codec::Codec;
+    use ocikit_layout::codec::Codec;
     let dir = tempfile::tempdir().unwrap();
-    let layout = oci_layout::Layout::init(dir.path().join("l")).unwrap();
+    let layout = ocikit_layout::Layout::init(dir.path().join("l")).unwrap();
     let mut padded = base();
     padded.resize(padded.len().div_ceil(10240) * 10240 + 10240, 0);
     for codec in [Codec::None, Codec::gzip(), Codec::zstd()] {
         let stored = layout.put_layer(&padded[..], codec).unwrap();
         assert_eq!(stored.uncompressed_size, padded.len() as u64);
         let root = tempfile::tempdir().unwrap();
-        let report = oci_convert::apply_layer(
+        let report = ocikit_convert::apply_layer(
             &layout,
             &stored.descriptor,
             Some(&stored.diff_id),
@@ -1531,7 +1531,7 @@ fn a_root_that_is_missing_or_not_a_directory_is_an_error_naming_it() {
     let file = dir.path().join("file");
     std::fs::write(&file, b"").unwrap();
     for root in [&missing, &file] {
-        let result = oci_convert::apply_tar(root, &base()[..], &ApplyOptions::default());
+        let result = ocikit_convert::apply_tar(root, &base()[..], &ApplyOptions::default());
         let msg = result
             .expect_err("applied onto a non-directory")
             .to_string();

@@ -48,7 +48,7 @@ pub const IMAGE_NAMESPACE: &str = "org.opencontainers.image.";
 /// ```
 ///
 /// ```
-/// use oci_image::annotations::is_valid_ref_name;
+/// use ocikit_image::annotations::is_valid_ref_name;
 /// assert!(is_valid_ref_name("v1.0.0-vendor.0"));
 /// assert!(is_valid_ref_name("example.com/app:latest"));
 /// assert!(!is_valid_ref_name("bad..name") && !is_valid_ref_name(""));

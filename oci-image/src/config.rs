@@ -15,7 +15,7 @@ use crate::{Arch, Digest, MediaType, Model, Os, Platform};
 /// `docker_version`, ...) are kept in [`ImageConfiguration::extra`].
 ///
 /// ```
-/// use oci_image::{ImageConfiguration, Model, Platform, Validate};
+/// use ocikit_image::{ImageConfiguration, Model, Platform, Validate};
 /// let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
 /// config.config.get_or_insert_with(Default::default).env.push("PATH=/usr/bin:/bin".into());
 /// config.validate().unwrap();

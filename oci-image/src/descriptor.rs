@@ -23,7 +23,7 @@ pub const EMPTY_JSON_DIGEST: &str =
 /// documents written by Go tools re-serialise to the same bytes.
 ///
 /// ```
-/// use oci_image::{Descriptor, Digest, MediaType};
+/// use ocikit_image::{Descriptor, Digest, MediaType};
 /// let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
 /// let d = Descriptor::for_bytes(MediaType::ImageConfig, config);
 /// assert_eq!(d.size, config.len() as i64);

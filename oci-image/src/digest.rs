@@ -45,7 +45,7 @@ const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 /// implementations SHOULD use `sha256`.
 ///
 /// ```
-/// use oci_image::Algorithm;
+/// use ocikit_image::Algorithm;
 ///
 /// let alg: Algorithm = "sha512".parse()?;
 /// assert_eq!(alg, Algorithm::Sha512);
@@ -54,7 +54,7 @@ const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 /// let other: Algorithm = "multihash+base58".parse()?;
 /// assert!(!other.is_registered());
 /// assert!("SHA256".parse::<Algorithm>().is_err());
-/// # Ok::<(), oci_image::digest::DigestError>(())
+/// # Ok::<(), ocikit_image::digest::DigestError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -257,7 +257,7 @@ pub enum DigestError {
 /// as one string, so cloning it is one small allocation.
 ///
 /// ```
-/// use oci_image::{Algorithm, Digest};
+/// use ocikit_image::{Algorithm, Digest};
 ///
 /// let digest: Digest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a".parse()?;
 /// assert_eq!(digest.algorithm(), Algorithm::Sha256);
@@ -270,7 +270,7 @@ pub enum DigestError {
 ///     err.to_string(),
 ///     r#"invalid digest "sha256:ABC": sha256 digest must be 64 lowercase hex characters, found 3"#,
 /// );
-/// # Ok::<(), oci_image::Error>(())
+/// # Ok::<(), ocikit_image::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Digest {

@@ -16,8 +16,8 @@ use std::io::{self, Read, Write};
 /// was split.
 ///
 /// ```
-/// use oci_image::digester::Digester;
-/// use oci_image::Digest;
+/// use ocikit_image::digester::Digester;
+/// use ocikit_image::Digest;
 ///
 /// let mut digester = Digester::sha256();
 /// digester.update(b"{");
@@ -166,8 +166,8 @@ impl Write for Digester {
 /// unchanged and the read may be retried.
 ///
 /// ```
-/// use oci_image::digester::{io_error_cause, VerifyingReader};
-/// use oci_image::{Digest, Error};
+/// use ocikit_image::digester::{io_error_cause, VerifyingReader};
+/// use ocikit_image::{Digest, Error};
 /// use std::io::Read;
 ///
 /// let blob = b"{}";
@@ -180,7 +180,7 @@ impl Write for Digester {
 /// let mut reader = VerifyingReader::new(&blob[..], Digest::sha256(blob), 1)?;
 /// let err = reader.read_to_end(&mut Vec::new()).unwrap_err();
 /// assert!(matches!(io_error_cause(&err), Some(Error::SizeMismatch { read: 2, .. })));
-/// # Ok::<(), oci_image::Error>(())
+/// # Ok::<(), ocikit_image::Error>(())
 /// ```
 ///
 /// # Security

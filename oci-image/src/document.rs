@@ -42,7 +42,7 @@ impl Model for Descriptor {
 /// serialised to), so that its digest and descriptor are those of the bytes.
 ///
 /// ```
-/// use oci_image::{Document, ImageIndex, MediaType};
+/// use ocikit_image::{Document, ImageIndex, MediaType};
 /// let bytes = br#"{ "schemaVersion": 2, "manifests": [] }"#;
 /// let doc = Document::<ImageIndex>::from_bytes(&bytes[..]).unwrap();
 /// assert_eq!(doc.bytes().as_ref(), &bytes[..]);              // the bytes, not a re-serialisation

@@ -1,4 +1,4 @@
-//! The one error type of `oci-image`: every failure names what it concerns
+//! The one error type of `ocikit-image`: every failure names what it concerns
 //! (a digest, a field path, a byte count) and what was expected.
 
 use crate::validate::Violations;

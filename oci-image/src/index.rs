@@ -13,7 +13,7 @@ use crate::{Descriptor, MediaType, Model, Platform};
 /// An image index (`application/vnd.oci.image.index.v1+json`).
 ///
 /// ```
-/// use oci_image::{Descriptor, ImageIndex, MediaType, Platform};
+/// use ocikit_image::{Descriptor, ImageIndex, MediaType, Platform};
 /// let amd64 = Descriptor::for_bytes(MediaType::ImageManifest, b"a")
 ///     .with_platform("linux/amd64".parse().unwrap());
 /// let arm64 = Descriptor::for_bytes(MediaType::ImageManifest, b"b")

@@ -12,7 +12,7 @@ use crate::{MediaType, Model};
 /// (`application/vnd.oci.layout.header.v1+json`).
 ///
 /// ```
-/// use oci_image::{ImageLayout, Model, Validate};
+/// use ocikit_image::{ImageLayout, Model, Validate};
 /// let layout = ImageLayout::default();
 /// assert_eq!(layout.to_canonical_json(), br#"{"imageLayoutVersion":"1.0.0"}"#);
 /// layout.validate().unwrap();

@@ -4,19 +4,19 @@
 //! of every MUST of the spec.
 //!
 //! This crate is pure: no filesystem and no compression. The layout store
-//! lives in `oci-layout`, layer handling in `oci-convert`.
+//! lives in `ocikit-layout`, layer handling in `ocikit-convert`.
 //!
 //! # A tour
 //!
 //! Digests are validated once, at the edge, and computed over exact bytes:
 //!
 //! ```
-//! use oci_image::{Algorithm, Digest};
+//! use ocikit_image::{Algorithm, Digest};
 //! let digest: Digest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a".parse()?;
 //! assert_eq!(digest.algorithm(), Algorithm::Sha256);
 //! assert_eq!(Digest::sha256(b"{}"), digest);
 //! assert!("sha256:44136FA3".parse::<Digest>().is_err());
-//! # Ok::<(), oci_image::Error>(())
+//! # Ok::<(), ocikit_image::Error>(())
 //! ```
 //!
 //! Documents are plain structs. Parsing accepts what the JSON types allow;
@@ -24,7 +24,7 @@
 //! breaks one:
 //!
 //! ```
-//! use oci_image::{Descriptor, ImageManifest, MediaType, Model, Validate};
+//! use ocikit_image::{Descriptor, ImageManifest, MediaType, Model, Validate};
 //! let config = Descriptor::for_bytes(MediaType::ImageConfig, br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#);
 //! let layer = Descriptor::for_bytes(MediaType::ImageLayerGzip, b"\x1f\x8b...");
 //! let m = ImageManifest { config, layers: vec![layer], ..Default::default() };
@@ -40,14 +40,14 @@
 //! schemaVersion: must be 2, found 3
 //! manifests: belongs to an image index; a document with it is ambiguous and must be rejected (CVE-2021-41190)
 //! artifactType: must be set when config.mediaType is application/vnd.oci.empty.v1+json");
-//! # Ok::<(), oci_image::Error>(())
+//! # Ok::<(), ocikit_image::Error>(())
 //! ```
 //!
 //! Content read from anywhere is verified as it streams, never past its size:
 //!
 //! ```
 //! use std::io::Read;
-//! use oci_image::{Digest, digester::VerifyingReader};
+//! use ocikit_image::{Digest, digester::VerifyingReader};
 //! let blob = b"hello, world";
 //! let mut reader = VerifyingReader::new(&blob[..], Digest::sha256(blob), blob.len() as u64)?;
 //! let mut out = Vec::new();

@@ -12,7 +12,7 @@ use crate::{Descriptor, MediaType, Model};
 /// An image manifest (`application/vnd.oci.image.manifest.v1+json`).
 ///
 /// ```
-/// use oci_image::{Descriptor, ImageManifest, MediaType, Model, Validate};
+/// use ocikit_image::{Descriptor, ImageManifest, MediaType, Model, Validate};
 /// let config = Descriptor::for_bytes(MediaType::ImageConfig, b"{...}");
 /// let layer = Descriptor::for_bytes(MediaType::ImageLayerGzip, b"...");
 /// let m = ImageManifest { config, layers: vec![layer], ..Default::default() };

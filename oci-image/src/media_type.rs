@@ -28,7 +28,7 @@ macro_rules! media_types {
         /// tells whether a string complies with RFC 6838.
         ///
         /// ```
-        /// use oci_image::{MediaType, media_type::Compression};
+        /// use ocikit_image::{MediaType, media_type::Compression};
         /// let mt: MediaType = "application/vnd.oci.image.layer.v1.tar+zstd".parse().unwrap();
         /// assert_eq!(mt, MediaType::ImageLayerZstd);
         /// assert!(mt.is_layer());

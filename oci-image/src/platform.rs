@@ -29,7 +29,7 @@ use crate::validate::{Checker, Rule, Validate};
 /// equal to `Os::Linux` until normalised.
 ///
 /// ```
-/// use oci_image::Os;
+/// use ocikit_image::Os;
 /// let os: Os = "linux".into();
 /// assert_eq!(os, Os::Linux);
 /// assert_eq!(Os::from("macos").normalize(), Os::Darwin);
@@ -151,7 +151,7 @@ impl Os {
 /// `variant` an alias implies, as `armhf` implies `v7`).
 ///
 /// ```
-/// use oci_image::Arch;
+/// use ocikit_image::Arch;
 /// assert_eq!(Arch::from("386"), Arch::I386);
 /// assert_eq!(Arch::from("x86_64"), Arch::Other("x86_64".into()));
 /// assert_eq!(Arch::from("x86_64").normalize(), Arch::Amd64);
@@ -364,7 +364,7 @@ where
 /// or runtime's requirements, the first matching entry SHOULD be used".
 ///
 /// ```
-/// use oci_image::Platform;
+/// use ocikit_image::Platform;
 ///
 /// let host: Platform = "linux/arm/v8".parse()?;
 /// let offered: Vec<Platform> = ["linux/amd64", "linux/arm/v6", "linux/arm/v7"]
@@ -373,7 +373,7 @@ where
 ///     .collect::<Result<_, _>>()?;
 /// // arm v8 runs v7 and v6 code; v7 is the closer fit.
 /// assert_eq!(host.select(offered.iter().map(Some)), Some(2));
-/// # Ok::<(), oci_image::Error>(())
+/// # Ok::<(), ocikit_image::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Platform {
@@ -434,7 +434,7 @@ impl Platform {
     /// A platform with only the two REQUIRED fields set.
     ///
     /// ```
-    /// use oci_image::{Arch, Os, Platform};
+    /// use ocikit_image::{Arch, Os, Platform};
     /// let p = Platform::new(Os::Linux, "arm64").with_variant("v8");
     /// assert_eq!(p.architecture, Arch::Arm64);
     /// assert_eq!(p.to_string(), "linux/arm64/v8");
@@ -520,7 +520,7 @@ impl Platform {
     /// `os.version`, `os.features`, `features` and unknown fields are kept.
     ///
     /// ```
-    /// use oci_image::Platform;
+    /// use ocikit_image::Platform;
     /// let p = Platform::new("Linux", "aarch64").with_variant("v8");
     /// assert_eq!(p.normalize().to_string(), "linux/arm64");
     /// let p = Platform::new("linux", "armhf");
@@ -606,14 +606,14 @@ impl Platform {
     /// such as the index of the manifest in an image index's `manifests`.
     ///
     /// ```
-    /// use oci_image::Platform;
+    /// use ocikit_image::Platform;
     /// let host: Platform = "linux/arm64".parse()?;
     /// let amd64: Platform = "linux/amd64".parse()?;
     /// let arm64: Platform = "linux/arm64/v8".parse()?;
     /// let arm: Platform = "linux/arm/v7".parse()?;
     /// let candidates = [Some(&amd64), None, Some(&arm), Some(&arm64)];
     /// assert_eq!(host.select(candidates), Some(3));
-    /// # Ok::<(), oci_image::Error>(())
+    /// # Ok::<(), ocikit_image::Error>(())
     /// ```
     pub fn select<'a, I>(&self, candidates: I) -> Option<usize>
     where

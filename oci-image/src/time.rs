@@ -8,7 +8,7 @@
 /// second (`:60`) is accepted.
 ///
 /// ```
-/// use oci_image::time::check_rfc3339;
+/// use ocikit_image::time::check_rfc3339;
 /// assert!(check_rfc3339("2015-10-31T22:22:56.015925234Z").is_ok());
 /// assert!(check_rfc3339("2024-02-30T00:00:00Z").is_err());
 /// ```

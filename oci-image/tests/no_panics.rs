@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use oci_image::{
+use ocikit_image::{
     Descriptor, Document, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest, Model,
     Platform,
 };
@@ -36,7 +36,7 @@ fn exercise<T: Model + PartialEq + std::fmt::Debug>(bytes: &[u8]) -> bool {
 fn exercise_all(bytes: &[u8]) -> usize {
     let text = String::from_utf8_lossy(bytes);
     let _ = text.parse::<Platform>();
-    let _ = text.parse::<oci_image::Digest>();
+    let _ = text.parse::<ocikit_image::Digest>();
     [
         exercise::<Descriptor>(bytes),
         exercise::<ImageManifest>(bytes),

@@ -16,7 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oci_image::{
+use ocikit_image::{
     ContainerConfig, Descriptor, Digest, Document, History, ImageConfiguration, ImageIndex,
     ImageLayout, ImageManifest, MediaType, Model, Platform, Rule, Severity, Validate, annotations,
 };

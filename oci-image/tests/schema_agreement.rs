@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use jsonschema::{Draft, Registry, Retrieve, Uri, Validator};
-use oci_image::{
+use ocikit_image::{
     Descriptor, Document, Error, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest, Model,
     Report,
 };
@@ -445,7 +445,7 @@ impl Row {
 
 /// What `validate()` says of a document, in the words of the table.
 fn our_verdict(result: &Result<Report, Error>) -> String {
-    let show = |vs: Vec<&oci_image::Violation>| {
+    let show = |vs: Vec<&ocikit_image::Violation>| {
         vs.iter()
             .map(|v| format!("{:?} at {} ({})", v.rule, v.path, v.message))
             .collect::<Vec<_>>()
@@ -466,7 +466,7 @@ fn our_verdict(result: &Result<Report, Error>) -> String {
 /// of the rule and at the path of the row; for `valid-with-warning` no
 /// error and exactly that warning.
 fn ours_agrees(row: &Row, result: &Result<Report, Error>) -> bool {
-    let only = |vs: Vec<&oci_image::Violation>| {
+    let only = |vs: Vec<&ocikit_image::Violation>| {
         vs.len() == 1 && format!("{:?}", vs[0].rule) == row.rule && vs[0].path == row.path
     };
     match (row.ours.as_str(), result) {

@@ -8,8 +8,8 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use oci_image::digester::{Digester, VerifyingReader};
-use oci_image::{Algorithm, Descriptor, Digest, MediaType};
+use ocikit_image::digester::{Digester, VerifyingReader};
+use ocikit_image::{Algorithm, Descriptor, Digest, MediaType};
 
 use crate::fsutil::{create_temp, ensure_dir, rename, sync_dir};
 use crate::{Error, Layout, Result};
@@ -48,9 +48,9 @@ impl BlobInfo {
 ///
 /// ```
 /// use std::io::Write;
-/// use oci_image::{Digest, MediaType};
+/// use ocikit_image::{Digest, MediaType};
 /// # let dir = tempfile::tempdir()?;
-/// let layout = oci_layout::Layout::init(dir.path().join("layout"))?;
+/// let layout = ocikit_layout::Layout::init(dir.path().join("layout"))?;
 /// let mut writer = layout.blob_writer()?;
 /// writer.write_all(b"hello ")?;
 /// writer.write_all(b"world")?;
@@ -81,7 +81,7 @@ impl Layout {
     }
 
     /// A writer of a new blob whose digest uses `algorithm` (sha256 or
-    /// sha512; blake3 with the `blake3` feature of `oci-image`).
+    /// sha512; blake3 with the `blake3` feature of `ocikit-image`).
     ///
     /// # Errors
     ///
@@ -184,7 +184,7 @@ impl Layout {
         let expected = descriptor.size_u64()?;
         let actual = file.metadata().map_err(Error::io("stat", &path))?.len();
         if actual != expected {
-            return Err(Error::Verify(oci_image::Error::SizeMismatch {
+            return Err(Error::Verify(ocikit_image::Error::SizeMismatch {
                 digest: descriptor.digest.clone(),
                 expected,
                 read: actual,

@@ -14,8 +14,8 @@
 //!   tar entries, then [`check_diff_id`] against `rootfs.diff_ids[n]`.
 //!
 //! ```
-//! use oci_layout::codec::{self, Codec};
-//! use oci_image::{Algorithm, Digest, MediaType};
+//! use ocikit_layout::codec::{self, Codec};
+//! use ocikit_image::{Algorithm, Digest, MediaType};
 //!
 //! // A tar-ish stream: a 512-byte header block, content, two zero blocks.
 //! let mut tar = vec![0u8; 512];
@@ -58,7 +58,7 @@
 //! # Limitations
 //!
 //! - No limit on the expansion ratio or the uncompressed size: that belongs
-//!   to whoever consumes the tar stream (layer apply, in `oci-convert`).
+//!   to whoever consumes the tar stream (layer apply, in `ocikit-convert`).
 //! - Encrypted layers (`+encrypted`) and other compressions are refused
 //!   with [`CodecError::UnsupportedCompression`].
 
@@ -70,12 +70,12 @@ mod offload;
 
 use std::io;
 
-use oci_image::{Digest, MediaType};
+use ocikit_image::{Digest, MediaType};
 
 pub use decode::{Decoder, diff_id, verify_diff_id};
 pub use encode::{CompressedLayer, Encoder, compress};
 pub use hash::{HashingReader, HashingWriter};
-pub use oci_image::media_type::Compression;
+pub use ocikit_image::media_type::Compression;
 
 /// A compression with its options: what [`Encoder`] writes.
 ///
@@ -83,7 +83,7 @@ pub use oci_image::media_type::Compression;
 /// Go's `compress/gzip`), zstd level 3 (`zstd`), compressing in the calling
 /// thread. [`Codec::parallel`] adds worker threads, one per available CPU
 /// (up to [`Codec::MAX_DEFAULT_WORKERS`]): the `oci` tool and
-/// `oci-convert`'s repack default do so.
+/// `ocikit-convert`'s repack default do so.
 ///
 /// # Reproducible output
 ///
@@ -106,15 +106,15 @@ pub use oci_image::media_type::Compression;
 /// jobs of 2 MiB (zstd) per worker, and four 256 KiB batches for the hash.
 ///
 /// ```
-/// use oci_layout::codec::{Codec, Compression};
-/// use oci_image::MediaType;
+/// use ocikit_layout::codec::{Codec, Compression};
+/// use ocikit_image::MediaType;
 ///
 /// let codec = Codec::for_media_type(&MediaType::DockerLayerGzip)?;
 /// assert_eq!(codec, Codec::Gzip { level: 6, workers: 0 });
 /// assert_eq!(codec.compression(), Compression::Gzip);
 /// assert_eq!(Codec::zstd().layer_media_type(), MediaType::ImageLayerZstd);
 /// assert!(matches!(Codec::zstd().parallel(), Codec::Zstd { level: 3, workers: 1.. }));
-/// # Ok::<(), oci_layout::codec::CodecError>(())
+/// # Ok::<(), ocikit_layout::codec::CodecError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Codec {
@@ -423,9 +423,9 @@ pub enum CodecError {
         found: Digest,
     },
 
-    /// A digest algorithm this build cannot compute (from `oci-image`).
+    /// A digest algorithm this build cannot compute (from `ocikit-image`).
     #[error(transparent)]
-    Digest(#[from] oci_image::Error),
+    Digest(#[from] ocikit_image::Error),
 
     /// Reading, writing, compressing or decompressing failed: a truncated
     /// or corrupt stream, or an error of the inner reader or writer, kept

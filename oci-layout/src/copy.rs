@@ -5,8 +5,8 @@
 
 use std::io::{self, Read, Write};
 
-use oci_image::Descriptor;
-use oci_image::annotations::REF_NAME;
+use ocikit_image::Descriptor;
+use ocikit_image::annotations::REF_NAME;
 
 use crate::archive::{Added, reachable};
 use crate::progress::{Progress, Tracker};
@@ -68,8 +68,8 @@ impl Layout {
     /// tags: every blob is there already.
     ///
     /// ```
-    /// use oci_image::{ImageConfiguration, ImageManifest, MediaType};
-    /// use oci_layout::{CopyOptions, Layout};
+    /// use ocikit_image::{ImageConfiguration, ImageManifest, MediaType};
+    /// use ocikit_layout::{CopyOptions, Layout};
     /// # let dir = tempfile::tempdir()?;
     ///
     /// let source = Layout::init(dir.path().join("source"))?;

@@ -2,7 +2,7 @@
 //! as the exact canonical bytes they were serialised to, and parsed back
 //! from verified bytes that are kept beside the value.
 
-use oci_image::{
+use ocikit_image::{
     Descriptor, Document, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Model,
 };
 
@@ -18,9 +18,9 @@ impl Layout {
     /// returns the descriptor (with `T`'s media type).
     ///
     /// ```
-    /// use oci_image::{ImageConfiguration, Model};
+    /// use ocikit_image::{ImageConfiguration, Model};
     /// # let dir = tempfile::tempdir()?;
-    /// let layout = oci_layout::Layout::init(dir.path().join("l"))?;
+    /// let layout = ocikit_layout::Layout::init(dir.path().join("l"))?;
     /// let config = ImageConfiguration::for_platform(&"linux/amd64".parse()?);
     /// let descriptor = layout.put_json(&config)?;
     /// let back = layout.read_config(&descriptor)?;

@@ -1,9 +1,9 @@
-//! The one error type of `oci-layout`: each failure names the file, digest or
+//! The one error type of `ocikit-layout`: each failure names the file, digest or
 //! tag it concerns, and keeps its cause.
 
 use std::path::PathBuf;
 
-use oci_image::{Digest, MediaType};
+use ocikit_image::{Digest, MediaType};
 
 /// Everything that can go wrong with a layout on disk.
 #[derive(Debug, thiserror::Error)]
@@ -57,13 +57,13 @@ pub enum Error {
         what: String,
         /// The parse or validation error.
         #[source]
-        source: oci_image::Error,
+        source: ocikit_image::Error,
     },
 
     /// A blob's content does not match its descriptor, or a digest cannot be
     /// computed; the message names the digest.
     #[error(transparent)]
-    Verify(#[from] oci_image::Error),
+    Verify(#[from] ocikit_image::Error),
 
     /// A blob that a descriptor references is not in the layout.
     #[error("blob {digest} is not in the layout")]
@@ -333,10 +333,10 @@ impl Error {
     /// An error from reading a blob through a verifying reader: a size or
     /// digest mismatch becomes [`Error::Verify`], anything else [`Error::Io`].
     pub(crate) fn from_blob_read(path: PathBuf, err: std::io::Error) -> Error {
-        if oci_image::digester::io_error_cause(&err).is_some() {
+        if ocikit_image::digester::io_error_cause(&err).is_some() {
             if let Some(Ok(cause)) = err
                 .into_inner()
-                .map(|inner| inner.downcast::<oci_image::Error>())
+                .map(|inner| inner.downcast::<ocikit_image::Error>())
             {
                 return Error::Verify(*cause);
             }

@@ -10,8 +10,8 @@ use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use oci_image::validate::Rule;
-use oci_image::{
+use ocikit_image::validate::Rule;
+use ocikit_image::{
     Descriptor, Digest, Document, ImageIndex, ImageManifest, MediaType, Model, Report,
 };
 
@@ -109,7 +109,7 @@ pub enum Problem {
         /// The media type the document gives itself.
         document: MediaType,
     },
-    /// A document parses but breaks rules of the spec (oci-image's `validate`).
+    /// A document parses but breaks rules of the spec (ocikit-image's `validate`).
     Invalid {
         /// The blob.
         digest: Digest,
@@ -315,8 +315,8 @@ impl Layout {
     /// verified as blobs, never refused.
     ///
     /// ```
-    /// use oci_image::{ImageConfiguration, ImageManifest, MediaType};
-    /// use oci_layout::{FsckOptions, Layout, Problem};
+    /// use ocikit_image::{ImageConfiguration, ImageManifest, MediaType};
+    /// use ocikit_layout::{FsckOptions, Layout, Problem};
     /// # let dir = tempfile::tempdir()?;
     /// let layout = Layout::init(dir.path().join("l"))?;
     /// let layer = layout.put_bytes(MediaType::ImageLayer, b"a layer")?;
@@ -486,7 +486,7 @@ impl Check<'_> {
     }
 
     /// The document's own media type against its descriptor's, and the
-    /// spec's rules. The `mediaType` rule of oci-image is left out: the
+    /// spec's rules. The `mediaType` rule of ocikit-image is left out: the
     /// descriptor comparison covers it, and a Docker document rightly has
     /// a Docker media type there.
     fn document(&mut self, at: &Reached, own: Option<&MediaType>, report: Report) {
@@ -588,7 +588,9 @@ impl Check<'_> {
                 )
             }
             // The blob itself is corrupt: reported by the leaf check.
-            Err(CodecError::Io(e)) if oci_image::digester::io_error_cause(&e).is_some() => return,
+            Err(CodecError::Io(e)) if ocikit_image::digester::io_error_cause(&e).is_some() => {
+                return;
+            }
             Err(e) => format!("cannot decompress it: {e}"),
         };
         self.push(Problem::DiffId {
@@ -628,7 +630,7 @@ fn blob_problem(at: &Reached, error: &Error) -> Problem {
     let message = error.to_string();
     match error {
         Error::Verify(
-            oci_image::Error::SizeMismatch { .. } | oci_image::Error::DigestMismatch { .. },
+            ocikit_image::Error::SizeMismatch { .. } | ocikit_image::Error::DigestMismatch { .. },
         ) => Problem::Corrupt {
             digest,
             path,

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use oci_image::Digest;
+use ocikit_image::Digest;
 
 use crate::fsutil::TEMP_PREFIX;
 use crate::walk::{Found, is_document, walk};
@@ -92,8 +92,8 @@ impl Layout {
     /// other way round.
     ///
     /// ```
-    /// use oci_image::MediaType;
-    /// use oci_layout::{GcOptions, Layout};
+    /// use ocikit_image::MediaType;
+    /// use ocikit_layout::{GcOptions, Layout};
     /// # let dir = tempfile::tempdir()?;
     /// let layout = Layout::init(dir.path().join("l"))?;
     /// let garbage = layout.put_bytes(MediaType::ImageLayer, b"nobody references me")?;

@@ -3,8 +3,8 @@
 //! descriptor there). Changes are made under the index lock and written by
 //! atomic replace, so concurrent taggers lose nothing.
 
-use oci_image::annotations::{REF_NAME, is_valid_ref_name};
-use oci_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, Model, Platform};
+use ocikit_image::annotations::{REF_NAME, is_valid_ref_name};
+use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, Model, Platform};
 
 use crate::fsutil::{read_limited, write_atomic};
 use crate::{Error, Layout, Result};
@@ -46,7 +46,7 @@ impl Layout {
         // What a crash or a full disk leaves after a writer that truncates
         // in place (not ours: we replace by rename), said plainly.
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(document(oci_image::Error::Json {
+            return Err(document(ocikit_image::Error::Json {
                 document: ImageIndex::KIND,
                 path: ".".into(),
                 message: format!(
@@ -64,9 +64,9 @@ impl Layout {
     /// written as a list, never `null`.
     ///
     /// ```
-    /// use oci_image::{Descriptor, MediaType};
+    /// use ocikit_image::{Descriptor, MediaType};
     /// # let dir = tempfile::tempdir()?;
-    /// let layout = oci_layout::Layout::init(dir.path().join("l"))?;
+    /// let layout = ocikit_layout::Layout::init(dir.path().join("l"))?;
     /// let d = Descriptor::for_bytes(MediaType::ImageManifest, b"{}");
     /// layout.update_index(|index| {
     ///     index.manifests.push(d.clone());

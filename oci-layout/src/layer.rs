@@ -5,7 +5,7 @@
 
 use std::io::{self, Read};
 
-use oci_image::{Descriptor, Digest};
+use ocikit_image::{Descriptor, Digest};
 
 use crate::codec::{Codec, Encoder};
 use crate::{BlobWriter, Error, Layout, Result};
@@ -27,13 +27,13 @@ impl Layout {
     /// Compresses the tar stream `tar` with `codec` into a new blob.
     ///
     /// ```
-    /// use oci_layout::codec::Codec;
+    /// use ocikit_layout::codec::Codec;
     /// # let dir = tempfile::tempdir()?;
-    /// let layout = oci_layout::Layout::init(dir.path().join("l"))?;
+    /// let layout = ocikit_layout::Layout::init(dir.path().join("l"))?;
     /// let tar = vec![0u8; 1024]; // an empty tar archive: two zero blocks
     /// let layer = layout.put_layer(&tar[..], Codec::gzip())?;
-    /// assert_eq!(layer.diff_id, oci_image::Digest::sha256(&tar));
-    /// assert_eq!(layer.descriptor.media_type, oci_image::MediaType::ImageLayerGzip);
+    /// assert_eq!(layer.diff_id, ocikit_image::Digest::sha256(&tar));
+    /// assert_eq!(layer.descriptor.media_type, ocikit_image::MediaType::ImageLayerGzip);
     /// assert!(layout.has_blob(&layer.descriptor.digest));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -63,11 +63,11 @@ impl Layout {
     ///
     /// ```
     /// use std::io::Write;
-    /// use oci_layout::codec::Codec;
+    /// use ocikit_layout::codec::Codec;
     /// # let dir = tempfile::tempdir()?;
-    /// let layout = oci_layout::Layout::init(dir.path().join("l"))?;
+    /// let layout = ocikit_layout::Layout::init(dir.path().join("l"))?;
     /// let layer = layout.put_layer_with(Codec::gzip(), |tar| {
-    ///     tar.write_all(&[0u8; 1024]).map_err(|e| oci_layout::Error::Codec(e.into()))
+    ///     tar.write_all(&[0u8; 1024]).map_err(|e| ocikit_layout::Error::Codec(e.into()))
     /// })?;
     /// assert_eq!(layer.uncompressed_size, 1024);
     /// # Ok::<(), Box<dyn std::error::Error>>(())

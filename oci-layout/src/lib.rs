@@ -7,8 +7,8 @@
 //! # A tour
 //!
 //! ```
-//! use oci_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
-//! use oci_layout::Layout;
+//! use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
+//! use ocikit_layout::Layout;
 //! # let dir = tempfile::tempdir()?;
 //!
 //! let layout = Layout::init(dir.path().join("image"))?;
@@ -83,4 +83,4 @@ pub use lock::IndexLock;
 pub mod codec;
 
 /// The `imageLayoutVersion` this store writes into the `oci-layout` file.
-pub const LAYOUT_VERSION: &str = oci_image::ImageLayout::VERSION;
+pub const LAYOUT_VERSION: &str = ocikit_image::ImageLayout::VERSION;

@@ -48,7 +48,7 @@ type Callback = dyn Fn(&Status<'_>) + Send + Sync;
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use oci_layout::progress::{Progress, Status, Tracker};
+/// use ocikit_layout::progress::{Progress, Status, Tracker};
 ///
 /// let seen = Arc::new(Mutex::new(Vec::new()));
 /// let log = seen.clone();

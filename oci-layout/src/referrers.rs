@@ -3,7 +3,7 @@
 //! distribution-spec "Listing Referrers" API): the manifests and indexes in
 //! the layout whose `subject` is a given digest.
 
-use oci_image::{Descriptor, Digest, MediaType};
+use ocikit_image::{Descriptor, Digest, MediaType};
 
 use crate::walk::{Found, walk};
 use crate::{Layout, Result};

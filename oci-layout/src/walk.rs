@@ -7,7 +7,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::io;
 
-use oci_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, MediaType};
+use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, MediaType};
 
 use crate::{Error, Layout, MAX_DOCUMENT_SIZE};
 

@@ -10,10 +10,10 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::process::Command;
 
-use oci_image::annotations::REF_NAME;
-use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
-use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
-use oci_layout::{Error, FsckOptions, Layout};
+use ocikit_image::annotations::REF_NAME;
+use ocikit_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
+use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
+use ocikit_layout::{Error, FsckOptions, Layout};
 use support::peers::{require_tools, run, version};
 use support::{build_image, layer_tar, sha256, small_image};
 
@@ -117,7 +117,7 @@ fn state(layout: &Layout) -> (BTreeSet<Digest>, Vec<u8>) {
 }
 
 /// Reads every blob of the image tagged `tag` through the verifying reader.
-fn verify_image(layout: &Layout, tag: &str) -> oci_layout::Resolved {
+fn verify_image(layout: &Layout, tag: &str) -> ocikit_layout::Resolved {
     let resolved = layout
         .resolve(tag, Some(&"linux/amd64".parse().unwrap()))
         .unwrap();
@@ -129,7 +129,7 @@ fn verify_image(layout: &Layout, tag: &str) -> oci_layout::Resolved {
     resolved
 }
 
-fn diff_ids(layout: &Layout, resolved: &oci_layout::Resolved) -> Vec<Digest> {
+fn diff_ids(layout: &Layout, resolved: &ocikit_layout::Resolved) -> Vec<Digest> {
     layout
         .read_config(&resolved.manifest.config)
         .unwrap()
@@ -162,8 +162,8 @@ fn oci_archive_of_a_tag_round_trips_byte_for_byte() {
     assert_eq!(names(&tar), expected);
     let v2_manifest = format!("blobs/sha256/{}", v2.digest.encoded());
     assert!(!names(&tar).contains(&v2_manifest));
-    let index: oci_image::ImageIndex =
-        oci_image::ImageIndex::from_json(&content(&tar, "index.json")).unwrap();
+    let index: ocikit_image::ImageIndex =
+        ocikit_image::ImageIndex::from_json(&content(&tar, "index.json")).unwrap();
     assert_eq!(index.manifests.len(), 1);
     assert_eq!(index.manifests[0].digest, v1.digest);
     assert_eq!(index.manifests[0].ref_name(), Some("v1"));
@@ -228,7 +228,7 @@ fn oci_archive_of_the_whole_layout_and_renamed_tags() {
         Vec::new(),
     )
     .unwrap();
-    let index = oci_image::ImageIndex::from_json(&content(&renamed, "index.json")).unwrap();
+    let index = ocikit_image::ImageIndex::from_json(&content(&renamed, "index.json")).unwrap();
     assert_eq!(index.manifests[0].ref_name(), Some("release-1"));
     let third = new_layout(&dir, "third");
     archive::oci::import(
@@ -251,10 +251,10 @@ fn a_tag_export_follows_nested_indexes_and_subjects() {
         platform: Some("linux/arm64".parse().unwrap()),
         ..v2.clone()
     };
-    let inner = oci_image::ImageIndex::new(vec![v1.clone(), arm]);
+    let inner = ocikit_image::ImageIndex::new(vec![v1.clone(), arm]);
     let inner = source.put_json(&inner).unwrap();
     let outer = source
-        .put_json(&oci_image::ImageIndex::new(vec![inner.clone()]))
+        .put_json(&ocikit_image::ImageIndex::new(vec![inner.clone()]))
         .unwrap();
     source.tag("multi", &outer).unwrap();
     // A referrer of v1: an artifact whose subject is v1's manifest (and
@@ -533,7 +533,8 @@ fn docker_export_refuses_layers_it_cannot_decompress() {
     let layout = new_layout(&dir, "encrypted");
     let media_type: MediaType = "application/vnd.oci.image.layer.v1.tar+encrypted".into();
     let layer = layout.put_bytes(media_type, b"ciphertext").unwrap();
-    let mut config = oci_image::ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
+    let mut config =
+        ocikit_image::ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
     config.rootfs.diff_ids.push(Digest::sha256(b"the tar"));
     let config = layout.put_json(&config).unwrap();
     let manifest = layout
@@ -573,17 +574,17 @@ fn compressed_layers_are_decompressed_into_docker_archives() {
     let tar = docker_export(&source, "v1", "foo/bar:v1");
     let codecs = [
         (
-            oci_layout::codec::Codec::gzip(),
+            ocikit_layout::codec::Codec::gzip(),
             true,
             MediaType::ImageLayerGzip,
         ),
         (
-            oci_layout::codec::Codec::gzip(),
+            ocikit_layout::codec::Codec::gzip(),
             false,
             MediaType::DockerLayerGzip,
         ),
         (
-            oci_layout::codec::Codec::zstd(),
+            ocikit_layout::codec::Codec::zstd(),
             true,
             MediaType::ImageLayerZstd,
         ),
@@ -1000,7 +1001,8 @@ fn docker_manifests_in_an_oci_archive_convert_to_oci_where_asked() {
     let layer = layout
         .put_bytes(MediaType::DockerLayer, &layer_bytes)
         .unwrap();
-    let mut config = oci_image::ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
+    let mut config =
+        ocikit_image::ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
     config.rootfs.diff_ids.push(layer.digest.clone());
     let mut config = layout.put_json(&config).unwrap();
     config.media_type = MediaType::DockerConfig;
@@ -1014,7 +1016,7 @@ fn docker_manifests_in_an_oci_archive_convert_to_oci_where_asked() {
         .put_bytes(MediaType::DockerManifest, &manifest.to_canonical_json())
         .unwrap()
         .with_platform("linux/amd64".parse().unwrap());
-    let list = oci_image::ImageIndex {
+    let list = ocikit_image::ImageIndex {
         media_type: Some(MediaType::DockerManifestList),
         manifests: vec![manifest.clone()],
         ..Default::default()

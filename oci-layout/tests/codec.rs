@@ -8,9 +8,9 @@ mod support;
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 
-use oci_image::digester::VerifyingReader;
-use oci_image::{Algorithm, Digest, MediaType};
-use oci_layout::codec::{self, Codec, CodecError, Compression, Decoder, Encoder, HashingWriter};
+use ocikit_image::digester::VerifyingReader;
+use ocikit_image::{Algorithm, Digest, MediaType};
+use ocikit_layout::codec::{self, Codec, CodecError, Compression, Decoder, Encoder, HashingWriter};
 use support::{Failing, Rng, sha256};
 
 /// About 3 MiB alternating incompressible pseudo-random runs (xorshift64)

@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 
 use flate2::{Compress, FlushCompress, Status};
-use oci_layout::codec::{Codec, Compression, Decoder, Encoder};
+use ocikit_layout::codec::{Codec, Compression, Decoder, Encoder};
 use support::{Failing, Rng};
 
 const BLOCK: usize = 128 * 1024;

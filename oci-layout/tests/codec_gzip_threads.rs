@@ -8,7 +8,7 @@ mod support;
 
 use std::io::{self, Write};
 
-use oci_layout::codec::{Codec, Encoder};
+use ocikit_layout::codec::{Codec, Encoder};
 use support::Failing;
 
 /// The threads of this process named like gzip workers (`gzip-N`) or the

@@ -14,8 +14,8 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use oci_image::{Descriptor, MediaType};
-use oci_layout::Layout;
+use ocikit_image::{Descriptor, MediaType};
+use ocikit_layout::Layout;
 use support::{Rng, build_image, layer_tar, sha256, small_image};
 
 const LAYOUT_VAR: &str = "OCI_LAYOUT_TEST_LAYOUT";

@@ -13,10 +13,10 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use oci_image::{Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType};
-use oci_layout::codec::Codec;
-use oci_layout::progress::{Progress, Status};
-use oci_layout::{CopyOptions, Error, FsckOptions, Layout};
+use ocikit_image::{Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::progress::{Progress, Status};
+use ocikit_layout::{CopyOptions, Error, FsckOptions, Layout};
 use support::peers::{require_tools, run, version};
 use support::{build_image_with, layer_tar, small_image};
 
@@ -57,7 +57,7 @@ fn copy(
     source: &Layout,
     tag: &str,
     new_tag: &str,
-) -> oci_layout::Result<oci_layout::Copied> {
+) -> ocikit_layout::Result<ocikit_layout::Copied> {
     target.copy_image(source, tag, new_tag, &CopyOptions::default())
 }
 

@@ -12,15 +12,15 @@ mod support;
 use std::io::{Cursor, Seek, SeekFrom, Write};
 use std::process::Command;
 
-use oci_image::{Digest, ImageConfiguration, ImageManifest, Platform};
-use oci_layout::archive::{self, ExportOptions};
-use oci_layout::codec::Codec;
-use oci_layout::{Error, Layout};
+use ocikit_image::{Digest, ImageConfiguration, ImageManifest, Platform};
+use ocikit_layout::archive::{self, ExportOptions};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::{Error, Layout};
 use sha2::Digest as _;
 use support::peers::{require_tools, run, version};
 use support::{build_image_with, layer_tar};
 
-fn two_pass(layout: &Layout, tag: &str) -> oci_layout::Result<Vec<u8>> {
+fn two_pass(layout: &Layout, tag: &str) -> ocikit_layout::Result<Vec<u8>> {
     archive::docker::export(
         layout,
         tag,
@@ -31,7 +31,7 @@ fn two_pass(layout: &Layout, tag: &str) -> oci_layout::Result<Vec<u8>> {
     )
 }
 
-fn one_pass(layout: &Layout, tag: &str) -> oci_layout::Result<Vec<u8>> {
+fn one_pass(layout: &Layout, tag: &str) -> ocikit_layout::Result<Vec<u8>> {
     let out = Cursor::new(Vec::new());
     archive::docker::export_seekable(
         layout,

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use oci_image::{Descriptor, MediaType};
-use oci_layout::{Error, FsckOptions, GcOptions, Layout};
+use ocikit_image::{Descriptor, MediaType};
+use ocikit_layout::{Error, FsckOptions, GcOptions, Layout};
 use support::{Rng, layer_tar, small_image};
 
 const LAYOUT_VAR: &str = "OCI_LAYOUT_FAULTS_LAYOUT";
@@ -213,7 +213,7 @@ fn a_full_disk_fails_writes_by_name_and_damages_nothing() {
     assert_intact(&layout, &stored, "after put_blob");
     let tar = layer_tar(&[("big", &big)]);
     let err = layout
-        .put_layer(&tar[..], oci_layout::codec::Codec::None)
+        .put_layer(&tar[..], ocikit_layout::codec::Codec::None)
         .unwrap_err();
     assert_io(&err, ENOSPC, "No space left on device", "/blobs");
     assert_intact(&layout, &stored, "after put_layer");

@@ -11,9 +11,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use oci_image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Platform};
-use oci_layout::codec::Codec;
-use oci_layout::{FsckOptions, FsckReport, GcOptions, Layout, Problem};
+use ocikit_image::{
+    Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Platform,
+};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::{FsckOptions, FsckReport, GcOptions, Layout, Problem};
 use support::peers::{require_tools, run, version};
 use support::{build_image, build_image_with, layer_tar, small_image};
 

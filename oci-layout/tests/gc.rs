@@ -13,11 +13,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use oci_image::{
+use ocikit_image::{
     Algorithm, Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType,
     Platform,
 };
-use oci_layout::{Error, FsckOptions, GcOptions, Layout};
+use ocikit_layout::{Error, FsckOptions, GcOptions, Layout};
 use support::{build_image, layer_tar, small_image};
 
 const HOUR: Duration = Duration::from_secs(3600);

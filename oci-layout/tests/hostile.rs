@@ -9,9 +9,9 @@ mod support;
 
 use std::fs;
 
-use oci_image::{Descriptor, Digest, MediaType};
-use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
-use oci_layout::{FsckOptions, GcOptions, Layout};
+use ocikit_image::{Descriptor, Digest, MediaType};
+use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
+use ocikit_layout::{FsckOptions, GcOptions, Layout};
 use support::{Rng, build_image, layer_tar};
 
 /// Every read path, on whatever the layout holds now.

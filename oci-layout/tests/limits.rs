@@ -19,10 +19,10 @@
 mod bounds;
 mod support;
 
-use oci_image::{
+use ocikit_image::{
     Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Model, Platform,
 };
-use oci_layout::{Error, FsckOptions, GcOptions, Layout, MAX_DOCUMENT_SIZE, MAX_INDEX_DEPTH};
+use ocikit_layout::{Error, FsckOptions, GcOptions, Layout, MAX_DOCUMENT_SIZE, MAX_INDEX_DEPTH};
 use support::small_image;
 
 /// The CPU time a child may use, in seconds (SIGXCPU; SIGKILL 10 s later).
@@ -133,7 +133,10 @@ fn descriptors_with_huge_sizes_end_with_named_errors() {
 /// A stored empty layer and an image config with `n` diff_ids of it.
 fn many_layers(layout: &Layout, n: usize) -> ImageManifest {
     let stored = layout
-        .put_layer(&support::layer_tar(&[])[..], oci_layout::codec::Codec::None)
+        .put_layer(
+            &support::layer_tar(&[])[..],
+            ocikit_layout::codec::Codec::None,
+        )
         .unwrap();
     let platform: Platform = "linux/amd64".parse().unwrap();
     let mut config = ImageConfiguration::for_platform(&platform);
@@ -240,19 +243,19 @@ fn a_tower_of_1000_nested_indexes_stops_at_the_depth_limit() {
     assert_fsck_clean_and_gc_keeps_everything(&layout);
     assert!(levels.iter().all(|d| layout.has_blob(&d.digest)));
     // Export walks the whole tower too, and the archive imports back.
-    let archive = oci_layout::archive::oci::export(
+    let archive = ocikit_layout::archive::oci::export(
         &layout,
-        &oci_layout::archive::Selection::tag("tower"),
-        &oci_layout::archive::ExportOptions::default(),
+        &ocikit_layout::archive::Selection::tag("tower"),
+        &ocikit_layout::archive::ExportOptions::default(),
         Vec::new(),
     )
     .unwrap();
     let (_copy_dir, copy) = new_layout();
-    oci_layout::archive::oci::import(
+    ocikit_layout::archive::oci::import(
         &copy,
         &archive[..],
         None,
-        &oci_layout::archive::ImportOptions::default(),
+        &ocikit_layout::archive::ImportOptions::default(),
     )
     .unwrap();
     assert!(levels.iter().all(|d| copy.has_blob(&d.digest)));

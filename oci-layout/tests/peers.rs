@@ -8,9 +8,9 @@ mod support;
 
 use std::process::Command;
 
-use oci_image::{ImageIndex, MediaType};
-use oci_layout::Layout;
-use oci_layout::codec;
+use ocikit_image::{ImageIndex, MediaType};
+use ocikit_layout::Layout;
+use ocikit_layout::codec;
 use support::peers::{require_tools, run, version};
 use support::{build_image, layer_tar};
 

@@ -15,8 +15,8 @@
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 
-use oci_image::{Descriptor, Digest, MediaType};
-use oci_layout::{Error, Layout};
+use ocikit_image::{Descriptor, Digest, MediaType};
+use ocikit_layout::{Error, Layout};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 

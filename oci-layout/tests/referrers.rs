@@ -8,8 +8,8 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use oci_image::{Descriptor, Digest, ImageIndex, ImageManifest, MediaType};
-use oci_layout::{GcOptions, Layout};
+use ocikit_image::{Descriptor, Digest, ImageIndex, ImageManifest, MediaType};
+use ocikit_layout::{GcOptions, Layout};
 use support::small_image;
 
 const SBOM: &str = "application/vnd.example.sbom.v1";

@@ -8,8 +8,8 @@ mod support;
 use std::fs;
 use std::io::{Read, Write};
 
-use oci_image::{Algorithm, Descriptor, Digest, ImageIndex, MediaType, Platform};
-use oci_layout::{Error, Layout};
+use ocikit_image::{Algorithm, Descriptor, Digest, ImageIndex, MediaType, Platform};
+use ocikit_layout::{Error, Layout};
 use support::{layer_tar, sha256, small_image};
 
 fn new_layout() -> (tempfile::TempDir, Layout) {
@@ -201,7 +201,10 @@ fn reads_are_verified() {
     fs::write(&path, &corrupt).unwrap();
     let err = layout.read_blob(&d, 1 << 20).unwrap_err();
     assert!(
-        matches!(err, Error::Verify(oci_image::Error::DigestMismatch { .. })),
+        matches!(
+            err,
+            Error::Verify(ocikit_image::Error::DigestMismatch { .. })
+        ),
         "{err}"
     );
     assert!(err.to_string().contains(&d.digest.to_string()), "{err}");
@@ -279,7 +282,7 @@ fn two_descriptors_with_one_tag_is_an_error() {
     let a = small_image(&layout, "dup", "a");
     let mut b = small_image(&layout, "other", "b");
     b.annotations
-        .insert(oci_image::annotations::REF_NAME.into(), "dup".into());
+        .insert(ocikit_image::annotations::REF_NAME.into(), "dup".into());
     layout
         .update_index(|index| {
             index.manifests.push(b.clone());
@@ -345,7 +348,7 @@ fn resolve_follows_nested_indexes_by_platform() {
     // An index that contains itself cannot be built (digests), but a deep
     // chain can: it stops at the limit.
     let mut d = amd64.clone();
-    for _ in 0..=oci_layout::MAX_INDEX_DEPTH {
+    for _ in 0..=ocikit_layout::MAX_INDEX_DEPTH {
         d = layout
             .put_json(&ImageIndex::new(vec![d]))
             .unwrap()

@@ -22,10 +22,10 @@ impl Spec {
     /// and the usual masked and read-only `/proc` and `/sys` paths.
     ///
     /// ```
-    /// let spec = oci_runtime_spec::Spec::default_linux();
+    /// let spec = ocikit_runtime_spec::Spec::default_linux();
     /// assert_eq!(spec.process.as_ref().map(|p| p.args.clone()), Some(vec!["sh".to_owned()]));
     /// assert!(spec.validate()?.is_empty());
-    /// # Ok::<(), oci_runtime_spec::Error>(())
+    /// # Ok::<(), ocikit_runtime_spec::Error>(())
     /// ```
     pub fn default_linux() -> Spec {
         let caps = || {
@@ -177,11 +177,11 @@ impl Spec {
     /// and no `gid=5` on `/dev/pts` (group 5 is not mapped).
     ///
     /// ```
-    /// let spec = oci_runtime_spec::Spec::rootless_linux(1000, 1000);
+    /// let spec = ocikit_runtime_spec::Spec::rootless_linux(1000, 1000);
     /// let linux = spec.linux.as_ref().expect("a Linux config");
     /// assert_eq!(linux.uid_mappings[0].host_id, 1000);
     /// assert!(spec.validate()?.is_empty());
-    /// # Ok::<(), oci_runtime_spec::Error>(())
+    /// # Ok::<(), ocikit_runtime_spec::Error>(())
     /// ```
     pub fn rootless_linux(uid: u32, gid: u32) -> Spec {
         let mut spec = Spec::default_linux();

@@ -11,7 +11,7 @@
 //! `extra` map, so a read-modify-write loses nothing.
 //!
 //! ```
-//! use oci_runtime_spec::{Capability, NamespaceType, Spec};
+//! use ocikit_runtime_spec::{Capability, NamespaceType, Spec};
 //!
 //! let bytes = br#"{
 //!     "ociVersion": "1.3.0",
@@ -35,14 +35,14 @@
 //!     out,
 //!     r#"{"ociVersion":"1.3.0","process":{"args":["sh"],"cwd":"/","capabilities":{"bounding":["CAP_KILL","CAP_NEW_ONE"]}},"root":{"path":"rootfs"},"hostname":"box","linux":{"namespaces":[{"type":"pid"}]},"org.example.unknown":true}"#
 //! );
-//! # Ok::<(), oci_runtime_spec::Error>(())
+//! # Ok::<(), ocikit_runtime_spec::Error>(())
 //! ```
 //!
 //! A parse error names the JSON path of the failing member:
 //!
 //! ```
 //! let bad = br#"{"ociVersion": "1.3.0", "linux": {"resources": {"rdma": {"mlx5_1": {"hcaHandles": "many"}}}}}"#;
-//! let err = oci_runtime_spec::Spec::from_json(bad).unwrap_err();
+//! let err = ocikit_runtime_spec::Spec::from_json(bad).unwrap_err();
 //! assert_eq!(err.path(), Some(r#"linux.resources.rdma["mlx5_1"].hcaHandles"#));
 //! ```
 //!
@@ -66,7 +66,7 @@
 //! warnings, or [`Error::Invalid`] with every error.
 //!
 //! ```
-//! use oci_runtime_spec::{Rule, Severity, Spec};
+//! use ocikit_runtime_spec::{Rule, Severity, Spec};
 //!
 //! let mut spec = Spec::default_linux();
 //! let process = spec.process.as_mut().expect("runc's default has a process");
@@ -83,7 +83,7 @@
 //!
 //! let err = spec.validate().unwrap_err();
 //! assert_eq!(err.path(), Some("process.cwd"));
-//! # Ok::<(), oci_runtime_spec::Error>(())
+//! # Ok::<(), ocikit_runtime_spec::Error>(())
 //! ```
 //!
 //! The platform rules follow the platform section present (`windows`,
@@ -106,7 +106,7 @@
 //! order wrong. A refused operation is a [`LifecycleError`].
 //!
 //! ```
-//! use oci_runtime_spec::{ContainerStatus, Lifecycle, Operation};
+//! use ocikit_runtime_spec::{ContainerStatus, Lifecycle, Operation};
 //!
 //! let mut c = Lifecycle::with_status("db", ContainerStatus::Running);
 //! let err = c.apply(Operation::Delete).unwrap_err();
@@ -115,7 +115,7 @@
 //! c.exited(); // the process exited: lifecycle step 10
 //! c.apply(Operation::Delete)?;
 //! assert_eq!(c.status(), None);
-//! # Ok::<(), oci_runtime_spec::LifecycleError>(())
+//! # Ok::<(), ocikit_runtime_spec::LifecycleError>(())
 //! ```
 //!
 //! # Limitations

@@ -67,7 +67,7 @@ impl Operation {
     /// for the error message.
     ///
     /// ```
-    /// use oci_runtime_spec::{ContainerStatus, Operation};
+    /// use ocikit_runtime_spec::{ContainerStatus, Operation};
     ///
     /// let after = Operation::Start.transition("c1", Some(&ContainerStatus::Created));
     /// assert_eq!(after, Ok(Some(ContainerStatus::Running)));
@@ -193,7 +193,7 @@ fn needs(op: Operation) -> String {
 /// successful `kill` leaves the status as it is until that happens.
 ///
 /// ```
-/// use oci_runtime_spec::{ContainerStatus, Lifecycle, LifecycleError, Operation};
+/// use ocikit_runtime_spec::{ContainerStatus, Lifecycle, LifecycleError, Operation};
 ///
 /// let mut c = Lifecycle::new("web");
 /// c.apply(Operation::Create)?;

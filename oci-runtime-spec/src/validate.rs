@@ -202,13 +202,13 @@ impl Spec {
     /// [`Error::Invalid`] listing every error with its path.
     ///
     /// ```
-    /// let spec = oci_runtime_spec::Spec::from_json(br#"{"ociVersion": "1.3",
+    /// let spec = ocikit_runtime_spec::Spec::from_json(br#"{"ociVersion": "1.3",
     ///     "root": {"path": "rootfs"}, "process": {"cwd": "tmp", "args": ["sh"]}}"#)?;
     /// let err = spec.validate().unwrap_err();
     /// assert_eq!(err.to_string(), "config.json is invalid:\n\
     ///     ociVersion: must be a SemVer 2.0.0 version like \"1.3.0\", found \"1.3\"\n\
     ///     process.cwd: must be an absolute path, found \"tmp\"");
-    /// # Ok::<(), oci_runtime_spec::Error>(())
+    /// # Ok::<(), ocikit_runtime_spec::Error>(())
     /// ```
     pub fn validate(&self) -> Result<Vec<Violation>, Error> {
         self.check().into_result("config.json")

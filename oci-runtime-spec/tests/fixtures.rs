@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use oci_runtime_spec::{Error, Features, Rule, Severity, Spec, State};
+use ocikit_runtime_spec::{Error, Features, Rule, Severity, Spec, State};
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

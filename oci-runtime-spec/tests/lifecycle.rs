@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use oci_runtime_spec::{ContainerStatus, Lifecycle, LifecycleError, Operation};
+use ocikit_runtime_spec::{ContainerStatus, Lifecycle, LifecycleError, Operation};
 
 use ContainerStatus::{Created, Creating, Running, Stopped};
 

@@ -4,13 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use oci_runtime_spec::{
+use ocikit_runtime_spec::{
     Features, Hook, Linux, Mount, NamespaceType, Process, Root, SeccompOperator, Spec, State,
 };
 
 fn err_path(json: &str) -> (String, String) {
     match Spec::from_json(json.as_bytes()) {
-        Err(oci_runtime_spec::Error::Json { path, message, .. }) => (path, message),
+        Err(ocikit_runtime_spec::Error::Json { path, message, .. }) => (path, message),
         other => panic!("expected a parse error, got {other:?}"),
     }
 }
@@ -140,15 +140,15 @@ fn false_and_empty_option_lists_round_trip() {
 #[test]
 fn constructors_and_pretty_output() {
     let spec = Spec {
-        oci_version: oci_runtime_spec::SPEC_VERSION.to_owned(),
+        oci_version: ocikit_runtime_spec::SPEC_VERSION.to_owned(),
         root: Some(Root::new("rootfs")),
         mounts: vec![Mount::new("/proc", "proc", "proc", &[])],
-        hooks: Some(oci_runtime_spec::Hooks {
+        hooks: Some(ocikit_runtime_spec::Hooks {
             poststop: vec![Hook::new("/bin/true")],
             ..Default::default()
         }),
         linux: Some(Linux {
-            namespaces: vec![oci_runtime_spec::Namespace::new(NamespaceType::Pid)],
+            namespaces: vec![ocikit_runtime_spec::Namespace::new(NamespaceType::Pid)],
             ..Default::default()
         }),
         ..Default::default()

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use oci_runtime_spec::{ContainerStatus, Mount, Spec, State};
+use ocikit_runtime_spec::{ContainerStatus, Mount, Spec, State};
 
 fn runc() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -112,7 +112,7 @@ fn assert_same_as_runc(ours: Spec, file: &[u8]) {
 fn default_linux_is_what_runc_spec_writes() {
     let Some(runc) = runc() else { return };
     let ours = Spec::default_linux();
-    assert_eq!(ours.oci_version, oci_runtime_spec::SPEC_VERSION);
+    assert_eq!(ours.oci_version, ocikit_runtime_spec::SPEC_VERSION);
     assert_same_as_runc(ours, &runc_spec(&runc, &[]));
 }
 
@@ -181,7 +181,7 @@ fn current_ids() -> (u32, u32) {
 fn runc_features_parse_and_round_trip() {
     let Some(runc) = runc() else { return };
     let out = run(Command::new(&runc).arg("features"));
-    let features = oci_runtime_spec::Features::from_json(&out).unwrap();
+    let features = ocikit_runtime_spec::Features::from_json(&out).unwrap();
     // Valid; runc's org.opencontainers.runc.* annotations are warnings.
     for warning in features.validate().unwrap() {
         assert!(warning.path.starts_with("annotations["), "{warning}");
@@ -191,7 +191,7 @@ fn runc_features_parse_and_round_trip() {
     assert_eq!(before, after);
     let linux = features.linux.as_ref().unwrap();
     let caps = linux.capabilities.as_ref().unwrap();
-    assert!(caps.contains(&oci_runtime_spec::Capability::SysAdmin));
+    assert!(caps.contains(&ocikit_runtime_spec::Capability::SysAdmin));
     let seccomp = linux.seccomp.as_ref().unwrap();
     assert!(
         seccomp

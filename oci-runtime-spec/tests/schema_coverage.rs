@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use oci_runtime_spec as s;
+use ocikit_runtime_spec as s;
 
 fn schema_names(value: &serde_json::Value, out: &mut BTreeSet<String>) {
     match value {

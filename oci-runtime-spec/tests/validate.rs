@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use oci_runtime_spec::{Error, Features, Rule, Severity, Spec, State};
+use ocikit_runtime_spec::{Error, Features, Rule, Severity, Spec, State};
 use serde_json::{Value, json};
 
 /// RFC 7386 merge patch: objects merge, `null` removes, anything else
@@ -53,7 +53,7 @@ fn spec(base: Value, patch: Value) -> Spec {
     Spec::from_json(&patched(base, patch)).unwrap()
 }
 
-fn lines(report: oci_runtime_spec::Report) -> Vec<String> {
+fn lines(report: ocikit_runtime_spec::Report) -> Vec<String> {
     report.violations.iter().map(|v| v.to_string()).collect()
 }
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use oci_layout::progress::Tracker;
+use ocikit_layout::progress::Tracker;
 
 use crate::{Error, Limits};
 

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use oci_layout::progress::Tracker;
+use ocikit_layout::progress::Tracker;
 use rustix::fs::FileType;
 
 use super::source::{self, Meta};

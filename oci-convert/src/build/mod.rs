@@ -9,9 +9,9 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
-use oci_layout::codec::Codec;
-use oci_layout::progress::Progress;
-use oci_layout::{Layout, StoredLayer};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::progress::Progress;
+use ocikit_layout::{Layout, StoredLayer};
 
 use crate::Result;
 pub(crate) use emit::{Emitter, WHITEOUT_PREFIX};
@@ -93,12 +93,12 @@ impl BuildOptions {
     /// # Errors
     ///
     /// [`Error::Layout`](crate::Error::Layout) holding
-    /// [`oci_layout::Error::InvalidSourceDateEpoch`] when the variable is
+    /// [`ocikit_layout::Error::InvalidSourceDateEpoch`] when the variable is
     /// set to anything but decimal digits: a reproducible build that
     /// silently is not would be worse.
     pub fn from_env() -> Result<BuildOptions> {
         let mut options = BuildOptions::default();
-        if let Some(epoch) = oci_layout::source_date_epoch()? {
+        if let Some(epoch) = ocikit_layout::source_date_epoch()? {
             options.mtime = MtimePolicy::Clamp(i64::try_from(epoch).unwrap_or(i64::MAX));
         }
         Ok(options)

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use oci_image::{Descriptor, History};
-use oci_layout::codec::Codec;
-use oci_layout::{Layout, StoredLayer};
+use ocikit_image::{Descriptor, History};
+use ocikit_layout::codec::Codec;
+use ocikit_layout::{Layout, StoredLayer};
 
 use super::{BASELINE_FILE, BundleRecord, ROOTFS_DIR};
 use crate::{Baseline, BuildOptions, Error, ImageEdit, Result, diff_layer, format_rfc3339};
@@ -76,7 +76,7 @@ pub fn repack(
     tag: &str,
     options: &RepackOptions,
 ) -> Result<Repacked> {
-    oci_layout::check_tag(tag)?;
+    ocikit_layout::check_tag(tag)?;
     let record = BundleRecord::load(bundle)?;
     if !record.uid_map.is_empty() || !record.gid_map.is_empty() {
         return Err(Error::Bundle {
@@ -124,10 +124,10 @@ pub fn repack(
 /// # Errors
 ///
 /// [`Error::Layout`] holding
-/// [`oci_layout::Error::InvalidSourceDateEpoch`] for a malformed variable;
+/// [`ocikit_layout::Error::InvalidSourceDateEpoch`] for a malformed variable;
 /// [`Error::TimeOutOfRange`] past year 9999.
 pub fn created_now() -> Result<String> {
-    let seconds = match oci_layout::source_date_epoch()? {
+    let seconds = match ocikit_layout::source_date_epoch()? {
         Some(epoch) => epoch,
         None => SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -7,10 +7,10 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use oci_image::{Descriptor, Platform};
-use oci_layout::Layout;
-use oci_layout::progress::Progress;
-use oci_runtime_spec::Spec;
+use ocikit_image::{Descriptor, Platform};
+use ocikit_layout::Layout;
+use ocikit_layout::progress::Progress;
+use ocikit_runtime_spec::Spec;
 
 use super::record::write_file;
 use super::{BASELINE_FILE, BundleRecord, CONFIG_FILE, RECORD_FILE, ROOTFS_DIR};
@@ -91,8 +91,8 @@ pub struct Unpacked {
 /// When the unpack fails, what it created is removed again.
 ///
 /// ```
-/// use oci_convert::{ImageEdit, UnpackOptions, build_layer, unpack};
-/// use oci_layout::{Layout, codec::Codec};
+/// use ocikit_convert::{ImageEdit, UnpackOptions, build_layer, unpack};
+/// use ocikit_layout::{Layout, codec::Codec};
 /// # let dir = tempfile::tempdir()?;
 /// # std::fs::create_dir_all(dir.path().join("tree/etc"))?;
 /// # std::fs::write(dir.path().join("tree/etc/motd"), "hello\n")?;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use oci_image::ImageConfiguration;
+use ocikit_image::ImageConfiguration;
 
 /// `org.opencontainers.image.os`: the image config's `os`.
 pub const OS: &str = "org.opencontainers.image.os";

@@ -12,8 +12,8 @@
 //! asked.
 //!
 //! ```
-//! use oci_convert::{ConversionOptions, runtime_config};
-//! let mut image = oci_image::ImageConfiguration::for_platform(&"linux/amd64".parse()?);
+//! use ocikit_convert::{ConversionOptions, runtime_config};
+//! let mut image = ocikit_image::ImageConfiguration::for_platform(&"linux/amd64".parse()?);
 //! let config = image.config.get_or_insert_with(Default::default);
 //! config.entrypoint = vec!["/bin/echo".into()];
 //! config.cmd = vec!["hello".into()];
@@ -52,8 +52,8 @@ mod user;
 
 use std::path::Path;
 
-use oci_image::ImageConfiguration;
-use oci_runtime_spec::{Spec, User};
+use ocikit_image::ImageConfiguration;
+use ocikit_runtime_spec::{Spec, User};
 
 use crate::root::Root;
 use crate::{Error, Result};
@@ -116,7 +116,7 @@ pub fn runtime_config(
     options: &ConversionOptions,
 ) -> Result<Spec> {
     check_os(image, options)?;
-    let default_config = oci_image::ContainerConfig::default();
+    let default_config = ocikit_image::ContainerConfig::default();
     let config = image.config.as_ref().unwrap_or(&default_config);
     env::check(&config.env)?;
     let cwd = working_dir(config.working_dir.as_deref())?;
@@ -138,7 +138,7 @@ pub fn runtime_config(
     } else {
         Spec::default_linux()
     };
-    spec.root = Some(oci_runtime_spec::Root::new("rootfs"));
+    spec.root = Some(ocikit_runtime_spec::Root::new("rootfs"));
     let process = spec.process.get_or_insert_with(Default::default);
     process.terminal = Some(options.terminal);
     process.args = config

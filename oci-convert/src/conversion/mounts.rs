@@ -3,7 +3,7 @@
 //! that what the process writes there stays out of the rootfs (and out of
 //! an image repacked from it), as umoci does.
 
-use oci_runtime_spec::Mount;
+use ocikit_runtime_spec::Mount;
 
 use crate::{Error, Result};
 

@@ -11,7 +11,7 @@ use crate::{Error, Result};
 /// default change nothing.
 ///
 /// ```
-/// use oci_convert::{ConfigChange, ImageEdit};
+/// use ocikit_convert::{ConfigChange, ImageEdit};
 /// let mut image = ImageEdit::scratch(&"linux/amd64".parse()?);
 /// image.change_config(&ConfigChange {
 ///     env: vec!["PATH=/bin".into(), "LANG=C.UTF-8".into()],

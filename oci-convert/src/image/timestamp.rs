@@ -11,9 +11,9 @@ const LAST_SECOND: u64 = 253_402_300_799;
 /// for a `created` time taken from `SOURCE_DATE_EPOCH` or the clock.
 ///
 /// ```
-/// assert_eq!(oci_convert::format_rfc3339(0)?, "1970-01-01T00:00:00Z");
-/// assert_eq!(oci_convert::format_rfc3339(1_700_000_000)?, "2023-11-14T22:13:20Z");
-/// # Ok::<(), oci_convert::Error>(())
+/// assert_eq!(ocikit_convert::format_rfc3339(0)?, "1970-01-01T00:00:00Z");
+/// assert_eq!(ocikit_convert::format_rfc3339(1_700_000_000)?, "2023-11-14T22:13:20Z");
+/// # Ok::<(), ocikit_convert::Error>(())
 /// ```
 ///
 /// # Errors
@@ -78,7 +78,7 @@ mod tests {
         ] {
             let written = format_rfc3339(seconds).ok();
             assert_eq!(written.as_deref(), Some(expected), "{seconds}");
-            assert_eq!(oci_image::time::check_rfc3339(expected), Ok(()));
+            assert_eq!(ocikit_image::time::check_rfc3339(expected), Ok(()));
         }
     }
 

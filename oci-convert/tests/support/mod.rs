@@ -1,4 +1,4 @@
-//! Shared helpers of oci-convert's apply tests: a raw tar writer that can
+//! Shared helpers of ocikit-convert's apply tests: a raw tar writer that can
 //! say anything a hostile layer can (ustar, PAX and GNU headers byte by
 //! byte), a sandbox whose outside tree must never change, a snapshot of a
 //! directory tree to compare two roots, and re-runs of a test as an
@@ -16,7 +16,7 @@ pub mod snapshot;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use oci_convert::{Applied, ApplyOptions, Result};
+use ocikit_convert::{Applied, ApplyOptions, Result};
 
 // Not every test file names every one of these.
 #[allow(unused_imports)]
@@ -110,7 +110,7 @@ impl Sandbox {
     /// Applies `tar` to `root/` with `options`, then checks the outside.
     #[track_caller]
     pub fn apply(&self, tar: &[u8], options: &ApplyOptions) -> Result<Applied> {
-        let result = oci_convert::apply_tar(&self.root, tar, options);
+        let result = ocikit_convert::apply_tar(&self.root, tar, options);
         self.check();
         result
     }

@@ -13,8 +13,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use oci_image::{Descriptor, ImageConfiguration, ImageManifest, Platform};
-use oci_layout::{Layout, StoredLayer};
+use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, Platform};
+use ocikit_layout::{Layout, StoredLayer};
 use rustix::fs::{FileType, Mode};
 use sha2::Digest as _;
 

@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read, Seek, Write};
 
-use oci_image::media_type::Compression;
-use oci_image::{Descriptor, Digest, ImageManifest, MediaType, Model, Platform};
+use ocikit_image::media_type::Compression;
+use ocikit_image::{Descriptor, Digest, ImageManifest, MediaType, Model, Platform};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -283,7 +283,7 @@ fn codec_error(layout: &Layout, layer: &Descriptor, index: usize, err: codec::Co
             found,
             expected,
         },
-        codec::CodecError::Io(e) if oci_image::digester::io_error_cause(&e).is_some() => {
+        codec::CodecError::Io(e) if ocikit_image::digester::io_error_cause(&e).is_some() => {
             Error::from_blob_read(layout.blob_path(&layer.digest), e)
         }
         source => Error::LayerCodec {
@@ -716,7 +716,7 @@ fn compress_layer(
         tar,
         layout.blob_writer()?,
         codec,
-        &oci_image::Algorithm::Sha256,
+        &ocikit_image::Algorithm::Sha256,
     )
     .map_err(|e| codec_error(layout, layer, index, e))?;
     let blob = writer.commit()?;

@@ -11,9 +11,9 @@
 //! files (`index.json`, `oci-layout`, `manifest.json`) are held.
 //!
 //! ```
-//! use oci_image::{ImageConfiguration, ImageManifest, MediaType};
-//! use oci_layout::Layout;
-//! use oci_layout::archive::{self, ExportOptions, ImportOptions, Selection};
+//! use ocikit_image::{ImageConfiguration, ImageManifest, MediaType};
+//! use ocikit_layout::Layout;
+//! use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 //! # let dir = tempfile::tempdir()?;
 //!
 //! // An image in one layout...
@@ -80,8 +80,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::time::SystemTime;
 
-use oci_image::annotations::{REF_NAME, is_valid_ref_name};
-use oci_image::{Descriptor, Digest, ImageIndex};
+use ocikit_image::annotations::{REF_NAME, is_valid_ref_name};
+use ocikit_image::{Descriptor, Digest, ImageIndex};
 
 use crate::progress::{Progress, Tracker};
 use crate::walk::{Found, walk};

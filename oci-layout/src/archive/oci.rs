@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::io::{Read, Write};
 
-use oci_image::{Descriptor, Digest, Document, ImageIndex, ImageLayout, MediaType, Model};
+use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageLayout, MediaType, Model};
 
 use super::{
     Added, ExportOptions, ImportOptions, Imported, Selection, TarOut, add_to_index,
@@ -200,7 +200,7 @@ fn import_into<R: Read>(
             ["blobs", algorithm, encoded] => {
                 let digest: Digest = format!("{algorithm}:{encoded}")
                     .parse()
-                    .map_err(|e: oci_image::Error| refused(format!("not a blob name: {e}")))?;
+                    .map_err(|e: ocikit_image::Error| refused(format!("not a blob name: {e}")))?;
                 let size = i64::try_from(entry.size())
                     .map_err(|_| refused(format!("size {} is out of range", entry.size())))?;
                 let expected = Descriptor::new(

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::{self, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
-use oci_image::{Algorithm, Digest, MediaType};
+use ocikit_image::{Algorithm, Digest, MediaType};
 
 use super::hash::{Counting, HashingReader};
 use super::{CodecError, Compression, LayerStats, check_diff_id, compression_name, compression_of};
@@ -28,8 +28,8 @@ use super::{CodecError, Compression, LayerStats, check_diff_id, compression_name
 /// frame.
 ///
 /// ```
-/// use oci_layout::codec::Decoder;
-/// use oci_image::MediaType;
+/// use ocikit_layout::codec::Decoder;
+/// use ocikit_image::MediaType;
 /// use std::io::Read;
 ///
 /// let err = Decoder::for_media_type(&b""[..], &"application/vnd.oci.image.layer.v1.tar+foo".into())

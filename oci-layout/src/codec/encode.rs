@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use oci_image::{Algorithm, Descriptor, Digest, MediaType};
+use ocikit_image::{Algorithm, Descriptor, Digest, MediaType};
 
 use super::gzip::GzipWriter;
 use super::hash::{Counting, HashingWriter, accepted};
@@ -42,8 +42,8 @@ const CHUNK: usize = 128 * 1024;
 /// the inner writer's content then.
 ///
 /// ```
-/// use oci_layout::codec::{Codec, Decoder, Encoder, Compression};
-/// use oci_image::Digest;
+/// use ocikit_layout::codec::{Codec, Decoder, Encoder, Compression};
+/// use ocikit_image::Digest;
 /// use std::io::{Read, Write};
 ///
 /// let mut encoder = Encoder::new(Vec::new(), Codec::zstd())?;
@@ -55,7 +55,7 @@ const CHUNK: usize = 128 * 1024;
 /// let mut tar = Vec::new();
 /// Decoder::new(&blob[..], Compression::Zstd)?.read_to_end(&mut tar)?;
 /// assert_eq!(tar, b"tar bytes");
-/// # Ok::<(), oci_layout::codec::CodecError>(())
+/// # Ok::<(), ocikit_layout::codec::CodecError>(())
 /// ```
 pub struct Encoder<W: Write> {
     kind: Kind<W>,

@@ -4,16 +4,16 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use oci_image::digester::Digester;
-use oci_image::{Algorithm, Digest};
+use ocikit_image::digester::Digester;
+use ocikit_image::{Algorithm, Digest};
 
 use super::CodecError;
 
 /// A [`Write`] adapter that hashes and counts everything written through it.
 ///
 /// ```
-/// use oci_layout::codec::HashingWriter;
-/// use oci_image::Digest;
+/// use ocikit_layout::codec::HashingWriter;
+/// use ocikit_image::Digest;
 /// use std::io::Write;
 ///
 /// let mut w = HashingWriter::sha256(Vec::new());
@@ -103,8 +103,8 @@ impl<W> fmt::Debug for HashingWriter<W> {
 /// so the digest covers the whole stream.
 ///
 /// ```
-/// use oci_layout::codec::HashingReader;
-/// use oci_image::Digest;
+/// use ocikit_layout::codec::HashingReader;
+/// use ocikit_image::Digest;
 ///
 /// let r = HashingReader::sha256(&b"layer"[..]);
 /// let (_, digest, size) = r.finish_to_end()?;

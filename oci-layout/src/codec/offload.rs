@@ -7,8 +7,8 @@ use std::io;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use oci_image::digester::Digester;
-use oci_image::{Algorithm, Digest};
+use ocikit_image::digester::Digester;
+use ocikit_image::{Algorithm, Digest};
 
 use super::CodecError;
 

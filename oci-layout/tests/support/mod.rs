@@ -7,9 +7,9 @@
 #[path = "../../../oci-image/tests/support/mod.rs"]
 pub mod peers;
 
-use oci_image::{Descriptor, ImageConfiguration, ImageManifest, Platform};
-use oci_layout::Layout;
-use oci_layout::codec::Codec;
+use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, Platform};
+use ocikit_layout::Layout;
+use ocikit_layout::codec::Codec;
 use sha2::Digest as _;
 
 /// An uncompressed tar holding `files` (name, content), regular files with
