@@ -105,6 +105,18 @@ fn export_and_import_failures() {
         .collect();
     assert_eq!(names, ["src"]);
 
+    // Into a directory that does not exist: the message names the path
+    // asked for, not a temporary file.
+    let missing = p("missing/x.tar");
+    let out = run(&["export", &format!("{src}:v1"), &missing]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        format!(
+            "oci: create a temporary file for {missing}: No such file or directory (os error 2)"
+        )
+    );
+
     // Usage errors: exit 2.
     for args in [
         vec![

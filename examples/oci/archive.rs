@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
-use ocikit_layout::Layout;
 use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
+use ocikit_layout::{AtomicFile, Layout};
 
 use crate::args::{Args, Opt};
 use crate::progress::Bar;
@@ -59,11 +59,9 @@ pub fn export(args: &[String]) -> CmdResult {
         archive::docker::check_reference(&repo_tag)
             .map_err(|e| Failure::Usage(format!("--repo-tag: {e}")))?;
     }
-    // Written beside the target and renamed at the end: a failed export
-    // leaves no half-written archive under the name asked for.
-    let partial = Path::new(target).with_extension("partial");
-    let file = File::create(&partial)
-        .map_err(|e| Failure::Failed(format!("{}: {e}", partial.display())))?;
+    // Written beside the target and renamed over it at the end: a failed
+    // export leaves no half-written archive under the name asked for.
+    let file = AtomicFile::create(target)?;
     let out = BufWriter::with_capacity(1 << 20, file);
     let written = match format {
         Format::Oci => archive::oci::export(&layout, &Selection::tag(tag), &options, out),
@@ -71,19 +69,11 @@ pub fn export(args: &[String]) -> CmdResult {
         Format::Docker => {
             archive::docker::export_seekable(&layout, tag, &repo_tag, None, &options, out)
         }
-    };
-    let finished = written.map_err(Failure::from).and_then(|out| {
-        let file = out
-            .into_inner()
-            .map_err(|e| Failure::Failed(format!("{}: {}", partial.display(), e.error())))?;
-        file.sync_all()
-            .and_then(|()| std::fs::rename(&partial, target))
-            .map_err(|e| Failure::Failed(format!("{target}: {e}")))
-    });
-    if finished.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    finished
+    }?;
+    let file = written
+        .into_inner()
+        .map_err(|e| Failure::Failed(format!("{target}: {}", e.error())))?;
+    Ok(file.commit()?)
 }
 
 pub fn import(args: &[String]) -> CmdResult {

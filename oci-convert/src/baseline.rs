@@ -386,7 +386,9 @@ impl Baseline {
     /// [`Error::Io`] naming the step that failed; `path` is unchanged then.
     pub fn save(&self, path: &Path) -> Result<()> {
         // 0666 less the umask, as a plain create would give.
-        crate::fsutil::write_atomic(path, 0o666, |file| self.write_to(file))
+        let file = ocikit_layout::AtomicFile::create(path)?;
+        self.write_to(file.file())?;
+        Ok(file.commit()?)
     }
 
     /// Reads the baseline saved at `path`.

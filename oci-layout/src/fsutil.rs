@@ -2,7 +2,6 @@
 //! names, fsync of files and directories, and replace-by-rename.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,19 +12,25 @@ use crate::{Error, Result};
 /// such files as in flight (or left by a crash), never as blobs.
 pub(crate) const TEMP_PREFIX: &str = ".tmp-";
 
+/// A name for a temporary file that no other writer uses: the process id,
+/// a counter of this process and the clock, behind [`TEMP_PREFIX`] and
+/// `purpose`.
+pub(crate) fn unique_temp_name(purpose: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{TEMP_PREFIX}{purpose}-{}-{n}-{nanos:08x}",
+        std::process::id()
+    )
+}
+
 /// A new file at a name no other writer uses, in `dir`, opened for writing.
 pub(crate) fn create_temp(dir: &Path, purpose: &str) -> Result<(File, PathBuf)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     loop {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!(
-            "{TEMP_PREFIX}{purpose}-{}-{n}-{nanos:08x}",
-            std::process::id()
-        );
-        let path = dir.join(name);
+        let path = dir.join(unique_temp_name(purpose));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((file, path)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -51,24 +56,6 @@ pub(crate) fn ensure_dir(dir: &Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
         Err(e) => Err(Error::io("create directory", dir)(e)),
     }
-}
-
-/// Replaces `path` with `bytes` so that a reader, or the file after a crash,
-/// sees either the old content or the new, never a mix: write a temporary
-/// file beside it, fsync, rename over, fsync the directory.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent(path);
-    let (mut file, temp) = create_temp(dir, "write")?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(Error::io("write", &temp));
-    drop(file);
-    if let Err(e) = written.and_then(|()| rename(&temp, path)) {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
-    }
-    sync_dir(dir)
 }
 
 /// `fs::rename` with the paths in the error.

@@ -6,7 +6,8 @@
 use ocikit_image::annotations::{REF_NAME, is_valid_ref_name};
 use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, Model, Platform};
 
-use crate::fsutil::{read_limited, write_atomic};
+use crate::atomic::write_atomic;
+use crate::fsutil::read_limited;
 use crate::{Error, Layout, Result};
 
 /// The largest `index.json` read: about 100 000 tagged descriptors.
@@ -86,7 +87,7 @@ impl Layout {
         let mut index = current.value().clone();
         let result = change(&mut index)?;
         if index != *current.value() {
-            write_atomic(&self.index_path(), &index.to_canonical_json())?;
+            write_atomic(self.index_path(), &index.to_canonical_json())?;
         }
         Ok(result)
     }

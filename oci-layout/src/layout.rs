@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ocikit_image::{Algorithm, Digest, ImageIndex, ImageLayout, Model};
 
-use crate::fsutil::{ensure_dir, read_limited, sync_dir, write_atomic};
+use crate::atomic::write_atomic;
+use crate::fsutil::{ensure_dir, read_limited, sync_dir};
 use crate::{Error, Result};
 
 /// The largest `oci-layout` file read: it holds one short JSON object.
@@ -74,11 +75,11 @@ impl Layout {
         ensure_dir(&layout.root.join(Self::BLOBS_DIR))?;
         ensure_dir(&layout.algorithm_dir(&Algorithm::Sha256))?;
         write_atomic(
-            &layout.index_path(),
+            layout.index_path(),
             &ImageIndex::default().to_canonical_json(),
         )?;
         write_atomic(
-            &layout.root.join(Self::LAYOUT_FILE),
+            layout.root.join(Self::LAYOUT_FILE),
             &ImageLayout::default().to_canonical_json(),
         )?;
         Ok(layout)

@@ -54,6 +54,7 @@
 
 pub mod archive;
 pub use archive::source_date_epoch;
+mod atomic;
 mod blob;
 mod copy;
 mod document;
@@ -69,6 +70,7 @@ pub mod progress;
 mod referrers;
 mod walk;
 
+pub use atomic::{AtomicFile, write_atomic};
 pub use blob::{BlobInfo, BlobReader, BlobWriter};
 pub use copy::{Copied, CopyOptions};
 pub use document::MAX_DOCUMENT_SIZE;

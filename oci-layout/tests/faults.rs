@@ -236,7 +236,26 @@ fn a_full_disk_fails_writes_by_name_and_damages_nothing() {
         .unwrap_err();
     assert_io(&err, ENOSPC, "No space left on device", "/blobs/.tmp-blob-");
     let err = layout.tag("v2", &manifest).unwrap_err();
-    let msg = assert_io(&err, ENOSPC, "No space left on device", "/l/.tmp-write-");
+    // Named by the file being replaced (the temporary name means nothing to
+    // a user), and no temporary file is left beside it.
+    let msg = assert_io(
+        &err,
+        ENOSPC,
+        "No space left on device",
+        "write the temporary file for ",
+    );
+    assert!(
+        msg.ends_with("/l/index.json: No space left on device (os error 28)"),
+        "{msg}"
+    );
+    assert!(
+        !fs::read_dir(layout.path()).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".tmp-")),
+        "a temporary file was left in the layout"
+    );
     eprintln!("tag: {msg}");
     assert_eq!(fs::read(layout.index_path()).unwrap(), stored.index_json);
     assert_intact(&layout, &stored, "after tag on a full disk");
@@ -285,7 +304,7 @@ fn a_read_only_layout_reads_and_refuses_writes_by_name() {
     let err = layout.put_bytes(MediaType::ImageLayer, b"x").unwrap_err();
     assert_io(&err, EROFS, "Read-only file system", "/blobs/.tmp-blob-");
     let err = layout.tag("v2", &manifest).unwrap_err();
-    assert_io(&err, EROFS, "Read-only file system", "/l/.tmp-write-");
+    assert_io(&err, EROFS, "Read-only file system", "/l/index.json");
     let dry = layout
         .gc(&GcOptions {
             dry_run: true,

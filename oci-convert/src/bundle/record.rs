@@ -8,7 +8,9 @@ use ocikit_image::{Descriptor, Model};
 use serde_json::{Map, Value};
 
 use super::RECORD_FILE;
-use crate::fsutil::{read_up_to, write_atomic};
+use ocikit_layout::AtomicFile;
+
+use crate::fsutil::read_up_to;
 use crate::{Error, IdMapping, Result};
 
 /// What a bundle remembers of its image.
@@ -161,11 +163,11 @@ impl BundleRecord {
 /// Replaces the bundle file `path` (`config.json`, the record) with
 /// `bytes`, crash-safe, mode 0644.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic(path, 0o644, |mut file| {
-        file.write_all(bytes).map_err(|source| Error::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+    let mut file = AtomicFile::create_with_mode(path, 0o644)?;
+    file.write_all(bytes).map_err(|source| Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(file.commit()?)
 }
