@@ -23,18 +23,11 @@ pub enum WhiteoutMode {
     Overlayfs,
 }
 
-/// One range of an id mapping, as in runtime-spec `uidMappings`: ids
-/// `container_id .. container_id + size` in the layer become
-/// `host_id .. host_id + size` on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IdMapping {
-    /// The first id as the layer gives it.
-    pub container_id: u32,
-    /// The first id written to disk.
-    pub host_id: u32,
-    /// How many ids the range holds.
-    pub size: u32,
-}
+/// One range of an id mapping: ids `container_id .. container_id + size` in
+/// the layer become `host_id .. host_id + size` on disk. The runtime-spec
+/// type of `uidMappings` and `gidMappings` (config-linux.md, User namespace
+/// mappings), so a bundle's mappings and an apply's are one value.
+pub use ocikit_runtime_spec::IdMapping;
 
 /// Maps an id through `mappings`; `None` when no range holds it. An empty
 /// list maps every id to itself.
@@ -100,7 +93,7 @@ impl Limits {
 
 /// How a layer is applied; [`ApplyOptions::default`] suits the current
 /// process (rootless when it is not root).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApplyOptions {
     /// Whiteouts applied, or written in overlayfs form.
     pub whiteouts: WhiteoutMode,
@@ -207,27 +200,15 @@ mod tests {
     #[test]
     fn maps_ids_through_ranges() {
         let map = [
-            IdMapping {
-                container_id: 0,
-                host_id: 100000,
-                size: 65536,
-            },
-            IdMapping {
-                container_id: 70000,
-                host_id: 5,
-                size: 1,
-            },
+            IdMapping::new(0, 100000, 65536),
+            IdMapping::new(70000, 5, 1),
         ];
         assert_eq!(map_id(&[], 42), Some(42));
         assert_eq!(map_id(&map, 0), Some(100000));
         assert_eq!(map_id(&map, 65535), Some(165535));
         assert_eq!(map_id(&map, 65536), None);
         assert_eq!(map_id(&map, 70000), Some(5));
-        let overflow = [IdMapping {
-            container_id: 0,
-            host_id: u32::MAX,
-            size: 2,
-        }];
+        let overflow = [IdMapping::new(0, u32::MAX, 2)];
         assert_eq!(map_id(&overflow, 1), None);
     }
 }

@@ -451,11 +451,7 @@ fn repack_refuses_what_unpack_did_not_make() {
 
     let bundle = dir.path().join("mapped");
     let options = UnpackOptions {
-        uid_map: vec![IdMapping {
-            container_id: 0,
-            host_id: 0,
-            size: 65536,
-        }],
+        uid_map: vec![IdMapping::new(0, 0, 65536)],
         ..options()
     };
     unpack(&layout, "v1", &bundle, &options).unwrap();
@@ -475,16 +471,8 @@ fn the_record_survives_a_round_trip_and_refuses_garbage() {
     let layout = image_of(dir.path(), small_tree);
     let bundle = dir.path().join("bundle");
     let options = UnpackOptions {
-        uid_map: vec![IdMapping {
-            container_id: 0,
-            host_id: 100_000,
-            size: 65536,
-        }],
-        gid_map: vec![IdMapping {
-            container_id: 0,
-            host_id: 200_000,
-            size: 10,
-        }],
+        uid_map: vec![IdMapping::new(0, 100_000, 65536)],
+        gid_map: vec![IdMapping::new(0, 200_000, 10)],
         rootless: true,
         ..options()
     };

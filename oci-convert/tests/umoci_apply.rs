@@ -522,11 +522,7 @@ fn our_mapped_apply_equals_umoci_mapped_unpack_at_every_layer() {
         return;
     }
     let image = build();
-    let map = vec![ocikit_convert::IdMapping {
-        container_id: 0,
-        host_id: 100_000,
-        size: 65536,
-    }];
+    let map = vec![ocikit_convert::IdMapping::new(0, 100_000, 65536)];
     let options = ApplyOptions {
         uid_map: map.clone(),
         gid_map: map,

@@ -1212,11 +1212,7 @@ fn id_mappings_apply_to_owners_and_an_unmapped_id_is_an_error() {
     if !support::require_root() {
         return;
     }
-    let map = vec![IdMapping {
-        container_id: 0,
-        host_id: 100_000,
-        size: 65536,
-    }];
+    let map = vec![IdMapping::new(0, 100_000, 65536)];
     let options = ApplyOptions {
         uid_map: map.clone(),
         gid_map: map.clone(),

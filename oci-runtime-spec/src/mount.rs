@@ -76,3 +76,21 @@ model! {
         size: u32 => "size" (req),
     }
 }
+
+impl IdMapping {
+    /// The range `container_id .. container_id + size` in the container
+    /// mapped to `host_id .. host_id + size` on the host.
+    ///
+    /// ```
+    /// let map = ocikit_runtime_spec::IdMapping::new(0, 100_000, 65536);
+    /// assert_eq!((map.container_id, map.host_id, map.size), (0, 100_000, 65536));
+    /// ```
+    pub fn new(container_id: u32, host_id: u32, size: u32) -> IdMapping {
+        IdMapping {
+            container_id,
+            host_id,
+            size,
+            ..IdMapping::default()
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::fsutil::read_up_to;
 use crate::{Error, IdMapping, Result};
 
 /// What a bundle remembers of its image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BundleRecord {
     /// The image manifest whose layers the rootfs holds.
@@ -106,11 +106,11 @@ impl BundleRecord {
                                 ))
                             })
                     };
-                    Ok(IdMapping {
-                        container_id: field("containerID")?,
-                        host_id: field("hostID")?,
-                        size: field("size")?,
-                    })
+                    Ok(IdMapping::new(
+                        field("containerID")?,
+                        field("hostID")?,
+                        field("size")?,
+                    ))
                 })
                 .collect()
         };

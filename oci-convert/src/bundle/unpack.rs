@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// How an image is unpacked into a bundle.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnpackOptions {
     /// The platform to pick when the tag names an image index; `None`
     /// picks the host's.
