@@ -311,5 +311,18 @@ fn failures_and_usage_errors() {
         "{}",
         text(&out.stderr)
     );
+    // One past the last second RFC 3339 can write: refused by name, no tag
+    // moves.
+    let out = oci()
+        .args(["build", t, &image])
+        .env("SOURCE_DATE_EPOCH", "253402300800")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "oci: 253402300800 seconds after 1970-01-01T00:00:00Z is later than \
+         9999-12-31T23:59:59Z, the last time RFC 3339 can write\n"
+    );
     assert_eq!(text(&run(&["ls", l]).stdout), "v1\n");
 }

@@ -4,11 +4,8 @@
 //! in `index.json` moves to it (image-layout.md).
 
 mod config_change;
-mod timestamp;
 
 pub use config_change::ConfigChange;
-
-pub use timestamp::format_rfc3339;
 
 use ocikit_image::{
     Descriptor, Digest, History, ImageConfiguration, ImageManifest, MediaType, Platform, Validate,

@@ -156,7 +156,7 @@ pub use bundle::{
 pub use conversion::{ConversionOptions, runtime_config};
 pub use diff::{Changes, diff, diff_layer, write_diff_tar};
 pub use error::{Error, Result};
-pub use image::{ConfigChange, ImageEdit, format_rfc3339};
+pub use image::{ConfigChange, ImageEdit};
 pub use options::{Applied, ApplyOptions, IdMapping, Limits, Warning, WhiteoutMode, map_id};
 
 /// The runtime-spec version of the bundles this crate writes.

@@ -1,6 +1,12 @@
 //! RFC 3339 section 5.6 timestamps (`date-time`), as config.md and
 //! annotations.md require for `created`. Timestamps stay strings in the
-//! models so that documents keep their bytes; this module checks them.
+//! models so that documents keep their bytes; this module checks them, and
+//! writes new ones from a count of seconds, without a calendar dependency.
+//! It is the toolkit's one place for RFC 3339.
+
+/// The last second RFC 3339 can write (its years have four digits):
+/// 9999-12-31T23:59:59Z, as seconds since 1970-01-01T00:00:00Z.
+pub const LAST_SECOND: u64 = 253_402_300_799;
 
 /// Checks that `s` is an RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS`, an
 /// optional fraction, then `Z` or `±HH:MM`. `T`/`Z` may be lowercase (RFC 3339
@@ -44,15 +50,10 @@ pub fn check_rfc3339(s: &str) -> Result<(), String> {
     if b[13] != b':' || b[16] != b':' {
         return bad("the time must be HH:MM:SS");
     }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return bad("the month must be 01 to 12"),
-    };
-    if day == 0 || day > days_in_month {
+    if !(1..=12).contains(&month) {
+        return bad("the month must be 01 to 12");
+    }
+    if day == 0 || u64::from(day) > days_in_month(u64::from(year), u64::from(month)) {
         return bad("the day does not exist in that month");
     }
     if hour > 23 || minute > 59 || second > 60 {
@@ -82,6 +83,58 @@ pub fn check_rfc3339(s: &str) -> Result<(), String> {
     }
 }
 
+/// `seconds` since 1970-01-01T00:00:00Z as `YYYY-MM-DDTHH:MM:SSZ`, the form
+/// for a `created` time taken from `SOURCE_DATE_EPOCH` or the clock; `None`
+/// after [`LAST_SECOND`], which four-digit years cannot write.
+///
+/// ```
+/// use ocikit_image::time::{check_rfc3339, format_rfc3339};
+/// assert_eq!(format_rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+/// assert_eq!(format_rfc3339(1_700_000_000).as_deref(), Some("2023-11-14T22:13:20Z"));
+/// assert!(check_rfc3339(&format_rfc3339(951_782_400).unwrap()).is_ok());
+/// ```
+pub fn format_rfc3339(seconds: u64) -> Option<String> {
+    if seconds > LAST_SECOND {
+        return None;
+    }
+    let (mut days, second_of_day) = (seconds / 86_400, seconds % 86_400);
+    let mut year = 1970;
+    while days >= days_in_year(year) {
+        days -= days_in_year(year);
+        year += 1;
+    }
+    let mut month = 1;
+    while days >= days_in_month(year, month) {
+        days -= days_in_month(year, month);
+        month += 1;
+    }
+    Some(format!(
+        "{year:04}-{month:02}-{:02}T{:02}:{:02}:{:02}Z",
+        days + 1,
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    ))
+}
+
+fn is_leap_year(year: u64) -> bool {
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
+}
+
+fn days_in_year(year: u64) -> u64 {
+    if is_leap_year(year) { 366 } else { 365 }
+}
+
+/// Days in `month` (1 to 12) of `year`, in the proleptic Gregorian calendar.
+fn days_in_month(year: u64, month: u64) -> u64 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// Checks an optional `created` field at the checker's current path.
 pub(crate) fn check_created(c: &mut crate::validate::Checker, created: Option<&str>) {
     if let Some(created) = created
@@ -93,7 +146,29 @@ pub(crate) fn check_created(c: &mut crate::validate::Checker, created: Option<&s
 
 #[cfg(test)]
 mod tests {
-    use super::check_rfc3339;
+    use super::{LAST_SECOND, check_rfc3339, format_rfc3339};
+
+    /// Expected values from GNU `date -u -d @N +%Y-%m-%dT%H:%M:%SZ`.
+    #[test]
+    fn formats_as_gnu_date_does() {
+        for (seconds, expected) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (68_169_600, "1972-02-29T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (951_868_799, "2000-02-29T23:59:59Z"),
+            (1_700_000_000, "2023-11-14T22:13:20Z"),
+            (4_107_542_400, "2100-03-01T00:00:00Z"),
+            (LAST_SECOND, "9999-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(
+                format_rfc3339(seconds).as_deref(),
+                Some(expected),
+                "{seconds}"
+            );
+            assert_eq!(check_rfc3339(expected), Ok(()));
+        }
+        assert_eq!(format_rfc3339(LAST_SECOND + 1), None);
+    }
 
     #[test]
     fn accepts_rfc3339_date_times() {

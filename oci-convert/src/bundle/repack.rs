@@ -10,7 +10,7 @@ use ocikit_layout::codec::Codec;
 use ocikit_layout::{Layout, StoredLayer};
 
 use super::{BASELINE_FILE, BundleRecord, ROOTFS_DIR};
-use crate::{Baseline, BuildOptions, Error, ImageEdit, Result, diff_layer, format_rfc3339};
+use crate::{Baseline, BuildOptions, Error, ImageEdit, Result, diff_layer};
 
 /// How a bundle is repacked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,5 +133,5 @@ pub fn created_now() -> Result<String> {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
     };
-    format_rfc3339(seconds)
+    ocikit_image::time::format_rfc3339(seconds).ok_or(Error::TimeOutOfRange { seconds })
 }
