@@ -1,3 +1,7 @@
+#![doc = include_str!("../README.md")]
+//!
+//! ---
+//!
 //! Image <-> filesystem conversion (image-spec layer.md, conversion.md):
 //! layer apply with whiteouts, confined to the target root; deterministic
 //! layer build; the diff of a root against a baseline recorded at unpack

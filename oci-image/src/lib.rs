@@ -1,3 +1,7 @@
+#![doc = include_str!("../README.md")]
+//!
+//! ---
+//!
 //! Typed models of the [OCI image-spec](https://github.com/opencontainers/image-spec)
 //! (v1.1): digests, media types, descriptors, manifests, indexes, image
 //! configurations, platforms and the image-layout header, with validation

@@ -1,3 +1,7 @@
+#![doc = include_str!("../README.md")]
+//!
+//! ---
+//!
 //! The OCI image-layout store on disk (image-spec image-layout.md): blobs,
 //! `index.json` and the tags in it, the typed documents stored as blobs,
 //! layer compression ([`codec`], [`Layout::put_layer`]), gc, fsck,
