@@ -1,7 +1,7 @@
 //! Confinement to a root directory: every path a layer names is resolved
 //! inside the root with chroot semantics, relative to directory file
 //! descriptors, so that no entry, symlink or whiteout can reach outside it
-//! (DESIGN.md, "Hostile input is normal").
+//! (docs/ARCHITECTURE.md, "Hostile input").
 //!
 //! Parents are resolved with `openat2(RESOLVE_IN_ROOT)` where the kernel
 //! has it (one system call), and otherwise by a walk of one `O_NOFOLLOW`

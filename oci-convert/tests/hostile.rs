@@ -1,4 +1,4 @@
-//! Hostile layers (DESIGN.md "Hostile input is normal"; image-spec
+//! Hostile layers (docs/ARCHITECTURE.md, "Hostile input"; image-spec
 //! layer.md, Changesets): crafted tars that try to create, change or delete
 //! something outside the root by every route a tar offers: `..` and
 //! absolute names, symlinks (lower ones and ones written earlier in the

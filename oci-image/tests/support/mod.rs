@@ -45,7 +45,7 @@ pub fn require_tools(names: &[&str]) -> bool {
 }
 
 /// The first line of `name --version`, such as `umoci version 0.4.7`, for
-/// the assertion messages of interop tests (STYLE.md: name the peer and version).
+/// the assertion messages of interop tests (docs/ARCHITECTURE.md, "Tests").
 pub fn version(name: &str) -> String {
     let out = run(Command::new(name).arg("--version"));
     String::from_utf8_lossy(&out)
