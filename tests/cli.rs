@@ -1,4 +1,4 @@
-//! The `oci` command-line tool (examples/oci/): exit codes, output, and
+//! The `oci` command-line tool (src/bin/oci/): exit codes, output, and
 //! what `validate` and `digest` report on real files.
 #![allow(clippy::unwrap_used)]
 

@@ -1,4 +1,4 @@
-//! The runtime-spec commands of `oci` (examples/oci/runtime.rs):
+//! The runtime-spec commands of `oci` (src/bin/oci/runtime.rs):
 //! `oci runtime-spec [--rootless]` against the real `runc spec` (tested
 //! with runc 1.1.5), and `oci validate --type runtime-*` on the
 //! runtime-spec's own good and bad documents.

@@ -1,41 +1,16 @@
-//! Shared helpers of the `oci` command-line tests: the freshly built binary,
-//! running it, and its output as text.
+//! Shared helpers of the `oci` command-line tests: the binary, running it,
+//! and its output as text.
 
 #![allow(dead_code)] // each test file uses a different part
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-/// The `oci` example binary, built fresh (see [`example`]).
+/// The `oci` binary of this package. Cargo builds it, with this test's
+/// profile and features, before it builds an integration test, and names
+/// it in `CARGO_BIN_EXE_oci`: no nested `cargo build`, no stale binary.
 pub fn oci() -> Command {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    Command::new(BUILT.get_or_init(|| build_example("oci")))
-}
-
-/// The example `name`, built fresh: `cargo test --test cli` alone would
-/// not rebuild examples, and a stale binary would test old code. The build
-/// uses the same profile and features as this test, so it reuses what
-/// `cargo test` already built.
-pub fn build_example(name: &str) -> PathBuf {
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "--quiet", "--example", name]);
-    cargo.current_dir(env!("CARGO_MANIFEST_DIR"));
-    if !cfg!(debug_assertions) {
-        cargo.arg("--release");
-    }
-    if cfg!(feature = "blake3") {
-        cargo.args(["--features", "blake3"]);
-    }
-    let status = cargo.status().expect("run cargo build --example");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let mut path = std::env::current_exe().expect("test binary path");
-    path.pop(); // the test binary
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    path.join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    Command::new(env!("CARGO_BIN_EXE_oci"))
 }
 
 pub fn run(args: &[&str]) -> Output {
