@@ -99,7 +99,9 @@ fn runtime_spec_usage_errors() {
     let out = run(&["runtime-spec", "--rootles"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).starts_with("oci: unknown option \"--rootles\" for runtime-spec\n"),
+        text(&out.stderr).starts_with(
+            "error: unexpected argument '--rootles' found\n\n  tip: a similar argument exists: '--rootless'\n"
+        ),
         "{}",
         text(&out.stderr)
     );

@@ -27,14 +27,18 @@ pub fn run_dated(args: &[&str]) -> Output {
         .expect("run oci")
 }
 
-/// Runs `oci ARGS` and checks that it is a usage error: exit code 2 and
-/// the usage text on stderr.
+/// Runs `oci ARGS` and checks that it is a usage error: exit code 2, and
+/// on stderr clap's error and its pointer to `--help`, nothing on stdout.
 #[track_caller]
 pub fn assert_usage_error(args: &[&str]) {
     let out = run(args);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(stderr.contains("usage: oci"), "{args:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("try '--help'"),
+        "{args:?}: {stderr}"
+    );
+    assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
 }
 
 pub fn text(bytes: &[u8]) -> String {

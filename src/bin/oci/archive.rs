@@ -8,105 +8,134 @@ use std::path::Path;
 use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 use ocikit_layout::{AtomicFile, Layout};
 
-use crate::args::{Args, Opt};
-use crate::progress::Bar;
-use crate::store::{open_image, split_image};
+use crate::progress::QuietArg;
+use crate::store::Image;
 use crate::{CmdResult, Failure, stdout_failed};
 
+/// Write an image as a tar archive
+///
+/// An oci-archive (the default) is an image layout in a tar, as skopeo's
+/// oci-archive: transport reads it; a docker-archive is what `docker load`
+/// and `podman load` read.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The image to export
+    image: Image,
+    /// The archive to write (replaced when it exists)
+    #[arg(value_name = "ARCHIVE")]
+    target: String,
+    /// The archive's format
+    #[arg(long, value_enum, default_value_t = Format::OciArchive)]
+    format: Format,
+    /// The name a docker-archive gives the image (default: the layout
+    /// directory's name, and the tag)
+    #[arg(long, value_name = "NAME:TAG", value_parser = parse_repo_tag)]
+    repo_tag: Option<String>,
+    #[command(flatten)]
+    quiet: QuietArg,
+}
+
+/// Add the image of a tar archive to a layout
+///
+/// The layout is created when missing, and the image tagged with the tag
+/// of IMAGE. The format is found from the archive's files unless --format
+/// says it. Prints the tag, digest and media type of what was added.
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The archive to read
+    #[arg(value_name = "ARCHIVE")]
+    source: String,
+    /// Where to: the layout and the tag there
+    image: Image,
+    /// The archive's format (default: found from its files)
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Convert the Docker manifests and configs of a docker-archive to OCI
+    /// ones (new digests)
+    #[arg(long)]
+    to_oci: bool,
+    #[command(flatten)]
+    quiet: QuietArg,
+}
+
 /// The two archive formats.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
 enum Format {
-    Oci,
-    Docker,
+    OciArchive,
+    DockerArchive,
 }
 
-fn parse_format(value: Option<&str>) -> Result<Option<Format>, Failure> {
-    match value {
-        None => Ok(None),
-        Some("oci-archive") => Ok(Some(Format::Oci)),
-        Some("docker-archive") => Ok(Some(Format::Docker)),
-        Some(other) => Err(Failure::Usage(format!(
-            "--format {other:?}: expected oci-archive or docker-archive"
-        ))),
-    }
+/// A docker-archive's `NAME:TAG`, checked as `docker load` would.
+fn parse_repo_tag(value: &str) -> Result<String, String> {
+    archive::docker::check_reference(value)
+        .map(|()| value.to_owned())
+        .map_err(|e| e.to_string())
 }
 
-pub fn export(args: &[String]) -> CmdResult {
-    let args = Args::parse(
-        "export",
-        args,
-        &[
-            Opt::Value("--format"),
-            Opt::Value("--repo-tag"),
-            Opt::Flag("--quiet"),
-        ],
-    )?;
-    let [image, target] = args.positionals(["IMAGE", "ARCHIVE"])?;
-    let format = parse_format(args.value("--format"))?.unwrap_or(Format::Oci);
-    let (layout, tag) = open_image(image)?;
+pub fn export(args: ExportArgs) -> CmdResult {
+    let ExportArgs {
+        image,
+        target,
+        format,
+        repo_tag,
+        quiet,
+    } = args;
+    let layout = image.open()?;
+    let tag = image.tag.as_str();
     // Check the tag before creating the output file.
     layout.find_tag(tag)?;
-    let bar = Bar::new(args.flag("--quiet"));
+    let bar = quiet.bar();
     let options = ExportOptions {
         progress: bar.progress(),
         ..ExportOptions::default()
     };
-    let repo_tag = match args.value("--repo-tag") {
-        Some(r) => r.to_owned(),
-        None => default_repo_tag(layout.path(), tag),
-    };
-    if format == Format::Docker {
-        archive::docker::check_reference(&repo_tag)
-            .map_err(|e| Failure::Usage(format!("--repo-tag: {e}")))?;
-    }
+    let repo_tag = repo_tag.unwrap_or_else(|| default_repo_tag(layout.path(), tag));
     // Written beside the target and renamed over it at the end: a failed
     // export leaves no half-written archive under the name asked for.
-    let file = AtomicFile::create(target)?;
+    let file = AtomicFile::create(&target)?;
     let out = BufWriter::with_capacity(1 << 20, file);
     let written = match format {
-        Format::Oci => archive::oci::export(&layout, &Selection::tag(tag), &options, out),
+        Format::OciArchive => archive::oci::export(&layout, &Selection::tag(tag), &options, out),
         // A file seeks: each compressed layer is decompressed once.
-        Format::Docker => {
+        Format::DockerArchive => {
             archive::docker::export_seekable(&layout, tag, &repo_tag, None, &options, out)
         }
     }?;
     let file = written
         .into_inner()
-        .map_err(|e| Failure::Failed(format!("{target}: {}", e.error())))?;
+        .map_err(|e| Failure(format!("{target}: {}", e.error())))?;
     Ok(file.commit()?)
 }
 
-pub fn import(args: &[String]) -> CmdResult {
-    let args = Args::parse(
-        "import",
-        args,
-        &[
-            Opt::Value("--format"),
-            Opt::Flag("--to-oci"),
-            Opt::Flag("--quiet"),
-        ],
-    )?;
-    let [source, image] = args.positionals(["ARCHIVE", "IMAGE"])?;
-    let (path, tag) = split_image(image)?;
-    let format = match parse_format(args.value("--format"))? {
+pub fn import(args: ImportArgs) -> CmdResult {
+    let ImportArgs {
+        source,
+        image,
+        format,
+        to_oci,
+        quiet,
+    } = args;
+    let tag = image.tag.as_str();
+    let format = match format {
         Some(f) => f,
-        None => detect_format(source)?,
+        None => detect_format(&source)?,
     };
-    let file = File::open(source).map_err(|e| Failure::Failed(format!("{source}: {e}")))?;
+    let file = File::open(&source).map_err(|e| Failure(format!("{source}: {e}")))?;
     let archive_size = file.metadata().ok().map(|m| m.len());
     let reader = BufReader::with_capacity(1 << 20, file);
-    let layout = Layout::open_or_init(path)?;
-    let bar = Bar::new(args.flag("--quiet"));
+    let layout = Layout::open_or_init(&image.layout)?;
+    let bar = quiet.bar();
     let options = ImportOptions {
-        to_oci: args.flag("--to-oci"),
+        to_oci,
         progress: bar.progress(),
         archive_size,
         ..ImportOptions::default()
     };
     let imported = match format {
-        Format::Oci => archive::oci::import(&layout, reader, Some(tag), &options)?,
-        Format::Docker => archive::docker::import(&layout, reader, Some(tag), &options)?,
-    };
+        Format::OciArchive => archive::oci::import(&layout, reader, Some(tag), &options),
+        Format::DockerArchive => archive::docker::import(&layout, reader, Some(tag), &options),
+    }?;
+    drop(bar);
     let mut out = std::io::stdout().lock();
     for d in &imported.descriptors {
         writeln!(
@@ -124,7 +153,7 @@ pub fn import(args: &[String]) -> CmdResult {
 /// An oci-archive has an `oci-layout` file; a docker-archive a
 /// `manifest.json`. Only the tar headers are read (the file is seekable).
 fn detect_format(source: &str) -> Result<Format, Failure> {
-    let failed = |e: std::io::Error| Failure::Failed(format!("{source}: {e}"));
+    let failed = |e: std::io::Error| Failure(format!("{source}: {e}"));
     let file = File::open(source).map_err(failed)?;
     let mut tar = tar::Archive::new(file);
     let mut found = None;
@@ -133,13 +162,13 @@ fn detect_format(source: &str) -> Result<Format, Failure> {
         let name = entry.path_bytes();
         let name = name.strip_prefix(b"./").unwrap_or(&name);
         match name {
-            b"oci-layout" => return Ok(Format::Oci),
-            b"manifest.json" => found = Some(Format::Docker),
+            b"oci-layout" => return Ok(Format::OciArchive),
+            b"manifest.json" => found = Some(Format::DockerArchive),
             _ => {}
         }
     }
     found.ok_or_else(|| {
-        Failure::Failed(format!(
+        Failure(format!(
             "{source}: neither an oci-archive (no oci-layout file) nor a docker-archive (no manifest.json); say which with --format"
         ))
     })

@@ -6,37 +6,125 @@ use std::io::Write;
 use std::path::Path;
 
 use ocikit_convert::{ConfigChange, ImageEdit, RepackOptions, UnpackOptions};
-use ocikit_image::History;
-use ocikit_layout::Layout;
+use ocikit_image::{History, Platform};
 
-use crate::args::{Args, Opt};
-use crate::build::{convert_failed, parse_compression};
-use crate::progress::Bar;
-use crate::store::{open_image, split_image};
-use crate::{CmdResult, Failure, stdout_failed};
+use crate::build::Compression;
+use crate::progress::QuietArg;
+use crate::store::Image;
+use crate::{CmdResult, stdout_failed};
 
-pub fn unpack(args: &[String]) -> CmdResult {
-    let args = Args::parse(
-        "unpack",
-        args,
-        &[
-            Opt::Flag("--rootless"),
-            Opt::Value("--platform"),
-            Opt::Flag("--quiet"),
-        ],
-    )?;
-    let [image, bundle] = args.positionals(["IMAGE", "BUNDLE"])?;
-    let (layout, tag) = open_image(image)?;
-    let bar = Bar::new(args.flag("--quiet"));
+/// Unpack an image into a runtime bundle
+///
+/// BUNDLE, a new or empty directory, gets rootfs/, config.json (image-spec
+/// conversion.md) and what `oci repack` needs. Rootless is implied when not
+/// root. Prints the manifest digest.
+#[derive(clap::Args, Debug)]
+pub struct UnpackArgs {
+    /// The image to unpack
+    image: Image,
+    /// The bundle's directory
+    #[arg(value_name = "BUNDLE")]
+    bundle: String,
+    /// Unpack as an unprivileged user would: owners recorded in an extended
+    /// attribute, no device nodes
+    #[arg(long)]
+    rootless: bool,
+    /// The platform to pick when the tag names an image index (default:
+    /// this host's)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<Platform>,
+    #[command(flatten)]
+    quiet: QuietArg,
+}
+
+/// Store the changes made to a bundle's rootfs as a new layer
+///
+/// The layer goes on top of the bundle's image and the result is tagged
+/// IMAGE; no layer when nothing changed. Prints the manifest digest.
+#[derive(clap::Args, Debug)]
+pub struct RepackArgs {
+    /// The bundle's directory, made by `oci unpack`
+    #[arg(value_name = "BUNDLE")]
+    bundle: String,
+    /// The image to write, in the layout the bundle came from
+    image: Image,
+    /// How the layer is compressed
+    #[arg(long, value_enum, default_value_t = Compression::Gzip)]
+    compression: Compression,
+    #[command(flatten)]
+    quiet: QuietArg,
+}
+
+/// Change an image's execution parameters
+///
+/// At least one change is given. Writes a new config and manifest with a
+/// history entry that records the command, tagged NEWTAG (default: the
+/// same tag), and prints the new manifest digest. --env sets one variable;
+/// --entrypoint and --cmd replace the list (`--cmd=` alone clears it).
+#[derive(clap::Args, Debug)]
+#[command(
+    group = clap::ArgGroup::new("change").required(true).multiple(true),
+    override_usage = "oci config [OPTIONS] <IMAGE>"
+)]
+pub struct ConfigArgs {
+    /// The image to change
+    image: Image,
+    /// Tag the result NEWTAG instead of moving the image's tag
+    #[arg(long = "tag", value_name = "NEWTAG")]
+    new_tag: Option<String>,
+    /// Set an environment variable
+    #[arg(long, value_name = "K=V", group = "change")]
+    env: Vec<String>,
+    /// One argument of the entrypoint, in order (replaces the list)
+    #[arg(long, value_name = "ARG", group = "change", allow_hyphen_values = true)]
+    entrypoint: Vec<String>,
+    /// One argument of the command, in order (replaces the list)
+    #[arg(long, value_name = "ARG", group = "change", allow_hyphen_values = true)]
+    cmd: Vec<String>,
+    /// The working directory
+    #[arg(long, value_name = "DIR", group = "change")]
+    workdir: Option<String>,
+    /// The user the process runs as: USER or USER:GROUP, names or ids
+    #[arg(long, value_name = "USER", group = "change")]
+    user: Option<String>,
+    /// Set a label
+    #[arg(long, value_name = "K=V", group = "change", value_parser = parse_label)]
+    label: Vec<(String, String)>,
+    /// Expose a port (PORT or PORT/tcp|udp)
+    #[arg(long, value_name = "PORT[/PROTO]", group = "change")]
+    expose: Vec<String>,
+    /// Add a volume mount point
+    #[arg(long, value_name = "PATH", group = "change")]
+    volume: Vec<String>,
+    /// The signal that stops the container
+    #[arg(long, value_name = "SIG", group = "change")]
+    stop_signal: Option<String>,
+    /// The platform to pick when the tag names an image index (default:
+    /// this host's)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<Platform>,
+}
+
+/// `KEY=VALUE` of `--label`.
+fn parse_label(label: &str) -> Result<(String, String), String> {
+    match label.split_once('=') {
+        Some((key, value)) => Ok((key.to_owned(), value.to_owned())),
+        None => Err("expected KEY=VALUE".into()),
+    }
+}
+
+pub fn unpack(args: UnpackArgs) -> CmdResult {
+    let layout = args.image.open()?;
+    let bar = args.quiet.bar();
     let mut options = UnpackOptions {
-        platform: args.platform()?,
+        platform: args.platform,
         progress: bar.progress(),
         ..UnpackOptions::default()
     };
     // Rootless is implied for a non-root user, and may be asked for by root.
-    options.rootless |= args.flag("--rootless");
-    let unpacked = ocikit_convert::unpack(&layout, tag, Path::new(bundle), &options)
-        .map_err(convert_failed)?;
+    options.rootless |= args.rootless;
+    let unpacked =
+        ocikit_convert::unpack(&layout, &args.image.tag, Path::new(&args.bundle), &options)?;
     drop(bar);
     for warning in &unpacked.warnings {
         eprintln!("oci unpack: warning: {warning}");
@@ -44,24 +132,23 @@ pub fn unpack(args: &[String]) -> CmdResult {
     writeln!(std::io::stdout().lock(), "{}", unpacked.manifest.digest).map_err(stdout_failed)
 }
 
-pub fn repack(args: &[String]) -> CmdResult {
-    let args = Args::parse(
-        "repack",
-        args,
-        &[Opt::Value("--compression"), Opt::Flag("--quiet")],
-    )?;
-    let [bundle, image] = args.positionals(["BUNDLE", "IMAGE"])?;
-    let (layout, tag) = open_image(image)?;
-    ocikit_layout::check_tag(tag)?;
-    let bar = Bar::new(args.flag("--quiet"));
+pub fn repack(args: RepackArgs) -> CmdResult {
+    let RepackArgs {
+        bundle,
+        image,
+        compression,
+        quiet,
+    } = args;
+    let layout = image.open()?;
+    ocikit_layout::check_tag(&image.tag)?;
+    let bar = quiet.bar();
     let mut options = RepackOptions {
-        codec: parse_compression(args.value("--compression"))?,
+        codec: compression.codec(),
         ..RepackOptions::default()
     };
-    options.build = ocikit_convert::BuildOptions::from_env().map_err(convert_failed)?;
+    options.build = ocikit_convert::BuildOptions::from_env()?;
     options.build.progress = bar.progress();
-    let repacked = ocikit_convert::repack(Path::new(bundle), &layout, tag, &options)
-        .map_err(convert_failed)?;
+    let repacked = ocikit_convert::repack(Path::new(&bundle), &layout, &image.tag, &options)?;
     drop(bar);
     if repacked.layer.is_none() {
         eprintln!("oci repack: the rootfs has not changed; {image} names the bundle's image");
@@ -69,75 +156,47 @@ pub fn repack(args: &[String]) -> CmdResult {
     writeln!(std::io::stdout().lock(), "{}", repacked.descriptor.digest).map_err(stdout_failed)
 }
 
-pub fn config(args: &[String]) -> CmdResult {
-    let raw = args;
-    let args = Args::parse(
-        "config",
-        args,
-        &[
-            Opt::Value("--tag"),
-            Opt::Value("--env"),
-            Opt::Value("--entrypoint"),
-            Opt::Value("--cmd"),
-            Opt::Value("--workdir"),
-            Opt::Value("--user"),
-            Opt::Value("--label"),
-            Opt::Value("--expose"),
-            Opt::Value("--volume"),
-            Opt::Value("--stop-signal"),
-            Opt::Value("--platform"),
-        ],
-    )?;
-    let [image] = args.positionals(["IMAGE"])?;
-    let (path, tag) = split_image(image)?;
-    let new_tag = args.value("--tag").unwrap_or(tag);
+pub fn config(args: ConfigArgs) -> CmdResult {
+    // The command as given, for the history: what follows `config`.
+    let raw: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .skip_while(|a| a != "config")
+        .skip(1)
+        .collect();
+    let image = &args.image;
+    let tag = image.tag.as_str();
+    let new_tag = args.new_tag.as_deref().unwrap_or(tag);
     ocikit_layout::check_tag(new_tag)?;
-    let mut labels = std::collections::BTreeMap::new();
-    for label in args.values("--label") {
-        let Some((key, value)) = label.split_once('=') else {
-            return Err(Failure::Usage(format!(
-                "--label {label:?}: expected KEY=VALUE"
-            )));
-        };
-        labels.insert(key.to_owned(), value.to_owned());
-    }
     let change = ConfigChange {
-        env: owned(args.values("--env")),
-        entrypoint: list(args.values("--entrypoint")),
-        cmd: list(args.values("--cmd")),
-        working_dir: args.value("--workdir").map(str::to_owned),
-        user: args.value("--user").map(str::to_owned),
-        labels,
-        exposed_ports: owned(args.values("--expose")),
-        volumes: owned(args.values("--volume")),
-        stop_signal: args.value("--stop-signal").map(str::to_owned),
+        env: args.env,
+        entrypoint: list(args.entrypoint),
+        cmd: list(args.cmd),
+        working_dir: args.workdir,
+        user: args.user,
+        labels: args.label.into_iter().collect(),
+        exposed_ports: args.expose,
+        volumes: args.volume,
+        stop_signal: args.stop_signal,
     };
-    if change == ConfigChange::default() {
-        return Err(Failure::Usage("no change given".into()));
-    }
-    let layout = Layout::open(path)?;
-    let mut edit =
-        ImageEdit::open(&layout, tag, args.platform()?.as_ref()).map_err(convert_failed)?;
-    edit.change_config(&change).map_err(convert_failed)?;
+    let layout = image.open()?;
+    let mut edit = ImageEdit::open(&layout, tag, args.platform.as_ref())?;
+    edit.change_config(&change)?;
     edit.add_history(History {
-        created: Some(ocikit_convert::created_now().map_err(convert_failed)?),
+        created: Some(ocikit_convert::created_now()?),
         created_by: Some(format!("oci config {}", raw.join(" "))),
         ..History::default()
     });
-    let descriptor = edit.commit(&layout, new_tag).map_err(convert_failed)?;
+    let descriptor = edit.commit(&layout, new_tag)?;
     writeln!(std::io::stdout().lock(), "{}", descriptor.digest).map_err(stdout_failed)
-}
-
-fn owned(values: Vec<&str>) -> Vec<String> {
-    values.into_iter().map(str::to_owned).collect()
 }
 
 /// A list option: absent is no change; `--cmd=` alone (one empty value)
 /// clears the list; otherwise each value is one argument.
-fn list(values: Vec<&str>) -> Option<Vec<String>> {
+fn list(values: Vec<String>) -> Option<Vec<String>> {
     match values.as_slice() {
         [] => None,
-        [""] => Some(Vec::new()),
-        _ => Some(owned(values)),
+        [one] if one.is_empty() => Some(Vec::new()),
+        _ => Some(values),
     }
 }

@@ -1,11 +1,10 @@
 //! `oci`: the toolkit's command-line front end, in the spirit of umoci and
-//! skopeo (DESIGN.md has the whole contract). Each command group lives in
-//! its own file; this one dispatches and turns failures into exit codes.
-//!
-//! Exit codes: 0 success, 1 failure (a clear message on stderr), 2 usage error.
+//! skopeo. The commands, their arguments and their help are one clap
+//! definition: the [`Command`] list here, each command's arguments in the
+//! file of its group, which also runs it. This file dispatches and turns
+//! failures into exit codes.
 
 mod archive;
-mod args;
 mod build;
 mod bundle;
 mod copy;
@@ -16,150 +15,171 @@ mod runtime;
 mod store;
 mod validate;
 
+use std::io::Write;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: oci <command> [arguments]
+use clap::{CommandFactory, Parser, Subcommand};
 
+/// What the top-level help says after the list of commands.
+const AFTER_HELP: &str = "\
 IMAGE is LAYOUT:TAG (split at the last colon).
 
-image layouts:
-  init LAYOUT                  create an empty image layout
-  new IMAGE [--platform OS/ARCH[/VARIANT]]
-                               create an empty image (no layers) and tag it
-  build DIR IMAGE [--from TAG] [--compression gzip|zstd|none] [--platform P]
-                               add a layer built from the directory DIR to the
-                               image TAG of the same layout (--from), or to a
-                               new empty image for P (default: this host's);
-                               tag the result IMAGE (moving the tag) and print
-                               its manifest digest. Default gzip; created times
-                               from SOURCE_DATE_EPOCH when set, else the clock
-  ls LAYOUT                    list the tags, one per line
-  stat IMAGE [--json]          show an image: manifest, config, layers, history
-  tag IMAGE NEWTAG             give the image another tag
-  rm IMAGE                     remove a tag (the blobs stay until gc)
-  gc LAYOUT [--dry-run] [--grace DURATION]
-                               remove blobs nothing in index.json reaches and
-                               that are older than the grace (default 24h;
-                               0 when no writer can be running)
-  fsck LAYOUT [--diff-ids]     verify every reachable blob and document; list
-                               damage (exit 1), unreachable blobs and stale
-                               temporary files
+build, unpack, repack, import, export and copy draw a progress bar on
+stderr when it is a terminal; --quiet turns it off.
 
-  export IMAGE ARCHIVE [--format oci-archive|docker-archive] [--repo-tag NAME:TAG]
-                               write the image as a tar archive (default
-                               oci-archive; a docker-archive is tagged NAME:TAG,
-                               by default <layout directory>:<tag>)
-  import ARCHIVE IMAGE [--format oci-archive|docker-archive] [--to-oci]
-                               add the image of an archive to the layout (created
-                               if missing) under the tag of IMAGE; --to-oci
-                               converts Docker manifests to OCI ones
-  copy SRC-IMAGE DST-IMAGE     copy the image and every blob it reaches (each
-                               verified) into the layout of DST-IMAGE (created
-                               if missing) and tag it there; prints the tag,
-                               digest and media type
-  config IMAGE [--tag NEWTAG] [--env K=V]... [--entrypoint ARG]... [--cmd ARG]...
-         [--workdir DIR] [--user USER] [--label K=V]... [--expose PORT[/PROTO]]...
-         [--volume PATH]... [--stop-signal SIG] [--platform P]
-                               change the image's execution parameters (a new
-                               config and manifest with a history entry), tagged
-                               NEWTAG (default: the same tag); --env sets one
-                               variable, --entrypoint/--cmd replace the list
-                               (--cmd= alone clears it); print the new digest
+exit codes: 0 success, 1 failure (one line on stderr: `oci: <message>`),
+2 usage error (bad arguments)";
 
-documents:
-  validate --type TYPE PATH    check a document against the spec; prints `valid`
-                               or one line per error (exit 1). PATH - is stdin.
-                               TYPE: descriptor, manifest, index,
-                               config, layout (the oci-layout file, or a layout
-                               directory holding it), runtime-config,
-                               runtime-state, runtime-features
-  digest [--algorithm ALG] [PATH|-]...
-                               print the digest of each file (stdin without PATH
-                               or with -), like sha256sum. ALG: sha256 (default),
-                               sha512, blake3
-  help                         this text
-
-runtime bundles:
-  unpack IMAGE BUNDLE [--rootless] [--platform P]
-                               unpack the image into the new or empty directory
-                               BUNDLE: rootfs/, config.json (image-spec
-                               conversion.md) and what repack needs; rootless
-                               is implied when not root. Prints the manifest
-                               digest
-  repack BUNDLE IMAGE [--compression gzip|zstd|none]
-                               store the changes made to BUNDLE/rootfs as a new
-                               layer on the bundle's image, tagged IMAGE; no
-                               layer when nothing changed. Prints the digest
-  runtime-spec [--rootless]    print a default config.json, as `runc spec`
-                               [--rootless] writes it (rootless maps the
-                               caller's uid and gid)
-
-build, import, export, copy, unpack and repack draw a progress bar on stderr when it
-is a terminal; --quiet turns it off.
-
-exit codes: 0 success, 1 failure, 2 usage error";
-
-/// A failure of a command: what went wrong, and which exit code it earns.
-pub enum Failure {
-    /// Bad arguments: exit 2, with the usage text.
-    Usage(String),
-    /// The command ran and failed (or found the input invalid): exit 1.
-    Failed(String),
+/// Image layouts, archives, runtime bundles and OCI documents, from the
+/// command line
+#[derive(Parser, Debug)]
+#[command(
+    name = "oci",
+    version,
+    after_help = AFTER_HELP,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
+
+/// The commands, in the order the help lists them.
+#[derive(Subcommand, Debug)]
+enum Command {
+    Init(store::InitArgs),
+    Ls(store::LsArgs),
+    New(store::NewArgs),
+    Stat(store::StatArgs),
+    Build(build::BuildArgs),
+    Config(bundle::ConfigArgs),
+    Unpack(bundle::UnpackArgs),
+    Repack(bundle::RepackArgs),
+    Tag(store::TagArgs),
+    Rm(store::RmArgs),
+    Gc(maintenance::GcArgs),
+    Fsck(maintenance::FsckArgs),
+    Export(archive::ExportArgs),
+    Import(archive::ImportArgs),
+    Copy(copy::CopyArgs),
+    Validate(validate::ValidateArgs),
+    RuntimeSpec(runtime::RuntimeSpecArgs),
+    Digest(digest::DigestArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Print a completion script for a shell on stdout
+///
+/// bash: `oci completions bash > /etc/bash_completion.d/oci`; zsh: into a
+/// file `_oci` on $fpath; fish: `oci completions fish >
+/// ~/.config/fish/completions/oci.fish`.
+#[derive(clap::Args, Debug)]
+struct CompletionsArgs {
+    /// The shell the script is for
+    #[arg(value_enum)]
+    shell: Shell,
+}
+
+/// The shells `oci completions` writes for.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// A failure of a command: exit 1 and `oci: <message>` on stderr. Usage
+/// errors (exit 2) are clap's, found while the arguments are parsed.
+pub struct Failure(pub String);
 
 impl From<ocikit_layout::Error> for Failure {
     fn from(err: ocikit_layout::Error) -> Self {
-        Failure::Failed(err.to_string())
+        Failure(err.to_string())
+    }
+}
+
+impl From<ocikit_convert::Error> for Failure {
+    fn from(err: ocikit_convert::Error) -> Self {
+        Failure(err.to_string())
     }
 }
 
 /// The failure of a write to stdout (a closed pipe, a full disk).
 pub fn stdout_failed(e: std::io::Error) -> Failure {
-    Failure::Failed(format!("writing to stdout: {e}"))
+    Failure(format!("writing to stdout: {e}"))
 }
 
 /// What every command returns.
 pub type CmdResult = Result<(), Failure>;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let rest = args.get(1..).unwrap_or_default();
-    let result = match args.first().map(String::as_str) {
-        Some("init") => store::init(rest),
-        Some("new") => store::new(rest),
-        Some("build") => build::build(rest),
-        Some("ls") => store::ls(rest),
-        Some("stat") => store::stat(rest),
-        Some("tag") => store::tag(rest),
-        Some("rm") => store::rm(rest),
-        Some("gc") => maintenance::gc(rest),
-        Some("fsck") => maintenance::fsck(rest),
-        Some("export") => archive::export(rest),
-        Some("import") => archive::import(rest),
-        Some("copy") => copy::copy(rest),
-        Some("validate") => validate::validate(rest),
-        Some("runtime-spec") => runtime::runtime_spec(rest),
-        Some("unpack") => bundle::unpack(rest),
-        Some("repack") => bundle::repack(rest),
-        Some("config") => bundle::config(rest),
-        Some("digest") => digest::digest(rest),
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            Ok(())
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version on stdout with 0, usage errors on stderr
+            // with 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
-        Some(other) => Err(Failure::Usage(format!("unknown command {other:?}"))),
-        None => Err(Failure::Usage("no command given".into())),
+    };
+    let result = match cli.command {
+        Command::Init(args) => store::init(args),
+        Command::Ls(args) => store::ls(args),
+        Command::New(args) => store::new(args),
+        Command::Stat(args) => store::stat(args),
+        Command::Build(args) => build::build(args),
+        Command::Config(args) => bundle::config(args),
+        Command::Unpack(args) => bundle::unpack(args),
+        Command::Repack(args) => bundle::repack(args),
+        Command::Tag(args) => store::tag(args),
+        Command::Rm(args) => store::rm(args),
+        Command::Gc(args) => maintenance::gc(args),
+        Command::Fsck(args) => maintenance::fsck(args),
+        Command::Export(args) => archive::export(args),
+        Command::Import(args) => archive::import(args),
+        Command::Copy(args) => copy::copy(args),
+        Command::Validate(args) => validate::validate(args),
+        Command::RuntimeSpec(args) => runtime::runtime_spec(args),
+        Command::Digest(args) => digest::digest(args),
+        Command::Completions(args) => completions(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Failed(message)) => {
+        Err(Failure(message)) => {
             eprintln!("oci: {message}");
             ExitCode::from(1)
         }
-        Err(Failure::Usage(message)) => {
-            eprintln!("oci: {message}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
+    }
+}
+
+/// `oci completions SHELL`: the script, generated from the same definition
+/// as the parser, so it knows every command and flag there is.
+fn completions(args: CompletionsArgs) -> CmdResult {
+    use clap_complete::Shell as S;
+    let shell = match args.shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+    };
+    // Into memory first: the generator panics when a write fails (stdout
+    // closed early, `| head`), and that must be an error instead.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "oci", &mut script);
+    std::io::stdout()
+        .lock()
+        .write_all(&script)
+        .map_err(stdout_failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own consistency checks of the definition (names, groups,
+    /// defaults), which it otherwise runs only in debug builds when the
+    /// command is parsed.
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -1,46 +1,129 @@
-//! The image-layout commands: `init`, `new`, `ls`, `stat`, `tag`, `rm`.
+//! The image-layout commands: `init`, `new`, `ls`, `stat`, `tag`, `rm`,
+//! and the `IMAGE` argument (`LAYOUT:TAG`) every image command takes.
 
+use std::fmt;
 use std::io::Write;
+use std::str::FromStr;
 
 use ocikit_image::{ImageConfiguration, ImageManifest, Platform};
 use ocikit_layout::Layout;
 use serde_json::json;
 
-use crate::args::{Args, Opt};
 use crate::{CmdResult, Failure, stdout_failed};
 
-/// `LAYOUT:TAG`, split at the last colon.
-pub fn split_image(image: &str) -> Result<(&str, &str), Failure> {
-    match image.rsplit_once(':') {
-        Some((layout, tag)) if !layout.is_empty() && !tag.is_empty() => Ok((layout, tag)),
-        _ => Err(Failure::Usage(format!(
-            "{image:?} is not an image: expected LAYOUT:TAG"
-        ))),
+/// An image: `LAYOUT:TAG`, split at the last colon (a tag has none, a path
+/// may).
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// The layout's directory.
+    pub layout: String,
+    /// The tag in it.
+    pub tag: String,
+}
+
+impl FromStr for Image {
+    type Err = String;
+
+    fn from_str(image: &str) -> Result<Image, String> {
+        match image.rsplit_once(':') {
+            Some((layout, tag)) if !layout.is_empty() && !tag.is_empty() => Ok(Image {
+                layout: layout.to_owned(),
+                tag: tag.to_owned(),
+            }),
+            _ => Err(format!(
+                "{image:?} is not an image: expected LAYOUT:TAG (split at the last colon)"
+            )),
+        }
     }
 }
 
-/// Opens the layout of `IMAGE` and returns it with the tag.
-pub fn open_image(image: &str) -> Result<(Layout, &str), Failure> {
-    let (path, tag) = split_image(image)?;
-    Ok((Layout::open(path)?, tag))
+impl fmt::Display for Image {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.layout, self.tag)
+    }
 }
 
-pub fn init(args: &[String]) -> CmdResult {
-    let args = Args::parse("init", args, &[])?;
-    let [path] = args.positionals(["LAYOUT"])?;
-    Layout::init(path)?;
+impl Image {
+    /// Opens the image's layout, which must exist.
+    pub fn open(&self) -> Result<Layout, Failure> {
+        Ok(Layout::open(&self.layout)?)
+    }
+}
+
+/// Create an empty image layout
+///
+/// The directory is created when missing; an existing one must be empty.
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// The layout's directory
+    #[arg(value_name = "LAYOUT")]
+    layout: String,
+}
+
+/// Create an empty image (no layers) and tag it
+///
+/// The layout is created when missing; the tag must not exist yet.
+#[derive(clap::Args, Debug)]
+pub struct NewArgs {
+    /// The image to create
+    image: Image,
+    /// The image's platform (default: this host's)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<Platform>,
+}
+
+/// List the tags of a layout, one per line
+#[derive(clap::Args, Debug)]
+pub struct LsArgs {
+    /// The layout's directory
+    #[arg(value_name = "LAYOUT")]
+    layout: String,
+}
+
+/// Show an image: manifest, config, layers, history
+#[derive(clap::Args, Debug)]
+pub struct StatArgs {
+    /// The image to show
+    image: Image,
+    /// Print the descriptor, manifest and config as one JSON document
+    #[arg(long)]
+    json: bool,
+    /// The platform to pick when the tag names an image index (default:
+    /// this host's)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<Platform>,
+}
+
+/// Give an image another tag in its layout
+#[derive(clap::Args, Debug)]
+pub struct TagArgs {
+    /// The image to tag
+    image: Image,
+    /// The new tag (moved when it exists)
+    #[arg(value_name = "NEWTAG")]
+    new_tag: String,
+}
+
+/// Remove a tag (its blobs stay until `oci gc`)
+#[derive(clap::Args, Debug)]
+pub struct RmArgs {
+    /// The image whose tag goes
+    image: Image,
+}
+
+pub fn init(args: InitArgs) -> CmdResult {
+    Layout::init(&args.layout)?;
     Ok(())
 }
 
-pub fn new(args: &[String]) -> CmdResult {
-    let args = Args::parse("new", args, &[Opt::Value("--platform")])?;
-    let [image] = args.positionals(["IMAGE"])?;
-    let platform = args.platform()?.unwrap_or_else(Platform::host);
-    let (path, tag) = split_image(image)?;
+pub fn new(args: NewArgs) -> CmdResult {
+    let NewArgs { image, platform } = args;
+    let platform = platform.unwrap_or_else(Platform::host);
+    let tag = image.tag.as_str();
     ocikit_layout::check_tag(tag)?;
-    let layout = Layout::open_or_init(path)?;
+    let layout = Layout::open_or_init(&image.layout)?;
     if layout.find_tag(tag).is_ok() {
-        return Err(Failure::Failed(format!(
+        return Err(Failure(format!(
             "{image}: the tag already exists (remove it with `oci rm` first)"
         )));
     }
@@ -54,10 +137,8 @@ pub fn new(args: &[String]) -> CmdResult {
     Ok(())
 }
 
-pub fn ls(args: &[String]) -> CmdResult {
-    let args = Args::parse("ls", args, &[])?;
-    let [path] = args.positionals(["LAYOUT"])?;
-    let layout = Layout::open(path)?;
+pub fn ls(args: LsArgs) -> CmdResult {
+    let layout = Layout::open(&args.layout)?;
     let mut out = std::io::stdout().lock();
     for tag in layout.list_tags()? {
         writeln!(out, "{tag}").map_err(stdout_failed)?;
@@ -65,20 +146,14 @@ pub fn ls(args: &[String]) -> CmdResult {
     Ok(())
 }
 
-pub fn stat(args: &[String]) -> CmdResult {
-    let args = Args::parse(
-        "stat",
-        args,
-        &[Opt::Flag("--json"), Opt::Value("--platform")],
-    )?;
-    let [image] = args.positionals(["IMAGE"])?;
-    let platform = args.platform()?;
-    let (layout, tag) = open_image(image)?;
-    let resolved = layout.resolve(tag, platform.as_ref())?;
+pub fn stat(args: StatArgs) -> CmdResult {
+    let layout = args.image.open()?;
+    let tag = args.image.tag.as_str();
+    let resolved = layout.resolve(tag, args.platform.as_ref())?;
     let manifest = &resolved.manifest;
     let config = layout.read_config(&manifest.config)?;
     let mut out = std::io::stdout().lock();
-    if args.flag("--json") {
+    if args.json {
         let value = json!({
             "tag": tag,
             "descriptor": resolved.descriptor,
@@ -86,7 +161,7 @@ pub fn stat(args: &[String]) -> CmdResult {
             "config": config.value(),
         });
         let text = serde_json::to_string_pretty(&value)
-            .map_err(|e| Failure::Failed(format!("serialising the report: {e}")))?;
+            .map_err(|e| Failure(format!("serialising the report: {e}")))?;
         return writeln!(out, "{text}").map_err(stdout_failed);
     }
     let mut text = String::new();
@@ -147,22 +222,17 @@ pub fn stat(args: &[String]) -> CmdResult {
     out.write_all(text.as_bytes()).map_err(stdout_failed)
 }
 
-pub fn tag(args: &[String]) -> CmdResult {
-    let args = Args::parse("tag", args, &[])?;
-    let [image, new_tag] = args.positionals(["IMAGE", "NEWTAG"])?;
-    let (layout, tag) = open_image(image)?;
-    let mut descriptor = layout.find_tag(tag)?;
+pub fn tag(args: TagArgs) -> CmdResult {
+    let layout = args.image.open()?;
+    let mut descriptor = layout.find_tag(&args.image.tag)?;
     descriptor
         .annotations
         .remove(ocikit_image::annotations::REF_NAME);
-    layout.tag(new_tag, &descriptor)?;
+    layout.tag(&args.new_tag, &descriptor)?;
     Ok(())
 }
 
-pub fn rm(args: &[String]) -> CmdResult {
-    let args = Args::parse("rm", args, &[])?;
-    let [image] = args.positionals(["IMAGE"])?;
-    let (layout, tag) = open_image(image)?;
-    layout.untag(tag)?;
+pub fn rm(args: RmArgs) -> CmdResult {
+    args.image.open()?.untag(&args.image.tag)?;
     Ok(())
 }
