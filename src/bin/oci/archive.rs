@@ -134,8 +134,25 @@ pub fn import(args: ImportArgs) -> CmdResult {
     let imported = match format {
         Format::OciArchive => archive::oci::import(&layout, reader, Some(tag), &options),
         Format::DockerArchive => archive::docker::import(&layout, reader, Some(tag), &options),
-    }?;
+    }
+    .map_err(|e| match e {
+        // The library's error does not know the file.
+        ocikit_layout::Error::NotATarArchive { .. } => {
+            Failure(format!("{source}: {e}{}", compressed(&source)))
+        }
+        e => e.into(),
+    })?;
     drop(bar);
+    if let Some(docker) = imported
+        .descriptors
+        .iter()
+        .find(|d| d.media_type.is_docker())
+    {
+        eprintln!(
+            "oci import: note: the manifests stay Docker-typed ({}): podman and skopeo's oci: transport will not find them; import with --to-oci to convert them",
+            docker.media_type
+        );
+    }
     let mut out = std::io::stdout().lock();
     for d in &imported.descriptors {
         writeln!(
@@ -157,8 +174,15 @@ fn detect_format(source: &str) -> Result<Format, Failure> {
     let file = File::open(source).map_err(failed)?;
     let mut tar = tar::Archive::new(file);
     let mut found = None;
-    for entry in tar.entries_with_seek().map_err(failed)? {
-        let entry = entry.map_err(failed)?;
+    for (index, entry) in tar.entries_with_seek().map_err(failed)?.enumerate() {
+        let entry = entry.map_err(|e| match index {
+            // The tar reader's message may quote the bytes it found.
+            0 => Failure(format!(
+                "{source}: not a tar archive: no valid tar header at its start{}",
+                compressed(source)
+            )),
+            _ => failed(e),
+        })?;
         let name = entry.path_bytes();
         let name = name.strip_prefix(b"./").unwrap_or(&name);
         match name {
@@ -172,6 +196,19 @@ fn detect_format(source: &str) -> Result<Format, Failure> {
             "{source}: neither an oci-archive (no oci-layout file) nor a docker-archive (no manifest.json); say which with --format"
         ))
     })
+}
+
+/// `; it is gzip-compressed: decompress it first` when the file starts
+/// with the magic number of a compression (RFC 1952 section 2.3.1 for gzip,
+/// RFC 8878 section 3.1.1 for zstd), else nothing.
+fn compressed(path: &str) -> &'static str {
+    let mut start = [0u8; 4];
+    let read = File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start));
+    match (read, start) {
+        (Ok(()), [0x1f, 0x8b, ..]) => "; it is gzip-compressed: decompress it first",
+        (Ok(()), [0x28, 0xb5, 0x2f, 0xfd]) => "; it is zstd-compressed: decompress it first",
+        _ => "",
+    }
 }
 
 /// `<layout directory name>:<tag>`, lower-cased and with characters a
