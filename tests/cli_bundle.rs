@@ -124,6 +124,58 @@ fn config_makes_a_new_image_with_a_history_entry() {
     }
 }
 
+/// The history entry of `oci config` records the command quoted as a POSIX
+/// shell reads it: `sh` gives back each argument as it was given, and an
+/// argument that needs no quotes is written bare, as before.
+#[test]
+fn config_history_quotes_arguments_as_a_shell_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_with_v1(dir.path());
+    let v1 = format!("{layout}:v1");
+    let args = [
+        "config",
+        v1.as_str(),
+        "--tag",
+        "v2",
+        "--user",
+        "1000:1000",
+        "--cmd",
+        "echo hello; cat /etc/motd",
+        "--env",
+        "GREETING=it's $HOME",
+        "--label",
+        "org.example.note=a\tb\nc",
+        "--entrypoint",
+        "-c",
+        "--entrypoint",
+        "",
+        "--workdir=/srv",
+    ];
+    ok(&args);
+    let history = stat_json(&format!("{layout}:v2"))["config"]["history"].clone();
+    let created_by = history.as_array().unwrap().last().unwrap()["created_by"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        created_by,
+        format!(
+            "oci config {v1} --tag v2 --user 1000:1000 --cmd 'echo hello; cat /etc/motd' --env 'GREETING=it'\\''s $HOME' --label 'org.example.note=a\tb\nc' --entrypoint -c --entrypoint '' --workdir=/srv"
+        )
+    );
+    let words = created_by.strip_prefix("oci ").unwrap();
+    let out = Command::new("sh")
+        .args(["-c", &format!("printf '%s\\0' {words}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let given: Vec<String> = text(&out.stdout)
+        .split_terminator('\0')
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(given, args);
+}
+
 #[test]
 fn config_refuses_bad_values() {
     let dir = tempfile::tempdir().unwrap();

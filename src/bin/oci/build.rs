@@ -11,6 +11,7 @@ use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
 
 use crate::progress::QuietArg;
+use crate::shell;
 use crate::store::Image;
 use crate::{CmdResult, Failure, stdout_failed};
 
@@ -104,7 +105,7 @@ pub fn build(args: BuildArgs) -> CmdResult {
     drop(bar);
     let history = History {
         created: Some(created),
-        created_by: Some(format!("oci build {dir}")),
+        created_by: Some(format!("oci build {}", shell::quote(&dir))),
         ..Default::default()
     };
     edit.append_layer(&layer, history)?;

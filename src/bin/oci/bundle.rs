@@ -10,6 +10,7 @@ use ocikit_image::{History, Platform};
 
 use crate::build::Compression;
 use crate::progress::QuietArg;
+use crate::shell;
 use crate::store::Image;
 use crate::{CmdResult, stdout_failed};
 
@@ -184,7 +185,10 @@ pub fn config(args: ConfigArgs) -> CmdResult {
     edit.change_config(&change)?;
     edit.add_history(History {
         created: Some(ocikit_convert::created_now()?),
-        created_by: Some(format!("oci config {}", raw.join(" "))),
+        created_by: Some(format!(
+            "oci config {}",
+            shell::command_line(raw.iter().map(String::as_str))
+        )),
         ..History::default()
     });
     let descriptor = edit.commit(&layout, new_tag)?;

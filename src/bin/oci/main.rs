@@ -12,6 +12,7 @@ mod digest;
 mod maintenance;
 mod progress;
 mod runtime;
+mod shell;
 mod store;
 mod validate;
 
