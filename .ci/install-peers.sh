@@ -16,6 +16,8 @@ declare -A packages=(
   [zstd]=zstd
   [busybox]=busybox-static
   [pigz]=pigz
+  [zsh]=zsh
+  [fish]=fish
 )
 if [[ ${1:-} == --bench ]]; then
   packages+=(

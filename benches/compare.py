@@ -66,12 +66,12 @@ def sh(cmd, **kw):
 
 def build_ours():
     log("building our `oci` (release)")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "oci"], cwd=REPO, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "oci"], cwd=REPO, check=True)
     meta = subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--no-deps"],
         cwd=REPO, check=True, capture_output=True, text=True,
     )
-    return Path(json.loads(meta.stdout)["target_directory"]) / "release/examples/oci"
+    return Path(json.loads(meta.stdout)["target_directory"]) / "release/oci"
 
 
 def build_published():

@@ -1,4 +1,4 @@
-//! The `oci` command-line tool (examples/oci/): exit codes, output, and
+//! The `oci` command-line tool (src/bin/oci/): exit codes, output, and
 //! what `validate` and `digest` report on real files.
 #![allow(clippy::unwrap_used)]
 
@@ -62,7 +62,9 @@ fn digest_failures_and_usage_errors() {
     let out = run(&["digest", "--algorithm", "md5", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).contains("--algorithm \"md5\""),
+        text(&out.stderr).starts_with(
+            "error: invalid value 'md5' for '--algorithm <ALG>': this build cannot compute it"
+        ),
         "{}",
         text(&out.stderr)
     );

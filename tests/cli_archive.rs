@@ -152,3 +152,101 @@ fn export_and_import_failures() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_file_that_is_no_tar_archive_is_named_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let notes = p("notes.txt");
+    std::fs::write(&notes, "not an archive\n".repeat(100)).unwrap();
+    let short = p("short.txt");
+    std::fs::write(&short, "hello\n").unwrap();
+    // A real archive, gzipped as `docker save | gzip` would.
+    let src = p("src");
+    assert!(run(&["new", &format!("{src}:v1")]).status.success());
+    let tar = p("image.tar");
+    assert!(
+        run(&["export", &format!("{src}:v1"), &tar])
+            .status
+            .success()
+    );
+    let gz = p("image.tar.gz");
+    let status = std::process::Command::new("gzip")
+        .args(["-k", "-n", &tar])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    for (file, hint) in [
+        (&notes, ""),
+        (&short, ""),
+        (&gz, "; it is gzip-compressed: decompress it first"),
+    ] {
+        let image = format!("{}:x", p("L"));
+        for format in [None, Some("oci-archive"), Some("docker-archive")] {
+            let mut args = vec!["import", file.as_str(), &image];
+            let read_as = match format {
+                Some(format) => {
+                    args.extend(["--format", format]);
+                    format!(" (read as {format})")
+                }
+                None => String::new(),
+            };
+            let out = run(&args);
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            assert_eq!(
+                text(&out.stderr),
+                format!(
+                    "oci: {file}: not a tar archive: no valid tar header at its start{read_as}{hint}\n"
+                ),
+                "{args:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_docker_archive_imported_as_it_is_says_what_that_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (src, dst) = (p("src"), p("dst"));
+    assert!(run(&["new", &format!("{src}:v1")]).status.success());
+    let docker_tar = p("docker.tar");
+    let out = run(&[
+        "export",
+        &format!("{src}:v1"),
+        &docker_tar,
+        "--format",
+        "docker-archive",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = run(&["import", &docker_tar, &format!("{dst}:kept")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docker = "application/vnd.docker.distribution.manifest.v2+json";
+    assert!(text(&out.stdout).ends_with(&format!(" {docker}\n")));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "oci import: note: the manifests stay Docker-typed ({docker}): podman and skopeo's oci: transport will not find them; import with --to-oci to convert them\n"
+        )
+    );
+    // Converted, or an OCI archive: nothing to say.
+    let out = run(&[
+        "import",
+        &docker_tar,
+        &format!("{dst}:converted"),
+        "--to-oci",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stderr), "");
+    let oci_tar = p("oci.tar");
+    assert!(
+        run(&["export", &format!("{src}:v1"), &oci_tar])
+            .status
+            .success()
+    );
+    let out = run(&["import", &oci_tar, &format!("{dst}:oci")]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stderr), "");
+}

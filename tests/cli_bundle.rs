@@ -124,6 +124,58 @@ fn config_makes_a_new_image_with_a_history_entry() {
     }
 }
 
+/// The history entry of `oci config` records the command quoted as a POSIX
+/// shell reads it: `sh` gives back each argument as it was given, and an
+/// argument that needs no quotes is written bare, as before.
+#[test]
+fn config_history_quotes_arguments_as_a_shell_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_with_v1(dir.path());
+    let v1 = format!("{layout}:v1");
+    let args = [
+        "config",
+        v1.as_str(),
+        "--tag",
+        "v2",
+        "--user",
+        "1000:1000",
+        "--cmd",
+        "echo hello; cat /etc/motd",
+        "--env",
+        "GREETING=it's $HOME",
+        "--label",
+        "org.example.note=a\tb\nc",
+        "--entrypoint",
+        "-c",
+        "--entrypoint",
+        "",
+        "--workdir=/srv",
+    ];
+    ok(&args);
+    let history = stat_json(&format!("{layout}:v2"))["config"]["history"].clone();
+    let created_by = history.as_array().unwrap().last().unwrap()["created_by"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        created_by,
+        format!(
+            "oci config {v1} --tag v2 --user 1000:1000 --cmd 'echo hello; cat /etc/motd' --env 'GREETING=it'\\''s $HOME' --label 'org.example.note=a\tb\nc' --entrypoint -c --entrypoint '' --workdir=/srv"
+        )
+    );
+    let words = created_by.strip_prefix("oci ").unwrap();
+    let out = Command::new("sh")
+        .args(["-c", &format!("printf '%s\\0' {words}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let given: Vec<String> = text(&out.stdout)
+        .split_terminator('\0')
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(given, args);
+}
+
 #[test]
 fn config_refuses_bad_values() {
     let dir = tempfile::tempdir().unwrap();
@@ -263,32 +315,71 @@ fn a_progress_bar_on_a_terminal_only() {
     let dir = tempfile::tempdir().unwrap();
     let layout = layout_with_v1(dir.path());
     let v1 = format!("{layout}:v1");
-    let bundle = |name: &str| dir.path().join(name).display().to_string();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let layer_size = stat_json(&v1)["manifest"]["layers"][0]["size"]
+        .as_u64()
+        .unwrap();
 
-    let shown = on_a_terminal(&["unpack", &v1, &bundle("b1")]);
-    assert!(shown.contains("unpack layer 1/1"), "{shown:?}");
-    assert!(shown.contains("\r\x1b[K"), "{shown:?}");
-    let shown = on_a_terminal(&["unpack", &v1, &bundle("b2"), "--quiet"]);
+    // With a total: a bar, the bytes of the total, the rate, the time left;
+    // each redraw clears the line first (ECMA-48 EL, erase in line).
+    let shown = on_a_terminal(&["unpack", &v1, &path("b1")]);
+    assert!(shown.contains("unpack layer 1/1 ["), "{shown:?}");
+    let total = format!("/{} ", indicatif::HumanBytes(layer_size));
+    assert!(shown.contains(&total), "{total:?} in {shown:?}");
+    assert!(shown.contains("B/s ETA "), "{shown:?}");
+    assert!(shown.contains("\r\x1b[2K"), "{shown:?}");
+    let shown = on_a_terminal(&["unpack", &v1, &path("b2"), "--quiet"]);
     assert!(!shown.contains("unpack layer"), "{shown:?}");
     assert!(!shown.contains("\x1b["), "{shown:?}");
 
-    let archive = bundle("v1.tar");
+    let archive = path("v1.tar");
     let shown = on_a_terminal(&["export", &v1, &archive]);
-    assert!(shown.contains("export"), "{shown:?}");
-    let shown = on_a_terminal(&["import", &archive, &format!("{}:imported", bundle("L2"))]);
-    assert!(shown.contains("import"), "{shown:?}");
+    assert!(shown.contains("export ["), "{shown:?}");
+    let shown = on_a_terminal(&["import", &archive, &format!("{}:imported", path("L2"))]);
+    assert!(shown.contains("import ["), "{shown:?}");
+    let shown = on_a_terminal(&["copy", &v1, &format!("{}:copied", path("L3"))]);
+    assert!(shown.contains("copy ["), "{shown:?}");
 
-    // Into a pipe: no control characters, whatever the command.
-    for args in [
-        vec!["unpack", v1.as_str(), &bundle("b3")],
-        vec!["export", v1.as_str(), &bundle("v1-again.tar")],
-    ] {
+    // Without a total: bytes, entries and the rate (how many entries the
+    // drawn line has depends on the timing: the first report of this
+    // small tree comes after its first entry).
+    let tree = path("tree");
+    let shown = on_a_terminal(&["build", &tree, &format!("{layout}:built")]);
+    assert!(shown.contains(" build "), "{shown:?}");
+    assert!(
+        shown.contains(" entr") && shown.contains("B/s ") && !shown.contains("ETA"),
+        "{shown:?}"
+    );
+    std::fs::write(dir.path().join("b1/rootfs/new"), "x").unwrap();
+    let shown = on_a_terminal(&["repack", &path("b1"), &format!("{layout}:repacked")]);
+    assert!(shown.contains(" repack "), "{shown:?}");
+}
+
+/// Into a pipe, whatever the command, nothing but what it prints anyway:
+/// no bar, no control characters.
+#[test]
+fn no_progress_into_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_with_v1(dir.path());
+    let v1 = format!("{layout}:v1");
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let archive = path("v1.tar");
+    let tree = path("tree");
+    let commands: [Vec<String>; 6] = [
+        vec!["unpack".into(), v1.clone(), path("b")],
+        vec!["export".into(), v1.clone(), archive.clone()],
+        vec!["import".into(), archive, format!("{}:imported", path("L2"))],
+        vec!["copy".into(), v1.clone(), format!("{}:copied", path("L3"))],
+        vec!["build".into(), tree, format!("{layout}:built")],
+        vec!["repack".into(), path("b"), format!("{layout}:repacked")],
+    ];
+    for args in commands {
+        if args[0] == "repack" {
+            std::fs::write(dir.path().join("b/rootfs/new"), "x").unwrap();
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(&args);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(
-            !out.stderr.contains(&b'\r') && !out.stderr.contains(&0x1b),
-            "{args:?}: {:?}",
-            text(&out.stderr)
-        );
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stderr), "", "{args:?}");
     }
 }

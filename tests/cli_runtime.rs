@@ -1,4 +1,4 @@
-//! The runtime-spec commands of `oci` (examples/oci/runtime.rs):
+//! The runtime-spec commands of `oci` (src/bin/oci/runtime.rs):
 //! `oci runtime-spec [--rootless]` against the real `runc spec` (tested
 //! with runc 1.1.5), and `oci validate --type runtime-*` on the
 //! runtime-spec's own good and bad documents.
@@ -99,7 +99,9 @@ fn runtime_spec_usage_errors() {
     let out = run(&["runtime-spec", "--rootles"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).starts_with("oci: unknown option \"--rootles\" for runtime-spec\n"),
+        text(&out.stderr).starts_with(
+            "error: unexpected argument '--rootles' found\n\n  tip: a similar argument exists: '--rootless'\n"
+        ),
         "{}",
         text(&out.stderr)
     );

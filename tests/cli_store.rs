@@ -16,11 +16,23 @@ fn init_new_ls_stat_tag_rm() {
     let out = run(&["init", l]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(layout.join("oci-layout").is_file());
-    // A second init refuses to overwrite.
+    // A second init refuses to overwrite, and says why.
     let out = run(&["init", l]);
     assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "oci: {l}: cannot create an image layout here: it already is an image layout (it has an oci-layout file)\n"
+        )
+    );
+    // A directory with something else in it is named as not empty.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "hi").unwrap();
+    let out = run(&["init", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("not empty"),
+        text(&out.stderr).ends_with(": the directory is not empty (it has \"notes.txt\")\n"),
         "{}",
         text(&out.stderr)
     );

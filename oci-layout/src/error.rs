@@ -204,6 +204,19 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// The input of an archive import is not a tar archive at all: its
+    /// first header cannot be read (a text file, a compressed archive, a
+    /// truncated download). Nothing was stored. The message leaves out the
+    /// tar reader's own, which may quote the bytes it found.
+    #[error("not a tar archive: no valid tar header at its start (read as {format})")]
+    NotATarArchive {
+        /// `oci-archive` or `docker-archive`.
+        format: &'static str,
+        /// The tar reader's error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// Reading or writing the tar stream of an archive failed.
     #[error("{action} archive{}: {source}", entry.as_deref().map(|e| format!(" entry {e:?}")).unwrap_or_default())]
     ArchiveIo {

@@ -41,20 +41,23 @@ impl Layout {
     /// # Errors
     ///
     /// [`Error::NotEmpty`] when `path` exists and is not an empty directory
-    /// (an existing layout is not overwritten); [`Error::Io`] when a file
+    /// (an existing layout is not overwritten, and the error says it is
+    /// one); [`Error::Io`] when a file
     /// cannot be written.
     pub fn init(path: impl AsRef<Path>) -> Result<Layout> {
         let root = path.as_ref().to_path_buf();
         match fs::read_dir(&root) {
             Ok(mut entries) => {
                 if let Some(entry) = entries.next() {
-                    let name = entry
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    return Err(Error::NotEmpty {
-                        path: root,
-                        reason: format!("the directory is not empty (it has {name:?})"),
-                    });
+                    let reason = if root.join(Self::LAYOUT_FILE).exists() {
+                        "it already is an image layout (it has an oci-layout file)".to_owned()
+                    } else {
+                        let name = entry
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        format!("the directory is not empty (it has {name:?})")
+                    };
+                    return Err(Error::NotEmpty { path: root, reason });
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

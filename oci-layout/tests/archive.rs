@@ -922,6 +922,57 @@ fn hostile_oci_archives_store_nothing() {
     verify_image(&target, "x");
 }
 
+/// Input that is not a tar archive at all (text, noise, a compressed
+/// archive) is refused as such, in both formats, and stores nothing; a tar
+/// archive broken after its first header is a read error as before.
+#[test]
+fn input_that_is_no_tar_archive_is_named_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, _, _) = source(&dir);
+    let good = oci_export(&source, &Selection::tag("v1"));
+    let target = new_layout(&dir, "target");
+    let before = state(&target);
+    let text = "a line of text\n".repeat(100);
+    let mut gzipped = vec![0x1f, 0x8b, 0x08, 0x00];
+    gzipped.extend_from_slice(&good[..2000]);
+    let inputs: [(&str, &[u8]); 3] = [
+        ("shorter than a header", b"hello\n"),
+        ("text", text.as_bytes()),
+        ("gzip", &gzipped),
+    ];
+    for (what, input) in inputs {
+        let options = ImportOptions::default();
+        for (format, err) in [
+            (
+                "oci-archive",
+                archive::oci::import(&target, input, Some("x"), &options).unwrap_err(),
+            ),
+            (
+                "docker-archive",
+                archive::docker::import(&target, input, Some("x"), &options).unwrap_err(),
+            ),
+        ] {
+            assert!(
+                matches!(err, Error::NotATarArchive { format: f, .. } if f == format),
+                "{what}, {format}: {err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!("not a tar archive: no valid tar header at its start (read as {format})")
+            );
+        }
+    }
+    // A good first header, then a broken one: a tar archive, damaged.
+    let mut damaged = good[..512].to_vec();
+    let size = usize::try_from(entries(&good)[0].1.entry_size().unwrap()).unwrap();
+    damaged.extend_from_slice(&good[512..512 + size.div_ceil(512) * 512]);
+    damaged.extend_from_slice(&[b'x'; 512]);
+    let err = archive::oci::import(&target, &damaged[..], Some("x"), &ImportOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, Error::ArchiveIo { .. }), "{err:?}");
+    assert_eq!(state(&target), before);
+}
+
 /// A reader that is only a reader: no seeking, no peeking.
 struct OnlyRead<R>(R);
 

@@ -1,41 +1,16 @@
-//! Shared helpers of the `oci` command-line tests: the freshly built binary,
-//! running it, and its output as text.
+//! Shared helpers of the `oci` command-line tests: the binary, running it,
+//! and its output as text.
 
 #![allow(dead_code)] // each test file uses a different part
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-/// The `oci` example binary, built fresh (see [`example`]).
+/// The `oci` binary of this package. Cargo builds it, with this test's
+/// profile and features, before it builds an integration test, and names
+/// it in `CARGO_BIN_EXE_oci`: no nested `cargo build`, no stale binary.
 pub fn oci() -> Command {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    Command::new(BUILT.get_or_init(|| build_example("oci")))
-}
-
-/// The example `name`, built fresh: `cargo test --test cli` alone would
-/// not rebuild examples, and a stale binary would test old code. The build
-/// uses the same profile and features as this test, so it reuses what
-/// `cargo test` already built.
-pub fn build_example(name: &str) -> PathBuf {
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "--quiet", "--example", name]);
-    cargo.current_dir(env!("CARGO_MANIFEST_DIR"));
-    if !cfg!(debug_assertions) {
-        cargo.arg("--release");
-    }
-    if cfg!(feature = "blake3") {
-        cargo.args(["--features", "blake3"]);
-    }
-    let status = cargo.status().expect("run cargo build --example");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let mut path = std::env::current_exe().expect("test binary path");
-    path.pop(); // the test binary
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    path.join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    Command::new(env!("CARGO_BIN_EXE_oci"))
 }
 
 pub fn run(args: &[&str]) -> Output {
@@ -52,14 +27,18 @@ pub fn run_dated(args: &[&str]) -> Output {
         .expect("run oci")
 }
 
-/// Runs `oci ARGS` and checks that it is a usage error: exit code 2 and
-/// the usage text on stderr.
+/// Runs `oci ARGS` and checks that it is a usage error: exit code 2, and
+/// on stderr clap's error and its pointer to `--help`, nothing on stdout.
 #[track_caller]
 pub fn assert_usage_error(args: &[&str]) {
     let out = run(args);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(stderr.contains("usage: oci"), "{args:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("try '--help'"),
+        "{args:?}: {stderr}"
+    );
+    assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
 }
 
 pub fn text(bytes: &[u8]) -> String {

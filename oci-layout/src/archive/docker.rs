@@ -484,7 +484,7 @@ fn import_into<R: Read>(
 ) -> Result<(Vec<Descriptor>, HashSet<Digest>)> {
     let mut files = Files::default();
     let mut manifest_bytes: Option<Vec<u8>> = None;
-    for_each_entry(archive, options, |entry, entry_name| {
+    for_each_entry(FORMAT, archive, options, |entry, entry_name| {
         let (shown, name) = (&entry_name.shown, entry_name.name.clone());
         let refused = |reason: String| entry_name.refused(reason);
         let kind = entry.header().entry_type();

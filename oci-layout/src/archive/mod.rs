@@ -439,8 +439,11 @@ impl EntryName {
 
 /// Reads the tar stream `archive` entry by entry, refusing an entry whose
 /// name is unsafe ([`clean_name`]) before anything else looks at it, and
-/// skipping global PAX headers; `visit` gets every other entry.
+/// skipping global PAX headers; `visit` gets every other entry. A stream
+/// whose first header cannot be read is [`Error::NotATarArchive`] of
+/// `format`.
 fn for_each_entry<R: Read>(
+    format: &'static str,
     archive: R,
     options: &ImportOptions,
     mut visit: impl FnMut(&mut tar::Entry<'_, Metered<'_, R>>, &EntryName) -> Result<()>,
@@ -455,9 +458,18 @@ fn for_each_entry<R: Read>(
         inner: archive,
         tracker: &tracker,
     });
+    let mut first = true;
     for entry in archive.entries().map_err(read_error)? {
         tracker.add_entry();
-        let mut entry = entry.map_err(read_error)?;
+        let mut entry = match entry {
+            Ok(entry) => entry,
+            // Not even one header: the input is something else.
+            Err(source) if first => {
+                return Err(Error::NotATarArchive { format, source });
+            }
+            Err(source) => return Err(read_error(source)),
+        };
+        first = false;
         let raw = entry.path_bytes().into_owned();
         let shown = shown_name(&raw);
         let name = match clean_name(&raw) {

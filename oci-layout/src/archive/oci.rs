@@ -166,7 +166,7 @@ fn import_into<R: Read>(
 ) -> Result<(Vec<Descriptor>, HashSet<Digest>)> {
     let mut index_bytes: Option<Vec<u8>> = None;
     let mut layout_bytes: Option<Vec<u8>> = None;
-    for_each_entry(archive, options, |entry, entry_name| {
+    for_each_entry(FORMAT, archive, options, |entry, entry_name| {
         let (shown, name) = (&entry_name.shown, &entry_name.name);
         let refused = |reason: String| entry_name.refused(reason);
         let kind = entry.header().entry_type();

@@ -6,24 +6,47 @@ use std::time::Duration;
 
 use ocikit_layout::{FsckOptions, GcOptions, Layout};
 
-use crate::args::{Args, Opt};
 use crate::{CmdResult, Failure, stdout_failed};
 
-pub fn gc(args: &[String]) -> CmdResult {
-    let args = Args::parse("gc", args, &[Opt::Flag("--dry-run"), Opt::Value("--grace")])?;
-    let [path] = args.positionals(["LAYOUT"])?;
-    let mut options = GcOptions {
-        dry_run: args.flag("--dry-run"),
-        ..GcOptions::default()
+/// Remove the blobs nothing in index.json reaches
+///
+/// Only blobs older than the grace period go (default 24h), so that a
+/// writer still storing an image keeps its new blobs; 0 when no writer can
+/// be running.
+#[derive(clap::Args, Debug)]
+pub struct GcArgs {
+    /// The layout's directory
+    #[arg(value_name = "LAYOUT")]
+    layout: String,
+    /// Only list what would be removed
+    #[arg(long)]
+    dry_run: bool,
+    /// Keep unreachable blobs younger than this: 0, 90s, 30m, 24h, 7d (a
+    /// bare number is seconds)
+    #[arg(long, value_name = "D", value_parser = parse_duration, default_value = "24h")]
+    grace: Duration,
+}
+
+/// Verify every reachable blob and document of a layout
+///
+/// Lists damage (exit 1), unreachable blobs and stale temporary files.
+#[derive(clap::Args, Debug)]
+pub struct FsckArgs {
+    /// The layout's directory
+    #[arg(value_name = "LAYOUT")]
+    layout: String,
+    /// Also decompress every layer and check it against its config's
+    /// diff_id
+    #[arg(long)]
+    diff_ids: bool,
+}
+
+pub fn gc(args: GcArgs) -> CmdResult {
+    let options = GcOptions {
+        dry_run: args.dry_run,
+        grace: args.grace,
     };
-    if let Some(grace) = args.value("--grace") {
-        options.grace = parse_duration(grace).ok_or_else(|| {
-            Failure::Usage(format!(
-                "--grace {grace:?}: expected a duration such as 0, 90s, 30m, 24h or 7d"
-            ))
-        })?;
-    }
-    let layout = Layout::open(path)?;
+    let layout = Layout::open(&args.layout)?;
     let report = layout.gc(&options)?;
     let verb = if report.dry_run {
         "would remove"
@@ -49,11 +72,10 @@ pub fn gc(args: &[String]) -> CmdResult {
     out.write_all(text.as_bytes()).map_err(stdout_failed)
 }
 
-pub fn fsck(args: &[String]) -> CmdResult {
-    let args = Args::parse("fsck", args, &[Opt::Flag("--diff-ids")])?;
-    let [path] = args.positionals(["LAYOUT"])?;
+pub fn fsck(args: FsckArgs) -> CmdResult {
+    let path = &args.layout;
     let options = FsckOptions {
-        verify_diff_ids: args.flag("--diff-ids"),
+        verify_diff_ids: args.diff_ids,
     };
     let layout = Layout::open(path)?;
     let report = layout.fsck(&options)?;
@@ -61,7 +83,7 @@ pub fn fsck(args: &[String]) -> CmdResult {
     let damage = report.damage().count();
     let notes = report.problems.len() - damage;
     if damage > 0 {
-        return Err(Failure::Failed(format!(
+        return Err(Failure(format!(
             "{path}: {damage} problem{} that damage the layout ({notes} other finding{})",
             if damage == 1 { "" } else { "s" },
             if notes == 1 { "" } else { "s" }
@@ -84,7 +106,11 @@ pub fn fsck(args: &[String]) -> CmdResult {
 }
 
 /// `0`, `90s`, `30m`, `24h`, `7d`; a bare number is seconds.
-fn parse_duration(s: &str) -> Option<Duration> {
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    seconds(s).ok_or_else(|| "expected a duration such as 0, 90s, 30m, 24h or 7d".to_owned())
+}
+
+fn seconds(s: &str) -> Option<Duration> {
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     let number: u64 = number.parse().ok()?;
@@ -96,4 +122,16 @@ fn parse_duration(s: &str) -> Option<Duration> {
         _ => return None,
     };
     number.checked_mul(seconds).map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_grace_is_the_library_s() {
+        assert_eq!(parse_duration("24h"), Ok(ocikit_layout::DEFAULT_GRACE));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("1w").is_err());
+    }
 }

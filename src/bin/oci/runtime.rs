@@ -6,17 +6,23 @@ use std::io::Write;
 
 use ocikit_runtime_spec::{Error, Features, Report, Spec, State};
 
-use crate::args::{Args, Opt};
 use crate::{CmdResult, Failure, stdout_failed};
+
+/// Print a default runtime config.json, as `runc spec` writes it
+#[derive(clap::Args, Debug)]
+pub struct RuntimeSpecArgs {
+    /// The rootless form, as `runc spec --rootless` writes it: the caller's
+    /// uid and gid mapped to root in a user namespace
+    #[arg(long)]
+    rootless: bool,
+}
 
 /// `oci runtime-spec [--rootless]`: prints the default `config.json`, as
 /// `runc spec [--rootless]` writes it (with our `ociVersion`), to stdout
 /// with a final newline. Rootless maps the caller's uid and gid, as runc
 /// does.
-pub fn runtime_spec(args: &[String]) -> CmdResult {
-    let args = Args::parse("runtime-spec", args, &[Opt::Flag("--rootless")])?;
-    let [] = args.positionals([])?;
-    let spec = if args.flag("--rootless") {
+pub fn runtime_spec(args: RuntimeSpecArgs) -> CmdResult {
+    let spec = if args.rootless {
         let (uid, gid) = caller_ids()?;
         Spec::rootless_linux(uid, gid)
     } else {
@@ -32,7 +38,7 @@ pub fn runtime_spec(args: &[String]) -> CmdResult {
 fn caller_ids() -> Result<(u32, u32), Failure> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata("/proc/self").map_err(|e| {
-        Failure::Failed(format!(
+        Failure(format!(
             "--rootless needs the caller's uid and gid from /proc/self: {e}"
         ))
     })?;
@@ -41,13 +47,13 @@ fn caller_ids() -> Result<(u32, u32), Failure> {
 
 #[cfg(not(unix))]
 fn caller_ids() -> Result<(u32, u32), Failure> {
-    Err(Failure::Failed(
+    Err(Failure(
         "--rootless needs the caller's uid and gid, which this platform does not have".into(),
     ))
 }
 
 /// The runtime document types of `oci validate --type`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub enum RuntimeDoc {
     /// `config.json`.
     Config,
@@ -58,16 +64,6 @@ pub enum RuntimeDoc {
 }
 
 impl RuntimeDoc {
-    /// The type for a `--type` value, if it is a runtime one.
-    pub fn parse(s: &str) -> Option<RuntimeDoc> {
-        Some(match s {
-            "runtime-config" => RuntimeDoc::Config,
-            "runtime-state" => RuntimeDoc::State,
-            "runtime-features" => RuntimeDoc::Features,
-            _ => return None,
-        })
-    }
-
     /// The document type's name, as in messages.
     pub fn name(self) -> &'static str {
         match self {

@@ -8,12 +8,24 @@ use ocikit_image::{
     Descriptor, Document, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest, Model, Report,
 };
 
-use crate::args::{Args, Opt};
 use crate::runtime::RuntimeDoc;
 use crate::{CmdResult, Failure};
 
+/// Check a document against the spec
+///
+/// Prints `valid`, or one line per error (exit 1); warnings go to stderr.
+#[derive(clap::Args, Debug)]
+pub struct ValidateArgs {
+    /// The kind of document
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    doc_type: DocType,
+    /// The document's file (`-` is standard input)
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+}
+
 /// The document types `oci validate --type` knows.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum DocType {
     Descriptor,
     Manifest,
@@ -23,21 +35,41 @@ enum DocType {
     Runtime(RuntimeDoc),
 }
 
-impl DocType {
-    fn parse(s: &str) -> Result<DocType, Failure> {
-        Ok(match s {
-            "descriptor" => DocType::Descriptor,
-            "manifest" => DocType::Manifest,
-            "index" => DocType::Index,
-            "config" => DocType::Config,
-            "layout" => DocType::Layout,
-            other => match RuntimeDoc::parse(other) {
-                Some(doc) => DocType::Runtime(doc),
-                None => return Err(Failure::Usage(format!("unknown --type {other:?}"))),
-            },
-        })
+impl clap::ValueEnum for DocType {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            DocType::Descriptor,
+            DocType::Manifest,
+            DocType::Index,
+            DocType::Config,
+            DocType::Layout,
+            DocType::Runtime(RuntimeDoc::Config),
+            DocType::Runtime(RuntimeDoc::State),
+            DocType::Runtime(RuntimeDoc::Features),
+        ]
     }
 
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let (name, help) = match self {
+            DocType::Descriptor => ("descriptor", "a content descriptor"),
+            DocType::Manifest => ("manifest", "an image manifest"),
+            DocType::Index => ("index", "an image index"),
+            DocType::Config => ("config", "an image configuration"),
+            DocType::Layout => (
+                "layout",
+                "the oci-layout file, or a layout directory holding it",
+            ),
+            DocType::Runtime(RuntimeDoc::Config) => ("runtime-config", "a runtime config.json"),
+            DocType::Runtime(RuntimeDoc::State) => ("runtime-state", "the state of a container"),
+            DocType::Runtime(RuntimeDoc::Features) => {
+                ("runtime-features", "the features of a runtime")
+            }
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
+    }
+}
+
+impl DocType {
     /// The document type's name, as in messages.
     fn name(self) -> &'static str {
         match self {
@@ -72,20 +104,15 @@ impl DocType {
     }
 }
 
-pub fn validate(args: &[String]) -> CmdResult {
-    let args = Args::parse("validate", args, &[Opt::Value("--type")])?;
-    let doc_type = args.value("--type").map(DocType::parse).transpose()?;
-    let [path] = args.positionals(["PATH"])?;
-    let path = Some(PathBuf::from(path));
-    let doc_type = doc_type.ok_or_else(|| Failure::Usage("validate needs --type".into()))?;
-    let mut path = path.ok_or_else(|| Failure::Usage("validate needs a PATH".into()))?;
+pub fn validate(args: ValidateArgs) -> CmdResult {
+    let ValidateArgs { doc_type, mut path } = args;
     if matches!(doc_type, DocType::Layout) && path.is_dir() {
         path = path.join("oci-layout");
     }
     let bytes = read_input(&path)?;
     let (errors, warnings) = doc_type
         .check(bytes)
-        .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
+        .map_err(|e| Failure(format!("{}: {e}", path.display())))?;
     for warning in &warnings {
         eprintln!("{}: {warning}", path.display());
     }
@@ -97,7 +124,7 @@ pub fn validate(args: &[String]) -> CmdResult {
             println!("{}: {error}", path.display());
         }
         let count = errors.len();
-        Err(Failure::Failed(format!(
+        Err(Failure(format!(
             "{} is not a valid {} ({count} error{})",
             path.display(),
             doc_type.name(),
@@ -111,8 +138,8 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
         let mut bytes = Vec::new();
         io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|e| Failure::Failed(format!("reading stdin: {e}")))?;
+            .map_err(|e| Failure(format!("reading stdin: {e}")))?;
         return Ok(bytes);
     }
-    std::fs::read(path).map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))
 }

@@ -6,43 +6,54 @@ use std::io::{self, Read, Write};
 use ocikit_image::Algorithm;
 use ocikit_image::digester::Digester;
 
-use crate::args::{Args, Opt};
 use crate::{CmdResult, Failure, stdout_failed};
 
-pub fn digest(args: &[String]) -> CmdResult {
-    let args = Args::parse("digest", args, &[Opt::Value("--algorithm")])?;
-    let algorithm = match args.value("--algorithm") {
-        Some(value) => parse_algorithm(value)?,
-        None => Algorithm::Sha256,
-    };
-    let mut paths = args.rest().to_vec();
+/// Print the digest of files, like sha256sum
+///
+/// One line per file: the digest, two spaces, the path. Standard input is
+/// read when no PATH or `-` is given.
+#[derive(clap::Args, Debug)]
+pub struct DigestArgs {
+    /// The digest algorithm: sha256, sha512, or blake3 in a build with the
+    /// blake3 feature
+    #[arg(long, value_name = "ALG", default_value = "sha256", value_parser = parse_algorithm)]
+    algorithm: Algorithm,
+    /// The files (`-` is standard input)
+    #[arg(value_name = "PATH")]
+    paths: Vec<String>,
+}
+
+pub fn digest(args: DigestArgs) -> CmdResult {
+    let DigestArgs {
+        algorithm,
+        mut paths,
+    } = args;
     if paths.is_empty() {
         paths.push("-".into());
     }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     for path in &paths {
-        let mut digester = Digester::new(&algorithm).map_err(|e| Failure::Failed(e.to_string()))?;
+        let mut digester = Digester::new(&algorithm).map_err(|e| Failure(e.to_string()))?;
         let copied = if path == "-" {
             io::copy(&mut io::stdin().lock(), &mut digester)
         } else {
             File::open(path).and_then(|mut f| copy_large(&mut f, &mut digester))
         };
-        copied.map_err(|e| Failure::Failed(format!("{path}: {e}")))?;
+        copied.map_err(|e| Failure(format!("{path}: {e}")))?;
         writeln!(out, "{}  {path}", digester.finish()).map_err(stdout_failed)?;
     }
     Ok(())
 }
 
-fn parse_algorithm(s: &str) -> Result<Algorithm, Failure> {
-    let algorithm: Algorithm = s
-        .parse()
-        .map_err(|e| Failure::Usage(format!("--algorithm {s:?}: {e}")))?;
+/// An algorithm this build computes.
+fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
+    let algorithm: Algorithm = s.parse().map_err(|e| format!("{e}"))?;
     if !algorithm.is_supported() {
-        return Err(Failure::Usage(format!(
-            "--algorithm {s:?} cannot be computed by this build (supported: {})",
+        return Err(format!(
+            "this build cannot compute it (supported: {})",
             ocikit_image::digest::SUPPORTED
-        )));
+        ));
     }
     Ok(algorithm)
 }
