@@ -21,6 +21,20 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A directory or lock file of the layout is a symbolic link, and the
+    /// operation would write or remove through it: only reads follow links
+    /// in a layout, so that nothing outside the layout's own directory tree
+    /// is created, changed or removed (the crate's `# Security` section).
+    #[error("{} is a symbolic link to {}: refusing to {action} through it (only reads follow links out of a layout's own directories)", path.display(), target.display())]
+    SymlinkRefused {
+        /// The link, inside the layout.
+        path: PathBuf,
+        /// Where it points, as the link gives it.
+        target: PathBuf,
+        /// What was refused, such as `remove unreachable blobs`.
+        action: &'static str,
+    },
+
     /// The directory is not an image layout.
     #[error("{}: not an image layout: {reason}", path.display())]
     NotALayout {
