@@ -140,6 +140,23 @@ pub enum Error {
         digests: Vec<Digest>,
     },
 
+    /// [`Layout::tag_if`](crate::Layout::tag_if) found the tag changed
+    /// since the caller read it: another writer moved, added or removed
+    /// it. Nothing was tagged.
+    #[error(
+        "tag {name:?} was changed by another writer: expected {}, found {}; nothing was tagged (read the tag again and redo the change)",
+        tag_state(expected.as_ref()),
+        tag_state(found.as_ref())
+    )]
+    TagChanged {
+        /// The tag.
+        name: String,
+        /// The digest the caller read under the tag (`None`: no tag).
+        expected: Option<Digest>,
+        /// The digest under the tag now (`None`: no tag).
+        found: Option<Digest>,
+    },
+
     /// An index has no manifest for the platform asked for.
     #[error("{what}: no manifest for platform {platform} (available: {available})")]
     NoMatchingPlatform {
@@ -330,6 +347,11 @@ pub enum Error {
         /// The variable's value.
         value: String,
     },
+}
+
+/// A tag's digest for a message, or that there is no such tag.
+fn tag_state(digest: Option<&Digest>) -> String {
+    digest.map_or_else(|| "no tag".into(), Digest::to_string)
 }
 
 fn join(digests: &[Digest]) -> String {
