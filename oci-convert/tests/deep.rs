@@ -12,7 +12,6 @@ use std::path::Path;
 
 use ocikit_convert::{Baseline, BuildOptions, diff, write_diff_tar, write_layer_tar};
 use rustix::fs::{AtFlags, CWD, Mode, OFlags};
-use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 
 /// The open-file limit the walks run under: far fewer descriptors than
 /// the trees have levels.
@@ -29,29 +28,39 @@ fn write_at(dir: &OwnedFd, name: &str, content: &[u8]) {
     rustix::io::write(&fd, content).unwrap();
 }
 
-/// A chain `d/d/.../d` of `depth` directories under `root`, with a file
-/// `f` in `root` and in each of them, made one level at a time (the path
-/// is longer than PATH_MAX for the deeper trees).
-fn make_chain(root: &Path, depth: usize) {
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let mut dir = rustix::fs::openat(CWD, root, flags, Mode::empty()).unwrap();
-    for level in 0..=depth {
-        write_at(&dir, "f", format!("level {level}\n").as_bytes());
-        if level < depth {
-            rustix::fs::mkdirat(&dir, "d", Mode::from_raw_mode(0o755)).unwrap();
-            dir = open_dir(&dir, "d");
-        }
-    }
-}
-
-/// Removes what [`make_chain`] made, bottom up, one descriptor at a time
-/// (a recursive removal would need one per level).
-fn remove_chain(root: &Path, depth: usize) {
+/// The directory `depth` levels down the chain under `root`, reached one
+/// level at a time (its path can be longer than PATH_MAX).
+fn down(root: &Path, depth: usize) -> OwnedFd {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let mut dir = rustix::fs::openat(CWD, root, flags, Mode::empty()).unwrap();
     for _ in 0..depth {
         dir = open_dir(&dir, "d");
     }
+    dir
+}
+
+/// A new directory `root` holding a chain `d/d/.../d` of `depth`
+/// directories, with a file `f` in `root` and in each of them, made one
+/// level at a time.
+fn make_chain(depth: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let mut at = down(&root, 0);
+    for level in 0..=depth {
+        write_at(&at, "f", format!("level {level}\n").as_bytes());
+        if level < depth {
+            rustix::fs::mkdirat(&at, "d", Mode::from_raw_mode(0o755)).unwrap();
+            at = open_dir(&at, "d");
+        }
+    }
+    (dir, root)
+}
+
+/// Removes what [`make_chain`] made, bottom up, one descriptor at a time
+/// (a recursive removal would need one per level).
+fn remove_chain(root: &Path, depth: usize) {
+    let mut dir = down(root, depth);
     for _ in 0..depth {
         rustix::fs::unlinkat(&dir, "f", AtFlags::empty()).unwrap();
         let parent = open_dir(&dir, "..");
@@ -84,20 +93,9 @@ fn names(tar: &[u8]) -> Vec<String> {
 /// Runs `body` with the open-file limit lowered to [`FD_LIMIT`], in a
 /// process of its own so that the tests beside it keep theirs.
 fn with_low_fd_limit(body: impl FnOnce()) {
-    if !support::in_own_process() {
-        return;
+    if support::in_own_process() {
+        support::with_fd_limit(FD_LIMIT, body);
     }
-    let saved = getrlimit(Resource::Nofile);
-    setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: Some(FD_LIMIT),
-            maximum: saved.maximum,
-        },
-    )
-    .unwrap();
-    body();
-    setrlimit(Resource::Nofile, saved).unwrap();
 }
 
 /// 2,000 levels, as deep as a layer can go (the deepest name, 4,001 bytes,
@@ -109,11 +107,7 @@ fn with_low_fd_limit(body: impl FnOnce()) {
 fn a_deep_tree_builds_and_diffs_in_order_within_a_low_fd_limit() {
     const DEPTH: usize = 2000;
     with_low_fd_limit(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("root");
-        std::fs::create_dir(&root).unwrap();
-        make_chain(&root, DEPTH);
-
+        let (_dir, root) = make_chain(DEPTH);
         let mut tar = Vec::new();
         let stats = write_layer_tar(&root, &mut tar, &BuildOptions::default()).unwrap();
         let mut expected: Vec<String> = (1..=DEPTH).map(chain).collect();
@@ -151,23 +145,13 @@ fn a_deep_tree_builds_and_diffs_in_order_within_a_low_fd_limit() {
 fn a_deeper_tree_is_recorded_and_diffed_within_a_low_fd_limit() {
     const DEPTH: usize = 4000;
     with_low_fd_limit(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("root");
-        std::fs::create_dir(&root).unwrap();
-        make_chain(&root, DEPTH);
-
+        let (_dir, root) = make_chain(DEPTH);
         let baseline = Baseline::record(&root).unwrap();
         assert_eq!(baseline.len(), 2 * DEPTH + 1);
         let deepest = format!("{}f", chain(DEPTH));
         assert!(baseline.contains(Path::new(&deepest)));
         // Through the parent's descriptor: the path is over PATH_MAX.
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let mut fd = rustix::fs::openat(CWD, &root, flags, Mode::empty()).unwrap();
-        for _ in 0..DEPTH {
-            fd = open_dir(&fd, "d");
-        }
-        write_at(&fd, "g", b"new at the bottom\n");
-        drop(fd);
+        write_at(&down(&root, DEPTH), "g", b"new at the bottom\n");
         let changes = diff(&root, &baseline).unwrap();
         // The new file, and its directory, whose mtime it changed.
         let added = format!("{}g", chain(DEPTH));
@@ -177,13 +161,7 @@ fn a_deeper_tree_is_recorded_and_diffed_within_a_low_fd_limit() {
             [Path::new(chain(DEPTH).trim_end_matches('/'))]
         );
 
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let mut fd = rustix::fs::openat(CWD, &root, flags, Mode::empty()).unwrap();
-        for _ in 0..DEPTH {
-            fd = open_dir(&fd, "d");
-        }
-        rustix::fs::unlinkat(&fd, "g", AtFlags::empty()).unwrap();
-        drop(fd);
+        rustix::fs::unlinkat(down(&root, DEPTH), "g", AtFlags::empty()).unwrap();
         remove_chain(&root, DEPTH);
     });
 }

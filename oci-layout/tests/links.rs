@@ -273,19 +273,17 @@ fn a_link_swapped_in_during_gc_removes_nothing_outside() {
 
     let stop = std::sync::atomic::AtomicBool::new(false);
     let blobs = layout.blobs_path();
+    // Swaps the names of the real `blobs` and the link, atomically.
+    let exchange = || {
+        let (at, flags) = (rustix::fs::CWD, rustix::fs::RenameFlags::EXCHANGE);
+        rustix::fs::renameat_with(at, &blobs, at, &swap, flags).unwrap();
+    };
     let (mut runs, mut refused) = (0, 0);
     std::thread::scope(|scope| {
         let swapper = scope.spawn(|| {
             let mut swaps = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                rustix::fs::renameat_with(
-                    rustix::fs::CWD,
-                    &blobs,
-                    rustix::fs::CWD,
-                    &swap,
-                    rustix::fs::RenameFlags::EXCHANGE,
-                )
-                .unwrap();
+                exchange();
                 swaps += 1;
             }
             swaps
@@ -299,14 +297,7 @@ fn a_link_swapped_in_during_gc_removes_nothing_outside() {
         assert!(swapper.join().unwrap() > 100, "the swapper hardly ran");
     });
     if fs::symlink_metadata(&blobs).unwrap().is_symlink() {
-        rustix::fs::renameat_with(
-            rustix::fs::CWD,
-            &blobs,
-            rustix::fs::CWD,
-            &swap,
-            rustix::fs::RenameFlags::EXCHANGE,
-        )
-        .unwrap();
+        exchange();
     }
     assert!(runs > 10 && refused > 0, "{runs} runs, {refused} refused");
     assert!(
