@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,7 @@ use ocikit_image::digester::Digester;
 use rustix::fs::FileType;
 
 use crate::build::source::{self, Meta};
+use crate::build::walk::{Visitor, walk};
 use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"OCIBASE\n";
@@ -141,31 +142,12 @@ impl Baseline {
     /// cannot be `lstat`ed.
     pub fn record(root: &Path) -> Result<Baseline> {
         let fd = source::open_root(root)?;
-        let mut baseline = Baseline::default();
-        baseline.walk(root, &fd, b"")?;
-        Ok(baseline)
-    }
-
-    fn walk(&mut self, root: &Path, dir: &OwnedFd, rel: &[u8]) -> Result<()> {
-        for name in source::read_names(dir, &source::host_path(root, rel))? {
-            let child = source::join(rel, &name);
-            let path = source::host_path(root, &child);
-            let meta = source::lstat_at(dir, &name, &path)?;
-            match meta.kind {
-                FileType::Socket | FileType::Unknown => continue,
-                FileType::Directory => {
-                    let fd = source::open_at(dir, &name, true, &path)?;
-                    // The directory's own fstat: the one we walk.
-                    let meta = source::fstat(&fd, &path)?;
-                    self.records.insert(child.clone(), Record::from_meta(&meta));
-                    self.walk(root, &fd, &child)?;
-                }
-                _ => {
-                    self.records.insert(child, Record::from_meta(&meta));
-                }
-            }
-        }
-        Ok(())
+        let mut recorder = Recorder {
+            root,
+            baseline: Baseline::default(),
+        };
+        walk(root, fd, &mut recorder)?;
+        Ok(recorder.baseline)
     }
 
     /// How many files are recorded.
@@ -404,6 +386,35 @@ impl Baseline {
             source,
         })?;
         Baseline::read_from(file)
+    }
+}
+
+/// The walk of [`Baseline::record`]: one `lstat` per file, and the
+/// directory's own `fstat` for each directory entered.
+struct Recorder<'a> {
+    root: &'a Path,
+    baseline: Baseline,
+}
+
+impl Visitor for Recorder<'_> {
+    fn visit(&mut self, dir: BorrowedFd<'_>, name: &[u8], rel: &[u8]) -> Result<Option<OwnedFd>> {
+        let path = source::host_path(self.root, rel);
+        let meta = source::lstat_at(dir, name, &path)?;
+        let records = &mut self.baseline.records;
+        match meta.kind {
+            FileType::Socket | FileType::Unknown => Ok(None),
+            FileType::Directory => {
+                let fd = source::open_at(dir, name, true, &path)?;
+                // The directory's own fstat: the one we walk.
+                let meta = source::fstat(&fd, &path)?;
+                records.insert(rel.to_vec(), Record::from_meta(&meta));
+                Ok(Some(fd))
+            }
+            _ => {
+                records.insert(rel.to_vec(), Record::from_meta(&meta));
+                Ok(None)
+            }
+        }
     }
 }
 

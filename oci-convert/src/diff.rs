@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::io::Write;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,7 @@ use ocikit_layout::{Layout, StoredLayer};
 use rustix::fs::FileType;
 
 use crate::baseline::Baseline;
+use crate::build::walk::{Visitor, walk};
 use crate::build::{BuildOptions, BuildStats, Emitter, WHITEOUT_PREFIX, source};
 use crate::{Error, Result};
 
@@ -155,10 +156,13 @@ pub fn write_diff_tar(
 ) -> Result<BuildStats> {
     let plan = Plan::new(changes);
     let fd = source::open_root(root)?;
-    let mut emitter = Emitter::new(root, out, options, "repack");
-    let mut left = plan.emit.clone();
-    plan.walk(&mut emitter, root, &fd, b"", &mut left)?;
-    if let Some(missing) = left.first() {
+    let mut writer = PlanWriter {
+        plan: &plan,
+        emitter: Emitter::new(root, out, options, "repack"),
+        left: plan.emit.clone(),
+    };
+    walk(root, fd, &mut writer)?;
+    if let Some(missing) = writer.left.first() {
         return Err(Error::Io {
             action: "write the change of",
             path: source::host_path(root, missing),
@@ -168,7 +172,7 @@ pub fn write_diff_tar(
             ),
         });
     }
-    let (_, stats) = emitter.finish()?;
+    let (_, stats) = writer.emitter.finish()?;
     Ok(stats)
 }
 
@@ -248,38 +252,38 @@ impl Plan {
             whiteouts,
         }
     }
+}
 
-    fn walk<W: Write>(
-        &self,
-        emitter: &mut Emitter<'_, W>,
-        root: &Path,
-        dir: &OwnedFd,
-        rel: &[u8],
-        left: &mut BTreeSet<Vec<u8>>,
-    ) -> Result<()> {
-        if self.opaque.contains(rel) {
-            emitter.whiteout(&source::join(rel, OPAQUE))?;
+/// The walk of [`write_diff_tar`]: the entries of a [`Plan`], and the
+/// paths of it not met yet.
+struct PlanWriter<'p, 'o, W: Write> {
+    plan: &'p Plan,
+    emitter: Emitter<'o, W>,
+    left: BTreeSet<Vec<u8>>,
+}
+
+impl<W: Write> Visitor for PlanWriter<'_, '_, W> {
+    fn enter(&mut self, rel: &[u8]) -> Result<()> {
+        if self.plan.opaque.contains(rel) {
+            self.emitter.whiteout(&source::join(rel, OPAQUE))?;
         }
-        for name in self.whiteouts.get(rel).into_iter().flatten() {
+        for name in self.plan.whiteouts.get(rel).into_iter().flatten() {
             let mut wh = WHITEOUT_PREFIX.to_vec();
             wh.extend_from_slice(name);
-            emitter.whiteout(&source::join(rel, &wh))?;
-        }
-        for name in source::read_names(dir, &source::host_path(root, rel))? {
-            let child = source::join(rel, &name);
-            // An opaque directory is entered even when nothing in it is
-            // new: its opaque whiteout must still be written.
-            let enter = self.enter.contains(&child) || self.opaque.contains(&child);
-            if !enter && !self.emit.contains(&child) {
-                continue;
-            }
-            left.remove(&child);
-            if let Some(sub) = emitter.emit(dir, &name, &child)?
-                && enter
-            {
-                self.walk(emitter, root, &sub, &child, left)?;
-            }
+            self.emitter.whiteout(&source::join(rel, &wh))?;
         }
         Ok(())
+    }
+
+    fn visit(&mut self, dir: BorrowedFd<'_>, name: &[u8], rel: &[u8]) -> Result<Option<OwnedFd>> {
+        // An opaque directory is entered even when nothing in it is new:
+        // its opaque whiteout must still be written.
+        let enter = self.plan.enter.contains(rel) || self.plan.opaque.contains(rel);
+        if !enter && !self.plan.emit.contains(rel) {
+            return Ok(None);
+        }
+        self.left.remove(rel);
+        let sub = self.emitter.emit(dir, name, rel)?;
+        Ok(sub.filter(|_| enter))
     }
 }

@@ -55,9 +55,7 @@ use crate::{Error, Result};
 ///
 /// Only OCI image manifests are edited: a Docker schema 2 image must be
 /// converted first, and a tag on an image index gives an image for one
-/// platform, not a new index. Committing moves the tag whatever it names
-/// by then: two edits of the same tag at once both succeed, and the last
-/// one's image keeps the tag (the other stays in the store, untagged).
+/// platform, not a new index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageEdit {
     /// The manifest of the new image; its `config` descriptor is replaced
@@ -70,6 +68,10 @@ pub struct ImageEdit {
     /// The layers appended here, which must be blobs of the layout that
     /// the edit is committed to.
     appended: Vec<Digest>,
+    /// The tag the edit was opened from and the digest it named then: a
+    /// commit to that tag moves it only if it still names that digest.
+    /// Repack sets it to the tag its bundle came from.
+    pub(crate) read: Option<(String, Digest)>,
 }
 
 impl ImageEdit {
@@ -81,6 +83,7 @@ impl ImageEdit {
             config: ImageConfiguration::for_platform(platform),
             base: format!("a new {platform} image"),
             appended: Vec::new(),
+            read: None,
         }
     }
 
@@ -100,7 +103,14 @@ impl ImageEdit {
     pub fn open(layout: &Layout, tag: &str, platform: Option<&Platform>) -> Result<ImageEdit> {
         let resolved = layout.resolve(tag, platform)?;
         let base = format!("tag {tag:?} ({})", resolved.descriptor.digest);
-        ImageEdit::from_manifest(layout, &resolved.descriptor, base)
+        let mut edit = ImageEdit::from_manifest(layout, &resolved.descriptor, base)?;
+        // The descriptor index.json holds under the tag (an index's, when
+        // the tag names one), as it was read.
+        edit.read = resolved
+            .chain
+            .first()
+            .map(|tagged| (tag.to_owned(), tagged.digest.clone()));
+        Ok(edit)
     }
 
     /// The image whose manifest `descriptor` names, a blob of `layout`
@@ -149,6 +159,7 @@ impl ImageEdit {
             config,
             base,
             appended: Vec::new(),
+            read: None,
         };
         edit.check_layer_count()?;
         Ok(edit)
@@ -209,12 +220,23 @@ impl ImageEdit {
     /// image that breaks a MUST of the spec (a `created` that is not RFC
     /// 3339, say) is never written.
     ///
+    /// When `tag` is the tag the edit was opened from ([`ImageEdit::open`]),
+    /// the edit is a read-modify-write of that tag: it is moved only if it
+    /// still names what it named when the edit read it
+    /// ([`Layout::tag_if`]), so of two edits of one tag made at once
+    /// exactly one wins, and the other fails with
+    /// [`ocikit_layout::Error::TagChanged`] instead of silently undoing the
+    /// first (its config and manifest stay in the store, untagged, for gc).
+    /// Another tag is moved whatever it names: the new image owes nothing
+    /// to what it named, as when the edits run one after the other.
+    ///
     /// # Errors
     ///
     /// [`ocikit_layout::Error::InvalidTag`] (before anything is written);
     /// [`Error::InvalidImage`]; [`Error::LayerCountMismatch`];
     /// [`ocikit_layout::Error::BlobNotFound`] when an appended layer is not a
-    /// blob of `layout`; the store's errors writing blobs and `index.json`.
+    /// blob of `layout`; [`ocikit_layout::Error::TagChanged`] as said; the
+    /// store's errors writing blobs and `index.json`.
     pub fn commit(&self, layout: &Layout, tag: &str) -> Result<Descriptor> {
         ocikit_layout::check_tag(tag)?;
         self.check_layer_count()?;
@@ -239,7 +261,7 @@ impl ImageEdit {
         let descriptor = layout
             .put_json(&manifest)?
             .with_platform(self.config.platform());
-        layout.tag(tag, &descriptor)?;
+        move_tag(layout, tag, &descriptor, self.read.as_ref())?;
         Ok(descriptor)
     }
 
@@ -264,4 +286,21 @@ impl ImageEdit {
             source,
         }
     }
+}
+
+/// Tags `descriptor` as `tag`. When `read` names the same tag (what an
+/// edit read there, and the digest it named), the tag is moved only if it
+/// still names that digest ([`Layout::tag_if`]): the edit is a
+/// read-modify-write of it. Another tag is moved whatever it names.
+pub(crate) fn move_tag(
+    layout: &Layout,
+    tag: &str,
+    descriptor: &Descriptor,
+    read: Option<&(String, Digest)>,
+) -> Result<()> {
+    match read {
+        Some((read, digest)) if read == tag => layout.tag_if(tag, descriptor, Some(digest))?,
+        _ => layout.tag(tag, descriptor)?,
+    }
+    Ok(())
 }

@@ -112,7 +112,8 @@
 //! entries were written: a caller that must not keep a partly applied root
 //! removes it when apply fails. [`build_layer`] and [`diff_layer`] never
 //! follow symlinks either, and read the tree relative to directory file
-//! descriptors.
+//! descriptors, in one iterative walk that keeps at most 64 directories
+//! open however deep the tree.
 //!
 //! # Limitations
 //!

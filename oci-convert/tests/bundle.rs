@@ -437,6 +437,90 @@ fn repack_of_an_unchanged_rootfs_adds_no_layer_and_a_second_repack_only_the_new_
     assert_eq!(again.descriptor.digest, image.descriptor.digest);
 }
 
+/// Two bundles of `v1`, each changed, repacked into `v1` at once: exactly
+/// one wins; the other fails with `TagChanged` (the tag no longer names
+/// the image its bundle was unpacked from), keeps its bundle as it was,
+/// fails again on a second try (the winner's layer would be dropped
+/// otherwise), and can still be repacked into another tag.
+#[test]
+fn repacks_into_one_tag_at_once_exactly_one_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = image_of(dir.path(), small_tree);
+    let v1 = layout.find_tag("v1").unwrap();
+    let bundles: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let bundle = dir.path().join(name);
+            unpack(&layout, "v1", &bundle, &options()).unwrap();
+            fs::write(bundle.join("rootfs").join(name), *name).unwrap();
+            bundle
+        })
+        .collect();
+    let records: Vec<_> = bundles
+        .iter()
+        .map(|b| fs::read(b.join("oci-bundle.json")).unwrap())
+        .collect();
+    let barrier = std::sync::Barrier::new(bundles.len());
+    let results: Vec<_> = std::thread::scope(|s| {
+        let threads: Vec<_> = bundles
+            .iter()
+            .map(|bundle| {
+                let (layout, barrier) = (&layout, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    repack(bundle, layout, "v1", &RepackOptions::default())
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let winner = results.iter().position(Result::is_ok).unwrap();
+    let loser = 1 - winner;
+    let won = results[winner].as_ref().unwrap().descriptor.clone();
+    assert_eq!(layout.find_tag("v1").unwrap().digest, won.digest);
+    let err = results[loser].as_ref().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Layout(ocikit_layout::Error::TagChanged { name, expected, found })
+                if name == "v1"
+                    && expected.as_ref() == Some(&v1.digest)
+                    && found.as_ref() == Some(&won.digest)
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        fs::read(bundles[loser].join("oci-bundle.json")).unwrap(),
+        records[loser],
+        "the loser's bundle is left as it was"
+    );
+    let again = repack(&bundles[loser], &layout, "v1", &RepackOptions::default());
+    assert!(
+        matches!(
+            again,
+            Err(Error::Layout(ocikit_layout::Error::TagChanged { .. }))
+        ),
+        "{again:?}"
+    );
+    assert_eq!(layout.find_tag("v1").unwrap().digest, won.digest);
+    let mine = repack(&bundles[loser], &layout, "mine", &RepackOptions::default()).unwrap();
+    assert_eq!(
+        layout.find_tag("mine").unwrap().digest,
+        mine.descriptor.digest
+    );
+
+    // The winner's bundle now belongs to the new v1: it repacks on top.
+    fs::write(bundles[winner].join("rootfs/more"), "more").unwrap();
+    let next = repack(&bundles[winner], &layout, "v1", &RepackOptions::default()).unwrap();
+    let image = layout.resolve("v1", None).unwrap();
+    assert_eq!(image.descriptor.digest, next.descriptor.digest);
+    assert_eq!(
+        image.manifest.layers.len(),
+        3,
+        "v1's layer, the winner's, more"
+    );
+}
+
 #[test]
 fn repack_refuses_what_unpack_did_not_make() {
     let dir = tempfile::tempdir().unwrap();
@@ -483,6 +567,8 @@ fn the_record_survives_a_round_trip_and_refuses_garbage() {
     assert!(record.rootless);
     let descriptor: &Descriptor = &record.manifest;
     assert_eq!(descriptor.media_type, MediaType::ImageManifest);
+    let v1 = layout.find_tag("v1").unwrap().digest;
+    assert_eq!(record.tag, Some(("v1".to_owned(), v1)));
 
     for (content, expected) in [
         ("not json", "not JSON"),
@@ -494,6 +580,20 @@ fn the_record_survives_a_round_trip_and_refuses_garbage() {
                 String::from_utf8(ocikit_image::Model::to_canonical_json(descriptor)).unwrap()
             ),
             "hostID",
+        ),
+        (
+            &format!(
+                r#"{{"manifest": {}, "tag": {{"name": "v1", "digest": "sha256:00"}}}}"#,
+                String::from_utf8(ocikit_image::Model::to_canonical_json(descriptor)).unwrap()
+            ),
+            "\"tag\": \"digest\"",
+        ),
+        (
+            &format!(
+                r#"{{"manifest": {}, "tag": "v1"}}"#,
+                String::from_utf8(ocikit_image::Model::to_canonical_json(descriptor)).unwrap()
+            ),
+            "\"tag\"",
         ),
     ] {
         fs::write(bundle.join("oci-bundle.json"), content).unwrap();

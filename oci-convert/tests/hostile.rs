@@ -1505,16 +1505,6 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
     if !support::in_own_process() {
         return;
     }
-    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-    let saved = getrlimit(Resource::Nofile);
-    setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: Some(1024),
-            maximum: saved.maximum,
-        },
-    )
-    .unwrap();
     let deep = "d/".repeat(1500);
     let lower = tar_of([E::file(format!("{deep}lower"), b"l")]);
     let upper = tar_of([
@@ -1522,18 +1512,20 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
         E::file(".wh..wh..opq", b""),
     ]);
     let gone = tar_of([E::file(".wh.d", b"")]);
-    let mut results = Vec::new();
-    for (label, options) in both_modes() {
-        let sandbox = Sandbox::new();
-        let r1 = sandbox.apply(&lower, &options).map(|_| ());
-        let r2 = sandbox.apply(&upper, &options).map(|_| ());
-        let kept = exists(&sandbox.at(&format!("{deep}mine")));
-        let lower_gone = !exists(&sandbox.at(&format!("{deep}lower")));
-        let r3 = sandbox.apply(&gone, &options).map(|_| ());
-        let all_gone = !exists(&sandbox.at("d"));
-        results.push((label, r1, r2, kept, lower_gone, r3, all_gone));
-    }
-    setrlimit(Resource::Nofile, saved).unwrap();
+    let results = support::with_fd_limit(1024, || {
+        let mut results = Vec::new();
+        for (label, options) in both_modes() {
+            let sandbox = Sandbox::new();
+            let r1 = sandbox.apply(&lower, &options).map(|_| ());
+            let r2 = sandbox.apply(&upper, &options).map(|_| ());
+            let kept = exists(&sandbox.at(&format!("{deep}mine")));
+            let lower_gone = !exists(&sandbox.at(&format!("{deep}lower")));
+            let r3 = sandbox.apply(&gone, &options).map(|_| ());
+            let all_gone = !exists(&sandbox.at("d"));
+            results.push((label, r1, r2, kept, lower_gone, r3, all_gone));
+        }
+        results
+    });
     // The names are 3000 bytes long: show the end of each message only.
     let short = |e: Error| {
         let msg = e.to_string();

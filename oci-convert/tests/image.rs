@@ -345,6 +345,81 @@ fn a_tag_on_an_index_gives_an_image_for_one_platform() {
     );
 }
 
+/// Edits of one tag made at once (each opens the tag, changes the image
+/// and commits to the same tag): exactly one wins, the others fail with
+/// `TagChanged` naming the tag, the digest they read and the winner's,
+/// instead of silently undoing the winner's change; redone on top, a
+/// loser's change joins the winner's. A commit to another tag moves it
+/// whatever it names.
+#[test]
+fn edits_of_one_tag_at_once_exactly_one_wins_and_none_is_lost() {
+    const EDITS: usize = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let (layout, _, v1) = one_layer_image(dir.path());
+    let barrier = std::sync::Barrier::new(EDITS);
+    let commits: Vec<Result<Descriptor, Error>> = std::thread::scope(|s| {
+        let edits: Vec<_> = (0..EDITS)
+            .map(|e| {
+                let (layout, barrier) = (&layout, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    let mut image = ImageEdit::open(layout, "v1", None).unwrap();
+                    image.add_history(history(&format!("edit {e}"), "2024-03-04T05:06:07Z"));
+                    // Every edit has read the tag before any commits.
+                    barrier.wait();
+                    image.commit(layout, "v1")
+                })
+            })
+            .collect();
+        edits.into_iter().map(|e| e.join().unwrap()).collect()
+    });
+    let winners: Vec<&Descriptor> = commits.iter().filter_map(|c| c.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "{commits:?}");
+    let winner = winners[0].clone();
+    assert_eq!(layout.find_tag("v1").unwrap().digest, winner.digest);
+    let history_of = |tag: &str| -> Vec<String> {
+        let resolved = layout.resolve(tag, None).unwrap();
+        let config = layout.read_config(&resolved.manifest.config).unwrap();
+        config
+            .history
+            .iter()
+            .filter_map(|h| h.created_by.clone())
+            .collect()
+    };
+    let won: Vec<String> = history_of("v1");
+    for (e, commit) in commits.iter().enumerate() {
+        let Err(err) = commit else { continue };
+        assert!(
+            matches!(
+                err,
+                Error::Layout(ocikit_layout::Error::TagChanged { name, expected, found })
+                    if name == "v1"
+                        && expected.as_ref() == Some(&v1.digest)
+                        && found.as_ref() == Some(&winner.digest)
+            ),
+            "edit {e}: {err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("\"v1\"") && msg.contains(&v1.digest.to_string()),
+            "{msg}"
+        );
+        // The loser redoes its edit on top of the winner's: both are kept.
+        let mut image = ImageEdit::open(&layout, "v1", None).unwrap();
+        image.add_history(history(&format!("edit {e}"), "2024-03-04T05:06:07Z"));
+        image.commit(&layout, "v1").unwrap();
+    }
+    let all = history_of("v1");
+    assert_eq!(all.len(), 1 + EDITS, "{all:?}");
+    assert_eq!(all[..won.len()], won[..], "the winner's edit is kept");
+
+    // Another tag is not read by the edit: it is moved whatever it names.
+    let image = ImageEdit::open(&layout, "v1", None).unwrap();
+    layout.tag("v2", &v1).unwrap();
+    let v2 = image.commit(&layout, "v2").unwrap();
+    assert_eq!(layout.find_tag("v2").unwrap().digest, v2.digest);
+}
+
 #[test]
 fn errors_name_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();

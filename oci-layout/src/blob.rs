@@ -3,7 +3,8 @@
 //! and digest (image-spec image-layout.md "Blobs", descriptor.md
 //! "Verification").
 
-use std::fs::{self, File};
+use std::ffi::OsString;
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -11,8 +12,11 @@ use std::time::SystemTime;
 use ocikit_image::digester::{Digester, VerifyingReader};
 use ocikit_image::{Algorithm, Descriptor, Digest, MediaType};
 
-use crate::fsutil::{create_temp, ensure_dir, rename, sync_dir};
+use crate::dir::{Access, BlobDirs, Dir};
 use crate::{Error, Layout, Result};
+
+/// What a blob writer is refused when `blobs` is a symbolic link.
+const WRITE: &str = "write a blob";
 
 /// A reader of one blob that returns an error instead of content that does
 /// not match its descriptor (at EOF, or as soon as it is longer), and never
@@ -44,7 +48,10 @@ impl BlobInfo {
 /// while it is hashed; [`commit`](BlobWriter::commit) makes it durable and
 /// renames it to `blobs/<alg>/<encoded>`. Dropping the writer without
 /// committing removes the temporary file; nothing is ever visible under a
-/// blob name unless it is complete and fsynced.
+/// blob name unless it is complete and fsynced. The temporary file is
+/// created, renamed and removed relative to the `blobs` directory the
+/// writer opened (never through a symbolic link), so the writer only ever
+/// removes its own file.
 ///
 /// ```
 /// use std::io::Write;
@@ -62,7 +69,11 @@ impl BlobInfo {
 #[must_use = "a blob writer stores nothing until it is committed"]
 pub struct BlobWriter {
     layout: Layout,
+    /// `blobs/`, holding the temporary file.
+    blobs: Dir,
     file: Option<BufWriter<File>>,
+    /// The temporary file's name in `blobs`, and its path for messages.
+    temp_name: OsString,
     temp: PathBuf,
     digester: Digester,
 }
@@ -86,14 +97,18 @@ impl Layout {
     /// # Errors
     ///
     /// [`Error::Verify`] for an algorithm this build cannot compute;
+    /// [`Error::SymlinkRefused`] when `blobs` is a symbolic link;
     /// [`Error::Io`] when the temporary file cannot be created.
     pub fn blob_writer_with(&self, algorithm: &Algorithm) -> Result<BlobWriter> {
         let digester = Digester::new(algorithm)?;
-        let (file, temp) = create_temp(&self.blobs_path(), "blob")?;
+        let blobs = self.blobs_dir(Access::Change(WRITE))?;
+        let (file, temp_name) = blobs.create_temp("blob")?;
         Ok(BlobWriter {
             layout: self.clone(),
+            temp: blobs.join(&temp_name),
+            blobs,
             file: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
-            temp,
+            temp_name,
             digester,
         })
     }
@@ -230,62 +245,36 @@ impl Layout {
 
     /// Every blob file in the layout: each `blobs/<algorithm>/<encoded>`
     /// whose name parses as a digest, in no particular order. Temporary
-    /// files and names that are not digests are skipped.
+    /// files and names that are not digests are skipped. Symbolic links
+    /// to directories are followed, as every read follows them.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] when a directory cannot be read.
     pub fn list_blobs(&self) -> Result<Vec<Digest>> {
-        let blobs = self.blobs_path();
-        let mut found = Vec::new();
-        for algorithm in fs::read_dir(&blobs).map_err(Error::io("read directory", &blobs))? {
-            let algorithm = algorithm.map_err(Error::io("read directory", &blobs))?;
-            if !algorithm.file_type().is_ok_and(|t| t.is_dir()) {
-                continue;
-            }
-            let dir = algorithm.path();
-            for entry in fs::read_dir(&dir).map_err(Error::io("read directory", &dir))? {
-                let entry = entry.map_err(Error::io("read directory", &dir))?;
-                let name = format!(
-                    "{}:{}",
-                    algorithm.file_name().to_string_lossy(),
-                    entry.file_name().to_string_lossy()
-                );
-                if let Ok(digest) = name.parse::<Digest>() {
-                    found.push(digest);
-                }
-            }
-        }
-        Ok(found)
+        let dirs = BlobDirs::open(self, Access::Read)?;
+        Ok(dirs.blobs()?.into_iter().map(|(d, _, _)| d).collect())
     }
 
     /// Refreshes the modification time of the blob with `digest`, so that
     /// gc's grace period protects it as if it were new: a writer that
     /// re-uses a blob already in the layout without writing it again calls
     /// this before referencing it (see the `# Concurrency` section of
-    /// [`Layout::gc`]). Returns `false` when the blob is not there (then it
-    /// must be written).
+    /// [`Layout::gc`]). Returns `false` when the blob is not there, or its
+    /// file is a symbolic link, whose target is not the layout's to change
+    /// (then it must be written: the new copy replaces the link).
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the blob exists but its time cannot be changed
-    /// (the file is not writable by this user), or the blobs lock fails.
+    /// [`Error::SymlinkRefused`] when `blobs` or `blobs/<alg>` is a
+    /// symbolic link; [`Error::Io`] when the blob exists but its time
+    /// cannot be changed (the file is not writable by this user), or the
+    /// blobs lock fails.
     pub fn touch_blob(&self, digest: &Digest) -> Result<bool> {
         let _gc = self.lock_blobs(false)?;
-        self.refresh_blob(digest)
-    }
-
-    /// Sets the modification time of the blob with `digest` to now;
-    /// `Ok(false)` when it is not there. The caller holds the blobs lock.
-    fn refresh_blob(&self, digest: &Digest) -> Result<bool> {
-        let path = self.blob_path(digest);
-        match File::options().write(true).open(&path) {
-            Ok(file) => file
-                .set_modified(SystemTime::now())
-                .map(|()| true)
-                .map_err(Error::io("set the modification time of", path)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::io("open", path)(e)),
+        match self.algorithm_dir_to_change(digest, "refresh the time of a blob")? {
+            Some(dir) => refresh_blob(&dir, digest),
+            None => Ok(false),
         }
     }
 
@@ -294,14 +283,31 @@ impl Layout {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the file exists but cannot be removed.
+    /// [`Error::SymlinkRefused`] when `blobs` or `blobs/<alg>` is a
+    /// symbolic link (nothing is removed outside the layout's own
+    /// directories); [`Error::Io`] when the file exists but cannot be
+    /// removed.
     pub fn remove_blob(&self, digest: &Digest) -> Result<bool> {
-        let path = self.blob_path(digest);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::io("remove", path)(e)),
+        match self.algorithm_dir_to_change(digest, "remove a blob")? {
+            Some(dir) => dir.remove_file(digest.encoded()),
+            None => Ok(false),
         }
+    }
+}
+
+/// Sets the modification time of the blob with `digest` in its algorithm
+/// directory `dir` to now; `Ok(false)` when it is not there or is a
+/// symbolic link. The caller holds the blobs lock.
+fn refresh_blob(dir: &Dir, digest: &Digest) -> Result<bool> {
+    match dir.open_for_write(digest.encoded())? {
+        Some(file) => file
+            .set_modified(SystemTime::now())
+            .map(|()| true)
+            .map_err(Error::io(
+                "set the modification time of",
+                dir.join(digest.encoded()),
+            )),
+        None => Ok(false),
     }
 }
 
@@ -368,7 +374,7 @@ impl BlobWriter {
         };
         let result = synced.and_then(|()| self.place(&digest));
         if result.is_err() || matches!(result, Ok(true)) {
-            let _ = fs::remove_file(&self.temp);
+            let _ = self.blobs.remove_file(&self.temp_name);
         }
         let existed = result?;
         Ok(BlobInfo {
@@ -384,17 +390,16 @@ impl BlobWriter {
     /// Both happen under the shared blobs lock, so that a gc sweeping at the
     /// same moment cannot remove an existing blob between its refresh and
     /// this commit's return. An existing blob whose time cannot be refreshed
-    /// (a read-only file from another tool) is replaced by the new copy.
+    /// (a read-only file from another tool, or a symbolic link) is replaced
+    /// by the new copy.
     fn place(&self, digest: &Digest) -> Result<bool> {
         let _gc = self.layout.lock_blobs(false)?;
-        if matches!(self.layout.refresh_blob(digest), Ok(true)) {
+        let dir = self.blobs.create_dir(digest.algorithm().as_str(), WRITE)?;
+        if matches!(refresh_blob(&dir, digest), Ok(true)) {
             return Ok(true);
         }
-        let target = self.layout.blob_path(digest);
-        let dir = self.layout.algorithm_dir(&digest.algorithm());
-        ensure_dir(&dir)?;
-        rename(&self.temp, &target)?;
-        sync_dir(&dir)?;
+        self.blobs.rename(&self.temp_name, &dir, digest.encoded())?;
+        dir.sync()?;
         Ok(false)
     }
 }
@@ -422,7 +427,7 @@ impl Drop for BlobWriter {
     fn drop(&mut self) {
         // Only an uncommitted writer still has its temporary file.
         if self.file.is_some() {
-            let _ = fs::remove_file(&self.temp);
+            let _ = self.blobs.remove_file(&self.temp_name);
         }
     }
 }

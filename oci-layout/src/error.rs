@@ -21,6 +21,20 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A directory or lock file of the layout is a symbolic link, and the
+    /// operation would write or remove through it: only reads follow links
+    /// in a layout, so that nothing outside the layout's own directory tree
+    /// is created, changed or removed (the crate's `# Security` section).
+    #[error("{} is a symbolic link to {}: refusing to {action} through it (only reads follow links out of a layout's own directories)", path.display(), target.display())]
+    SymlinkRefused {
+        /// The link, inside the layout.
+        path: PathBuf,
+        /// Where it points, as the link gives it.
+        target: PathBuf,
+        /// What was refused, such as `remove unreachable blobs`.
+        action: &'static str,
+    },
+
     /// The directory is not an image layout.
     #[error("{}: not an image layout: {reason}", path.display())]
     NotALayout {
@@ -124,6 +138,23 @@ pub enum Error {
         name: String,
         /// The digests of the descriptors carrying it.
         digests: Vec<Digest>,
+    },
+
+    /// [`Layout::tag_if`](crate::Layout::tag_if) found the tag changed
+    /// since the caller read it: another writer moved, added or removed
+    /// it. Nothing was tagged.
+    #[error(
+        "tag {name:?} was changed by another writer: expected {}, found {}; nothing was tagged (read the tag again and redo the change)",
+        tag_state(expected.as_ref()),
+        tag_state(found.as_ref())
+    )]
+    TagChanged {
+        /// The tag.
+        name: String,
+        /// The digest the caller read under the tag (`None`: no tag).
+        expected: Option<Digest>,
+        /// The digest under the tag now (`None`: no tag).
+        found: Option<Digest>,
     },
 
     /// An index has no manifest for the platform asked for.
@@ -316,6 +347,11 @@ pub enum Error {
         /// The variable's value.
         value: String,
     },
+}
+
+/// A tag's digest for a message, or that there is no such tag.
+fn tag_state(digest: Option<&Digest>) -> String {
+    digest.map_or_else(|| "no tag".into(), Digest::to_string)
 }
 
 fn join(digests: &[Digest]) -> String {

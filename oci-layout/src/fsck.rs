@@ -16,7 +16,8 @@ use ocikit_image::{
 };
 
 use crate::codec::{self, CodecError};
-use crate::gc::{TEMP_FILE_MAX_AGE, file_age, temp_files};
+use crate::dir::{Access, BlobDirs};
+use crate::gc::{TEMP_FILE_MAX_AGE, removable};
 use crate::walk::{Found, Reached, walk};
 use crate::{Error, Layout, MAX_DOCUMENT_SIZE, Result};
 
@@ -374,11 +375,14 @@ impl Layout {
             Err(e) => return Err(e),
         }
         let now = SystemTime::now();
-        for path in temp_files(self)? {
-            if let Some((_, age)) = file_age(&path, now)?
-                && age >= TEMP_FILE_MAX_AGE
+        for (dir, name) in BlobDirs::open(self, Access::Read)?.temp_files()? {
+            if let Some(file) = removable(dir, &name)?
+                && file.age(now) >= TEMP_FILE_MAX_AGE
             {
-                check.push(Problem::StaleTemp { path, age });
+                check.push(Problem::StaleTemp {
+                    path: dir.join(&name),
+                    age: file.age(now),
+                });
             }
         }
         Ok(check.report)

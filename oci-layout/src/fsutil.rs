@@ -1,8 +1,10 @@
 //! The file-system steps that make writes crash-safe: unique temporary
-//! names, fsync of files and directories, and replace-by-rename.
+//! names and fsync of directories (blob writers create, rename and remove
+//! through the descriptors of src/dir.rs; whole files are replaced by
+//! src/atomic.rs).
 
-use std::fs::{self, File, OpenOptions};
-use std::path::{Path, PathBuf};
+use std::fs::{self, File};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,18 +29,6 @@ pub(crate) fn unique_temp_name(purpose: &str) -> String {
     )
 }
 
-/// A new file at a name no other writer uses, in `dir`, opened for writing.
-pub(crate) fn create_temp(dir: &Path, purpose: &str) -> Result<(File, PathBuf)> {
-    loop {
-        let path = dir.join(unique_temp_name(purpose));
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((file, path)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io("create", path)(e)),
-        }
-    }
-}
-
 /// Flushes a directory's entries (a rename or a new file in it) to disk.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
@@ -56,11 +46,6 @@ pub(crate) fn ensure_dir(dir: &Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
         Err(e) => Err(Error::io("create directory", dir)(e)),
     }
-}
-
-/// `fs::rename` with the paths in the error.
-pub(crate) fn rename(from: &Path, to: &Path) -> Result<()> {
-    fs::rename(from, to).map_err(Error::io("rename into", to))
 }
 
 /// The directory holding `path` (`.` for a bare name).

@@ -3,13 +3,13 @@
 //! are not referenced by any of the refs"), mark and sweep, safe beside
 //! concurrent writers that follow the protocol below.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use ocikit_image::Digest;
+use rustix::fs::FileType;
 
-use crate::fsutil::TEMP_PREFIX;
+use crate::dir::{Access, BlobDirs, Dir, FileInfo};
 use crate::walk::{Found, is_document, walk};
 use crate::{Error, Layout, Result};
 
@@ -81,7 +81,10 @@ impl Layout {
     /// older than `options.grace`, in every algorithm directory under
     /// `blobs/`, and temporary files older than [`TEMP_FILE_MAX_AGE`].
     /// Files whose names are neither blob names nor temporary files are
-    /// never touched.
+    /// never touched, and nothing is removed outside the layout's own
+    /// directories: every removal goes through the descriptors of `blobs`
+    /// and its algorithm directories, opened (without following a link)
+    /// before the mark, so a link swapped in meanwhile changes nothing.
     ///
     /// Live is what the walk reaches from each descriptor in `index.json`:
     /// through image indexes and Docker manifest lists (nested), image
@@ -144,10 +147,15 @@ impl Layout {
     /// references is missing or cannot be read, verified or parsed: what it
     /// references is then unknown, so gc refuses before removing anything
     /// (a missing `subject` is allowed: referrers may arrive before their
-    /// subject). [`Error::Io`] and [`Error::Document`] for `index.json`,
-    /// the locks, and files that cannot be removed.
+    /// subject). [`Error::SymlinkRefused`], before anything is removed, when
+    /// `blobs` or a directory in it is a symbolic link (to a directory):
+    /// what it reaches is not this layout's to remove (a blob directory
+    /// shared between layouts holds blobs the others reference).
+    /// [`Error::Io`] and [`Error::Document`] for `index.json`, the locks,
+    /// and files that cannot be removed.
     pub fn gc(&self, options: &GcOptions) -> Result<GcReport> {
         let _index = self.lock_index()?;
+        let dirs = BlobDirs::open(self, Access::Change("remove unreachable blobs"))?;
         let index = self.index()?;
         let mut unsafe_reason = None;
         let live = walk(self, &index, |at, found| {
@@ -179,73 +187,44 @@ impl Layout {
             reachable: live.len(),
             ..GcReport::default()
         };
-        let mut candidates = self.list_blobs()?;
-        candidates.sort();
-        for digest in candidates.into_iter().filter(|d| !live.contains(d)) {
-            let path = self.blob_path(&digest);
-            let Some((size, age)) = file_age(&path, now)? else {
+        let mut candidates = dirs.blobs()?;
+        candidates.sort_by(|a, b| a.0.cmp(&b.0));
+        for (digest, dir, name) in candidates.into_iter().filter(|c| !live.contains(&c.0)) {
+            let Some(file) = removable(dir, &name)? else {
                 continue;
             };
-            if age < options.grace {
+            if file.age(now) < options.grace {
                 report.kept_by_grace += 1;
                 continue;
             }
             if !options.dry_run {
-                self.remove_blob(&digest)?;
+                dir.remove_file(&name)?;
             }
-            report.bytes_freed = report.bytes_freed.saturating_add(size);
-            report.removed.push(RemovedBlob { digest, size });
+            report.bytes_freed = report.bytes_freed.saturating_add(file.size);
+            report.removed.push(RemovedBlob {
+                digest,
+                size: file.size,
+            });
         }
-        for path in temp_files(self)? {
-            if let Some((_, age)) = file_age(&path, now)?
-                && age >= TEMP_FILE_MAX_AGE
+        for (dir, name) in dirs.temp_files()? {
+            if let Some(file) = removable(dir, &name)?
+                && file.age(now) >= TEMP_FILE_MAX_AGE
             {
                 if !options.dry_run {
-                    remove_file(&path)?;
+                    dir.remove_file(&name)?;
                 }
-                report.removed_temp_files.push(path);
+                report.removed_temp_files.push(dir.join(&name));
             }
         }
         Ok(report)
     }
 }
 
-/// The size and age of a regular file or symlink at `path`; `None` when it
-/// is gone or is something else (a directory is never removed). A time in
-/// the future counts as age zero.
-pub(crate) fn file_age(path: &Path, now: SystemTime) -> Result<Option<(u64, Duration)>> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("stat", path)(e)),
-    };
-    if !(meta.is_file() || meta.is_symlink()) {
-        return Ok(None);
-    }
-    let modified = meta.modified().map_err(Error::io("stat", path))?;
-    let age = now.duration_since(modified).unwrap_or(Duration::ZERO);
-    Ok(Some((meta.len(), age)))
-}
-
-/// The temporary files this crate creates: `.tmp-*` in `blobs/` (blob
-/// writers) and in the layout's root (`index.json` replacements).
-pub(crate) fn temp_files(layout: &Layout) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    for dir in [layout.blobs_path(), layout.path().to_path_buf()] {
-        for entry in fs::read_dir(&dir).map_err(Error::io("read directory", &dir))? {
-            let entry = entry.map_err(Error::io("read directory", &dir))?;
-            if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
-                found.push(entry.path());
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
-fn remove_file(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", path)(e)),
-        _ => Ok(()),
-    }
+/// What is at `name` in `dir` when it is a regular file or a symbolic link
+/// (never followed); `None` when it is gone or is something else (a
+/// directory is never removed).
+pub(crate) fn removable(dir: &Dir, name: &std::ffi::OsStr) -> Result<Option<FileInfo>> {
+    Ok(dir
+        .info(name)?
+        .filter(|f| matches!(f.kind, FileType::RegularFile | FileType::Symlink)))
 }

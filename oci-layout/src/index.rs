@@ -96,15 +96,85 @@ impl Layout {
     /// `org.opencontainers.image.ref.name` annotation, replacing whatever
     /// had that tag before (in place, so the order of the index is kept).
     ///
+    /// Whatever had the tag is replaced unseen: a writer that read the tag
+    /// and now writes back something made from what it read uses
+    /// [`Layout::tag_if`], so that a change made meanwhile is not lost.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidTag`] when `name` breaks the ref-name grammar of
     /// annotations.md; errors of [`Layout::update_index`].
     pub fn tag(&self, name: &str, descriptor: &Descriptor) -> Result<()> {
+        self.put_tag(name, descriptor, |_| Ok(()))
+    }
+
+    /// Tags `descriptor` as `name`, as [`Layout::tag`] does, only if the
+    /// tag still names what the caller read: the digest `expected`, or no
+    /// descriptor at all when `expected` is `None`. The check and the
+    /// change happen under the index lock, so of several writers that read
+    /// the same tag and each write back their own change (a
+    /// compare-and-swap), exactly one succeeds; the others get
+    /// [`Error::TagChanged`] and may read the tag again and redo their
+    /// change on top.
+    ///
+    /// ```
+    /// use ocikit_image::{Descriptor, MediaType};
+    /// # let dir = tempfile::tempdir()?;
+    /// let layout = ocikit_layout::Layout::init(dir.path().join("l"))?;
+    /// let v1 = Descriptor::for_bytes(MediaType::ImageManifest, b"{\"v\":1}");
+    /// let v2 = Descriptor::for_bytes(MediaType::ImageManifest, b"{\"v\":2}");
+    /// layout.tag_if("app", &v1, None)?; // only if there is no tag "app" yet
+    /// let read = layout.find_tag("app")?.digest;
+    /// // Someone else moves the tag meanwhile...
+    /// layout.tag("app", &v2)?;
+    /// // ...so a change based on what was read is refused, not lost.
+    /// let err = layout.tag_if("app", &v1, Some(&read)).unwrap_err();
+    /// assert!(matches!(err, ocikit_layout::Error::TagChanged { .. }));
+    /// assert_eq!(layout.find_tag("app")?.digest, v2.digest);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TagChanged`] naming the tag, the digest expected and the
+    /// one found (nothing is changed then); [`Error::AmbiguousTag`] when
+    /// several descriptors have the tag; as [`Layout::tag`].
+    pub fn tag_if(
+        &self,
+        name: &str,
+        descriptor: &Descriptor,
+        expected: Option<&Digest>,
+    ) -> Result<()> {
+        self.put_tag(name, descriptor, |index| {
+            let found = match find_tagged(index, name) {
+                Ok(found) => Some(&found.digest),
+                Err(Error::TagNotFound { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            if found == expected {
+                return Ok(());
+            }
+            Err(Error::TagChanged {
+                name: name.into(),
+                expected: expected.cloned(),
+                found: found.cloned(),
+            })
+        })
+    }
+
+    /// Tags `descriptor` as `name` when `check`, given the index as it is
+    /// under the lock, allows it.
+    fn put_tag(
+        &self,
+        name: &str,
+        descriptor: &Descriptor,
+        check: impl FnOnce(&ImageIndex) -> Result<()>,
+    ) -> Result<()> {
         check_tag(name)?;
         let mut tagged = descriptor.clone();
         tagged.annotations.insert(REF_NAME.into(), name.into());
         self.update_index(|index| {
+            check(index)?;
             let mut slot = None;
             let mut position = 0;
             index.manifests.retain(|d| {

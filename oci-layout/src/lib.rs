@@ -50,6 +50,30 @@
 //! checks everything reachable, and [`Layout::referrers`] finds the
 //! image-spec 1.1 referrers of a manifest.
 //!
+//! # Security
+//!
+//! A layout may come from elsewhere, and its directories may be symbolic
+//! links. Reads follow them: a `blobs` (or `blobs/<alg>`) linked to a
+//! directory that several layouts share is read like any other, and every
+//! blob read is verified against its descriptor wherever it lies. Nothing
+//! that creates, changes or removes follows them. The blob writers, gc,
+//! the rollback of a failed import or copy, [`Layout::remove_blob`] and
+//! [`Layout::touch_blob`] open `blobs` and `blobs/<alg>` without following
+//! a link, refuse one with [`Error::SymlinkRefused`] (naming the link and
+//! its target) before they change anything, and then create, rename and
+//! unlink names relative to the directories they opened, so a link swapped
+//! in afterwards changes nothing. gc refuses even a dry run: a shared blob
+//! directory holds blobs that other layouts reference. A blob file that is
+//! itself a link is removed as a link (its target stays) and never written
+//! through: a writer storing the same content replaces the link. The lock
+//! files are opened without following a link. `index.json` is replaced by
+//! rename, never written through: a link there is read, and the first
+//! change replaces it with a file in the layout.
+//!
+//! So a layout whose blobs lie elsewhere through a link can be read,
+//! unpacked, exported and copied from, but this crate neither writes
+//! blobs into it nor collects its garbage.
+//!
 //! # Limitations
 //!
 //! Other tools (skopeo, umoci) do not take our lock: a change they make to
@@ -61,6 +85,7 @@ pub use archive::source_date_epoch;
 mod atomic;
 mod blob;
 mod copy;
+mod dir;
 mod document;
 mod error;
 mod fsck;

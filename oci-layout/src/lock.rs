@@ -5,6 +5,7 @@
 //! sweep apart from blob writers placing or refreshing a blob.
 
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt as _;
 
 use crate::{Error, Layout, Result};
 
@@ -52,10 +53,13 @@ impl Layout {
 
     fn lock_file(&self, name: &str, exclusive: bool) -> Result<IndexLock> {
         let path = self.path().join(name);
+        // Never through a symbolic link: that would create or open a file
+        // wherever the link points (O_NOFOLLOW fails with ELOOP there).
         let opened = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(&path);
         let file = match opened {
             Ok(file) => file,
@@ -65,7 +69,16 @@ impl Layout {
             Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
                 return Ok(IndexLock { file: None });
             }
-            Err(e) => return Err(Error::io("open", &path)(e)),
+            Err(e) => {
+                return Err(match std::fs::read_link(&path) {
+                    Ok(target) => Error::SymlinkRefused {
+                        path,
+                        target,
+                        action: "take the lock",
+                    },
+                    Err(_) => Error::io("open", &path)(e),
+                });
+            }
         };
         let locked = if exclusive {
             file.lock()

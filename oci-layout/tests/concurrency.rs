@@ -1,6 +1,6 @@
 //! Writers in several processes at once, and writers killed midway: no tag
-//! is lost, and nothing half-written is ever visible under a blob name or
-//! as `index.json`.
+//! is lost, no change to a tag is lost (`tag_if`), and nothing
+//! half-written is ever visible under a blob name or as `index.json`.
 //!
 //! The child processes are this test binary run again on one of the
 //! `#[ignore]`d `child_*` tests, with the layout passed in the environment.
@@ -14,8 +14,8 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ocikit_image::{Descriptor, MediaType};
-use ocikit_layout::Layout;
+use ocikit_image::{Descriptor, Digest, MediaType};
+use ocikit_layout::{Error, Layout};
 use support::{Rng, build_image, layer_tar, sha256, small_image};
 
 const LAYOUT_VAR: &str = "OCI_LAYOUT_TEST_LAYOUT";
@@ -97,6 +97,146 @@ fn threads_tagging_at_once_lose_no_tag() {
         }
     });
     assert_eq!(layout.list_tags().unwrap().len(), 1 + 4 * 50);
+}
+
+/// The tag the compare-and-swap tests edit, and how many edits each writer
+/// makes.
+const COUNTER_TAG: &str = "counter";
+const EDITS_PER_WRITER: usize = 100;
+
+/// What the counter tag names: a descriptor whose annotation holds the
+/// count, with a digest of its own per writer and count.
+fn counter(writer: &str, count: usize) -> Descriptor {
+    let mut d = Descriptor::for_bytes(
+        MediaType::ImageManifest,
+        format!("{writer} {count}").as_bytes(),
+    );
+    d.annotations
+        .insert("org.example.count".into(), count.to_string());
+    d
+}
+
+fn count_of(d: &Descriptor) -> usize {
+    d.annotations["org.example.count"].parse().unwrap()
+}
+
+/// Adds one to the counter: reads the tag, writes back the count plus one
+/// if nobody changed the tag meanwhile, and otherwise reads again.
+fn increment(layout: &Layout, writer: &str) {
+    loop {
+        let read = layout.find_tag(COUNTER_TAG).unwrap();
+        let next = counter(writer, count_of(&read) + 1);
+        match layout.tag_if(COUNTER_TAG, &next, Some(&read.digest)) {
+            Ok(()) => return,
+            Err(Error::TagChanged { .. }) => continue,
+            Err(e) => panic!("{writer}: {e}"),
+        }
+    }
+}
+
+#[test]
+#[ignore = "a child process of two_processes_editing_one_tag_lose_no_edit"]
+fn child_counter() {
+    let (layout, prefix) = child_layout();
+    for _ in 0..EDITS_PER_WRITER {
+        increment(&layout, &prefix);
+    }
+}
+
+/// Two processes each add one to a counter held in a tag, again and
+/// again: every read-modify-write goes through `tag_if`, so the count ends
+/// at the number of edits. With `tag`, edits made from the same read
+/// overwrite each other and the count ends lower.
+#[test]
+fn two_processes_editing_one_tag_lose_no_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::init(dir.path().join("l")).unwrap();
+    layout
+        .tag_if(COUNTER_TAG, &counter("start", 0), None)
+        .unwrap();
+    let children: Vec<Child> = ["a", "b"]
+        .iter()
+        .map(|p| spawn_child("child_counter", &layout, p))
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let end = layout.find_tag(COUNTER_TAG).unwrap();
+    assert_eq!(count_of(&end), 2 * EDITS_PER_WRITER, "edits were lost");
+    assert_eq!(layout.index().unwrap().manifests.len(), 1);
+}
+
+/// Threads that read one tag at the same moment and each write back their
+/// own change: in every round exactly one wins, and each other gets
+/// `TagChanged` naming the tag, the digest it read and the winner's.
+/// Creating a tag (expected absent) races the same way.
+#[test]
+fn threads_editing_one_tag_at_once_exactly_one_wins() {
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 20;
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::init(dir.path().join("l")).unwrap();
+    let barrier = std::sync::Barrier::new(THREADS);
+    /// What a thread read in a round, and what its `tag_if` gave.
+    type Round = (Option<Digest>, Result<Digest, Error>);
+    let results: Vec<Vec<Round>> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (layout, barrier) = (&layout, &barrier);
+                s.spawn(move || {
+                    let mut results = Vec::new();
+                    for round in 0..ROUNDS {
+                        barrier.wait();
+                        // Round 0 creates the tag: everyone reads "absent".
+                        let read = layout.find_tag(COUNTER_TAG).ok().map(|d| d.digest);
+                        barrier.wait();
+                        let mine = counter(&format!("t{t}"), round);
+                        let result = layout
+                            .tag_if(COUNTER_TAG, &mine, read.as_ref())
+                            .map(|()| mine.digest);
+                        results.push((read, result));
+                        barrier.wait();
+                    }
+                    results
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let mut before: Option<Digest> = None;
+    for round in 0..ROUNDS {
+        let winners: Vec<&Digest> = results
+            .iter()
+            .filter_map(|r| r[round].1.as_ref().ok())
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {winners:?}");
+        let winner = winners[0].clone();
+        for r in &results {
+            let (read, result) = &r[round];
+            assert_eq!(*read, before, "round {round}: what was read");
+            match result {
+                Ok(_) => {}
+                Err(Error::TagChanged {
+                    name,
+                    expected,
+                    found,
+                }) => {
+                    assert_eq!(name, COUNTER_TAG);
+                    assert_eq!(*expected, before, "round {round}");
+                    assert_eq!(found.as_ref(), Some(&winner), "round {round}");
+                    let msg = result.as_ref().unwrap_err().to_string();
+                    assert!(msg.contains(&winner.to_string()), "{msg}");
+                }
+                Err(e) => panic!("round {round}: {e}"),
+            }
+        }
+        before = Some(winner);
+    }
+    assert_eq!(
+        layout.find_tag(COUNTER_TAG).unwrap().digest,
+        before.unwrap()
+    );
+    assert_eq!(layout.index().unwrap().manifests.len(), 1);
 }
 
 /// Content for image `i` of a crash-test writer: sizes from a few bytes to

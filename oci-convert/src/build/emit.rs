@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use ocikit_layout::progress::Tracker;
 use rustix::fs::FileType;
 
 use super::source::{self, Meta};
+use super::walk::Visitor;
 use super::{BuildOptions, BuildStats, MtimePolicy, Ownership};
 use crate::rootless;
 use crate::tarwrite::{AppendError, Entry, Kind, TarWriter};
@@ -52,7 +53,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// Sockets are skipped: a layer cannot carry them usefully.
     pub(crate) fn emit(
         &mut self,
-        dir: &OwnedFd,
+        dir: BorrowedFd<'_>,
         name: &[u8],
         rel: &[u8],
     ) -> Result<Option<OwnedFd>> {
@@ -260,6 +261,13 @@ impl<'o, W: Write> Emitter<'o, W> {
             MtimePolicy::Clamp(max) => mtime.min(max),
             MtimePolicy::Fixed(t) => t,
         }
+    }
+}
+
+/// A full build writes every file of the tree.
+impl<W: Write> Visitor for Emitter<'_, W> {
+    fn visit(&mut self, dir: BorrowedFd<'_>, name: &[u8], rel: &[u8]) -> Result<Option<OwnedFd>> {
+        self.emit(dir, name, rel)
     }
 }
 

@@ -4,9 +4,9 @@
 
 mod emit;
 pub(crate) mod source;
+pub(crate) mod walk;
 
 use std::io::Write;
-use std::os::fd::OwnedFd;
 use std::path::Path;
 
 use ocikit_layout::codec::Codec;
@@ -127,12 +127,13 @@ pub struct BuildStats {
 /// `rootfs`), and an apply that honours a `.` entry would chmod and chown
 /// the target root.
 ///
+/// The walk is iterative and keeps at most 64 directories open, however
+/// deep the tree.
+///
 /// # Limitations
 ///
-/// - Extended attributes are read from regular files and directories
-///   only, not from symlinks, devices or FIFOs.
-/// - The walk holds one descriptor per directory level, so the depth of
-///   the tree is bounded by the process's open-file limit.
+/// Extended attributes are read from regular files and directories only,
+/// not from symlinks, devices or FIFOs.
 ///
 /// # Errors
 ///
@@ -145,24 +146,9 @@ pub struct BuildStats {
 pub fn write_layer_tar(dir: &Path, out: impl Write, options: &BuildOptions) -> Result<BuildStats> {
     let root = source::open_root(dir)?;
     let mut emitter = Emitter::new(dir, out, options, "build");
-    walk_all(&mut emitter, dir, &root, b"")?;
+    walk::walk(dir, root, &mut emitter)?;
     let (_, stats) = emitter.finish()?;
     Ok(stats)
-}
-
-fn walk_all<W: Write>(
-    emitter: &mut Emitter<'_, W>,
-    root: &Path,
-    dir: &OwnedFd,
-    rel: &[u8],
-) -> Result<()> {
-    for name in source::read_names(dir, &source::host_path(root, rel))? {
-        let child = source::join(rel, &name);
-        if let Some(sub) = emitter.emit(dir, &name, &child)? {
-            walk_all(emitter, root, &sub, &child)?;
-        }
-    }
-    Ok(())
 }
 
 /// Builds the tree at `dir` into a new layer blob of `layout`, compressed

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use ocikit_image::{Descriptor, Model};
+use ocikit_image::{Descriptor, Digest, Model};
 use serde_json::{Map, Value};
 
 use super::RECORD_FILE;
@@ -26,6 +26,11 @@ pub struct BundleRecord {
     pub uid_map: Vec<IdMapping>,
     /// The gid mapping the unpack applied.
     pub gid_map: Vec<IdMapping>,
+    /// The tag the unpack read (or the last repack wrote), with the digest
+    /// it named then: a repack into that tag moves it only if it still
+    /// names that digest, so that a change made to the tag meanwhile is
+    /// not lost. `None` in a record written without it.
+    pub tag: Option<(String, Digest)>,
 }
 
 /// The largest record read: a descriptor and two short maps.
@@ -39,6 +44,7 @@ impl BundleRecord {
             rootless,
             uid_map: Vec::new(),
             gid_map: Vec::new(),
+            tag: None,
         }
     }
 
@@ -114,11 +120,28 @@ impl BundleRecord {
                 })
                 .collect()
         };
+        let tag = match value.get("tag") {
+            None => None,
+            Some(tag) => {
+                let field = |name: &str| {
+                    tag.get(name).and_then(Value::as_str).ok_or_else(|| {
+                        bad(format!(
+                            "{RECORD_FILE}: \"tag\" is {tag}, expected an object with a string {name:?}"
+                        ))
+                    })
+                };
+                let digest = field("digest")?
+                    .parse()
+                    .map_err(|e| bad(format!("{RECORD_FILE}: \"tag\": \"digest\": {e}")))?;
+                Some((field("name")?.to_owned(), digest))
+            }
+        };
         Ok(BundleRecord {
             manifest,
             rootless,
             uid_map: map("uidMappings")?,
             gid_map: map("gidMappings")?,
+            tag,
         })
     }
 
@@ -153,6 +176,12 @@ impl BundleRecord {
         }
         if !self.gid_map.is_empty() {
             object.insert("gidMappings".into(), map(&self.gid_map));
+        }
+        if let Some((name, digest)) = &self.tag {
+            object.insert(
+                "tag".into(),
+                serde_json::json!({ "name": name, "digest": digest.to_string() }),
+            );
         }
         let mut bytes = serde_json::to_vec_pretty(&Value::Object(object)).unwrap_or_default();
         bytes.push(b'\n');

@@ -10,6 +10,7 @@ use ocikit_layout::codec::Codec;
 use ocikit_layout::{Layout, StoredLayer};
 
 use super::{BASELINE_FILE, BundleRecord, ROOTFS_DIR};
+use crate::image::move_tag;
 use crate::{Baseline, BuildOptions, Error, ImageEdit, Result, diff_layer};
 
 /// How a bundle is repacked.
@@ -63,13 +64,23 @@ pub struct Repacked {
 /// `config.json` is not read: the runtime configuration does not go back
 /// into the image (see [`ImageEdit`] to change the image config).
 ///
+/// A repack into the tag the bundle was unpacked from (or last repacked
+/// into), as its record names it, is a read-modify-write of that tag: the
+/// tag is moved only if it still names what it named then
+/// ([`Layout::tag_if`]). So a change made to the tag meanwhile (another
+/// bundle's repack, an [`ImageEdit`]) is never silently undone: this
+/// repack fails with [`ocikit_layout::Error::TagChanged`] instead, and the
+/// bundle is left as it was (unpack the tag again to build on the change,
+/// or repack into another tag). Any other tag is moved whatever it names.
+///
 /// # Errors
 ///
 /// [`Error::Bundle`] when `bundle` was not made by
 /// [`unpack`](crate::unpack), or was unpacked with id maps (their owners
 /// would have to be mapped back, which is not done yet);
 /// the errors of [`ImageEdit::open_manifest`], [`diff_layer`] and
-/// [`ImageEdit::commit`].
+/// [`ImageEdit::commit`] ([`ocikit_layout::Error::TagChanged`] among
+/// them).
 pub fn repack(
     bundle: &Path,
     layout: &Layout,
@@ -86,9 +97,15 @@ pub fn repack(
     }
     let baseline = Baseline::load(&bundle.join(BASELINE_FILE))?;
     let mut image = ImageEdit::open_manifest(layout, &record.manifest)?;
+    image.read = record.tag.clone();
     let rootfs = bundle.join(ROOTFS_DIR);
     let Some(layer) = diff_layer(layout, &rootfs, &baseline, options.codec, &options.build)? else {
-        layout.tag(tag, &record.manifest)?;
+        move_tag(layout, tag, &record.manifest, record.tag.as_ref())?;
+        BundleRecord {
+            tag: Some((tag.to_owned(), record.manifest.digest.clone())),
+            ..record.clone()
+        }
+        .save(bundle)?;
         return Ok(Repacked {
             descriptor: record.manifest,
             layer: None,
@@ -108,6 +125,7 @@ pub fn repack(
     Baseline::record(&rootfs)?.save(&bundle.join(BASELINE_FILE))?;
     BundleRecord {
         manifest: descriptor.clone(),
+        tag: Some((tag.to_owned(), descriptor.digest.clone())),
         ..record
     }
     .save(bundle)?;

@@ -308,6 +308,10 @@ fn unpack_into(
         rootless: options.rootless,
         uid_map: options.uid_map.clone(),
         gid_map: options.gid_map.clone(),
+        tag: resolved
+            .chain
+            .first()
+            .map(|tagged| (tag.to_owned(), tagged.digest.clone())),
     }
     .save(bundle)?;
     Ok(Unpacked {

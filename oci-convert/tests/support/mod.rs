@@ -399,3 +399,19 @@ pub fn in_own_process() -> bool {
     check_child(&test, &output, "1 passed");
     false
 }
+
+/// Runs `body` with the soft limit of open files lowered to `limit`, then
+/// puts the limit back. The limit is the process's: the caller runs in a
+/// process of its own ([`in_own_process`]).
+pub fn with_fd_limit<T>(limit: u64, body: impl FnOnce() -> T) -> T {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let saved = getrlimit(Resource::Nofile);
+    let lowered = Rlimit {
+        current: Some(limit),
+        maximum: saved.maximum,
+    };
+    setrlimit(Resource::Nofile, lowered).unwrap();
+    let result = body();
+    setrlimit(Resource::Nofile, saved).unwrap();
+    result
+}
