@@ -211,3 +211,55 @@ fn gc_and_fsck() {
 
     assert_eq!(run(&["gc", l, "--grace", "soon"]).status.code(), Some(2));
 }
+
+/// `oci new` of one tag from several processes at once: exactly one
+/// creates it, the others fail saying it exists, and the layout holds the
+/// tag once. Each process asks for its own platform, so the images differ
+/// and a lost update would show.
+#[test]
+fn concurrent_news_of_one_tag_make_one_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = dir.path().join("layout");
+    let l = l.to_str().unwrap();
+    assert!(run(&["init", l]).status.success());
+    let platforms = [
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm/v7",
+        "linux/ppc64le",
+        "linux/s390x",
+        "linux/riscv64",
+        "linux/386",
+        "linux/mips64le",
+    ];
+    for round in 0..5 {
+        let image = format!("{l}:r{round}");
+        let children: Vec<_> = platforms
+            .iter()
+            .map(|p| {
+                support::oci()
+                    .args(["new", &image, "--platform", p])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outcomes: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let won = outcomes.iter().filter(|o| o.status.success()).count();
+        assert_eq!(won, 1, "round {round}: {won} processes created the tag");
+        for lost in outcomes.iter().filter(|o| !o.status.success()) {
+            assert_eq!(lost.status.code(), Some(1));
+            assert!(
+                text(&lost.stderr).contains("already exists"),
+                "{}",
+                text(&lost.stderr)
+            );
+        }
+    }
+    let tags = text(&run(&["ls", l]).stdout);
+    assert_eq!(tags, "r0\nr1\nr2\nr3\nr4\n");
+}

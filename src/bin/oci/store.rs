@@ -133,8 +133,14 @@ pub fn new(args: NewArgs) -> CmdResult {
         ..Default::default()
     };
     let descriptor = layout.put_json(&manifest)?.with_platform(platform);
-    layout.tag(tag, &descriptor)?;
-    Ok(())
+    // Only if the tag is still absent: another `oci new` of the same tag
+    // may have won since the check above.
+    match layout.tag_if(tag, &descriptor, None) {
+        Err(ocikit_layout::Error::TagChanged { .. }) => Err(Failure(format!(
+            "{image}: the tag already exists (remove it with `oci rm` first)"
+        ))),
+        other => Ok(other?),
+    }
 }
 
 pub fn ls(args: LsArgs) -> CmdResult {
