@@ -263,3 +263,37 @@ fn concurrent_news_of_one_tag_make_one_image() {
     let tags = text(&run(&["ls", l]).stdout);
     assert_eq!(tags, "r0\nr1\nr2\nr3\nr4\n");
 }
+
+/// `oci gc` of a layout whose `blobs` is a symbolic link to a directory
+/// elsewhere (umoci 0.4.7's gc removes the unreferenced files there):
+/// exit 1 naming the link, and every file where it points stays.
+#[test]
+fn gc_refuses_a_linked_blobs_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    let l = layout.to_str().unwrap();
+    assert!(run(&["new", &format!("{l}:v1")]).status.success());
+    let elsewhere = dir.path().join("shared-blobs");
+    std::fs::rename(layout.join("blobs"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, layout.join("blobs")).unwrap();
+    let garbage = elsewhere.join("sha256").join("0".repeat(64));
+    std::fs::write(&garbage, b"not referenced").unwrap();
+    let before = std::fs::read_dir(elsewhere.join("sha256")).unwrap().count();
+
+    let out = run(&["gc", l, "--grace", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "oci: {l}/blobs is a symbolic link to {}: refusing to remove unreachable blobs through it (only reads follow links out of a layout's own directories)\n",
+            elsewhere.display()
+        )
+    );
+    assert!(garbage.exists());
+    assert_eq!(
+        std::fs::read_dir(elsewhere.join("sha256")).unwrap().count(),
+        before
+    );
+    // Reads follow the link.
+    assert!(run(&["stat", &format!("{l}:v1")]).status.success());
+}
