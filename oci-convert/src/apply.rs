@@ -64,6 +64,37 @@ pub fn apply_tar(root: &Path, tar: impl Read, options: &ApplyOptions) -> Result<
 /// given (the image config's `rootfs.diff_ids` entry for this layer), the
 /// uncompressed stream's digest is checked against it.
 ///
+/// Unpacking an image is applying its layers in order onto one directory:
+///
+/// ```
+/// use ocikit_convert::ApplyOptions;
+/// use ocikit_layout::{Layout, codec::Codec};
+/// # let dir = tempfile::tempdir()?;
+/// # let layout = Layout::init(dir.path().join("image"))?;
+/// # let mut tar = tar::Builder::new(Vec::new());
+/// # let mut header = tar::Header::new_ustar();
+/// # header.set_size(6);
+/// # header.set_mode(0o644);
+/// # tar.append_data(&mut header, "etc/motd", &b"hello\n"[..])?;
+/// # let stored = layout.put_layer(&tar.into_inner()?[..], Codec::gzip())?;
+/// # let mut config = ocikit_image::ImageConfiguration::for_platform(&"linux/amd64".parse()?);
+/// # config.rootfs.diff_ids.push(stored.diff_id);
+/// # let manifest = ocikit_image::ImageManifest {
+/// #     config: layout.put_json(&config)?, layers: vec![stored.descriptor], ..Default::default() };
+/// # layout.tag("v1", &layout.put_json(&manifest)?)?;
+/// // An image "v1" with one gzip layer holding etc/motd is in `layout`.
+/// let image = layout.resolve("v1", Some(&"linux/amd64".parse()?))?;
+/// let config = layout.read_config(&image.manifest.config)?;
+/// let root = dir.path().join("rootfs");
+/// std::fs::create_dir(&root)?;
+/// for (layer, diff_id) in image.manifest.layers.iter().zip(&config.rootfs.diff_ids) {
+///     // Blob digest and DiffID are checked as the layer streams.
+///     ocikit_convert::apply_layer(&layout, layer, Some(diff_id), &root, &ApplyOptions::default())?;
+/// }
+/// assert_eq!(std::fs::read_to_string(root.join("etc/motd"))?, "hello\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Security
 ///
 /// Nothing outside `root` is created, changed or deleted, whatever the

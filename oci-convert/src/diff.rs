@@ -180,6 +180,33 @@ pub fn write_diff_tar(
 /// blob compressed with `codec`; `None` when nothing changed (no blob is
 /// written then).
 ///
+/// ```
+/// use ocikit_convert::{Baseline, BuildOptions};
+/// use ocikit_layout::{Layout, codec::{Codec, Decoder}};
+/// # let dir = tempfile::tempdir()?;
+/// let layout = Layout::init(dir.path().join("image"))?;
+/// let root = dir.path().join("rootfs");
+/// std::fs::create_dir_all(root.join("etc"))?;
+/// std::fs::write(root.join("etc/motd"), "hello\n")?;
+/// std::fs::write(root.join("etc/issue"), "Debian\n")?;
+///
+/// let baseline = Baseline::record(&root)?; // metadata only, no hashing
+/// std::fs::write(root.join("etc/motd"), "changed\n")?;
+/// std::fs::remove_file(root.join("etc/issue"))?;
+///
+/// let layer = ocikit_convert::diff_layer(&layout, &root, &baseline, Codec::zstd(), &BuildOptions::default())?
+///     .expect("two changes");
+/// // The layer holds the new etc/motd and a whiteout for etc/issue.
+/// let mut entries = Vec::new();
+/// let blob = layout.open_blob(&layer.descriptor)?;
+/// let tar = Decoder::for_media_type(blob, &layer.descriptor.media_type)?;
+/// for entry in tar::Archive::new(tar).entries()? {
+///     entries.push(entry?.path()?.display().to_string());
+/// }
+/// assert_eq!(entries, ["etc/", "etc/.wh.issue", "etc/motd"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 ///
 /// As [`diff`] and [`write_diff_tar`], plus

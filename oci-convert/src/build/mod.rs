@@ -155,6 +155,29 @@ pub fn write_layer_tar(dir: &Path, out: impl Write, options: &BuildOptions) -> R
 /// with `codec`: the tar stream goes through the compressor into the blob
 /// file, with no temporary copy, and its DiffID is computed on the way.
 ///
+/// ```
+/// use ocikit_convert::{BuildOptions, MtimePolicy};
+/// use ocikit_image::MediaType;
+/// use ocikit_layout::{Layout, codec::Codec};
+/// # let dir = tempfile::tempdir()?;
+/// let layout = Layout::init(dir.path().join("image"))?;
+/// let tree = dir.path().join("tree");
+/// std::fs::create_dir_all(tree.join("etc"))?;
+/// std::fs::write(tree.join("etc/motd"), "hello\n")?;
+///
+/// // Fixed times make the layer reproducible (BuildOptions::from_env clamps
+/// // them to SOURCE_DATE_EPOCH).
+/// let options = BuildOptions { mtime: MtimePolicy::Fixed(0), ..BuildOptions::default() };
+/// let layer = ocikit_convert::build_layer(&layout, &tree, Codec::gzip(), &options)?;
+/// assert_eq!(layer.descriptor.media_type, MediaType::ImageLayerGzip);
+/// assert!(layout.has_blob(&layer.descriptor.digest));
+/// // The same tree, built again, is the same layer.
+/// let again = ocikit_convert::build_layer(&layout, &tree, Codec::gzip(), &options)?;
+/// assert_eq!(again.diff_id, layer.diff_id);
+/// assert_eq!(again.descriptor, layer.descriptor);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 ///
 /// As [`write_layer_tar`], plus [`Error::Layout`](crate::Error::Layout) and

@@ -64,6 +64,36 @@ pub struct Repacked {
 /// `config.json` is not read: the runtime configuration does not go back
 /// into the image (see [`ImageEdit`] to change the image config).
 ///
+/// ```
+/// use ocikit_convert::{BuildOptions, ImageEdit, RepackOptions, UnpackOptions};
+/// use ocikit_image::History;
+/// use ocikit_layout::{Layout, codec::Codec};
+/// # let dir = tempfile::tempdir()?;
+/// # let layout = Layout::init(dir.path().join("image"))?;
+/// # let tree = dir.path().join("tree");
+/// # std::fs::create_dir_all(tree.join("etc"))?;
+/// # std::fs::write(tree.join("etc/motd"), "hello\n")?;
+/// # let layer = ocikit_convert::build_layer(&layout, &tree, Codec::gzip(), &BuildOptions::default())?;
+/// # let mut image = ImageEdit::scratch(&"linux/amd64".parse()?);
+/// # image.append_layer(&layer, History::default())?;
+/// # image.commit(&layout, "v1")?;
+/// // `layout` holds an image tagged v1 with one layer.
+/// let bundle = dir.path().join("bundle");
+/// ocikit_convert::unpack(&layout, "v1", &bundle, &UnpackOptions::default())?;
+/// std::fs::write(bundle.join("rootfs/etc/motd"), "changed\n")?;
+///
+/// let repacked = ocikit_convert::repack(&bundle, &layout, "v1", &RepackOptions::default())?;
+/// assert!(repacked.layer.is_some()); // one new layer, holding etc/motd only
+/// let image = layout.resolve("v1", Some(&"linux/amd64".parse()?))?;
+/// assert_eq!(image.manifest.layers.len(), 2);
+///
+/// // Nothing changed since: no layer, the tag stays where it is.
+/// let again = ocikit_convert::repack(&bundle, &layout, "v1", &RepackOptions::default())?;
+/// assert!(again.layer.is_none());
+/// assert_eq!(again.descriptor.digest, repacked.descriptor.digest);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// A repack into the tag the bundle was unpacked from (or last repacked
 /// into), as its record names it, is a read-modify-write of that tag: the
 /// tag is moved only if it still names what it named then
