@@ -69,7 +69,7 @@ fn path_string(path: &serde_path_to_error::Path) -> String {
 
 /// The canonical serialisation of `value`: compact, Go-compatible.
 pub fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    crate::go_json::to_vec(value, None)
+    ocikit_spec_core::go_json::to_vec(value, None)
         // Our models serialise only strings, integers, booleans, sequences and
         // maps with string keys, none of which can fail into a Vec.
         .expect("serialising an OCI model to memory cannot fail")
@@ -80,7 +80,7 @@ pub fn write_canonical<W: io::Write, T: Serialize + ?Sized>(
     mut writer: W,
     value: &T,
 ) -> io::Result<()> {
-    let bytes = crate::go_json::to_vec(value, None).map_err(io::Error::other)?;
+    let bytes = ocikit_spec_core::go_json::to_vec(value, None).map_err(io::Error::other)?;
     writer.write_all(&bytes)
 }
 

@@ -76,7 +76,6 @@ pub mod digest;
 pub mod digester;
 mod document;
 mod error;
-mod go_json;
 pub mod index;
 pub mod json;
 pub mod layout;

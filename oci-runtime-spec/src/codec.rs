@@ -407,14 +407,14 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 /// Indented JSON as `json.MarshalIndent(v, "", "\t")` writes it (runc's
 /// `config.json`): a tab per level, `"key": value`, no final newline.
 pub(crate) fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    write(value, Some(b"\t"))
+    write(value, Some("\t"))
 }
 
-fn write<T: Serialize + ?Sized>(value: &T, indent: Option<&'static [u8]>) -> Vec<u8> {
+fn write<T: Serialize + ?Sized>(value: &T, indent: Option<&'static str>) -> Vec<u8> {
     // The models hold only strings, integers, booleans, sequences, maps with
     // string keys and `serde_json::Value`s: writing them to memory cannot
     // fail, so an error here would be a bug in this crate.
-    crate::go_json::to_vec(value, indent).unwrap_or_else(|err| {
+    ocikit_spec_core::go_json::to_vec(value, indent).unwrap_or_else(|err| {
         debug_assert!(false, "serialising a model failed: {err}");
         Vec::new()
     })

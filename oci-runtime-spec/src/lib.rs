@@ -140,7 +140,6 @@ mod defaults;
 mod error;
 mod features;
 mod freebsd;
-mod go_json;
 mod hooks;
 mod lifecycle;
 pub mod linux;

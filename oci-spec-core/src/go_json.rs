@@ -1,6 +1,7 @@
 //! A serde serialiser that writes JSON the way Go's `encoding/json` does,
-//! compact (`json.Marshal`) or tab-indented (`json.MarshalIndent`, as
-//! `runc spec` writes `config.json`).
+//! compact (`json.Marshal`: the canonical form of image-spec
+//! considerations.md, "JSON", as containerd, skopeo and umoci write it) or
+//! indented (`json.MarshalIndent`, as `runc spec` writes `config.json`).
 //!
 //! Its output is serde_json's (compact or indented, numbers formatted
 //! alike, control characters escaped alike) plus Go's HTML-safe escapes of
@@ -8,10 +9,6 @@
 //! at a string one byte at a time and hands each run to its formatter,
 //! which must look again for Go's escapes; this writer checks sixteen bytes
 //! at a time for anything to escape, in a single pass, straight into a `Vec`.
-//!
-//! oci-image has the same writer: the two crates depend on nothing of ours
-//! (DESIGN.md), so the code is copied, and the workspace test
-//! `tests/go_json_copies.rs` fails when the copies differ below this doc.
 
 use std::fmt;
 
@@ -20,14 +17,28 @@ use serde::ser::{self, Impossible};
 
 /// Serialises `value` into JSON bytes: compact without `indent`, else one
 /// member or element per line, indented by `indent` per level with `": "`
-/// after names (Go's `json.MarshalIndent(v, "", indent)`).
-pub(crate) fn to_vec<T: Serialize + ?Sized>(
+/// after names (Go's `json.MarshalIndent(v, "", indent)`), no final newline.
+///
+/// ```
+/// use ocikit_spec_core::go_json;
+/// let value = serde_json::json!({"b": "<x>", "a": [1, 2]});
+/// assert_eq!(go_json::to_vec(&value, None)?, br#"{"a":[1,2],"b":"\u003cx\u003e"}"#);
+/// assert_eq!(go_json::to_vec(&value, Some("\t"))?, b"{\n\t\"a\": [\n\t\t1,\n\t\t2\n\t],\n\t\"b\": \"\\u003cx\\u003e\"\n}");
+/// # Ok::<(), go_json::WriteError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`WriteError`] for a value JSON cannot hold: a map key that is not a
+/// string or an integer, or an error raised by a `Serialize`
+/// implementation. The models of the spec crates hold neither.
+pub fn to_vec<T: Serialize + ?Sized>(
     value: &T,
-    indent: Option<&'static [u8]>,
+    indent: Option<&'static str>,
 ) -> Result<Vec<u8>, Error> {
     let mut writer = Writer {
         out: Vec::with_capacity(1024),
-        indent,
+        indent: indent.map(str::as_bytes),
         depth: 0,
     };
     value.serialize(&mut writer)?;
@@ -36,20 +47,16 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(
 
 /// A value that cannot be written as JSON: a map key that is not a string
 /// or a number, or an error raised by a `Serialize` implementation.
-#[derive(Debug)]
-pub(crate) struct Error(String);
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct WriteError(String);
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// The error of this module's writer, under the name serde's traits use.
+type Error = WriteError;
 
-impl std::error::Error for Error {}
-
-impl ser::Error for Error {
+impl ser::Error for WriteError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(msg.to_string())
+        WriteError(msg.to_string())
     }
 }
 
@@ -278,7 +285,7 @@ static DIGIT_PAIRS: [u8; 200] = {
 
 /// Writes a float as serde_json does (non-finite values as `null`).
 fn write_float<T: Serialize>(out: &mut Vec<u8>, v: T) -> Result<(), Error> {
-    serde_json::to_writer(out, &v).map_err(|e| Error(e.to_string()))
+    serde_json::to_writer(out, &v).map_err(|e| WriteError(e.to_string()))
 }
 
 /// An array or object being written.
@@ -564,7 +571,7 @@ struct_like!(SerializeStruct, SerializeStructVariant);
 struct KeyWriter<'a>(&'a mut Writer);
 
 fn key_must_be_a_string() -> Error {
-    Error("key must be a string".to_owned())
+    WriteError("key must be a string".to_owned())
 }
 
 impl KeyWriter<'_> {
@@ -744,7 +751,7 @@ mod tests {
     }
 
     fn ours(value: &serde_json::Value, pretty: bool) -> String {
-        String::from_utf8(to_vec(value, pretty.then_some(&b"\t"[..])).unwrap()).unwrap()
+        String::from_utf8(to_vec(value, pretty.then_some("\t")).unwrap()).unwrap()
     }
 
     #[test]
@@ -805,7 +812,7 @@ mod tests {
         let mut keys = BTreeMap::new();
         keys.insert(7u32, "seven");
         for pretty in [false, true] {
-            let indent = pretty.then_some(&b"\t"[..]);
+            let indent = pretty.then_some("\t");
             let ours = String::from_utf8(to_vec(&values, indent).unwrap()).unwrap();
             let reference = reference(&serde_json::to_value(&values).unwrap(), pretty);
             assert_eq!(ours, reference);
