@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use serde::Serialize;
 
 use crate::validate::{Checker, Rule, Validate};
 use crate::{Digest, Error, MediaType, Platform, Result};
@@ -17,59 +16,50 @@ pub const EMPTY_JSON: &[u8] = b"{}";
 pub const EMPTY_JSON_DIGEST: &str =
     "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
-/// A reference to content by media type, digest and size (descriptor.md).
-///
-/// Fields are in the order Go's image-spec types write them, so that
-/// documents written by Go tools re-serialise to the same bytes.
-///
-/// ```
-/// use ocikit_image::{Descriptor, Digest, MediaType};
-/// let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
-/// let d = Descriptor::for_bytes(MediaType::ImageConfig, config);
-/// assert_eq!(d.size, config.len() as i64);
-/// assert!(d.verify(config).is_ok());
-/// assert!(d.verify(b"{}").is_err());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Descriptor {
-    /// The media type of the referenced content. It MUST comply with RFC 6838.
-    #[serde(rename = "mediaType")]
-    pub media_type: MediaType,
+ocikit_spec_core::model! {
+    /// A reference to content by media type, digest and size (descriptor.md).
+    ///
+    /// Fields are in the order Go's image-spec types write them, so that
+    /// documents written by Go tools re-serialise to the same bytes.
+    ///
+    /// ```
+    /// use ocikit_image::{Descriptor, Digest, MediaType};
+    /// let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    /// let d = Descriptor::for_bytes(MediaType::ImageConfig, config);
+    /// assert_eq!(d.size, config.len() as i64);
+    /// assert!(d.verify(config).is_ok());
+    /// assert!(d.verify(b"{}").is_err());
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Descriptor ("a content descriptor") {
+        /// The media type of the referenced content. It MUST comply with RFC 6838.
+        media_type: MediaType => "mediaType" (required),
 
-    /// The digest of the referenced content.
-    pub digest: Digest,
+        /// The digest of the referenced content.
+        digest: Digest => "digest" (required),
 
-    /// The size of the referenced content in bytes. It MUST NOT be negative;
-    /// the type is the spec's int64 so that a negative size parses and is
-    /// reported by [`Validate`] with its path.
-    pub size: i64,
+        /// The size of the referenced content in bytes. It MUST NOT be negative;
+        /// the type is the spec's int64 so that a negative size parses and is
+        /// reported by [`Validate`] with its path.
+        size: i64 => "size" (required),
 
-    /// URIs from which the content MAY be downloaded; each MUST conform to RFC 3986.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub urls: Vec<String>,
+        /// URIs from which the content MAY be downloaded; each MUST conform to RFC 3986.
+        urls: Vec<String> => "urls" (default),
 
-    /// Arbitrary metadata, following the annotation rules.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+        /// Arbitrary metadata, following the annotation rules.
+        annotations: BTreeMap<String, String> => "annotations" (default),
 
-    /// The content itself, base64-encoded (RFC 4648 section 4), kept as
-    /// written. When present it MUST decode to exactly the referenced content.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
+        /// The content itself, base64-encoded (RFC 4648 section 4), kept as
+        /// written. When present it MUST decode to exactly the referenced content.
+        data: Option<String> => "data" (optional),
 
-    /// The platform the referenced manifest is for (image-index.md).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform: Option<Platform>,
+        /// The platform the referenced manifest is for (image-index.md).
+        platform: Option<Platform> => "platform" (optional),
 
-    /// The type of an artifact, when the descriptor points to one: the
-    /// manifest's `artifactType`, or its config media type.
-    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
-    pub artifact_type: Option<MediaType>,
-
-    /// Fields this version of the spec does not define, kept so that a
-    /// read-modify-write does not lose them.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// The type of an artifact, when the descriptor points to one: the
+        /// manifest's `artifactType`, or its config media type.
+        artifact_type: Option<MediaType> => "artifactType" (optional),
+    }
 }
 
 impl Descriptor {
@@ -291,17 +281,6 @@ impl Validate for Descriptor {
         }
     }
 }
-
-crate::serde_util::deserialize_struct!(Descriptor, "a content descriptor", {
-    media_type: "mediaType" => required,
-    digest: "digest" => required,
-    size: "size" => required,
-    urls: "urls" => default,
-    annotations: "annotations" => default,
-    data: "data" => optional,
-    platform: "platform" => optional,
-    artifact_type: "artifactType" => optional,
-});
 
 #[cfg(test)]
 mod tests {

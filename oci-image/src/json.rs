@@ -16,7 +16,6 @@ use std::io;
 use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserializer, Serialize};
 
-use crate::serde_util::Name;
 use crate::validate::{finish_path, push_index, push_name};
 use crate::{Error, Result};
 
@@ -189,7 +188,9 @@ impl<'de> Visitor<'de> for &mut Scan<'de> {
         // beats hashing; large (possibly hostile) objects switch to a set.
         let mut few: Vec<Cow<'de, str>> = Vec::new();
         let mut many: HashSet<Cow<'de, str>> = HashSet::new();
-        while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+        while let Some(ocikit_spec_core::Name(name)) =
+            map.next_key::<ocikit_spec_core::Name<'de>>()?
+        {
             self.path.push(Step::Name(name.clone()));
             map.next_value_seed(&mut *self)?;
             self.path.pop();

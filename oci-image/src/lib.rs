@@ -82,7 +82,6 @@ pub mod layout;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;
-mod serde_util;
 pub mod time;
 pub mod validate;
 

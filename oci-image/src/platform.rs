@@ -337,83 +337,76 @@ where
     }
 }
 
-/// The platform an image is built for: the minimum runtime requirements of a
-/// manifest (image-index.md, `platform`), and the same fields of an image
-/// config (config.md).
-///
-/// In JSON the fields appear in this order:
-///
-/// - `architecture` (REQUIRED): the CPU architecture, a `GOARCH` value.
-/// - `os` (REQUIRED): the operating system, a `GOOS` value.
-/// - `os.version` (OPTIONAL): the version of the operating system targeted;
-///   implementations MAY refuse manifests whose `os.version` is not known to
-///   work with the host. Values are implementation-defined, e.g.
-///   `10.0.14393.1066` on `windows`.
-/// - `os.features` (OPTIONAL): mandatory OS features. On `windows`, `win32k`
-///   means the image needs `win32k.sys` on the host (Nano Server lacks it).
-/// - `variant` (OPTIONAL): the variant of the CPU, from the spec's Platform
-///   Variants table (`arm` `v6`/`v7`/`v8`, `arm64` `v8`/`v8.1`/…, `ppc64le`
-///   `power8`/…, `riscv64` `rva20u64`/…, `amd64` `v1`/`v2`/`v3`/…).
-/// - `features`: RESERVED for future versions of the specification.
-///
-/// Fields the spec does not define are kept in [`Platform::extra`].
-///
-/// The string form used on command lines, `os[(os.version)]/arch[/variant]`,
-/// is [`FromStr`] and [`Display`](fmt::Display). Choosing among the manifests
-/// of an index is [`Platform::select`]; "if multiple manifests match a client
-/// or runtime's requirements, the first matching entry SHOULD be used".
-///
-/// ```
-/// use ocikit_image::Platform;
-///
-/// let host: Platform = "linux/arm/v8".parse()?;
-/// let offered: Vec<Platform> = ["linux/amd64", "linux/arm/v6", "linux/arm/v7"]
-///     .iter()
-///     .map(|s| s.parse())
-///     .collect::<Result<_, _>>()?;
-/// // arm v8 runs v7 and v6 code; v7 is the closer fit.
-/// assert_eq!(host.select(offered.iter().map(Some)), Some(2));
-/// # Ok::<(), ocikit_image::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Platform {
-    /// The CPU architecture (REQUIRED): image indexes and configurations
-    /// SHOULD use the `GOARCH` values of the Go Language document.
-    pub architecture: Arch,
+ocikit_spec_core::model! {
+    /// The platform an image is built for: the minimum runtime requirements of a
+    /// manifest (image-index.md, `platform`), and the same fields of an image
+    /// config (config.md).
+    ///
+    /// In JSON the fields appear in this order:
+    ///
+    /// - `architecture` (REQUIRED): the CPU architecture, a `GOARCH` value.
+    /// - `os` (REQUIRED): the operating system, a `GOOS` value.
+    /// - `os.version` (OPTIONAL): the version of the operating system targeted;
+    ///   implementations MAY refuse manifests whose `os.version` is not known to
+    ///   work with the host. Values are implementation-defined, e.g.
+    ///   `10.0.14393.1066` on `windows`.
+    /// - `os.features` (OPTIONAL): mandatory OS features. On `windows`, `win32k`
+    ///   means the image needs `win32k.sys` on the host (Nano Server lacks it).
+    /// - `variant` (OPTIONAL): the variant of the CPU, from the spec's Platform
+    ///   Variants table (`arm` `v6`/`v7`/`v8`, `arm64` `v8`/`v8.1`/…, `ppc64le`
+    ///   `power8`/…, `riscv64` `rva20u64`/…, `amd64` `v1`/`v2`/`v3`/…).
+    /// - `features`: RESERVED for future versions of the specification.
+    ///
+    /// Fields the spec does not define are kept in [`Platform::extra`].
+    ///
+    /// The string form used on command lines, `os[(os.version)]/arch[/variant]`,
+    /// is [`FromStr`] and [`Display`](fmt::Display). Choosing among the manifests
+    /// of an index is [`Platform::select`]; "if multiple manifests match a client
+    /// or runtime's requirements, the first matching entry SHOULD be used".
+    ///
+    /// ```
+    /// use ocikit_image::Platform;
+    ///
+    /// let host: Platform = "linux/arm/v8".parse()?;
+    /// let offered: Vec<Platform> = ["linux/amd64", "linux/arm/v6", "linux/arm/v7"]
+    ///     .iter()
+    ///     .map(|s| s.parse())
+    ///     .collect::<Result<_, _>>()?;
+    /// // arm v8 runs v7 and v6 code; v7 is the closer fit.
+    /// assert_eq!(host.select(offered.iter().map(Some)), Some(2));
+    /// # Ok::<(), ocikit_image::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Platform ("a platform object") {
+        /// The CPU architecture (REQUIRED): image indexes and configurations
+        /// SHOULD use the `GOARCH` values of the Go Language document.
+        architecture: Arch => "architecture" (required),
 
-    /// The operating system (REQUIRED): image indexes and configurations
-    /// SHOULD use the `GOOS` values of the Go Language document.
-    pub os: Os,
+        /// The operating system (REQUIRED): image indexes and configurations
+        /// SHOULD use the `GOOS` values of the Go Language document.
+        os: Os => "os" (required),
 
-    /// `os.version` (OPTIONAL): the version of the operating system targeted,
-    /// such as `10.0.14393.1066` on Windows. Valid values are
-    /// implementation-defined; implementations MAY refuse manifests whose
-    /// version is not known to work with the host.
-    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
-    pub os_version: Option<String>,
+        /// `os.version` (OPTIONAL): the version of the operating system targeted,
+        /// such as `10.0.14393.1066` on Windows. Valid values are
+        /// implementation-defined; implementations MAY refuse manifests whose
+        /// version is not known to work with the host.
+        os_version: Option<String> => "os.version" (optional),
 
-    /// `os.features` (OPTIONAL): each entry names a mandatory OS feature. On
-    /// Windows the spec defines `win32k` (the image needs `win32k.sys`, which
-    /// Nano Server lacks); elsewhere values are implementation-defined.
-    /// Absent and `[]` are read alike and written as absent.
-    #[serde(rename = "os.features", skip_serializing_if = "Vec::is_empty")]
-    pub os_features: Vec<String>,
+        /// `os.features` (OPTIONAL): each entry names a mandatory OS feature. On
+        /// Windows the spec defines `win32k` (the image needs `win32k.sys`, which
+        /// Nano Server lacks); elsewhere values are implementation-defined.
+        /// Absent and `[]` are read alike and written as absent.
+        os_features: Vec<String> => "os.features" (default),
 
-    /// The variant of the CPU (OPTIONAL), such as `v7` for `arm` or `v8` for
-    /// `arm64`; image indexes SHOULD use the values of the spec's Platform
-    /// Variants table, and other values are implementation-defined.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
+        /// The variant of the CPU (OPTIONAL), such as `v7` for `arm` or `v8` for
+        /// `arm64`; image indexes SHOULD use the values of the spec's Platform
+        /// Variants table, and other values are implementation-defined.
+        variant: Option<String> => "variant" (optional),
 
-    /// `features`: RESERVED for future versions of the specification. Kept as
-    /// read; absent and `[]` are read alike and written as absent.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub features: Vec<String>,
-
-    /// Fields the spec does not define, kept so that reading and writing a
-    /// platform back loses nothing.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// `features`: RESERVED for future versions of the specification. Kept as
+        /// read; absent and `[]` are read alike and written as absent.
+        features: Vec<String> => "features" (default),
+    }
 }
 
 /// Candidates of another architecture (32-bit `arm` on an `arm64` host) rank
@@ -992,15 +985,6 @@ impl Validate for Platform {
         }
     }
 }
-
-crate::serde_util::deserialize_struct!(Platform, "a platform object", {
-    architecture: "architecture" => required,
-    os: "os" => required,
-    os_version: "os.version" => optional,
-    os_features: "os.features" => default,
-    variant: "variant" => optional,
-    features: "features" => default,
-});
 
 #[cfg(test)]
 mod tests {

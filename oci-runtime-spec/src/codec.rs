@@ -1,131 +1,12 @@
-//! The JSON machinery behind every model: the [`model!`] and [`string_enum!`]
-//! macros, parsing with the JSON path of a failing field, and output in the
-//! byte format of Go's `encoding/json` (what `runc` writes).
-//!
-//! Models keep unknown members in an `extra` map. serde's `flatten` would do
-//! that, but it buffers each object and `serde_path_to_error` then loses the
-//! path below it; the visitor written by [`model!`] reads members one by one,
-//! so the path of a failing member survives.
+//! The JSON machinery of this crate's models: the [`string_enum!`] macro,
+//! parsing with the JSON path of a failing field, and output in the byte
+//! format of Go's `encoding/json` (what `runc` writes). The model structs
+//! come from `ocikit_spec_core::model!`.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-
-/// Defines a model struct with public fields, `Default`, an `extra` map of
-/// unknown members, and hand-written `Serialize`/`Deserialize`.
-///
-/// Each field is `name: Type => "jsonName" (mode)`, in the order of the Go
-/// types of runtime-spec (the order `runc` writes). Modes:
-/// - `req`: REQUIRED member; missing is a parse error; always written;
-/// - `opt`: an `Option`, written only when `Some`;
-/// - `vec`: a `Vec`, empty when absent, written only when not empty;
-/// - `map`: a `BTreeMap`, empty when absent, written only when not empty.
-macro_rules! model {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident ($what:literal) {
-            $(
-                $(#[$fmeta:meta])*
-                $field:ident : $ty:ty => $json:literal ($mode:ident)
-            ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq)]
-        pub struct $name {
-            $(
-                $(#[$fmeta])*
-                pub $field: $ty,
-            )*
-            /// Members the spec does not define, kept as they were read so
-            /// that a read-modify-write loses nothing; written after the
-            /// known members, sorted by name. An entry named like a known
-            /// member (see `MEMBERS`) is not written.
-            pub extra: std::collections::BTreeMap<String, serde_json::Value>,
-        }
-
-        impl $name {
-            /// The JSON member names this model knows, in output order;
-            /// any other member goes to `extra`.
-            pub const MEMBERS: &'static [&'static str] = &[$($json),*];
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap;
-                let mut out = s.serialize_map(None)?;
-                $(
-                    if !$crate::codec::model!(@skip $mode, self.$field) {
-                        out.serialize_entry($json, &self.$field)?;
-                    }
-                )*
-                for (key, value) in &self.extra {
-                    // A known name belongs to its field; written twice it
-                    // would make invalid I-JSON.
-                    if !Self::MEMBERS.contains(&key.as_str()) {
-                        out.serialize_entry(key, value)?;
-                    }
-                }
-                out.end()
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct Members;
-                impl<'de> serde::de::Visitor<'de> for Members {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str($what)
-                    }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: A,
-                    ) -> Result<$name, A::Error> {
-                        $( let mut $field: Option<$ty> = None; )*
-                        let mut extra = std::collections::BTreeMap::new();
-                        while let Some(key) = map.next_key::<$crate::codec::Key<'de>>()? {
-                            match key.as_str() {
-                                $(
-                                    $json => {
-                                        if $field.is_some() {
-                                            return Err(serde::de::Error::duplicate_field($json));
-                                        }
-                                        $field = Some(map.next_value()?);
-                                    }
-                                )*
-                                _ => {
-                                    let value: serde_json::Value = map.next_value()?;
-                                    extra.insert(key.into_string(), value);
-                                }
-                            }
-                        }
-                        Ok($name {
-                            $( $field: $crate::codec::model!(@absent $mode, $field, $json), )*
-                            extra,
-                        })
-                    }
-                }
-                d.deserialize_map(Members)
-            }
-        }
-    };
-    (@skip req, $v:expr) => { false };
-    (@skip opt, $v:expr) => { $v.is_none() };
-    (@skip vec, $v:expr) => { $v.is_empty() };
-    (@skip map, $v:expr) => { $v.is_empty() };
-    (@absent req, $f:ident, $json:literal) => {
-        match $f {
-            Some(v) => v,
-            None => return Err(serde::de::Error::missing_field($json)),
-        }
-    };
-    (@absent opt, $f:ident, $json:literal) => { $f.flatten() };
-    (@absent vec, $f:ident, $json:literal) => { $f.unwrap_or_default() };
-    (@absent map, $f:ident, $json:literal) => { $f.unwrap_or_default() };
-}
-pub(crate) use model;
 
 /// Defines a string enum: one variant per value the spec lists, plus
 /// `Other(String)` when the set is open (`open`), so an unknown value
@@ -177,10 +58,10 @@ macro_rules! string_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let key = $crate::codec::Key::deserialize(d)?;
-                match key.as_str() {
+                let name = ocikit_spec_core::Name::deserialize(d)?;
+                match &*name {
                     $( $value => Ok(Self::$variant), )*
-                    _ => $crate::codec::string_enum!(@unknown $kind, key, Self::KNOWN),
+                    _ => $crate::codec::string_enum!(@unknown $kind, name, Self::KNOWN),
                 }
             }
         }
@@ -272,57 +153,12 @@ macro_rules! string_enum {
             }
         }
     };
-    (@unknown open, $key:ident, $known:expr) => { Ok(Self::Other($key.into_string())) };
-    (@unknown closed, $key:ident, $known:expr) => {
-        Err(serde::de::Error::unknown_variant($key.as_str(), $known))
+    (@unknown open, $name:ident, $known:expr) => { Ok(Self::Other($name.into_string())) };
+    (@unknown closed, $name:ident, $known:expr) => {
+        Err(serde::de::Error::unknown_variant(&$name, $known))
     };
 }
 pub(crate) use string_enum;
-
-/// A JSON string read without copying when it has no escapes: member names
-/// and enum values.
-pub(crate) enum Key<'de> {
-    Borrowed(&'de str),
-    Owned(String),
-}
-
-impl Key<'_> {
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
-        }
-    }
-
-    pub(crate) fn into_string(self) -> String {
-        match self {
-            Key::Borrowed(s) => s.to_owned(),
-            Key::Owned(s) => s,
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key::Borrowed(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
 
 /// Members whose value is a map with free-form keys (as opposed to an object
 /// with the spec's member names): a key below one of these is written as

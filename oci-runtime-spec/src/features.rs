@@ -7,33 +7,34 @@
 
 use std::collections::BTreeMap;
 
-use crate::codec::{self, model};
+use crate::codec;
 use crate::linux::NamespaceType;
 use crate::linux::seccomp::{SeccompAction, SeccompArch, SeccompFlag, SeccompOperator};
 use crate::process::Capability;
 use crate::{Error, MemoryPolicyFlag, MemoryPolicyMode};
 
-model! {
+ocikit_spec_core::model! {
     /// The features document of a runtime.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Features ("a features object") {
         /// REQUIRED. Oldest runtime-spec version the runtime supports.
-        oci_version_min: String => "ociVersionMin" (req),
+        oci_version_min: String => "ociVersionMin" (required),
         /// REQUIRED. Newest runtime-spec version the runtime supports.
-        oci_version_max: String => "ociVersionMax" (req),
+        oci_version_max: String => "ociVersionMax" (required),
         /// OPTIONAL. Names of the hooks the runtime knows (`prestart`, ...).
-        hooks: Option<Vec<String>> => "hooks" (opt),
+        hooks: Option<Vec<String>> => "hooks" (optional_or_null),
         /// OPTIONAL. Mount options the runtime knows, including ones the
         /// host may not support.
-        mount_options: Option<Vec<String>> => "mountOptions" (opt),
+        mount_options: Option<Vec<String>> => "mountOptions" (optional_or_null),
         /// OPTIONAL. Linux features.
-        linux: Option<LinuxFeatures> => "linux" (opt),
+        linux: Option<LinuxFeatures> => "linux" (optional_or_null),
         /// OPTIONAL. Arbitrary metadata of the runtime (as config.json's
         /// annotations).
-        annotations: Option<BTreeMap<String, String>> => "annotations" (opt),
+        annotations: Option<BTreeMap<String, String>> => "annotations" (optional_or_null),
         /// OPTIONAL. Annotation keys (or prefixes ending in `.`) of
         /// config.json that may change the runtime's behaviour in unsafe
         /// ways.
-        potentially_unsafe_config_annotations: Option<Vec<String>> => "potentiallyUnsafeConfigAnnotations" (opt),
+        potentially_unsafe_config_annotations: Option<Vec<String>> => "potentiallyUnsafeConfigAnnotations" (optional_or_null),
     }
 }
 
@@ -54,102 +55,109 @@ impl Features {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Linux features (`linux` of the features document).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct LinuxFeatures ("a Linux features object") {
         /// OPTIONAL. Namespace types the runtime knows.
-        namespaces: Option<Vec<NamespaceType>> => "namespaces" (opt),
+        namespaces: Option<Vec<NamespaceType>> => "namespaces" (optional_or_null),
         /// OPTIONAL. Capabilities the runtime knows.
-        capabilities: Option<Vec<Capability>> => "capabilities" (opt),
+        capabilities: Option<Vec<Capability>> => "capabilities" (optional_or_null),
         /// OPTIONAL. cgroup managers.
-        cgroup: Option<CgroupFeatures> => "cgroup" (opt),
+        cgroup: Option<CgroupFeatures> => "cgroup" (optional_or_null),
         /// OPTIONAL. seccomp.
-        seccomp: Option<SeccompFeatures> => "seccomp" (opt),
+        seccomp: Option<SeccompFeatures> => "seccomp" (optional_or_null),
         /// OPTIONAL. AppArmor.
-        apparmor: Option<Enabled> => "apparmor" (opt),
+        apparmor: Option<Enabled> => "apparmor" (optional_or_null),
         /// OPTIONAL. SELinux.
-        selinux: Option<Enabled> => "selinux" (opt),
+        selinux: Option<Enabled> => "selinux" (optional_or_null),
         /// OPTIONAL. Intel RDT.
-        intel_rdt: Option<IntelRdtFeatures> => "intelRdt" (opt),
+        intel_rdt: Option<IntelRdtFeatures> => "intelRdt" (optional_or_null),
         /// OPTIONAL. Memory policies.
-        memory_policy: Option<MemoryPolicyFeatures> => "memoryPolicy" (opt),
+        memory_policy: Option<MemoryPolicyFeatures> => "memoryPolicy" (optional_or_null),
         /// OPTIONAL. Mount extensions.
-        mount_extensions: Option<MountExtensions> => "mountExtensions" (opt),
+        mount_extensions: Option<MountExtensions> => "mountExtensions" (optional_or_null),
         /// OPTIONAL. Moving network devices into the container.
-        net_devices: Option<Enabled> => "netDevices" (opt),
+        net_devices: Option<Enabled> => "netDevices" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A feature that is only on or off (`apparmor`, `selinux`,
     /// `netDevices`, `mountExtensions.idmap`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Enabled ("an object with `enabled`") {
         /// OPTIONAL. Whether the runtime supports the feature.
-        enabled: Option<bool> => "enabled" (opt),
+        enabled: Option<bool> => "enabled" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// cgroup support (`linux.cgroup`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CgroupFeatures ("a cgroup features object") {
         /// OPTIONAL. cgroup v1.
-        v1: Option<bool> => "v1" (opt),
+        v1: Option<bool> => "v1" (optional_or_null),
         /// OPTIONAL. cgroup v2.
-        v2: Option<bool> => "v2" (opt),
+        v2: Option<bool> => "v2" (optional_or_null),
         /// OPTIONAL. The system-wide systemd cgroup manager.
-        systemd: Option<bool> => "systemd" (opt),
+        systemd: Option<bool> => "systemd" (optional_or_null),
         /// OPTIONAL. The user-scoped systemd cgroup manager.
-        systemd_user: Option<bool> => "systemdUser" (opt),
+        systemd_user: Option<bool> => "systemdUser" (optional_or_null),
         /// OPTIONAL. The RDMA controller.
-        rdma: Option<bool> => "rdma" (opt),
+        rdma: Option<bool> => "rdma" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// seccomp support (`linux.seccomp`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SeccompFeatures ("a seccomp features object") {
         /// OPTIONAL. Whether seccomp is supported.
-        enabled: Option<bool> => "enabled" (opt),
+        enabled: Option<bool> => "enabled" (optional_or_null),
         /// OPTIONAL. Actions the runtime knows.
-        actions: Option<Vec<SeccompAction>> => "actions" (opt),
+        actions: Option<Vec<SeccompAction>> => "actions" (optional_or_null),
         /// OPTIONAL. Operators the runtime knows.
-        operators: Option<Vec<SeccompOperator>> => "operators" (opt),
+        operators: Option<Vec<SeccompOperator>> => "operators" (optional_or_null),
         /// OPTIONAL. Architectures the runtime knows.
-        archs: Option<Vec<SeccompArch>> => "archs" (opt),
+        archs: Option<Vec<SeccompArch>> => "archs" (optional_or_null),
         /// OPTIONAL. Flags the runtime knows.
-        known_flags: Option<Vec<SeccompFlag>> => "knownFlags" (opt),
+        known_flags: Option<Vec<SeccompFlag>> => "knownFlags" (optional_or_null),
         /// OPTIONAL. Flags the runtime knows and the host supports.
-        supported_flags: Option<Vec<SeccompFlag>> => "supportedFlags" (opt),
+        supported_flags: Option<Vec<SeccompFlag>> => "supportedFlags" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Intel RDT support (`linux.intelRdt`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct IntelRdtFeatures ("an Intel RDT features object") {
         /// OPTIONAL. Whether Intel RDT is supported.
-        enabled: Option<bool> => "enabled" (opt),
+        enabled: Option<bool> => "enabled" (optional_or_null),
         /// OPTIONAL. Whether `linux.intelRdt.schemata` is supported.
-        schemata: Option<bool> => "schemata" (opt),
+        schemata: Option<bool> => "schemata" (optional_or_null),
         /// OPTIONAL. Whether `linux.intelRdt.enableMonitoring` is supported.
-        monitoring: Option<bool> => "monitoring" (opt),
+        monitoring: Option<bool> => "monitoring" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Mount extensions (`linux.mountExtensions`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MountExtensions ("a mount extensions object") {
         /// OPTIONAL. idmapped mounts (`uidMappings`/`gidMappings` of a
         /// mount).
-        idmap: Option<Enabled> => "idmap" (opt),
+        idmap: Option<Enabled> => "idmap" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Memory policy support (`linux.memoryPolicy`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MemoryPolicyFeatures ("a memory policy features object") {
         /// OPTIONAL. Modes the runtime knows.
-        modes: Option<Vec<MemoryPolicyMode>> => "modes" (opt),
+        modes: Option<Vec<MemoryPolicyMode>> => "modes" (optional_or_null),
         /// OPTIONAL. Flags the runtime knows.
-        flags: Option<Vec<MemoryPolicyFlag>> => "flags" (opt),
+        flags: Option<Vec<MemoryPolicyFlag>> => "flags" (optional_or_null),
     }
 }

@@ -6,27 +6,28 @@
 use std::collections::BTreeMap;
 
 use crate::Error;
-use crate::codec::{self, model, string_enum};
+use crate::codec::{self, string_enum};
 
-model! {
+ocikit_spec_core::model! {
     /// The state of a container.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct State ("a state object") {
         /// REQUIRED. The runtime-spec version of the state.
-        oci_version: String => "ociVersion" (req),
+        oci_version: String => "ociVersion" (required),
         /// REQUIRED. The container's ID, unique on the host.
-        id: String => "id" (req),
+        id: String => "id" (required),
         /// REQUIRED. The runtime state of the container.
-        status: ContainerStatus => "status" (req),
+        status: ContainerStatus => "status" (required),
         /// REQUIRED when `status` is `created` or `running` on Linux,
         /// OPTIONAL elsewhere. ID of the container process, as seen by the
         /// runtime (or, in hooks run in the container namespace, by the
         /// container).
-        pid: Option<i64> => "pid" (opt),
+        pid: Option<i64> => "pid" (optional_or_null),
         /// REQUIRED. Absolute path of the bundle directory.
-        bundle: String => "bundle" (req),
+        bundle: String => "bundle" (required),
         /// OPTIONAL. The container's annotations; absent or empty when it
         /// has none.
-        annotations: BTreeMap<String, String> => "annotations" (map),
+        annotations: BTreeMap<String, String> => "annotations" (default),
     }
 }
 

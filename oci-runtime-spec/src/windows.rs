@@ -3,42 +3,44 @@
 //!
 //! Implements runtime-spec config-windows.md.
 
-use crate::codec::{model, string_enum};
+use crate::codec::string_enum;
 
-model! {
+ocikit_spec_core::model! {
     /// Windows-specific configuration (`windows`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Windows ("a windows object") {
         /// REQUIRED. Paths of the layer folders: the base layer(s) first,
         /// the sandbox (scratch) layer last; at least one.
-        layer_folders: Vec<String> => "layerFolders" (req),
+        layer_folders: Vec<String> => "layerFolders" (required),
         /// OPTIONAL. Devices made available in the container.
-        devices: Vec<WindowsDevice> => "devices" (vec),
+        devices: Vec<WindowsDevice> => "devices" (default),
         /// OPTIONAL. Resource limits.
-        resources: Option<WindowsResources> => "resources" (opt),
+        resources: Option<WindowsResources> => "resources" (optional_or_null),
         /// OPTIONAL. gMSA credential spec: a JSON object whose members are
         /// implementation-defined, kept as is.
-        credential_spec: Option<serde_json::Value> => "credentialSpec" (opt),
+        credential_spec: Option<serde_json::Value> => "credentialSpec" (optional_or_null),
         /// OPTIONAL. Start in a mode that applies pending servicing
         /// operations.
-        servicing: Option<bool> => "servicing" (opt),
+        servicing: Option<bool> => "servicing" (optional_or_null),
         /// OPTIONAL. Skip disk flushes during container boot.
-        ignore_flushes_during_boot: Option<bool> => "ignoreFlushesDuringBoot" (opt),
+        ignore_flushes_during_boot: Option<bool> => "ignoreFlushesDuringBoot" (optional_or_null),
         /// OPTIONAL. If present, the container MUST run with Hyper-V
         /// isolation.
-        hyperv: Option<HyperV> => "hyperv" (opt),
+        hyperv: Option<HyperV> => "hyperv" (optional_or_null),
         /// OPTIONAL. Network settings.
-        network: Option<WindowsNetwork> => "network" (opt),
+        network: Option<WindowsNetwork> => "network" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A device of the container (an entry of `windows.devices`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WindowsDevice ("a Windows device object") {
         /// REQUIRED. The device the runtime MUST make available.
-        id: String => "id" (req),
+        id: String => "id" (required),
         /// REQUIRED. How to read `id`; only `class` (an interface class
         /// GUID) is defined.
-        id_type: WindowsDeviceIdType => "idType" (req),
+        id_type: WindowsDeviceIdType => "idType" (required),
     }
 }
 
@@ -50,85 +52,92 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Resource limits (`windows.resources`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WindowsResources ("a Windows resources object") {
         /// OPTIONAL. Memory limits.
-        memory: Option<WindowsMemory> => "memory" (opt),
+        memory: Option<WindowsMemory> => "memory" (optional_or_null),
         /// OPTIONAL. CPU limits.
-        cpu: Option<WindowsCpu> => "cpu" (opt),
+        cpu: Option<WindowsCpu> => "cpu" (optional_or_null),
         /// OPTIONAL. Storage limits.
-        storage: Option<WindowsStorage> => "storage" (opt),
+        storage: Option<WindowsStorage> => "storage" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Memory limits (`windows.resources.memory`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WindowsMemory ("a Windows memory object") {
         /// OPTIONAL. Limit of memory usage, bytes.
-        limit: Option<u64> => "limit" (opt),
+        limit: Option<u64> => "limit" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// CPU limits (`windows.resources.cpu`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WindowsCpu ("a Windows cpu object") {
         /// OPTIONAL. Number of CPUs available to the container.
-        count: Option<u64> => "count" (opt),
+        count: Option<u64> => "count" (optional_or_null),
         /// OPTIONAL. Relative share of processor time, 0 to 10,000.
-        shares: Option<u16> => "shares" (opt),
+        shares: Option<u16> => "shares" (optional_or_null),
         /// OPTIONAL. Cycles per 10,000 the container may use (a percentage
         /// times 100).
-        maximum: Option<u16> => "maximum" (opt),
+        maximum: Option<u16> => "maximum" (optional_or_null),
         /// OPTIONAL. CPU groups to affinitize to. config-windows.md (the
         /// authority) says an array of objects; config-windows.json of
         /// v1.3.0 describes a single object, which this model rejects.
-        affinity: Vec<CpuGroupAffinity> => "affinity" (vec),
+        affinity: Vec<CpuGroupAffinity> => "affinity" (default),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A CPU group affinity (an entry of `windows.resources.cpu.affinity`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CpuGroupAffinity ("a CPU group affinity object") {
         /// REQUIRED. CPU mask relative to the group.
-        mask: u64 => "mask" (req),
+        mask: u64 => "mask" (required),
         /// REQUIRED. Processor group.
-        group: u32 => "group" (req),
+        group: u32 => "group" (required),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Storage limits (`windows.resources.storage`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WindowsStorage ("a Windows storage object") {
         /// OPTIONAL. Maximum I/O operations per second of the system drive.
-        iops: Option<u64> => "iops" (opt),
+        iops: Option<u64> => "iops" (optional_or_null),
         /// OPTIONAL. Maximum bytes per second of the system drive.
-        bps: Option<u64> => "bps" (opt),
+        bps: Option<u64> => "bps" (optional_or_null),
         /// OPTIONAL. Minimum size of the system drive, bytes.
-        sandbox_size: Option<u64> => "sandboxSize" (opt),
+        sandbox_size: Option<u64> => "sandboxSize" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Hyper-V isolation (`windows.hyperv`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct HyperV ("a hyperv object") {
         /// OPTIONAL. Path of the utility VM image.
-        utility_vm_path: Option<String> => "utilityVMPath" (opt),
+        utility_vm_path: Option<String> => "utilityVMPath" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Network settings (`windows.network`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WindowsNetwork ("a Windows network object") {
         /// OPTIONAL. HNS endpoints to connect to.
-        endpoint_list: Vec<String> => "endpointList" (vec),
+        endpoint_list: Vec<String> => "endpointList" (default),
         /// OPTIONAL. Whether unqualified DNS names resolve.
-        allow_unqualified_dns_query: Option<bool> => "allowUnqualifiedDNSQuery" (opt),
+        allow_unqualified_dns_query: Option<bool> => "allowUnqualifiedDNSQuery" (optional_or_null),
         /// OPTIONAL. DNS suffixes for name resolution.
-        dns_search_list: Vec<String> => "DNSSearchList" (vec),
+        dns_search_list: Vec<String> => "DNSSearchList" (default),
         /// OPTIONAL. Container whose network stack is shared.
-        network_shared_container_name: Option<String> => "networkSharedContainerName" (opt),
+        network_shared_container_name: Option<String> => "networkSharedContainerName" (optional_or_null),
         /// OPTIONAL. Network namespace to use; then nothing else may be set.
-        network_namespace: Option<String> => "networkNamespace" (opt),
+        network_namespace: Option<String> => "networkNamespace" (optional_or_null),
     }
 }

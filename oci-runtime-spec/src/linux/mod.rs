@@ -7,62 +7,64 @@
 use std::collections::BTreeMap;
 
 use crate::IdMapping;
-use crate::codec::{model, string_enum};
+use crate::codec::string_enum;
 
 pub mod resources;
 pub mod seccomp;
 
-model! {
+ocikit_spec_core::model! {
     /// Linux-specific configuration (`linux`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Linux ("a linux object") {
         /// OPTIONAL. User ID mappings of the user namespace.
-        uid_mappings: Vec<IdMapping> => "uidMappings" (vec),
+        uid_mappings: Vec<IdMapping> => "uidMappings" (default),
         /// OPTIONAL. Group ID mappings of the user namespace.
-        gid_mappings: Vec<IdMapping> => "gidMappings" (vec),
+        gid_mappings: Vec<IdMapping> => "gidMappings" (default),
         /// OPTIONAL. Kernel parameters to set (`/proc/sys`, dotted names).
-        sysctl: BTreeMap<String, String> => "sysctl" (map),
+        sysctl: BTreeMap<String, String> => "sysctl" (default),
         /// OPTIONAL. cgroup resource limits.
-        resources: Option<resources::Resources> => "resources" (opt),
+        resources: Option<resources::Resources> => "resources" (optional_or_null),
         /// OPTIONAL. cgroup path: absolute (relative to the cgroup mount
         /// point) or relative (to the runtime's cgroup); runtime-defined
         /// when absent.
-        cgroups_path: Option<String> => "cgroupsPath" (opt),
+        cgroups_path: Option<String> => "cgroupsPath" (optional_or_null),
         /// OPTIONAL. Namespaces to create or join; a type at most once.
-        namespaces: Vec<Namespace> => "namespaces" (vec),
+        namespaces: Vec<Namespace> => "namespaces" (default),
         /// OPTIONAL. Devices that MUST be available in the container.
-        devices: Vec<Device> => "devices" (vec),
+        devices: Vec<Device> => "devices" (default),
         /// OPTIONAL. Network devices moved into the container's network
         /// namespace, keyed by the name on the host.
-        net_devices: BTreeMap<String, NetDevice> => "netDevices" (map),
+        net_devices: BTreeMap<String, NetDevice> => "netDevices" (default),
         /// OPTIONAL. The seccomp filter.
-        seccomp: Option<seccomp::Seccomp> => "seccomp" (opt),
+        seccomp: Option<seccomp::Seccomp> => "seccomp" (optional_or_null),
         /// OPTIONAL. Propagation of the root mount.
-        rootfs_propagation: Option<RootfsPropagation> => "rootfsPropagation" (opt),
+        rootfs_propagation: Option<RootfsPropagation> => "rootfsPropagation" (optional_or_null),
         /// OPTIONAL. Paths masked (made unreadable) in the container.
-        masked_paths: Vec<String> => "maskedPaths" (vec),
+        masked_paths: Vec<String> => "maskedPaths" (default),
         /// OPTIONAL. Paths made read-only in the container.
-        readonly_paths: Vec<String> => "readonlyPaths" (vec),
+        readonly_paths: Vec<String> => "readonlyPaths" (default),
         /// OPTIONAL. SELinux context of the mounts.
-        mount_label: Option<String> => "mountLabel" (opt),
+        mount_label: Option<String> => "mountLabel" (optional_or_null),
         /// OPTIONAL. Intel Resource Director Technology settings.
-        intel_rdt: Option<IntelRdt> => "intelRdt" (opt),
+        intel_rdt: Option<IntelRdt> => "intelRdt" (optional_or_null),
         /// OPTIONAL. NUMA memory policy (`set_mempolicy(2)`).
-        memory_policy: Option<MemoryPolicy> => "memoryPolicy" (opt),
+        memory_policy: Option<MemoryPolicy> => "memoryPolicy" (optional_or_null),
         /// OPTIONAL. Execution domain (`personality(2)`).
-        personality: Option<Personality> => "personality" (opt),
+        personality: Option<Personality> => "personality" (optional_or_null),
         /// OPTIONAL. Clock offsets of the time namespace.
-        time_offsets: Option<TimeOffsets> => "timeOffsets" (opt),
+        time_offsets: Option<TimeOffsets> => "timeOffsets" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A namespace to create or join (an entry of `linux.namespaces`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Namespace ("a namespace object") {
         /// REQUIRED. The namespace type.
-        typ: NamespaceType => "type" (req),
+        typ: NamespaceType => "type" (required),
         /// OPTIONAL. A namespace file to join (`/proc/PID/ns/...`); a new
         /// namespace is created when absent.
-        path: Option<String> => "path" (opt),
+        path: Option<String> => "path" (optional_or_null),
     }
 }
 
@@ -98,32 +100,34 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A device node to create in the container (an entry of `linux.devices`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Device ("a device object") {
         /// REQUIRED. Full path of the device in the container.
-        path: String => "path" (req),
+        path: String => "path" (required),
         /// REQUIRED. Device type: `c`, `b`, `u` or `p` (`mknod(1)`).
-        typ: String => "type" (req),
+        typ: String => "type" (required),
         /// REQUIRED unless `typ` is `p`. Major number.
-        major: Option<i64> => "major" (opt),
+        major: Option<i64> => "major" (optional_or_null),
         /// REQUIRED unless `typ` is `p`. Minor number.
-        minor: Option<i64> => "minor" (opt),
+        minor: Option<i64> => "minor" (optional_or_null),
         /// OPTIONAL. File mode (permission bits).
-        file_mode: Option<u32> => "fileMode" (opt),
+        file_mode: Option<u32> => "fileMode" (optional_or_null),
         /// OPTIONAL. Owner user ID in the container namespace.
-        uid: Option<u32> => "uid" (opt),
+        uid: Option<u32> => "uid" (optional_or_null),
         /// OPTIONAL. Owner group ID in the container namespace.
-        gid: Option<u32> => "gid" (opt),
+        gid: Option<u32> => "gid" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A network device moved into the container (`linux.netDevices` value).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct NetDevice ("a network device object") {
         /// OPTIONAL. Name of the device in the container; the host name
         /// when absent.
-        name: Option<String> => "name" (opt),
+        name: Option<String> => "name" (optional_or_null),
     }
 }
 
@@ -141,31 +145,33 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Intel RDT settings (`linux.intelRdt`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct IntelRdt ("an intelRdt object") {
         /// OPTIONAL. Name of the resctrl class of service (CLOS).
-        clos_id: Option<String> => "closID" (opt),
+        clos_id: Option<String> => "closID" (optional_or_null),
         /// OPTIONAL. Schemata lines written as is to the CLOS's `schemata`.
-        schemata: Vec<String> => "schemata" (vec),
+        schemata: Vec<String> => "schemata" (default),
         /// OPTIONAL. L3 cache allocation schema.
-        l3_cache_schema: Option<String> => "l3CacheSchema" (opt),
+        l3_cache_schema: Option<String> => "l3CacheSchema" (optional_or_null),
         /// OPTIONAL. Memory bandwidth allocation schema.
-        mem_bw_schema: Option<String> => "memBwSchema" (opt),
+        mem_bw_schema: Option<String> => "memBwSchema" (optional_or_null),
         /// OPTIONAL. Enables resctrl monitoring of the container.
-        enable_monitoring: Option<bool> => "enableMonitoring" (opt),
+        enable_monitoring: Option<bool> => "enableMonitoring" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// NUMA memory policy (`linux.memoryPolicy`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MemoryPolicy ("a memoryPolicy object") {
         /// REQUIRED. The policy mode.
-        mode: MemoryPolicyMode => "mode" (req),
+        mode: MemoryPolicyMode => "mode" (required),
         /// OPTIONAL. NUMA nodes, a list like `0-3,7`.
-        nodes: Option<String> => "nodes" (opt),
+        nodes: Option<String> => "nodes" (optional_or_null),
         /// OPTIONAL. Mode flags.
-        flags: Vec<MemoryPolicyFlag> => "flags" (vec),
+        flags: Vec<MemoryPolicyFlag> => "flags" (default),
     }
 }
 
@@ -201,13 +207,14 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Execution domain (`linux.personality`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Personality ("a personality object") {
         /// REQUIRED. The domain.
-        domain: PersonalityDomain => "domain" (req),
+        domain: PersonalityDomain => "domain" (required),
         /// OPTIONAL. Additional flags; none are defined yet.
-        flags: Vec<String> => "flags" (vec),
+        flags: Vec<String> => "flags" (default),
     }
 }
 
@@ -221,22 +228,24 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Clock offsets of the time namespace (`linux.timeOffsets`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TimeOffsets ("a timeOffsets object") {
         /// OPTIONAL. Offset of `CLOCK_BOOTTIME`.
-        boottime: Option<TimeOffset> => "boottime" (opt),
+        boottime: Option<TimeOffset> => "boottime" (optional_or_null),
         /// OPTIONAL. Offset of `CLOCK_MONOTONIC`.
-        monotonic: Option<TimeOffset> => "monotonic" (opt),
+        monotonic: Option<TimeOffset> => "monotonic" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// One clock offset.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TimeOffset ("a time offset object") {
         /// OPTIONAL. Seconds.
-        secs: Option<i64> => "secs" (opt),
+        secs: Option<i64> => "secs" (optional_or_null),
         /// OPTIONAL. Nanoseconds.
-        nanosecs: Option<u32> => "nanosecs" (opt),
+        nanosecs: Option<u32> => "nanosecs" (optional_or_null),
     }
 }
