@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Arch, Digest, MediaType, Model, Os, Platform};
+use crate::{Arch, Digest, Json, MediaType, Model, Os, Platform};
 
 ocikit_spec_core::model! {
     /// An image configuration (`application/vnd.oci.image.config.v1+json`).
@@ -14,7 +14,7 @@ ocikit_spec_core::model! {
     /// `docker_version`, ...) are kept in [`ImageConfiguration::extra`].
     ///
     /// ```
-    /// use ocikit_image::{ImageConfiguration, Model, Platform, Validate};
+    /// use ocikit_image::{ImageConfiguration, Json, Platform, Validate};
     /// let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
     /// config.config.get_or_insert_with(Default::default).env.push("PATH=/usr/bin:/bin".into());
     /// config.validate().unwrap();
@@ -187,11 +187,6 @@ impl ImageConfiguration {
     }
 }
 
-impl Model for ImageConfiguration {
-    const MEDIA_TYPE: MediaType = MediaType::ImageConfig;
-    const KIND: &'static str = "image config";
-}
-
 /// Whether an ExposedPorts key has one of the forms of config.md:
 /// `port/tcp`, `port/udp` or `port`. Docker also writes `port/sctp`.
 fn is_port_spec(key: &str) -> bool {
@@ -199,7 +194,19 @@ fn is_port_spec(key: &str) -> bool {
     matches!(proto, "tcp" | "udp" | "sctp") && port.parse::<u16>().is_ok()
 }
 
+impl Json for ImageConfiguration {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["Labels", "ExposedPorts", "Volumes"];
+}
+
+impl Model for ImageConfiguration {
+    const MEDIA_TYPE: MediaType = MediaType::ImageConfig;
+}
+
 impl Validate for ImageConfiguration {
+    type Rule = Rule;
+    const KIND: &'static str = "image config";
+
     fn check_into(&self, c: &mut Checker) {
         crate::time::check_created(c, self.created.as_deref());
         if self.architecture.as_str().is_empty() {
@@ -239,6 +246,9 @@ impl Validate for ImageConfiguration {
 }
 
 impl Validate for ContainerConfig {
+    type Rule = Rule;
+    const KIND: &'static str = "execution parameters";
+
     fn check_into(&self, c: &mut Checker) {
         c.field("Env", |c| {
             for (i, entry) in self.env.iter().enumerate() {
@@ -278,6 +288,9 @@ impl Validate for ContainerConfig {
 }
 
 impl Validate for RootFs {
+    type Rule = Rule;
+    const KIND: &'static str = "rootfs";
+
     fn check_into(&self, c: &mut Checker) {
         if self.typ != "layers" {
             c.field("type", |c| {
@@ -291,6 +304,9 @@ impl Validate for RootFs {
 }
 
 impl Validate for History {
+    type Rule = Rule;
+    const KIND: &'static str = "history entry";
+
     fn check_into(&self, c: &mut Checker) {
         crate::time::check_created(c, self.created.as_deref());
     }
@@ -334,7 +350,11 @@ mod tests {
             [
                 ("config.Env[1]".into(), Rule::Env, Error),
                 ("config.Env[2]".into(), Rule::Env, Error),
-                ("config.ExposedPorts.http".into(), Rule::Config, Warning),
+                (
+                    r#"config.ExposedPorts["http"]"#.into(),
+                    Rule::Config,
+                    Warning
+                ),
                 ("rootfs.type".into(), Rule::RootfsType, Error),
                 ("history[0].created".into(), Rule::Timestamp, Error),
                 ("history".into(), Rule::History, Warning),

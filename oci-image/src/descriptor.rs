@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Digest, Error, MediaType, Platform, Result};
+use crate::{Digest, Error, Json, MediaType, Model, Platform, Result};
 
 /// The content of the empty descriptor: the JSON object `{}`
 /// (manifest.md, guidance for an empty descriptor).
@@ -121,7 +121,8 @@ impl Descriptor {
     /// The size as an unsigned count, or an error naming the digest when it is negative.
     pub fn size_u64(&self) -> Result<u64> {
         u64::try_from(self.size).map_err(|_| {
-            Error::Invalid(crate::validate::Violations::single(
+            Error::Invalid(crate::Invalid::single(
+                Self::KIND,
                 "size",
                 Rule::Size,
                 format!(
@@ -139,7 +140,8 @@ impl Descriptor {
             return Ok(None);
         };
         let bytes = decode_data(data).map_err(|message| {
-            Error::Invalid(crate::validate::Violations::single(
+            Error::Invalid(crate::Invalid::single(
+                Self::KIND,
                 "data",
                 Rule::EmbeddedData,
                 message,
@@ -230,7 +232,19 @@ pub(crate) fn check_media_type(c: &mut Checker, media_type: &MediaType) {
     }
 }
 
+impl Json for Descriptor {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
+
+impl Model for Descriptor {
+    const MEDIA_TYPE: MediaType = MediaType::Descriptor;
+}
+
 impl Validate for Descriptor {
+    type Rule = Rule;
+    const KIND: &'static str = "descriptor";
+
     fn check_into(&self, c: &mut Checker) {
         c.field("mediaType", |c| check_media_type(c, &self.media_type));
         if self.size < 0 {
@@ -298,7 +312,7 @@ mod tests {
         let d = Descriptor::empty_json().with_data(EMPTY_JSON);
         assert_eq!(d.digest.as_str(), EMPTY_JSON_DIGEST);
         assert_eq!(
-            String::from_utf8(crate::json::to_canonical_vec(&d)).unwrap(),
+            String::from_utf8(d.to_canonical_json()).unwrap(),
             r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2,"data":"e30="}"#
         );
         assert!(d.is_empty_json());
@@ -313,10 +327,7 @@ mod tests {
         );
         let d = parse(&json);
         assert_eq!(d.extra.len(), 1);
-        assert_eq!(
-            String::from_utf8(crate::json::to_canonical_vec(&d)).unwrap(),
-            json
-        );
+        assert_eq!(String::from_utf8(d.to_canonical_json()).unwrap(), json);
     }
 
     #[test]
@@ -327,12 +338,15 @@ mod tests {
         let err = short.validate().unwrap_err().to_string();
         assert_eq!(
             err,
-            "data: data decodes to 2 bytes, but the descriptor's size is 3"
+            "descriptor is invalid: data: data decodes to 2 bytes, but the descriptor's size is 3"
         );
         let mut wrong = good.clone();
         wrong.data = Some("e3w=".into()); // "{|": 2 bytes, another digest
         let err = wrong.validate().unwrap_err().to_string();
-        assert!(err.starts_with("data: data hashes to sha256:"), "{err}");
+        assert!(
+            err.starts_with("descriptor is invalid: data: data hashes to sha256:"),
+            "{err}"
+        );
         let mut negative = good.clone();
         negative.size = -2;
         let report = negative.check();
@@ -341,7 +355,10 @@ mod tests {
         let mut garbage = good;
         garbage.data = Some("not base64!".into());
         let err = garbage.validate().unwrap_err().to_string();
-        assert!(err.starts_with("data: data must be base64"), "{err}");
+        assert!(
+            err.starts_with("descriptor is invalid: data: data must be base64"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -374,7 +391,6 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        use crate::Model;
         assert!(
             err(r#","size":2"#).contains(": .: duplicate field `size`"),
             "{}",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::descriptor::check_media_type;
 use crate::manifest::check_header;
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Descriptor, MediaType, Model, Platform};
+use crate::{Descriptor, Json, MediaType, Model, Platform};
 
 ocikit_spec_core::model! {
     /// An image index (`application/vnd.oci.image.index.v1+json`).
@@ -85,12 +85,19 @@ impl ImageIndex {
     }
 }
 
+impl Json for ImageIndex {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
+
 impl Model for ImageIndex {
     const MEDIA_TYPE: MediaType = MediaType::ImageIndex;
-    const KIND: &'static str = "image index";
 }
 
 impl Validate for ImageIndex {
+    type Rule = Rule;
+    const KIND: &'static str = "image index";
+
     fn check_into(&self, c: &mut Checker) {
         check_header(
             c,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::validate::{Checker, Rule, Validate};
-use crate::{MediaType, Model};
+use crate::{Json, MediaType, Model};
 
 ocikit_spec_core::model! {
     /// The content of an image layout's `oci-layout` file
@@ -12,7 +12,7 @@ ocikit_spec_core::model! {
     /// additional fields, which are kept in `extra`.
     ///
     /// ```
-    /// use ocikit_image::{ImageLayout, Model, Validate};
+    /// use ocikit_image::{ImageLayout, Json, Validate};
     /// let layout = ImageLayout::default();
     /// assert_eq!(layout.to_canonical_json(), br#"{"imageLayoutVersion":"1.0.0"}"#);
     /// layout.validate().unwrap();
@@ -39,12 +39,19 @@ impl Default for ImageLayout {
     }
 }
 
+impl Json for ImageLayout {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &[];
+}
+
 impl Model for ImageLayout {
     const MEDIA_TYPE: MediaType = MediaType::LayoutHeader;
-    const KIND: &'static str = "oci-layout file";
 }
 
 impl Validate for ImageLayout {
+    type Rule = Rule;
+    const KIND: &'static str = "oci-layout file";
+
     fn check_into(&self, c: &mut Checker) {
         if self.image_layout_version != Self::VERSION {
             c.field("imageLayoutVersion", |c| {

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use crate::descriptor::check_media_type;
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Descriptor, MediaType, Model};
+use crate::{Descriptor, Json, MediaType, Model};
 
 ocikit_spec_core::model! {
     /// An image manifest (`application/vnd.oci.image.manifest.v1+json`).
     ///
     /// ```
-    /// use ocikit_image::{Descriptor, ImageManifest, MediaType, Model, Validate};
+    /// use ocikit_image::{Descriptor, ImageManifest, MediaType, Json, Validate};
     /// let config = Descriptor::for_bytes(MediaType::ImageConfig, b"{...}");
     /// let layer = Descriptor::for_bytes(MediaType::ImageLayerGzip, b"...");
     /// let m = ImageManifest { config, layers: vec![layer], ..Default::default() };
@@ -76,11 +76,6 @@ impl ImageManifest {
     }
 }
 
-impl Model for ImageManifest {
-    const MEDIA_TYPE: MediaType = MediaType::ImageManifest;
-    const KIND: &'static str = "image manifest";
-}
-
 /// Checks `schemaVersion` and the document's own `mediaType`, and that none
 /// of `forbidden` (fields of the other document type) is present.
 pub(crate) fn check_header(
@@ -127,7 +122,19 @@ pub(crate) fn check_header(
     }
 }
 
+impl Json for ImageManifest {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
+
+impl Model for ImageManifest {
+    const MEDIA_TYPE: MediaType = MediaType::ImageManifest;
+}
+
 impl Validate for ImageManifest {
+    type Rule = Rule;
+    const KIND: &'static str = "image manifest";
+
     fn check_into(&self, c: &mut Checker) {
         check_header(
             c,

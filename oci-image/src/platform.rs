@@ -914,6 +914,9 @@ impl fmt::Display for Platform {
 }
 
 impl Validate for Platform {
+    type Rule = Rule;
+    const KIND: &'static str = "platform";
+
     /// Errors ([`Rule::Platform`]): `os` or `architecture` empty (both are
     /// REQUIRED). Warnings: an `architecture` or `os` that is an alias or
     /// a wrong-case spelling of a `GOARCH`/`GOOS` value (which the spec says
@@ -1606,7 +1609,7 @@ mod tests {
         let err = Platform::new("", "amd64").validate().expect_err("invalid");
         assert_eq!(
             err.to_string(),
-            "os: must not be empty: the operating system is REQUIRED (a GOOS value such as \"linux\")"
+            "platform is invalid: os: must not be empty: the operating system is REQUIRED (a GOOS value such as \"linux\")"
         );
     }
 

@@ -1,12 +1,5 @@
-//! The JSON machinery of this crate's models: the [`string_enum!`] macro,
-//! parsing with the JSON path of a failing field, and output in the byte
-//! format of Go's `encoding/json` (what `runc` writes). The model structs
-//! come from `ocikit_spec_core::model!`.
-
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use crate::Error;
+//! The [`string_enum!`] macro behind the string enums of the models (the
+//! model structs come from `ocikit_spec_core::model!`).
 
 /// Defines a string enum: one variant per value the spec lists, plus
 /// `Other(String)` when the set is open (`open`), so an unknown value
@@ -160,102 +153,6 @@ macro_rules! string_enum {
 }
 pub(crate) use string_enum;
 
-/// Members whose value is a map with free-form keys (as opposed to an object
-/// with the spec's member names): a key below one of these is written as
-/// `["key"]` in an error path.
-const MAP_MEMBERS: &[&str] = &["annotations", "sysctl", "unified", "rdma", "netDevices"];
-
-/// Parses `bytes` as a `T`; on failure, parses again tracking the path, so
-/// that the error names the failing member (the fast path pays nothing).
-pub(crate) fn from_slice<T: DeserializeOwned>(
-    document: &'static str,
-    bytes: &[u8],
-) -> Result<T, Error> {
-    match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(value),
-        Err(first) => Err(explain::<T>(document, bytes, first)),
-    }
-}
-
-#[cold]
-fn explain<T: DeserializeOwned>(
-    document: &'static str,
-    bytes: &[u8],
-    first: serde_json::Error,
-) -> Error {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (path, err) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => (render_path(e.path()), e.into_inner()),
-        // Only trailing characters fail `from_slice` but not a single value.
-        Ok(_) => (String::new(), first),
-    };
-    let position = format!(" at line {} column {}", err.line(), err.column());
-    let mut message = err.to_string();
-    if message.ends_with(&position) {
-        message.truncate(message.len() - position.len());
-    }
-    Error::Json {
-        document,
-        path: if path.is_empty() {
-            "(root)".to_owned()
-        } else {
-            path
-        },
-        message,
-        line: err.line(),
-        column: err.column(),
-    }
-}
-
-/// Writes a path as `linux.resources.rdma["mlx5_1"].hcaHandles`.
-fn render_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    let mut in_map = false;
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => {
-                out.push_str(&format!("[{index}]"));
-                in_map = false;
-            }
-            Segment::Map { key } if in_map => {
-                out.push_str(&format!("[{}]", serde_json::Value::String(key.clone())));
-                in_map = false;
-            }
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-                in_map = MAP_MEMBERS.contains(&key.as_str());
-            }
-            Segment::Unknown => break,
-        }
-    }
-    out
-}
-
-/// Compact JSON, Go-compatible: what `json.Marshal` writes.
-pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    write(value, None)
-}
-
-/// Indented JSON as `json.MarshalIndent(v, "", "\t")` writes it (runc's
-/// `config.json`): a tab per level, `"key": value`, no final newline.
-pub(crate) fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    write(value, Some("\t"))
-}
-
-fn write<T: Serialize + ?Sized>(value: &T, indent: Option<&'static str>) -> Vec<u8> {
-    // The models hold only strings, integers, booleans, sequences, maps with
-    // string keys and `serde_json::Value`s: writing them to memory cannot
-    // fail, so an error here would be a bug in this crate.
-    ocikit_spec_core::go_json::to_vec(value, indent).unwrap_or_else(|err| {
-        debug_assert!(false, "serialising a model failed: {err}");
-        Vec::new()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use crate::{Capability, ContainerStatus, SeccompAction, SharingMode, SharingModeNoDisable};
@@ -326,8 +223,12 @@ mod tests {
 
     #[test]
     fn go_escapes_html_characters() {
-        let out = super::to_vec(&serde_json::json!({"a": "<b> & \u{2028}é"}));
-        let expected = r#"{"a":"\u003cb\u003e \u0026 \u2028é"}"#;
+        let state = crate::State {
+            bundle: "<b> & \u{2028}é".to_owned(),
+            ..Default::default()
+        };
+        let out = ocikit_spec_core::Json::to_canonical_json(&state);
+        let expected = r#"{"ociVersion":"","id":"","status":"creating","bundle":"\u003cb\u003e \u0026 \u2028é"}"#;
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 }

@@ -7,11 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::codec;
 use crate::linux::NamespaceType;
 use crate::linux::seccomp::{SeccompAction, SeccompArch, SeccompFlag, SeccompOperator};
 use crate::process::Capability;
-use crate::{Error, MemoryPolicyFlag, MemoryPolicyMode};
+use crate::{MemoryPolicyFlag, MemoryPolicyMode};
 
 ocikit_spec_core::model! {
     /// The features document of a runtime.
@@ -35,23 +34,6 @@ ocikit_spec_core::model! {
         /// config.json that may change the runtime's behaviour in unsafe
         /// ways.
         potentially_unsafe_config_annotations: Option<Vec<String>> => "potentiallyUnsafeConfigAnnotations" (optional_or_null),
-    }
-}
-
-impl Features {
-    /// Parses a features document; an error names the failing member's path.
-    pub fn from_json(bytes: &[u8]) -> Result<Features, Error> {
-        codec::from_slice("features", bytes)
-    }
-
-    /// Compact JSON, as Go's `json.Marshal` writes it.
-    pub fn to_json(&self) -> Vec<u8> {
-        codec::to_vec(self)
-    }
-
-    /// Indented JSON (Go's `json.MarshalIndent` with a tab indent).
-    pub fn to_json_pretty(&self) -> Vec<u8> {
-        codec::to_vec_pretty(self)
     }
 }
 

@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::codec;
-use crate::{Error, FreeBsd, Hooks, Linux, Mount, Process, Root, Solaris, Vm, Windows, Zos};
+use crate::{FreeBsd, Hooks, Linux, Mount, Process, Root, Solaris, Vm, Windows, Zos};
 
 ocikit_spec_core::model! {
     /// A container configuration (`config.json` of a bundle).
@@ -46,28 +45,5 @@ ocikit_spec_core::model! {
         zos: Option<Zos> => "zos" (optional_or_null),
         /// OPTIONAL. FreeBSD-specific configuration.
         freebsd: Option<FreeBsd> => "freebsd" (optional_or_null),
-    }
-}
-
-impl Spec {
-    /// Parses a `config.json`. Accepts what the JSON types allow; the
-    /// spec's other rules are checked by validation, not here. An error
-    /// names the JSON path of the failing member.
-    pub fn from_json(bytes: &[u8]) -> Result<Spec, Error> {
-        codec::from_slice("config.json", bytes)
-    }
-
-    /// Compact JSON, as Go's `json.Marshal` writes it: members in the
-    /// order of the spec's Go types, absent `None`s and empty lists, map
-    /// keys sorted, `<`, `>` and `&` escaped. The same value always gives
-    /// the same bytes.
-    pub fn to_json(&self) -> Vec<u8> {
-        codec::to_vec(self)
-    }
-
-    /// Indented JSON as `runc spec` writes `config.json` (Go's
-    /// `json.MarshalIndent` with a tab): no final newline.
-    pub fn to_json_pretty(&self) -> Vec<u8> {
-        codec::to_vec_pretty(self)
     }
 }

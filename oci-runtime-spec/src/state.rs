@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::Error;
-use crate::codec::{self, string_enum};
+use crate::codec::string_enum;
 
 ocikit_spec_core::model! {
     /// The state of a container.
@@ -47,22 +46,5 @@ string_enum! {
         Running = "running",
         /// The process has exited.
         Stopped = "stopped",
-    }
-}
-
-impl State {
-    /// Parses a state document; an error names the failing member's path.
-    pub fn from_json(bytes: &[u8]) -> Result<State, Error> {
-        codec::from_slice("state", bytes)
-    }
-
-    /// Compact JSON, as Go's `json.Marshal` writes it.
-    pub fn to_json(&self) -> Vec<u8> {
-        codec::to_vec(self)
-    }
-
-    /// Indented JSON (Go's `json.MarshalIndent` with a tab indent).
-    pub fn to_json_pretty(&self) -> Vec<u8> {
-        codec::to_vec_pretty(self)
     }
 }

@@ -10,13 +10,14 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::fmt;
+
+use ocikit_spec_core::Json;
 
 use crate::linux::resources::Resources;
 use crate::linux::seccomp::Seccomp;
 use crate::{
-    Error, Features, Hook, IdMapping, Linux, Mount, Namespace, NamespaceType, Process, Spec, State,
-    Vm, Windows,
+    Features, Hook, IdMapping, Linux, Mount, Namespace, NamespaceType, Process, Spec, State, Vm,
+    Windows,
 };
 
 /// The rule of the spec that a [`Violation`] breaks. Callers match on it;
@@ -76,174 +77,97 @@ pub enum Rule {
     Features,
 }
 
-/// How serious a [`Violation`] is: [`Severity::Error`] for a broken
-/// MUST, which makes the document invalid; [`Severity::Warning`] for a
-/// SHOULD not followed or an unknown value of an open set, which does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Severity {
-    /// Reported, but the document stays valid.
-    Warning,
-    /// The document is invalid.
-    Error,
-}
+pub use ocikit_spec_core::{Severity, Validate};
 
 /// One broken rule at one place in a document. `Display` writes
 /// `path: message`, with `warning: ` in front for a warning.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// Where: the JSON path of the field (`linux.namespaces[2].type`,
-    /// `annotations["com.example.key"]`), or `.` for the whole document.
-    pub path: String,
-    /// How serious it is.
-    pub severity: Severity,
-    /// Which rule of the spec, for callers that filter or match.
-    pub rule: Rule,
-    /// What was expected, and what was found.
-    pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let prefix = match self.severity {
-            Severity::Warning => "warning: ",
-            Severity::Error => "",
-        };
-        write!(f, "{prefix}{}: {}", self.path, self.message)
-    }
-}
+pub type Violation = ocikit_spec_core::Violation<Rule>;
 
 /// Everything a check found, errors and warnings, in document order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Report {
-    /// Every violation.
-    pub violations: Vec<Violation>,
-}
+pub type Report = ocikit_spec_core::Report<Rule>;
 
-impl Report {
-    fn with(&self, severity: Severity) -> impl Iterator<Item = &Violation> {
-        self.violations
-            .iter()
-            .filter(move |v| v.severity == severity)
-    }
+/// A document that breaks MUSTs of the runtime-spec: the payload of
+/// [`Error::Invalid`](crate::Error::Invalid).
+pub type Invalid = ocikit_spec_core::Invalid<Rule>;
 
-    /// `true` when no MUST is broken (warnings allowed).
-    pub fn is_valid(&self) -> bool {
-        self.errors().next().is_none()
-    }
+/// Collects violations while walking a document, tracking the JSON path.
+pub type Checker = ocikit_spec_core::Checker<Rule>;
 
-    /// The broken MUSTs.
-    pub fn errors(&self) -> impl Iterator<Item = &Violation> {
-        self.with(Severity::Error)
-    }
+impl Validate for Spec {
+    type Rule = Rule;
+    const KIND: &'static str = "config.json";
 
-    /// The SHOULDs not followed and the unknown values of open sets.
-    pub fn warnings(&self) -> impl Iterator<Item = &Violation> {
-        self.with(Severity::Warning)
-    }
-
-    /// `Ok` with the warnings when valid, else [`Error::Invalid`] with the
-    /// errors; `document` names the document in the error (`config.json`,
-    /// `state`, `features`).
-    pub fn into_result(mut self, document: &'static str) -> Result<Vec<Violation>, Error> {
-        let valid = self.is_valid();
-        let keep = if valid {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
-        self.violations.retain(|v| v.severity == keep);
-        if valid {
-            Ok(self.violations)
-        } else {
-            Err(Error::Invalid {
-                document,
-                errors: self.violations,
-            })
-        }
-    }
-}
-
-/// One violation per line, for [`Error::Invalid`].
-pub(crate) fn lines(violations: &[Violation]) -> String {
-    let lines: Vec<String> = violations.iter().map(Violation::to_string).collect();
-    lines.join("\n")
-}
-
-impl Spec {
-    /// Every rule of the spec this configuration breaks, errors and
-    /// warnings. The platform is the one whose section is present: Windows
-    /// when `windows` is set, a VM when `vm` is, POSIX otherwise (Linux
-    /// rules when `linux` is set or no platform section is).
+    /// Every rule of the spec this configuration breaks. The platform is
+    /// the one whose section is present: Windows when `windows` is set, a
+    /// VM when `vm` is, POSIX otherwise (Linux rules when `linux` is set
+    /// or no platform section is).
     ///
     /// `process` is OPTIONAL in a configuration and REQUIRED only when
     /// start is called: [`Spec::check_for_start`] adds that rule.
-    pub fn check(&self) -> Report {
-        let mut c = Checker::default();
-        c.spec(self);
-        c.finish()
-    }
-
-    /// [`Spec::check`], plus runtime.md "Start": the start operation MUST
-    /// generate an error if `process` was not set.
-    pub fn check_for_start(&self) -> Report {
-        let mut c = Checker::default();
-        if self.process.is_none() {
-            c.error(
-                "process",
-                Rule::Process,
-                "is required when the container is started, found none",
-            );
-        }
-        c.spec(self);
-        c.finish()
-    }
-
-    /// `Ok` with the warnings when no MUST is broken, else
-    /// [`Error::Invalid`] listing every error with its path.
-    ///
-    /// ```
-    /// let spec = ocikit_runtime_spec::Spec::from_json(br#"{"ociVersion": "1.3",
-    ///     "root": {"path": "rootfs"}, "process": {"cwd": "tmp", "args": ["sh"]}}"#)?;
-    /// let err = spec.validate().unwrap_err();
-    /// assert_eq!(err.to_string(), "config.json is invalid:\n\
-    ///     ociVersion: must be a SemVer 2.0.0 version like \"1.3.0\", found \"1.3\"\n\
-    ///     process.cwd: must be an absolute path, found \"tmp\"");
-    /// # Ok::<(), ocikit_runtime_spec::Error>(())
-    /// ```
-    pub fn validate(&self) -> Result<Vec<Violation>, Error> {
-        self.check().into_result("config.json")
+    fn check_into(&self, c: &mut Checker) {
+        spec(c, self);
     }
 }
 
-impl State {
+impl Json for Spec {
+    /// runc's `config.json`: Go's `json.MarshalIndent` with a tab.
+    const PRETTY_INDENT: &'static str = "\t";
+    const MAP_MEMBERS: &'static [&'static str] =
+        &["annotations", "sysctl", "netDevices", "unified", "rdma"];
+}
+
+impl Spec {
+    /// [`Validate::check`], plus runtime.md "Start": the start operation
+    /// MUST generate an error if `process` was not set.
+    pub fn check_for_start(&self) -> Report {
+        let mut c = Checker::new();
+        if self.process.is_none() {
+            c.field("process", |c| {
+                c.error(
+                    Rule::Process,
+                    "is required when the container is started, found none",
+                )
+            });
+        }
+        self.check_into(&mut c);
+        c.finish()
+    }
+}
+
+impl Validate for State {
+    type Rule = Rule;
+    const KIND: &'static str = "state";
+
     /// Every rule of runtime.md "State" this state breaks. A state does not
     /// say its platform: the Linux rule (`pid` REQUIRED when `status` is
     /// `created` or `running`) is applied; a caller on another platform can
     /// drop the [`Rule::State`] violation at path `pid`.
-    pub fn check(&self) -> Report {
-        let mut c = Checker::default();
-        c.state(self);
-        c.finish()
-    }
-
-    /// `Ok` with the warnings, or [`Error::Invalid`] with the errors.
-    pub fn validate(&self) -> Result<Vec<Violation>, Error> {
-        self.check().into_result("state")
+    fn check_into(&self, c: &mut Checker) {
+        state(c, self);
     }
 }
 
-impl Features {
-    /// Every rule of features.md this document breaks.
-    pub fn check(&self) -> Report {
-        let mut c = Checker::default();
-        c.features(self);
-        c.finish()
-    }
+impl Json for State {
+    /// As `runc state` prints it: Go's `json.MarshalIndent` with two spaces.
+    const PRETTY_INDENT: &'static str = "  ";
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
 
-    /// `Ok` with the warnings, or [`Error::Invalid`] with the errors.
-    pub fn validate(&self) -> Result<Vec<Violation>, Error> {
-        self.check().into_result("features")
+impl Validate for Features {
+    type Rule = Rule;
+    const KIND: &'static str = "features";
+
+    /// Every rule of features.md this document breaks.
+    fn check_into(&self, c: &mut Checker) {
+        features(c, self);
     }
+}
+
+impl Json for Features {
+    /// As `runc features` prints it: Go's `json.MarshalIndent` with four
+    /// spaces.
+    const PRETTY_INDENT: &'static str = "    ";
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
 }
 
 /// The platform a configuration is for, from the platform section present.
@@ -275,106 +199,72 @@ impl Platform {
     }
 }
 
-/// `base.name`, or `name` at the top.
-fn field(base: &str, name: &str) -> String {
-    if base.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{base}.{name}")
+/// Checks that `value` is an absolute path, at the checker's path.
+fn absolute(c: &mut Checker, rule: Rule, value: &str) {
+    if !value.starts_with('/') {
+        c.error(rule, format!("must be an absolute path, found {value:?}"));
     }
 }
 
-/// `base[i]`.
-fn index(base: &str, i: usize) -> String {
-    format!("{base}[{i}]")
+/// Checks that the member `name` is an absolute path.
+fn absolute_at(c: &mut Checker, name: &'static str, rule: Rule, value: &str) {
+    c.field(name, |c| absolute(c, rule, value));
 }
 
-/// `base["key"]`, the key as a JSON string.
-fn key(base: &str, k: &str) -> String {
-    format!("{base}[{}]", serde_json::Value::String(k.to_owned()))
-}
-
-#[derive(Default)]
-struct Checker {
-    violations: Vec<Violation>,
-}
-
-impl Checker {
-    fn push(&mut self, path: &str, rule: Rule, severity: Severity, message: String) {
-        let path = if path.is_empty() { "." } else { path };
-        self.violations.push(Violation {
-            path: path.to_owned(),
-            severity,
-            rule,
-            message,
-        });
-    }
-
-    fn error(&mut self, path: &str, rule: Rule, message: impl Into<String>) {
-        self.push(path, rule, Severity::Error, message.into());
-    }
-
-    fn warn(&mut self, path: &str, rule: Rule, message: impl Into<String>) {
-        self.push(path, rule, Severity::Warning, message.into());
-    }
-
-    fn finish(self) -> Report {
-        Report {
-            violations: self.violations,
-        }
-    }
-
-    fn absolute(&mut self, path: &str, rule: Rule, value: &str) {
-        if !value.starts_with('/') {
-            self.error(
-                path,
-                rule,
-                format!("must be an absolute path, found {value:?}"),
-            );
-        }
-    }
-
-    fn semver(&mut self, path: &str, value: &str) {
-        if SemVer::parse(value).is_none() {
-            self.error(
-                path,
+/// Checks that `value` is a SemVer 2.0.0 version, at the checker's path.
+fn semver(c: &mut Checker, name: &'static str, value: &str) {
+    if SemVer::parse(value).is_none() {
+        c.field(name, |c| {
+            c.error(
                 Rule::OciVersion,
                 format!("must be a SemVer 2.0.0 version like \"1.3.0\", found {value:?}"),
-            );
+            )
+        });
+    }
+}
+
+/// A value of an open set this crate does not know: the spec has runtimes
+/// warn and go on, so a warning.
+fn unknown(c: &mut Checker, rule: Rule, what: &str, value: &str) {
+    c.warning(
+        rule,
+        format!("unknown {what} {value:?}; a runtime that cannot map it warns or fails"),
+    );
+}
+
+/// A value outside a list the spec gives as the valid values: an error
+/// (config.md "Valid values": runtimes MUST error on invalid values).
+fn not_one_of(c: &mut Checker, rule: Rule, known: &[&str], value: &str) {
+    c.error(
+        rule,
+        format!("must be one of {}, found {value:?}", known.join(", ")),
+    );
+}
+
+/// Runs `f` on each entry of the list `name`, one index down.
+fn each<T>(c: &mut Checker, name: &'static str, list: &[T], mut f: impl FnMut(&mut Checker, &T)) {
+    if list.is_empty() {
+        return;
+    }
+    c.field(name, |c| {
+        for (i, item) in list.iter().enumerate() {
+            c.index(i, |c| f(c, item));
         }
+    });
+}
+
+// ----- config.json -----
+
+fn spec(c: &mut Checker, spec: &Spec) {
+    let platform = Platform::of(spec);
+    semver(c, "ociVersion", &spec.oci_version);
+    root(c, spec, platform);
+    if let Some(p) = &spec.process {
+        c.field("process", |c| process(c, p, platform));
     }
-
-    /// A value of an open set this crate does not know: the spec has
-    /// runtimes warn and go on, so a warning.
-    fn unknown(&mut self, path: &str, rule: Rule, what: &str, value: &str) {
-        self.warn(
-            path,
-            rule,
-            format!("unknown {what} {value:?}; a runtime that cannot map it warns or fails"),
-        );
-    }
-
-    /// A value outside a list the spec gives as the valid values: an error
-    /// (config.md "Valid values": runtimes MUST error on invalid values).
-    fn not_one_of(&mut self, path: &str, rule: Rule, known: &[&str], value: &str) {
-        self.error(
-            path,
-            rule,
-            format!("must be one of {}, found {value:?}", known.join(", ")),
-        );
-    }
-
-    // ----- config.json -----
-
-    fn spec(&mut self, spec: &Spec) {
-        let platform = Platform::of(spec);
-        self.semver("ociVersion", &spec.oci_version);
-        self.root(spec, platform);
-        if let Some(process) = &spec.process {
-            self.process(process, platform);
-        }
-        self.mounts(&spec.mounts, platform);
-        if let Some(hooks) = &spec.hooks {
+    mounts(c, &spec.mounts, platform);
+    if let Some(hooks) = &spec.hooks {
+        c.field("hooks", |c| {
             let lists = [
                 ("prestart", &hooks.prestart),
                 ("createRuntime", &hooks.create_runtime),
@@ -384,118 +274,115 @@ impl Checker {
                 ("poststop", &hooks.poststop),
             ];
             for (name, list) in lists {
-                for (i, hook) in list.iter().enumerate() {
-                    self.hook(&index(&field("hooks", name), i), hook);
-                }
+                each(c, name, list, hook);
             }
-        }
-        self.annotations("annotations", &spec.annotations);
-        if let Some(linux) = &spec.linux {
-            self.linux(linux);
-        }
-        if let Some(windows) = &spec.windows {
-            self.windows(windows);
-        }
-        if let Some(vm) = &spec.vm {
-            self.vm(vm);
-        }
-        if let Some(zos) = &spec.zos {
-            self.namespaces("zos.namespaces", &zos.namespaces);
-        }
+        });
     }
+    c.field("annotations", |c| annotations(c, &spec.annotations));
+    if let Some(l) = &spec.linux {
+        c.field("linux", |c| linux(c, l));
+    }
+    if let Some(w) = &spec.windows {
+        c.field("windows", |c| windows(c, w));
+    }
+    if let Some(v) = &spec.vm {
+        c.field("vm", |c| vm(c, v));
+    }
+    if let Some(zos) = &spec.zos {
+        c.field("zos", |c| namespaces(c, &zos.namespaces));
+    }
+}
 
-    /// config.md "Root": REQUIRED on all platforms but Windows (where
-    /// Hyper-V containers MUST NOT set it) and VMs; on Windows `path` MUST
-    /// be a volume GUID path and `readonly` MUST be omitted or false.
-    fn root(&mut self, spec: &Spec, platform: Platform) {
-        let hyperv = spec.windows.as_ref().is_some_and(|w| w.hyperv.is_some());
+/// config.md "Root": REQUIRED on all platforms but Windows (where Hyper-V
+/// containers MUST NOT set it) and VMs; on Windows `path` MUST be a volume
+/// GUID path and `readonly` MUST be omitted or false.
+fn root(c: &mut Checker, spec: &Spec, platform: Platform) {
+    let hyperv = spec.windows.as_ref().is_some_and(|w| w.hyperv.is_some());
+    c.field("root", |c| {
         let Some(root) = &spec.root else {
             if platform != Platform::Vm && !hyperv {
-                self.error(
-                    "root",
-                    Rule::Root,
-                    "is required on this platform, found none",
-                );
+                c.error(Rule::Root, "is required on this platform, found none");
             }
             return;
         };
         if hyperv {
-            self.error(
-                "root",
+            c.error(
                 Rule::Root,
                 "must not be set for a Hyper-V container (windows.hyperv is set)",
             );
         }
         if platform == Platform::Windows {
             if !is_volume_guid_path(&root.path) {
-                self.error(
-                    "root.path",
-                    Rule::Root,
-                    format!(
-                        "must be a volume GUID path like \"\\\\?\\Volume{{GUID}}\\\" on Windows, found {:?}",
-                        root.path
-                    ),
-                );
+                c.field("path", |c| {
+                    c.error(
+                        Rule::Root,
+                        format!(
+                            "must be a volume GUID path like \"\\\\?\\Volume{{GUID}}\\\" on Windows, found {:?}",
+                            root.path
+                        ),
+                    )
+                });
             }
             if root.readonly == Some(true) {
-                self.error(
-                    "root.readonly",
-                    Rule::Root,
-                    "must be omitted or false on Windows, found true",
-                );
+                c.field("readonly", |c| {
+                    c.error(Rule::Root, "must be omitted or false on Windows, found true")
+                });
             }
         } else if root.path.is_empty() {
-            self.error(
-                "root.path",
-                Rule::Root,
-                "must be a path (absolute or relative to the bundle), found \"\"",
-            );
+            c.field("path", |c| {
+                c.error(
+                    Rule::Root,
+                    "must be a path (absolute or relative to the bundle), found \"\"",
+                )
+            });
         }
-    }
+    });
+}
 
-    /// config.md "Process", "POSIX process", "Linux Process", "User".
-    fn process(&mut self, p: &Process, platform: Platform) {
-        let windows = platform == Platform::Windows;
-        if windows {
-            if !is_windows_absolute(&p.cwd) {
-                self.error(
-                    "process.cwd",
+/// config.md "Process", "POSIX process", "Linux Process", "User".
+fn process(c: &mut Checker, p: &Process, platform: Platform) {
+    let windows = platform == Platform::Windows;
+    if windows {
+        if !is_windows_absolute(&p.cwd) {
+            c.field("cwd", |c| {
+                c.error(
                     Rule::Process,
                     format!("must be an absolute path, found {:?}", p.cwd),
-                );
-            }
-            if p.args.is_empty() && p.command_line.is_none() {
-                self.error(
-                    "process.args",
+                )
+            });
+        }
+        if p.args.is_empty() && p.command_line.is_none() {
+            c.field("args", |c| {
+                c.error(
                     Rule::Process,
                     "or process.commandLine is required on Windows, found neither",
-                );
-            }
-        } else {
-            self.absolute("process.cwd", Rule::Process, &p.cwd);
-            if p.args.is_empty() {
-                self.error(
-                    "process.args",
-                    Rule::Process,
-                    "must have at least one entry, found none",
-                );
-            }
+                )
+            });
         }
-        self.env("process.env", Rule::Process, &p.env);
-        if let Some(user) = &p.user
-            && !windows
-        {
+    } else {
+        absolute_at(c, "cwd", Rule::Process, &p.cwd);
+        if p.args.is_empty() {
+            c.field("args", |c| {
+                c.error(Rule::Process, "must have at least one entry, found none")
+            });
+        }
+    }
+    each(c, "env", &p.env, |c, entry| env(c, Rule::Process, entry));
+    if let Some(user) = &p.user
+        && !windows
+    {
+        c.field("user", |c| {
             for (name, value) in [("uid", user.uid), ("gid", user.gid)] {
                 if value.is_none() {
-                    self.error(
-                        &field("process.user", name),
-                        Rule::Process,
-                        "is required on POSIX platforms, found none",
-                    );
+                    c.field(name, |c| {
+                        c.error(Rule::Process, "is required on POSIX platforms, found none")
+                    });
                 }
             }
-        }
-        if let Some(caps) = &p.capabilities {
+        });
+    }
+    if let Some(caps) = &p.capabilities {
+        c.field("capabilities", |c| {
             let sets = [
                 ("bounding", &caps.bounding),
                 ("effective", &caps.effective),
@@ -504,834 +391,843 @@ impl Checker {
                 ("ambient", &caps.ambient),
             ];
             for (name, set) in sets {
-                for (i, cap) in set.iter().enumerate() {
+                each(c, name, set, |c, cap| {
                     if !cap.is_known() {
-                        let path = index(&field("process.capabilities", name), i);
-                        self.unknown(&path, Rule::Capability, "capability", cap.as_str());
+                        unknown(c, Rule::Capability, "capability", cap.as_str());
                     }
-                }
+                });
             }
-        }
-        self.rlimits(p);
-        if let Some(s) = &p.scheduler {
+        });
+    }
+    rlimits(c, &p.rlimits);
+    if let Some(s) = &p.scheduler {
+        c.field("scheduler", |c| {
             if !s.policy.is_known() {
-                self.not_one_of(
-                    "process.scheduler.policy",
-                    Rule::Process,
-                    crate::SchedulerPolicy::KNOWN,
-                    s.policy.as_str(),
-                );
+                c.field("policy", |c| {
+                    let known = crate::SchedulerPolicy::KNOWN;
+                    not_one_of(c, Rule::Process, known, s.policy.as_str());
+                });
             }
-            for (i, flag) in s.flags.iter().enumerate() {
+            each(c, "flags", &s.flags, |c, flag| {
                 if !flag.is_known() {
-                    self.not_one_of(
-                        &index("process.scheduler.flags", i),
-                        Rule::Process,
-                        crate::SchedulerFlag::KNOWN,
-                        flag.as_str(),
-                    );
+                    let known = crate::SchedulerFlag::KNOWN;
+                    not_one_of(c, Rule::Process, known, flag.as_str());
                 }
-            }
-        }
-        if let Some(io) = &p.io_priority {
+            });
+        });
+    }
+    if let Some(io) = &p.io_priority {
+        c.field("ioPriority", |c| {
             if !io.class.is_known() {
-                self.not_one_of(
-                    "process.ioPriority.class",
-                    Rule::Process,
-                    crate::IoPriorityClass::KNOWN,
-                    io.class.as_str(),
-                );
+                c.field("class", |c| {
+                    let known = crate::IoPriorityClass::KNOWN;
+                    not_one_of(c, Rule::Process, known, io.class.as_str());
+                });
             }
             if let Some(prio) = io.priority
                 && !(0..=7).contains(&prio)
             {
-                self.warn(
-                    "process.ioPriority.priority",
-                    Rule::Process,
-                    format!("should be 0 (highest) to 7 (lowest), found {prio}"),
-                );
+                c.field("priority", |c| {
+                    c.warning(
+                        Rule::Process,
+                        format!("should be 0 (highest) to 7 (lowest), found {prio}"),
+                    )
+                });
             }
-        }
-        if let Some(aff) = &p.exec_cpu_affinity {
+        });
+    }
+    if let Some(aff) = &p.exec_cpu_affinity {
+        c.field("execCPUAffinity", |c| {
             for (name, value) in [("initial", &aff.initial), ("final", &aff.final_)] {
                 if let Some(v) = value
                     && !v
                         .chars()
                         .all(|c| c.is_ascii_digit() || matches!(c, ',' | ' ' | '-'))
                 {
-                    self.error(
-                        &field("process.execCPUAffinity", name),
-                        Rule::Process,
-                        format!("must be a CPU list like \"0-3,7\", found {v:?}"),
+                    c.field(name, |c| {
+                        c.error(
+                            Rule::Process,
+                            format!("must be a CPU list like \"0-3,7\", found {v:?}"),
+                        )
+                    });
+                }
+            }
+        });
+    }
+}
+
+/// An `environ` entry is `NAME=value` (IEEE Std 1003.1-2008, XBD 8.1, which
+/// config.md's `env` members take the semantics of).
+fn env(c: &mut Checker, rule: Rule, entry: &str) {
+    match entry.split_once('=') {
+        Some((name, _)) if !name.is_empty() => {}
+        _ => c.error(rule, format!("must be NAME=value, found {entry:?}")),
+    }
+}
+
+/// config.md "POSIX process": `type` like `RLIMIT_NOFILE` (the schema's
+/// pattern), each type at most once (the runtime MUST error on duplicates),
+/// and `soft` not above `hard`: `rlim_cur` and `rlim_max` MUST match the
+/// values, which `setrlimit(2)` cannot do when soft > hard.
+fn rlimits(c: &mut Checker, rlimits: &[crate::Rlimit]) {
+    let mut seen = BTreeMap::new();
+    c.field("rlimits", |c| {
+        let list = c.path();
+        for (i, r) in rlimits.iter().enumerate() {
+            c.index(i, |c| {
+                let well_formed = r
+                    .typ
+                    .strip_prefix("RLIMIT_")
+                    .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase()));
+                if !well_formed {
+                    c.field("type", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!(
+                                "must be a resource like \"RLIMIT_NOFILE\", found {:?}",
+                                r.typ
+                            ),
+                        )
+                    });
+                }
+                if let Some(&first) = seen.get(r.typ.as_str()) {
+                    c.field("type", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!(
+                                "must be unique, found {:?} again (first at {list}[{first}])",
+                                r.typ
+                            ),
+                        )
+                    });
+                } else {
+                    seen.insert(r.typ.as_str(), i);
+                }
+                if r.soft > r.hard {
+                    c.field("soft", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!("must not be above hard ({}), found {}", r.hard, r.soft),
+                        )
+                    });
+                }
+            });
+        }
+    });
+}
+
+/// config.md "Mounts": `destination` absolute (on Linux only a SHOULD;
+/// relative is deprecated), Windows destinations not nested, and a mount's
+/// `uidMappings` and `gidMappings` given together.
+fn mounts(c: &mut Checker, mounts: &[Mount], platform: Platform) {
+    each(c, "mounts", mounts, |c, m| {
+        c.field("destination", |c| match platform {
+            Platform::Windows => {
+                if !is_windows_absolute(&m.destination) {
+                    c.error(
+                        Rule::Mount,
+                        format!("must be an absolute path, found {:?}", m.destination),
                     );
                 }
             }
-        }
-    }
-
-    /// `environ` entries are `NAME=value` (IEEE Std 1003.1-2008, XBD 8.1,
-    /// which config.md's `env` members take the semantics of).
-    fn env(&mut self, path: &str, rule: Rule, env: &[String]) {
-        for (i, entry) in env.iter().enumerate() {
-            match entry.split_once('=') {
-                Some((name, _)) if !name.is_empty() => {}
-                _ => self.error(
-                    &index(path, i),
-                    rule,
-                    format!("must be NAME=value, found {entry:?}"),
-                ),
-            }
-        }
-    }
-
-    /// config.md "POSIX process": `type` like `RLIMIT_NOFILE` (the schema's
-    /// pattern), each type at most once (the runtime MUST error on
-    /// duplicates), and `soft` not above `hard`: `rlim_cur` and `rlim_max`
-    /// MUST match the values, which `setrlimit(2)` cannot do when soft > hard.
-    fn rlimits(&mut self, p: &Process) {
-        let mut seen = BTreeMap::new();
-        for (i, r) in p.rlimits.iter().enumerate() {
-            let path = index("process.rlimits", i);
-            let well_formed = r
-                .typ
-                .strip_prefix("RLIMIT_")
-                .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase()));
-            if !well_formed {
-                self.error(
-                    &field(&path, "type"),
-                    Rule::Rlimit,
-                    format!(
-                        "must be a resource like \"RLIMIT_NOFILE\", found {:?}",
-                        r.typ
-                    ),
-                );
-            }
-            if let Some(first) = seen.insert(r.typ.as_str(), i) {
-                self.error(
-                    &field(&path, "type"),
-                    Rule::Rlimit,
-                    format!(
-                        "must be unique, found {:?} again (first at process.rlimits[{first}])",
-                        r.typ
-                    ),
-                );
-                seen.insert(r.typ.as_str(), first);
-            }
-            if r.soft > r.hard {
-                self.error(
-                    &field(&path, "soft"),
-                    Rule::Rlimit,
-                    format!("must not be above hard ({}), found {}", r.hard, r.soft),
-                );
-            }
-        }
-    }
-
-    /// config.md "Mounts": `destination` absolute (on Linux only a SHOULD;
-    /// relative is deprecated), Windows destinations not nested, and a
-    /// mount's `uidMappings` and `gidMappings` given together.
-    fn mounts(&mut self, mounts: &[Mount], platform: Platform) {
-        for (i, m) in mounts.iter().enumerate() {
-            let path = index("mounts", i);
-            let dest = field(&path, "destination");
-            match platform {
-                Platform::Windows => {
-                    if !is_windows_absolute(&m.destination) {
-                        self.error(
-                            &dest,
-                            Rule::Mount,
-                            format!("must be an absolute path, found {:?}", m.destination),
-                        );
-                    }
-                }
-                Platform::Linux => {
-                    if !m.destination.starts_with('/') {
-                        self.warn(
-                            &dest,
-                            Rule::Mount,
-                            format!(
-                                "should be an absolute path (relative is deprecated), found {:?}",
-                                m.destination
-                            ),
-                        );
-                    }
-                }
-                Platform::Vm | Platform::OtherPosix => {
-                    self.absolute(&dest, Rule::Mount, &m.destination);
+            Platform::Linux => {
+                if !m.destination.starts_with('/') {
+                    c.warning(
+                        Rule::Mount,
+                        format!(
+                            "should be an absolute path (relative is deprecated), found {:?}",
+                            m.destination
+                        ),
+                    );
                 }
             }
-            let (uids, gids) = (!m.uid_mappings.is_empty(), !m.gid_mappings.is_empty());
-            if uids != gids {
-                let (given, missing) = if uids {
-                    ("uidMappings", "gidMappings")
-                } else {
-                    ("gidMappings", "uidMappings")
-                };
-                self.error(
-                    &field(&path, missing),
+            Platform::Vm | Platform::OtherPosix => absolute(c, Rule::Mount, &m.destination),
+        });
+        let (uids, gids) = (!m.uid_mappings.is_empty(), !m.gid_mappings.is_empty());
+        if uids != gids {
+            let (given, missing) = if uids {
+                ("uidMappings", "gidMappings")
+            } else {
+                ("gidMappings", "uidMappings")
+            };
+            c.field(missing, |c| {
+                c.error(
                     Rule::Mount,
                     format!("must be given together with {given}, found none"),
-                );
-            }
-            if uids || gids {
-                let idmap = m
-                    .options
-                    .iter()
-                    .flatten()
-                    .any(|o| o == "idmap" || o == "ridmap");
-                if !idmap {
-                    self.warn(
-                        &field(&path, "options"),
+                )
+            });
+        }
+        if uids || gids {
+            let idmap = m
+                .options
+                .iter()
+                .flatten()
+                .any(|o| o == "idmap" || o == "ridmap");
+            if !idmap {
+                c.field("options", |c| {
+                    c.warning(
                         Rule::Mount,
                         "should contain idmap or ridmap when the mount has ID mappings",
-                    );
-                }
+                    )
+                });
             }
-            self.id_mappings(&field(&path, "uidMappings"), &m.uid_mappings);
-            self.id_mappings(&field(&path, "gidMappings"), &m.gid_mappings);
         }
-        if platform == Platform::Windows {
-            for (i, a) in mounts.iter().enumerate() {
-                for b in mounts.iter().skip(i + 1) {
-                    let (pa, pb) = (windows_key(&a.destination), windows_key(&b.destination));
-                    if nested(&pa, &pb) || nested(&pb, &pa) {
-                        self.error(
-                            &field(&index("mounts", i), "destination"),
-                            Rule::Mount,
-                            format!(
-                                "must not nest with another mount destination on Windows, found {:?} and {:?}",
-                                a.destination, b.destination
-                            ),
-                        );
-                    }
+        id_mappings(c, "uidMappings", &m.uid_mappings);
+        id_mappings(c, "gidMappings", &m.gid_mappings);
+    });
+    if platform == Platform::Windows {
+        for (i, a) in mounts.iter().enumerate() {
+            for b in mounts.iter().skip(i + 1) {
+                let (pa, pb) = (windows_key(&a.destination), windows_key(&b.destination));
+                if nested(&pa, &pb) || nested(&pb, &pa) {
+                    c.field("mounts", |c| {
+                        c.index(i, |c| {
+                            c.field("destination", |c| {
+                                c.error(
+                                    Rule::Mount,
+                                    format!(
+                                        "must not nest with another mount destination on Windows, found {:?} and {:?}",
+                                        a.destination, b.destination
+                                    ),
+                                )
+                            })
+                        })
+                    });
                 }
             }
         }
     }
+}
 
-    /// config.md "POSIX-platform Hooks": `path` MUST be absolute, `timeout`
-    /// if set MUST be greater than zero.
-    fn hook(&mut self, path: &str, hook: &Hook) {
-        self.absolute(&field(path, "path"), Rule::Hook, &hook.path);
-        if let Some(t) = hook.timeout
-            && t <= 0
-        {
-            self.error(
-                &field(path, "timeout"),
-                Rule::Hook,
-                format!("must be greater than zero, found {t}"),
-            );
-        }
-        self.env(&field(path, "env"), Rule::Hook, &hook.env);
+/// config.md "POSIX-platform Hooks": `path` MUST be absolute, `timeout` if
+/// set MUST be greater than zero.
+fn hook(c: &mut Checker, hook: &Hook) {
+    absolute_at(c, "path", Rule::Hook, &hook.path);
+    if let Some(t) = hook.timeout
+        && t <= 0
+    {
+        c.field("timeout", |c| {
+            c.error(Rule::Hook, format!("must be greater than zero, found {t}"))
+        });
     }
+    each(c, "env", &hook.env, |c, entry| env(c, Rule::Hook, entry));
+}
 
-    /// config.md "Annotations": keys MUST NOT be empty; keys SHOULD be
-    /// reverse domain names. The `org.opencontainers` namespace is reserved
-    /// and other keys in it "MUST NOT be used by subsequent
-    /// specifications": a rule for specifications, not documents (runc's
-    /// own features use `org.opencontainers.runc.*`), so a warning.
-    fn annotations(&mut self, path: &str, annotations: &BTreeMap<String, String>) {
-        const DEFINED: &[&str] = &[
-            "org.opencontainers.image.os",
-            "org.opencontainers.image.os.version",
-            "org.opencontainers.image.os.features",
-            "org.opencontainers.image.architecture",
-            "org.opencontainers.image.variant",
-            "org.opencontainers.image.author",
-            "org.opencontainers.image.created",
-            "org.opencontainers.image.stopSignal",
-        ];
-        for k in annotations.keys() {
-            let at = key(path, k);
+/// config.md "Annotations", at the checker's path: keys MUST NOT be empty;
+/// keys SHOULD be reverse domain names. The `org.opencontainers` namespace
+/// is reserved and other keys in it "MUST NOT be used by subsequent
+/// specifications": a rule for specifications, not documents (runc's own
+/// features use `org.opencontainers.runc.*`), so a warning.
+fn annotations(c: &mut Checker, annotations: &BTreeMap<String, String>) {
+    const DEFINED: &[&str] = &[
+        "org.opencontainers.image.os",
+        "org.opencontainers.image.os.version",
+        "org.opencontainers.image.os.features",
+        "org.opencontainers.image.architecture",
+        "org.opencontainers.image.variant",
+        "org.opencontainers.image.author",
+        "org.opencontainers.image.created",
+        "org.opencontainers.image.stopSignal",
+    ];
+    for k in annotations.keys() {
+        c.key(k, |c| {
             if k.is_empty() {
-                self.error(&at, Rule::Annotation, "a key must not be empty");
+                c.error(Rule::Annotation, "a key must not be empty");
             } else if (k == "org.opencontainers" || k.starts_with("org.opencontainers."))
                 && !DEFINED.contains(&k.as_str())
             {
-                self.warn(
-                    &at,
+                c.warning(
                     Rule::Annotation,
                     "the org.opencontainers namespace is reserved for the spec, which does not define this key",
                 );
             } else if !k.contains('.') {
-                self.warn(
-                    &at,
+                c.warning(
                     Rule::Annotation,
                     "a key should be a reverse domain name like \"com.example.key\"",
                 );
             }
-        }
+        });
     }
+}
 
-    // ----- config-linux.md -----
+// ----- config-linux.md -----
 
-    fn linux(&mut self, l: &Linux) {
-        self.namespaces("linux.namespaces", &l.namespaces);
-        self.id_mappings("linux.uidMappings", &l.uid_mappings);
-        self.id_mappings("linux.gidMappings", &l.gid_mappings);
-        self.devices(l);
-        if let Some(r) = &l.resources {
-            self.resources(r);
-        }
-        if let Some(s) = &l.seccomp {
-            self.seccomp(s);
-        }
-        if let Some(p) = &l.rootfs_propagation
-            && !p.is_known()
-        {
-            self.not_one_of(
-                "linux.rootfsPropagation",
-                Rule::RootfsPropagation,
-                crate::RootfsPropagation::KNOWN,
-                p.as_str(),
-            );
-        }
-        for (name, list) in [
-            ("maskedPaths", &l.masked_paths),
-            ("readonlyPaths", &l.readonly_paths),
-        ] {
-            for (i, p) in list.iter().enumerate() {
-                self.absolute(&index(&field("linux", name), i), Rule::LinuxPath, p);
-            }
-        }
-        if let Some(rdt) = &l.intel_rdt {
+fn linux(c: &mut Checker, l: &Linux) {
+    namespaces(c, &l.namespaces);
+    id_mappings(c, "uidMappings", &l.uid_mappings);
+    id_mappings(c, "gidMappings", &l.gid_mappings);
+    devices(c, &l.devices);
+    if let Some(r) = &l.resources {
+        c.field("resources", |c| resources(c, r));
+    }
+    if let Some(s) = &l.seccomp {
+        c.field("seccomp", |c| seccomp(c, s));
+    }
+    if let Some(p) = &l.rootfs_propagation
+        && !p.is_known()
+    {
+        c.field("rootfsPropagation", |c| {
+            let known = crate::RootfsPropagation::KNOWN;
+            not_one_of(c, Rule::RootfsPropagation, known, p.as_str());
+        });
+    }
+    for (name, list) in [
+        ("maskedPaths", &l.masked_paths),
+        ("readonlyPaths", &l.readonly_paths),
+    ] {
+        each(c, name, list, |c, p| absolute(c, Rule::LinuxPath, p));
+    }
+    if let Some(rdt) = &l.intel_rdt {
+        c.field("intelRdt", |c| {
             if let Some(s) = &rdt.mem_bw_schema
                 && (!s.starts_with("MB:") || s.contains('\n'))
             {
-                self.error(
-                    "linux.intelRdt.memBwSchema",
-                    Rule::IntelRdt,
-                    format!("must start with \"MB:\" and have no newline, found {s:?}"),
-                );
+                c.field("memBwSchema", |c| {
+                    c.error(
+                        Rule::IntelRdt,
+                        format!("must start with \"MB:\" and have no newline, found {s:?}"),
+                    )
+                });
             }
             if let Some(s) = &rdt.l3_cache_schema
                 && (!s.starts_with("L3:") || s.contains('\n'))
             {
-                self.warn(
-                    "linux.intelRdt.l3CacheSchema",
-                    Rule::IntelRdt,
-                    format!("should start with \"L3:\" and have no newline, found {s:?}"),
-                );
+                c.field("l3CacheSchema", |c| {
+                    c.warning(
+                        Rule::IntelRdt,
+                        format!("should start with \"L3:\" and have no newline, found {s:?}"),
+                    )
+                });
             }
-            for (i, s) in rdt.schemata.iter().enumerate() {
+            each(c, "schemata", &rdt.schemata, |c, s| {
                 if s.contains('\n') {
-                    self.error(
-                        &index("linux.intelRdt.schemata", i),
+                    c.error(
                         Rule::IntelRdt,
                         format!("must not contain a newline, found {s:?}"),
                     );
                 }
-            }
-        }
-        if let Some(mp) = &l.memory_policy {
+            });
+        });
+    }
+    if let Some(mp) = &l.memory_policy {
+        c.field("memoryPolicy", |c| {
             if !mp.mode.is_known() {
-                self.not_one_of(
-                    "linux.memoryPolicy.mode",
-                    Rule::MemoryPolicy,
-                    crate::MemoryPolicyMode::KNOWN,
-                    mp.mode.as_str(),
-                );
+                c.field("mode", |c| {
+                    let known = crate::MemoryPolicyMode::KNOWN;
+                    not_one_of(c, Rule::MemoryPolicy, known, mp.mode.as_str());
+                });
             }
-            for (i, f) in mp.flags.iter().enumerate() {
+            each(c, "flags", &mp.flags, |c, f| {
                 if !f.is_known() {
-                    self.not_one_of(
-                        &index("linux.memoryPolicy.flags", i),
-                        Rule::MemoryPolicy,
-                        crate::MemoryPolicyFlag::KNOWN,
-                        f.as_str(),
-                    );
+                    let known = crate::MemoryPolicyFlag::KNOWN;
+                    not_one_of(c, Rule::MemoryPolicy, known, f.as_str());
                 }
-            }
-        }
-        if let Some(p) = &l.personality
-            && !p.domain.is_known()
-        {
-            self.not_one_of(
-                "linux.personality.domain",
-                Rule::Personality,
-                crate::PersonalityDomain::KNOWN,
-                p.domain.as_str(),
-            );
-        }
+            });
+        });
     }
+    if let Some(p) = &l.personality
+        && !p.domain.is_known()
+    {
+        c.field("personality", |c| {
+            c.field("domain", |c| {
+                let known = crate::PersonalityDomain::KNOWN;
+                not_one_of(c, Rule::Personality, known, p.domain.as_str());
+            })
+        });
+    }
+}
 
-    /// config-linux.md "Namespaces" (and config-zos.md): `path` MUST be
-    /// absolute; the runtime MUST error on two entries of the same `type`;
-    /// an unknown type is a warning (the set is open).
-    fn namespaces(&mut self, path: &str, namespaces: &[Namespace]) {
-        let mut seen: BTreeMap<&NamespaceType, usize> = BTreeMap::new();
+/// config-linux.md "Namespaces" (and config-zos.md), as the member
+/// `namespaces`: `path` MUST be absolute; the runtime MUST error on two
+/// entries of the same `type`; an unknown type is a warning (the set is
+/// open).
+fn namespaces(c: &mut Checker, namespaces: &[Namespace]) {
+    let mut seen: BTreeMap<&NamespaceType, usize> = BTreeMap::new();
+    c.field("namespaces", |c| {
+        let list = c.path();
         for (i, ns) in namespaces.iter().enumerate() {
-            let at = index(path, i);
-            if !ns.typ.is_known() {
-                self.unknown(
-                    &field(&at, "type"),
-                    Rule::Namespace,
-                    "namespace type",
-                    ns.typ.as_str(),
-                );
-            }
-            if let Some(&first) = seen.get(&ns.typ) {
-                self.error(
-                    &field(&at, "type"),
-                    Rule::Namespace,
-                    format!(
-                        "must be unique, found {:?} again (first at {path}[{first}])",
-                        ns.typ.as_str()
-                    ),
-                );
-            } else {
-                seen.insert(&ns.typ, i);
-            }
-            if let Some(p) = &ns.path {
-                self.absolute(&field(&at, "path"), Rule::Namespace, p);
-            }
-        }
-    }
-
-    /// config-linux.md "User namespace mappings". The spec gives the fields;
-    /// the kernel (user_namespaces(7)) rejects a mapping of zero IDs, a
-    /// range past 2^32, and ranges that overlap inside or outside, so a
-    /// runtime MUST error on them (config.md "Valid values").
-    fn id_mappings(&mut self, path: &str, mappings: &[IdMapping]) {
-        const END: u64 = 1 << 32;
-        for (i, m) in mappings.iter().enumerate() {
-            let at = index(path, i);
-            if m.size == 0 {
-                self.error(
-                    &field(&at, "size"),
-                    Rule::IdMapping,
-                    "must be at least 1, found 0",
-                );
-                continue;
-            }
-            for (name, start) in [("containerID", m.container_id), ("hostID", m.host_id)] {
-                if u64::from(start) + u64::from(m.size) > END {
-                    self.error(
-                        &field(&at, "size"),
-                        Rule::IdMapping,
-                        format!(
-                            "the range {name} {start} + size {} must end at or below 4294967296",
-                            m.size
-                        ),
-                    );
-                }
-            }
-            for (j, earlier) in mappings.iter().enumerate().take(i) {
-                for (name, a, b) in [
-                    ("containerID", m.container_id, earlier.container_id),
-                    ("hostID", m.host_id, earlier.host_id),
-                ] {
-                    let (a, b) = (u64::from(a), u64::from(b));
-                    let overlap = a < b + u64::from(earlier.size) && b < a + u64::from(m.size);
-                    if earlier.size > 0 && overlap {
-                        self.error(
-                            &field(&at, name),
-                            Rule::IdMapping,
+            c.index(i, |c| {
+                c.field("type", |c| {
+                    if !ns.typ.is_known() {
+                        unknown(c, Rule::Namespace, "namespace type", ns.typ.as_str());
+                    }
+                    if let Some(&first) = seen.get(&ns.typ) {
+                        c.error(
+                            Rule::Namespace,
                             format!(
-                                "the {name} range must not overlap {path}[{j}]'s, found {}..{} and {}..{}",
-                                a,
-                                a + u64::from(m.size),
-                                b,
-                                b + u64::from(earlier.size)
+                                "must be unique, found {:?} again (first at {list}[{first}])",
+                                ns.typ.as_str()
                             ),
                         );
+                    } else {
+                        seen.insert(&ns.typ, i);
+                    }
+                });
+                if let Some(p) = &ns.path {
+                    absolute_at(c, "path", Rule::Namespace, p);
+                }
+            });
+        }
+    });
+}
+
+/// config-linux.md "User namespace mappings", as the member `name`. The spec
+/// gives the fields; the kernel (user_namespaces(7)) rejects a mapping of
+/// zero IDs, a range past 2^32, and ranges that overlap inside or outside,
+/// so a runtime MUST error on them (config.md "Valid values").
+fn id_mappings(c: &mut Checker, name: &'static str, mappings: &[IdMapping]) {
+    const END: u64 = 1 << 32;
+    if mappings.is_empty() {
+        return;
+    }
+    c.field(name, |c| {
+        let list = c.path();
+        for (i, m) in mappings.iter().enumerate() {
+            c.index(i, |c| {
+                if m.size == 0 {
+                    c.field("size", |c| {
+                        c.error(Rule::IdMapping, "must be at least 1, found 0")
+                    });
+                    return;
+                }
+                for (name, start) in [("containerID", m.container_id), ("hostID", m.host_id)] {
+                    if u64::from(start) + u64::from(m.size) > END {
+                        c.field("size", |c| {
+                            c.error(
+                                Rule::IdMapping,
+                                format!(
+                                    "the range {name} {start} + size {} must end at or below 4294967296",
+                                    m.size
+                                ),
+                            )
+                        });
                     }
                 }
-            }
+                for (j, earlier) in mappings.iter().enumerate().take(i) {
+                    for (name, a, b) in [
+                        ("containerID", m.container_id, earlier.container_id),
+                        ("hostID", m.host_id, earlier.host_id),
+                    ] {
+                        let (a, b) = (u64::from(a), u64::from(b));
+                        let overlap = a < b + u64::from(earlier.size) && b < a + u64::from(m.size);
+                        if earlier.size > 0 && overlap {
+                            c.field(name, |c| {
+                                c.error(
+                                    Rule::IdMapping,
+                                    format!(
+                                        "the {name} range must not overlap {list}[{j}]'s, found {}..{} and {}..{}",
+                                        a,
+                                        a + u64::from(m.size),
+                                        b,
+                                        b + u64::from(earlier.size)
+                                    ),
+                                )
+                            });
+                        }
+                    }
+                }
+            });
         }
-    }
+    });
+}
 
-    /// config-linux.md "Devices": `type` one of c, b, u, p; `path` the full
-    /// path in the container; `major` and `minor` REQUIRED unless `type` is
-    /// `p`; `fileMode` at most 0o777 (the schema); the same type, major and
-    /// minor SHOULD NOT be used twice.
-    fn devices(&mut self, l: &Linux) {
-        let mut seen = BTreeMap::new();
-        for (i, d) in l.devices.iter().enumerate() {
-            let at = index("linux.devices", i);
-            if !matches!(d.typ.as_str(), "c" | "b" | "u" | "p") {
-                self.not_one_of(
-                    &field(&at, "type"),
-                    Rule::Device,
-                    &["c", "b", "u", "p"],
-                    &d.typ,
-                );
-            }
-            self.absolute(&field(&at, "path"), Rule::Device, &d.path);
-            if d.typ != "p" {
-                for (name, v) in [("major", d.major), ("minor", d.minor)] {
-                    if v.is_none() {
-                        self.error(
-                            &field(&at, name),
+/// config-linux.md "Devices": `type` one of c, b, u, p; `path` the full path
+/// in the container; `major` and `minor` REQUIRED unless `type` is `p`;
+/// `fileMode` at most 0o777 (the schema); the same type, major and minor
+/// SHOULD NOT be used twice.
+fn devices(c: &mut Checker, devices: &[crate::Device]) {
+    let mut seen = BTreeMap::new();
+    c.field("devices", |c| {
+        let list = c.path();
+        for (i, d) in devices.iter().enumerate() {
+            c.index(i, |c| {
+                if !matches!(d.typ.as_str(), "c" | "b" | "u" | "p") {
+                    c.field("type", |c| {
+                        not_one_of(c, Rule::Device, &["c", "b", "u", "p"], &d.typ)
+                    });
+                }
+                absolute_at(c, "path", Rule::Device, &d.path);
+                if d.typ != "p" {
+                    for (name, v) in [("major", d.major), ("minor", d.minor)] {
+                        if v.is_none() {
+                            c.field(name, |c| {
+                                c.error(
+                                    Rule::Device,
+                                    format!(
+                                        "is required for a device of type {:?}, found none",
+                                        d.typ
+                                    ),
+                                )
+                            });
+                        }
+                    }
+                }
+                if let Some(mode) = d.file_mode
+                    && mode > 0o777
+                {
+                    c.field("fileMode", |c| {
+                        c.error(
                             Rule::Device,
-                            format!("is required for a device of type {:?}, found none", d.typ),
+                            format!(
+                                "must be a permission mode from 0 to 511 (0o777), found {mode}"
+                            ),
+                        )
+                    });
+                }
+                if d.typ != "p" && d.major.is_some() && d.minor.is_some() {
+                    let id = (d.typ.as_str(), d.major, d.minor);
+                    if let Some(&first) = seen.get(&id) {
+                        c.warning(
+                            Rule::Device,
+                            format!(
+                                "should not repeat the type, major and minor of {list}[{first}]"
+                            ),
                         );
+                    } else {
+                        seen.insert(id, i);
                     }
                 }
-            }
-            if let Some(mode) = d.file_mode
-                && mode > 0o777
-            {
-                self.error(
-                    &field(&at, "fileMode"),
-                    Rule::Device,
-                    format!("must be a permission mode from 0 to 511 (0o777), found {mode}"),
-                );
-            }
-            if d.typ != "p" && d.major.is_some() && d.minor.is_some() {
-                let id = (d.typ.as_str(), d.major, d.minor);
-                if let Some(first) = seen.insert(id, i) {
-                    self.warn(
-                        &at,
-                        Rule::Device,
-                        format!(
-                            "should not repeat the type, major and minor of linux.devices[{first}]"
-                        ),
-                    );
-                    seen.insert(id, first);
-                }
-            }
+            });
         }
-    }
+    });
+}
 
-    /// config-linux.md "Control groups".
-    fn resources(&mut self, r: &Resources) {
-        let base = "linux.resources";
-        for (i, d) in r.devices.iter().enumerate() {
-            let at = index(&field(base, "devices"), i);
-            if let Some(t) = &d.typ
-                && !matches!(t.as_str(), "a" | "c" | "b")
-            {
-                self.not_one_of(&field(&at, "type"), Rule::Resources, &["a", "c", "b"], t);
-            }
-            if let Some(a) = &d.access
-                && !a.chars().all(|c| matches!(c, 'r' | 'w' | 'm'))
-            {
-                self.error(
-                    &field(&at, "access"),
+/// config-linux.md "Control groups".
+fn resources(c: &mut Checker, r: &Resources) {
+    each(c, "devices", &r.devices, |c, d| {
+        if let Some(t) = &d.typ
+            && !matches!(t.as_str(), "a" | "c" | "b")
+        {
+            c.field("type", |c| {
+                not_one_of(c, Rule::Resources, &["a", "c", "b"], t)
+            });
+        }
+        if let Some(a) = &d.access
+            && !a.chars().all(|c| matches!(c, 'r' | 'w' | 'm'))
+        {
+            c.field("access", |c| {
+                c.error(
                     Rule::Resources,
                     format!("must be made of r, w and m, found {a:?}"),
-                );
-            }
+                )
+            });
         }
-        if let Some(cpu) = &r.cpu
-            && let (Some(quota), Some(burst)) = (cpu.quota, cpu.burst)
-            && quota > 0
-            && u64::try_from(quota).is_ok_and(|q| q < burst)
-        {
-            self.error(
-                &field(base, "cpu.burst"),
-                Rule::Resources,
-                format!("must be no larger than the positive quota ({quota}), found {burst}"),
-            );
-        }
-        if let Some(bio) = &r.block_io {
-            for (i, w) in bio.weight_device.iter().enumerate() {
+    });
+    if let Some(cpu) = &r.cpu
+        && let (Some(quota), Some(burst)) = (cpu.quota, cpu.burst)
+        && quota > 0
+        && u64::try_from(quota).is_ok_and(|q| q < burst)
+    {
+        c.field("cpu", |c| {
+            c.field("burst", |c| {
+                c.error(
+                    Rule::Resources,
+                    format!("must be no larger than the positive quota ({quota}), found {burst}"),
+                )
+            })
+        });
+    }
+    if let Some(bio) = &r.block_io {
+        c.field("blockIO", |c| {
+            each(c, "weightDevice", &bio.weight_device, |c, w| {
                 if w.weight.is_none() && w.leaf_weight.is_none() {
-                    self.error(
-                        &index(&field(base, "blockIO.weightDevice"), i),
+                    c.error(
                         Rule::Resources,
                         "must set weight or leafWeight, found neither",
                     );
                 }
-            }
-        }
-        for (i, h) in r.hugepage_limits.iter().enumerate() {
-            if !is_page_size(&h.page_size) {
-                self.error(
-                    &field(&index(&field(base, "hugepageLimits"), i), "pageSize"),
+            })
+        });
+    }
+    each(c, "hugepageLimits", &r.hugepage_limits, |c, h| {
+        if !is_page_size(&h.page_size) {
+            c.field("pageSize", |c| {
+                c.error(
                     Rule::Resources,
                     format!(
                         "must be a size like \"2MB\" (digits, then KB, MB or GB), found {:?}",
                         h.page_size
                     ),
-                );
-            }
+                )
+            });
         }
-        for (name, rdma) in &r.rdma {
-            if rdma.hca_handles.is_none() && rdma.hca_objects.is_none() {
-                self.error(
-                    &key(&field(base, "rdma"), name),
-                    Rule::Resources,
-                    "must set hcaHandles or hcaObjects, found neither",
-                );
-            }
-        }
-    }
-
-    /// config-linux.md "Seccomp": unknown actions, architectures, flags and
-    /// operators are warnings (libseccomp grows); `names` MUST have an
-    /// entry; `listenerMetadata` MUST NOT be set without `listenerPath`.
-    fn seccomp(&mut self, s: &Seccomp) {
-        let base = "linux.seccomp";
-        if !s.default_action.is_known() {
-            self.unknown(
-                &field(base, "defaultAction"),
-                Rule::Seccomp,
-                "seccomp action",
-                s.default_action.as_str(),
-            );
-        }
-        for (i, a) in s.architectures.iter().enumerate() {
-            if !a.is_known() {
-                let at = index(&field(base, "architectures"), i);
-                self.unknown(&at, Rule::Seccomp, "seccomp architecture", a.as_str());
-            }
-        }
-        for (i, f) in s.flags.iter().enumerate() {
-            if !f.is_known() {
-                let at = index(&field(base, "flags"), i);
-                self.unknown(&at, Rule::Seccomp, "seccomp flag", f.as_str());
-            }
-        }
-        if s.listener_metadata.is_some() && s.listener_path.is_none() {
-            self.error(
-                &field(base, "listenerMetadata"),
-                Rule::Seccomp,
-                "must not be set without listenerPath",
-            );
-        }
-        for (i, sc) in s.syscalls.iter().enumerate() {
-            let at = index(&field(base, "syscalls"), i);
-            if sc.names.is_empty() {
-                self.error(
-                    &field(&at, "names"),
-                    Rule::Seccomp,
-                    "must have at least one entry, found none",
-                );
-            }
-            if !sc.action.is_known() {
-                self.unknown(
-                    &field(&at, "action"),
-                    Rule::Seccomp,
-                    "seccomp action",
-                    sc.action.as_str(),
-                );
-            }
-            for (j, arg) in sc.args.iter().enumerate() {
-                if !arg.op.is_known() {
-                    let p = field(&index(&field(&at, "args"), j), "op");
-                    self.unknown(&p, Rule::Seccomp, "seccomp operator", arg.op.as_str());
+    });
+    if !r.rdma.is_empty() {
+        c.field("rdma", |c| {
+            for (name, rdma) in &r.rdma {
+                if rdma.hca_handles.is_none() && rdma.hca_objects.is_none() {
+                    c.key(name, |c| {
+                        c.error(
+                            Rule::Resources,
+                            "must set hcaHandles or hcaObjects, found neither",
+                        )
+                    });
                 }
             }
-        }
+        });
     }
+}
 
-    // ----- config-windows.md, config-vm.md -----
-
-    /// config-windows.md: `layerFolders` MUST have at least one entry; the
-    /// CPU limits `count`, `shares` and `maximum` are mutually exclusive,
-    /// and `shares` and `maximum` are 0 to 10000.
-    fn windows(&mut self, w: &Windows) {
-        if w.layer_folders.is_empty() {
-            self.error(
-                "windows.layerFolders",
-                Rule::Windows,
-                "must have at least one entry, found none",
-            );
+/// config-linux.md "Seccomp": unknown actions, architectures, flags and
+/// operators are warnings (libseccomp grows); `names` MUST have an entry;
+/// `listenerMetadata` MUST NOT be set without `listenerPath`.
+fn seccomp(c: &mut Checker, s: &Seccomp) {
+    if !s.default_action.is_known() {
+        c.field("defaultAction", |c| {
+            let action = s.default_action.as_str();
+            unknown(c, Rule::Seccomp, "seccomp action", action);
+        });
+    }
+    each(c, "architectures", &s.architectures, |c, a| {
+        if !a.is_known() {
+            unknown(c, Rule::Seccomp, "seccomp architecture", a.as_str());
         }
-        if let Some(cpu) = w.resources.as_ref().and_then(|r| r.cpu.as_ref()) {
-            let set: Vec<&str> = [
-                ("count", cpu.count.is_some()),
-                ("shares", cpu.shares.is_some()),
-                ("maximum", cpu.maximum.is_some()),
-            ]
-            .into_iter()
-            .filter_map(|(name, present)| present.then_some(name))
-            .collect();
-            if set.len() > 1 {
-                self.error(
-                    "windows.resources.cpu",
-                    Rule::Windows,
-                    format!(
-                        "count, shares and maximum are mutually exclusive, found {}",
-                        set.join(" and ")
-                    ),
-                );
+    });
+    each(c, "flags", &s.flags, |c, f| {
+        if !f.is_known() {
+            unknown(c, Rule::Seccomp, "seccomp flag", f.as_str());
+        }
+    });
+    if s.listener_metadata.is_some() && s.listener_path.is_none() {
+        c.field("listenerMetadata", |c| {
+            c.error(Rule::Seccomp, "must not be set without listenerPath")
+        });
+    }
+    each(c, "syscalls", &s.syscalls, |c, sc| {
+        if sc.names.is_empty() {
+            c.field("names", |c| {
+                c.error(Rule::Seccomp, "must have at least one entry, found none")
+            });
+        }
+        if !sc.action.is_known() {
+            c.field("action", |c| {
+                unknown(c, Rule::Seccomp, "seccomp action", sc.action.as_str())
+            });
+        }
+        each(c, "args", &sc.args, |c, arg| {
+            if !arg.op.is_known() {
+                c.field("op", |c| {
+                    unknown(c, Rule::Seccomp, "seccomp operator", arg.op.as_str())
+                });
             }
-            for (name, value) in [("shares", cpu.shares), ("maximum", cpu.maximum)] {
-                if let Some(v) = value
-                    && v > 10_000
-                {
-                    self.error(
-                        &field("windows.resources.cpu", name),
+        });
+    });
+}
+
+// ----- config-windows.md, config-vm.md -----
+
+/// config-windows.md: `layerFolders` MUST have at least one entry; the CPU
+/// limits `count`, `shares` and `maximum` are mutually exclusive, and
+/// `shares` and `maximum` are 0 to 10000.
+fn windows(c: &mut Checker, w: &Windows) {
+    if w.layer_folders.is_empty() {
+        c.field("layerFolders", |c| {
+            c.error(Rule::Windows, "must have at least one entry, found none")
+        });
+    }
+    if let Some(cpu) = w.resources.as_ref().and_then(|r| r.cpu.as_ref()) {
+        c.field("resources", |c| {
+            c.field("cpu", |c| {
+                let set: Vec<&str> = [
+                    ("count", cpu.count.is_some()),
+                    ("shares", cpu.shares.is_some()),
+                    ("maximum", cpu.maximum.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(name, present)| present.then_some(name))
+                .collect();
+                if set.len() > 1 {
+                    c.error(
                         Rule::Windows,
-                        format!("must be 0 to 10000, found {v}"),
+                        format!(
+                            "count, shares and maximum are mutually exclusive, found {}",
+                            set.join(" and ")
+                        ),
                     );
                 }
-            }
-        }
+                for (name, value) in [("shares", cpu.shares), ("maximum", cpu.maximum)] {
+                    if let Some(v) = value
+                        && v > 10_000
+                    {
+                        c.field(name, |c| {
+                            c.error(Rule::Windows, format!("must be 0 to 10000, found {v}"))
+                        });
+                    }
+                }
+            })
+        });
     }
+}
 
-    /// config-vm.md: the hypervisor, kernel, initrd and image paths MUST be
-    /// absolute.
-    fn vm(&mut self, vm: &Vm) {
-        if let Some(h) = &vm.hypervisor {
-            self.absolute("vm.hypervisor.path", Rule::Vm, &h.path);
-        }
-        self.absolute("vm.kernel.path", Rule::Vm, &vm.kernel.path);
+/// config-vm.md: the hypervisor, kernel, initrd and image paths MUST be
+/// absolute.
+fn vm(c: &mut Checker, vm: &Vm) {
+    if let Some(h) = &vm.hypervisor {
+        c.field("hypervisor", |c| absolute_at(c, "path", Rule::Vm, &h.path));
+    }
+    c.field("kernel", |c| {
+        absolute_at(c, "path", Rule::Vm, &vm.kernel.path);
         if let Some(initrd) = &vm.kernel.initrd {
-            self.absolute("vm.kernel.initrd", Rule::Vm, initrd);
+            absolute_at(c, "initrd", Rule::Vm, initrd);
         }
-        if let Some(image) = &vm.image {
-            self.absolute("vm.image.path", Rule::Vm, &image.path);
-        }
+    });
+    if let Some(image) = &vm.image {
+        c.field("image", |c| absolute_at(c, "path", Rule::Vm, &image.path));
     }
+}
 
-    // ----- runtime.md "State" -----
+// ----- runtime.md "State" -----
 
-    fn state(&mut self, s: &State) {
-        self.semver("ociVersion", &s.oci_version);
-        if s.id.is_empty() {
-            self.error("id", Rule::State, "must not be empty");
-        }
-        if !s.status.is_known() {
-            self.warn(
-                "status",
+fn state(c: &mut Checker, s: &State) {
+    semver(c, "ociVersion", &s.oci_version);
+    if s.id.is_empty() {
+        c.field("id", |c| c.error(Rule::State, "must not be empty"));
+    }
+    if !s.status.is_known() {
+        c.field("status", |c| {
+            c.warning(
                 Rule::State,
                 format!(
                     "{:?} is not a status the spec defines (creating, created, running, stopped); runtimes may add their own",
                     s.status.as_str()
                 ),
-            );
-        }
-        match s.pid {
-            Some(pid) if pid < 0 => {
-                self.error(
-                    "pid",
-                    Rule::State,
-                    format!("must not be negative, found {pid}"),
-                );
-            }
-            None if matches!(
-                s.status,
-                crate::ContainerStatus::Created | crate::ContainerStatus::Running
-            ) =>
-            {
-                self.error(
-                    "pid",
+            )
+        });
+    }
+    match s.pid {
+        Some(pid) if pid < 0 => c.field("pid", |c| {
+            c.error(Rule::State, format!("must not be negative, found {pid}"))
+        }),
+        None if matches!(
+            s.status,
+            crate::ContainerStatus::Created | crate::ContainerStatus::Running
+        ) =>
+        {
+            c.field("pid", |c| {
+                c.error(
                     Rule::State,
                     format!(
                         "is required on Linux when the status is {}, found none",
                         s.status
                     ),
-                );
-            }
-            _ => {}
+                )
+            });
         }
-        self.absolute("bundle", Rule::State, &s.bundle);
-        self.annotations("annotations", &s.annotations);
+        _ => {}
     }
+    absolute_at(c, "bundle", Rule::State, &s.bundle);
+    c.field("annotations", |c| annotations(c, &s.annotations));
+}
 
-    // ----- features.md -----
+// ----- features.md -----
 
-    fn features(&mut self, f: &Features) {
-        self.semver("ociVersionMin", &f.oci_version_min);
-        self.semver("ociVersionMax", &f.oci_version_max);
-        if let (Some(min), Some(max)) = (
-            SemVer::parse(&f.oci_version_min),
-            SemVer::parse(&f.oci_version_max),
-        ) && max.cmp(&min) == Ordering::Less
-        {
-            self.error(
-                "ociVersionMax",
+fn features(c: &mut Checker, f: &Features) {
+    semver(c, "ociVersionMin", &f.oci_version_min);
+    semver(c, "ociVersionMax", &f.oci_version_max);
+    if let (Some(min), Some(max)) = (
+        SemVer::parse(&f.oci_version_min),
+        SemVer::parse(&f.oci_version_max),
+    ) && max.cmp(&min) == Ordering::Less
+    {
+        c.field("ociVersionMax", |c| {
+            c.error(
                 Rule::Features,
                 format!(
                     "must not be less than ociVersionMin ({:?}), found {:?}",
                     f.oci_version_min, f.oci_version_max
                 ),
-            );
-        }
-        // features.md: the structure MUST NOT contain properties this
-        // version of the spec does not define.
-        self.no_extra("", &f.extra);
-        if let Some(hooks) = &f.hooks {
-            const HOOKS: &[&str] = &[
-                "prestart",
-                "createRuntime",
-                "createContainer",
-                "startContainer",
-                "poststart",
-                "poststop",
-            ];
-            for (i, h) in hooks.iter().enumerate() {
-                if !HOOKS.contains(&h.as_str()) {
-                    self.warn(
-                        &index("hooks", i),
-                        Rule::Features,
-                        format!("unknown hook {h:?}; the spec defines {}", HOOKS.join(", ")),
-                    );
-                }
-            }
-        }
-        if let Some(a) = &f.annotations {
-            self.annotations("annotations", a);
-        }
-        if let Some(l) = &f.linux {
-            self.no_extra("linux", &l.extra);
-            for (i, ns) in l.namespaces.iter().flatten().enumerate() {
-                if !ns.is_known() {
-                    let at = index("linux.namespaces", i);
-                    self.unknown(&at, Rule::Features, "namespace type", ns.as_str());
-                }
-            }
-            for (i, cap) in l.capabilities.iter().flatten().enumerate() {
-                if !cap.is_known() {
-                    let at = index("linux.capabilities", i);
-                    self.unknown(&at, Rule::Features, "capability", cap.as_str());
-                }
-            }
-            if let Some(s) = &l.seccomp {
-                self.no_extra("linux.seccomp", &s.extra);
-                fn unknown<'a, T: 'a>(
-                    list: &'a Option<Vec<T>>,
-                    known: fn(&T) -> bool,
-                    text: fn(&T) -> &str,
-                ) -> Vec<(usize, &'a str)> {
-                    list.iter()
-                        .flatten()
-                        .enumerate()
-                        .filter(|(_, v)| !known(v))
-                        .map(|(i, v)| (i, text(v)))
-                        .collect()
-                }
-                let lists = [
-                    (
-                        "actions",
-                        unknown(&s.actions, |v| v.is_known(), |v| v.as_str()),
-                    ),
-                    ("archs", unknown(&s.archs, |v| v.is_known(), |v| v.as_str())),
-                    (
-                        "operators",
-                        unknown(&s.operators, |v| v.is_known(), |v| v.as_str()),
-                    ),
-                    (
-                        "knownFlags",
-                        unknown(&s.known_flags, |v| v.is_known(), |v| v.as_str()),
-                    ),
-                    (
-                        "supportedFlags",
-                        unknown(&s.supported_flags, |v| v.is_known(), |v| v.as_str()),
-                    ),
-                ];
-                for (name, unknown) in lists {
-                    for (i, v) in unknown {
-                        let at = index(&field("linux.seccomp", name), i);
-                        self.unknown(&at, Rule::Features, "seccomp value", v);
-                    }
-                }
-            }
-        }
+            )
+        });
     }
+    // features.md: the structure MUST NOT contain properties this version of
+    // the spec does not define.
+    no_extra(c, &f.extra);
+    if let Some(hooks) = &f.hooks {
+        const HOOKS: &[&str] = &[
+            "prestart",
+            "createRuntime",
+            "createContainer",
+            "startContainer",
+            "poststart",
+            "poststop",
+        ];
+        each(c, "hooks", hooks, |c, h| {
+            if !HOOKS.contains(&h.as_str()) {
+                c.warning(
+                    Rule::Features,
+                    format!("unknown hook {h:?}; the spec defines {}", HOOKS.join(", ")),
+                );
+            }
+        });
+    }
+    if let Some(a) = &f.annotations {
+        c.field("annotations", |c| annotations(c, a));
+    }
+    if let Some(l) = &f.linux {
+        c.field("linux", |c| {
+            no_extra(c, &l.extra);
+            each(
+                c,
+                "namespaces",
+                l.namespaces.as_deref().unwrap_or_default(),
+                |c, ns| {
+                    if !ns.is_known() {
+                        unknown(c, Rule::Features, "namespace type", ns.as_str());
+                    }
+                },
+            );
+            each(
+                c,
+                "capabilities",
+                l.capabilities.as_deref().unwrap_or_default(),
+                |c, cap| {
+                    if !cap.is_known() {
+                        unknown(c, Rule::Features, "capability", cap.as_str());
+                    }
+                },
+            );
+            if let Some(s) = &l.seccomp {
+                c.field("seccomp", |c| {
+                    no_extra(c, &s.extra);
+                    unknown_values(c, "actions", &s.actions, |v| (v.is_known(), v.as_str()));
+                    unknown_values(c, "archs", &s.archs, |v| (v.is_known(), v.as_str()));
+                    unknown_values(c, "operators", &s.operators, |v| (v.is_known(), v.as_str()));
+                    unknown_values(c, "knownFlags", &s.known_flags, |v| {
+                        (v.is_known(), v.as_str())
+                    });
+                    unknown_values(c, "supportedFlags", &s.supported_flags, |v| {
+                        (v.is_known(), v.as_str())
+                    });
+                });
+            }
+        });
+    }
+}
 
-    fn no_extra(&mut self, path: &str, extra: &BTreeMap<String, serde_json::Value>) {
-        for name in extra.keys() {
-            self.error(
-                &field(path, name),
+/// Warns about each value of the list `name` that this crate does not know.
+fn unknown_values<T>(
+    c: &mut Checker,
+    name: &'static str,
+    list: &Option<Vec<T>>,
+    known: impl Fn(&T) -> (bool, &str),
+) {
+    each(c, name, list.as_deref().unwrap_or_default(), |c, v| {
+        let (is_known, text) = known(v);
+        if !is_known {
+            unknown(c, Rule::Features, "seccomp value", text);
+        }
+    });
+}
+
+/// features.md: no member the spec does not define, at the checker's path.
+fn no_extra(c: &mut Checker, extra: &BTreeMap<String, serde_json::Value>) {
+    for name in extra.keys() {
+        c.field(name.clone(), |c| {
+            c.error(
                 Rule::Features,
                 "is not a property this version of the spec defines; a features document must not contain one",
-            );
-        }
+            )
+        });
     }
 }
 
