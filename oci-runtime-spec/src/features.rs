@@ -3,13 +3,18 @@
 //! Implements runtime-spec features.md and features-linux.md. Every member
 //! but the version range is OPTIONAL, and absent means "unknown", unlike an
 //! empty list or `false`: so every one is an `Option`, and an empty list
-//! read is an empty list written.
+//! read is an empty list written. Validation: the version range, no member
+//! the spec does not define, and warnings for unknown values.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
+
+use ocikit_spec_core::Json;
 
 use crate::linux::NamespaceType;
 use crate::linux::seccomp::{SeccompAction, SeccompArch, SeccompFlag, SeccompOperator};
 use crate::process::Capability;
+use crate::validate::{Checker, Rule, SemVer, Validate, annotations, each, semver, unknown};
 use crate::{MemoryPolicyFlag, MemoryPolicyMode};
 
 ocikit_spec_core::model! {
@@ -141,5 +146,130 @@ ocikit_spec_core::model! {
         modes: Option<Vec<MemoryPolicyMode>> => "modes" (optional_or_null),
         /// OPTIONAL. Flags the runtime knows.
         flags: Option<Vec<MemoryPolicyFlag>> => "flags" (optional_or_null),
+    }
+}
+
+impl Validate for Features {
+    type Rule = Rule;
+    const KIND: &'static str = "features";
+
+    /// Every rule of features.md this document breaks.
+    fn check_into(&self, c: &mut Checker) {
+        semver(c, "ociVersionMin", &self.oci_version_min);
+        semver(c, "ociVersionMax", &self.oci_version_max);
+        if let (Some(min), Some(max)) = (
+            SemVer::parse(&self.oci_version_min),
+            SemVer::parse(&self.oci_version_max),
+        ) && max.cmp(&min) == Ordering::Less
+        {
+            c.field("ociVersionMax", |c| {
+                c.error(
+                    Rule::Features,
+                    format!(
+                        "must not be less than ociVersionMin ({:?}), found {:?}",
+                        self.oci_version_min, self.oci_version_max
+                    ),
+                )
+            });
+        }
+        // features.md: the structure MUST NOT contain properties this version of
+        // the spec does not define.
+        no_extra(c, &self.extra);
+        if let Some(hooks) = &self.hooks {
+            const HOOKS: &[&str] = &[
+                "prestart",
+                "createRuntime",
+                "createContainer",
+                "startContainer",
+                "poststart",
+                "poststop",
+            ];
+            each(c, "hooks", hooks, |c, h| {
+                if !HOOKS.contains(&h.as_str()) {
+                    c.warning(
+                        Rule::Features,
+                        format!("unknown hook {h:?}; the spec defines {}", HOOKS.join(", ")),
+                    );
+                }
+            });
+        }
+        if let Some(a) = &self.annotations {
+            c.field("annotations", |c| annotations(c, a));
+        }
+        if let Some(l) = &self.linux {
+            c.field("linux", |c| {
+                no_extra(c, &l.extra);
+                each(
+                    c,
+                    "namespaces",
+                    l.namespaces.as_deref().unwrap_or_default(),
+                    |c, ns| {
+                        if !ns.is_known() {
+                            unknown(c, Rule::Features, "namespace type", ns.as_str());
+                        }
+                    },
+                );
+                each(
+                    c,
+                    "capabilities",
+                    l.capabilities.as_deref().unwrap_or_default(),
+                    |c, cap| {
+                        if !cap.is_known() {
+                            unknown(c, Rule::Features, "capability", cap.as_str());
+                        }
+                    },
+                );
+                if let Some(s) = &l.seccomp {
+                    c.field("seccomp", |c| {
+                        no_extra(c, &s.extra);
+                        unknown_values(c, "actions", &s.actions, |v| (v.is_known(), v.as_str()));
+                        unknown_values(c, "archs", &s.archs, |v| (v.is_known(), v.as_str()));
+                        unknown_values(c, "operators", &s.operators, |v| {
+                            (v.is_known(), v.as_str())
+                        });
+                        unknown_values(c, "knownFlags", &s.known_flags, |v| {
+                            (v.is_known(), v.as_str())
+                        });
+                        unknown_values(c, "supportedFlags", &s.supported_flags, |v| {
+                            (v.is_known(), v.as_str())
+                        });
+                    });
+                }
+            });
+        }
+    }
+}
+
+impl Json for Features {
+    /// As `runc features` prints it: Go's `json.MarshalIndent` with four
+    /// spaces.
+    const PRETTY_INDENT: &'static str = "    ";
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
+
+/// Warns about each value of the list `name` that this crate does not know.
+fn unknown_values<T>(
+    c: &mut Checker,
+    name: &'static str,
+    list: &Option<Vec<T>>,
+    known: impl Fn(&T) -> (bool, &str),
+) {
+    each(c, name, list.as_deref().unwrap_or_default(), |c, v| {
+        let (is_known, text) = known(v);
+        if !is_known {
+            unknown(c, Rule::Features, "seccomp value", text);
+        }
+    });
+}
+
+/// features.md: no member the spec does not define, at the checker's path.
+fn no_extra(c: &mut Checker, extra: &BTreeMap<String, serde_json::Value>) {
+    for name in extra.keys() {
+        c.field(name.clone(), |c| {
+            c.error(
+                Rule::Features,
+                "is not a property this version of the spec defines; a features document must not contain one",
+            )
+        });
     }
 }

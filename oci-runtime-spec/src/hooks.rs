@@ -1,6 +1,8 @@
 //! Hooks: commands run at points of the container lifecycle.
 //!
-//! Implements runtime-spec config.md, "POSIX-platform Hooks".
+//! Implements runtime-spec config.md, "POSIX-platform Hooks", and its rules.
+
+use crate::validate::{Checker, Rule, absolute_at, each, env};
 
 ocikit_spec_core::model! {
     /// The hooks of each lifecycle point (`hooks`). Each list runs in order.
@@ -52,4 +54,33 @@ impl Hook {
             ..Default::default()
         }
     }
+}
+
+/// Checks each hook of each list of `hooks`.
+pub(crate) fn check(c: &mut Checker, hooks: &Hooks) {
+    let lists = [
+        ("prestart", &hooks.prestart),
+        ("createRuntime", &hooks.create_runtime),
+        ("createContainer", &hooks.create_container),
+        ("startContainer", &hooks.start_container),
+        ("poststart", &hooks.poststart),
+        ("poststop", &hooks.poststop),
+    ];
+    for (name, list) in lists {
+        each(c, name, list, check_hook);
+    }
+}
+
+/// config.md "POSIX-platform Hooks": `path` MUST be absolute, `timeout` if
+/// set MUST be greater than zero.
+fn check_hook(c: &mut Checker, hook: &Hook) {
+    absolute_at(c, "path", Rule::Hook, &hook.path);
+    if let Some(t) = hook.timeout
+        && t <= 0
+    {
+        c.field("timeout", |c| {
+            c.error(Rule::Hook, format!("must be greater than zero, found {t}"))
+        });
+    }
+    each(c, "env", &hook.env, |c, entry| env(c, Rule::Hook, entry));
 }

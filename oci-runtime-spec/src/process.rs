@@ -1,9 +1,13 @@
 //! The container process: what runs, as whom, with which privileges.
 //!
 //! Implements runtime-spec config.md, "Process" (with its Linux, POSIX and
-//! Windows parts: capabilities, rlimits, scheduler, I/O priority, CPU affinity).
+//! Windows parts: capabilities, rlimits, scheduler, I/O priority, CPU
+//! affinity), and their rules.
+
+use std::collections::BTreeMap;
 
 use crate::codec::string_enum;
+use crate::validate::{Checker, Platform, Rule, absolute_at, each, env, not_one_of, unknown};
 
 ocikit_spec_core::model! {
     /// The container process (`process`). REQUIRED when start is called.
@@ -299,4 +303,172 @@ ocikit_spec_core::model! {
         /// OPTIONAL. Affinity once in the container's cgroup.
         final_: Option<String> => "final" (optional_or_null),
     }
+}
+
+/// config.md "Process", "POSIX process", "Linux Process", "User".
+pub(crate) fn check(c: &mut Checker, p: &Process, platform: Platform) {
+    let windows = platform == Platform::Windows;
+    if windows {
+        if !crate::windows::is_windows_absolute(&p.cwd) {
+            c.field("cwd", |c| {
+                c.error(
+                    Rule::Process,
+                    format!("must be an absolute path, found {:?}", p.cwd),
+                )
+            });
+        }
+        if p.args.is_empty() && p.command_line.is_none() {
+            c.field("args", |c| {
+                c.error(
+                    Rule::Process,
+                    "or process.commandLine is required on Windows, found neither",
+                )
+            });
+        }
+    } else {
+        absolute_at(c, "cwd", Rule::Process, &p.cwd);
+        if p.args.is_empty() {
+            c.field("args", |c| {
+                c.error(Rule::Process, "must have at least one entry, found none")
+            });
+        }
+    }
+    each(c, "env", &p.env, |c, entry| env(c, Rule::Process, entry));
+    if let Some(user) = &p.user
+        && !windows
+    {
+        c.field("user", |c| {
+            for (name, value) in [("uid", user.uid), ("gid", user.gid)] {
+                if value.is_none() {
+                    c.field(name, |c| {
+                        c.error(Rule::Process, "is required on POSIX platforms, found none")
+                    });
+                }
+            }
+        });
+    }
+    if let Some(caps) = &p.capabilities {
+        c.field("capabilities", |c| {
+            let sets = [
+                ("bounding", &caps.bounding),
+                ("effective", &caps.effective),
+                ("inheritable", &caps.inheritable),
+                ("permitted", &caps.permitted),
+                ("ambient", &caps.ambient),
+            ];
+            for (name, set) in sets {
+                each(c, name, set, |c, cap| {
+                    if !cap.is_known() {
+                        unknown(c, Rule::Capability, "capability", cap.as_str());
+                    }
+                });
+            }
+        });
+    }
+    check_rlimits(c, &p.rlimits);
+    if let Some(s) = &p.scheduler {
+        c.field("scheduler", |c| {
+            if !s.policy.is_known() {
+                c.field("policy", |c| {
+                    let known = crate::SchedulerPolicy::KNOWN;
+                    not_one_of(c, Rule::Process, known, s.policy.as_str());
+                });
+            }
+            each(c, "flags", &s.flags, |c, flag| {
+                if !flag.is_known() {
+                    let known = crate::SchedulerFlag::KNOWN;
+                    not_one_of(c, Rule::Process, known, flag.as_str());
+                }
+            });
+        });
+    }
+    if let Some(io) = &p.io_priority {
+        c.field("ioPriority", |c| {
+            if !io.class.is_known() {
+                c.field("class", |c| {
+                    let known = crate::IoPriorityClass::KNOWN;
+                    not_one_of(c, Rule::Process, known, io.class.as_str());
+                });
+            }
+            if let Some(prio) = io.priority
+                && !(0..=7).contains(&prio)
+            {
+                c.field("priority", |c| {
+                    c.warning(
+                        Rule::Process,
+                        format!("should be 0 (highest) to 7 (lowest), found {prio}"),
+                    )
+                });
+            }
+        });
+    }
+    if let Some(aff) = &p.exec_cpu_affinity {
+        c.field("execCPUAffinity", |c| {
+            for (name, value) in [("initial", &aff.initial), ("final", &aff.final_)] {
+                if let Some(v) = value
+                    && !v
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || matches!(c, ',' | ' ' | '-'))
+                {
+                    c.field(name, |c| {
+                        c.error(
+                            Rule::Process,
+                            format!("must be a CPU list like \"0-3,7\", found {v:?}"),
+                        )
+                    });
+                }
+            }
+        });
+    }
+}
+
+/// config.md "POSIX process": `type` like `RLIMIT_NOFILE` (the schema's
+/// pattern), each type at most once (the runtime MUST error on duplicates),
+/// and `soft` not above `hard`: `rlim_cur` and `rlim_max` MUST match the
+/// values, which `setrlimit(2)` cannot do when soft > hard.
+fn check_rlimits(c: &mut Checker, rlimits: &[crate::Rlimit]) {
+    let mut seen = BTreeMap::new();
+    c.field("rlimits", |c| {
+        let list = c.path();
+        for (i, r) in rlimits.iter().enumerate() {
+            c.index(i, |c| {
+                let well_formed = r
+                    .typ
+                    .strip_prefix("RLIMIT_")
+                    .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase()));
+                if !well_formed {
+                    c.field("type", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!(
+                                "must be a resource like \"RLIMIT_NOFILE\", found {:?}",
+                                r.typ
+                            ),
+                        )
+                    });
+                }
+                if let Some(&first) = seen.get(r.typ.as_str()) {
+                    c.field("type", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!(
+                                "must be unique, found {:?} again (first at {list}[{first}])",
+                                r.typ
+                            ),
+                        )
+                    });
+                } else {
+                    seen.insert(r.typ.as_str(), i);
+                }
+                if r.soft > r.hard {
+                    c.field("soft", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!("must not be above hard ({}), found {}", r.hard, r.soft),
+                        )
+                    });
+                }
+            });
+        }
+    });
 }

@@ -1,11 +1,15 @@
 //! The state of a container, as `runc state` prints it and as hooks
 //! receive it on stdin.
 //!
-//! Implements runtime-spec runtime.md, "State".
+//! Implements runtime-spec runtime.md, "State": the model, its JSON form
+//! and its rules.
 
 use std::collections::BTreeMap;
 
+use ocikit_spec_core::Json;
+
 use crate::codec::string_enum;
+use crate::validate::{Checker, Rule, Validate, absolute_at, annotations, semver};
 
 ocikit_spec_core::model! {
     /// The state of a container.
@@ -47,4 +51,60 @@ string_enum! {
         /// The process has exited.
         Stopped = "stopped",
     }
+}
+
+impl Validate for State {
+    type Rule = Rule;
+    const KIND: &'static str = "state";
+
+    /// Every rule of runtime.md "State" this state breaks. A state does not
+    /// say its platform: the Linux rule (`pid` REQUIRED when `status` is
+    /// `created` or `running`) is applied; a caller on another platform can
+    /// drop the [`Rule::State`] violation at path `pid`.
+    fn check_into(&self, c: &mut Checker) {
+        semver(c, "ociVersion", &self.oci_version);
+        if self.id.is_empty() {
+            c.field("id", |c| c.error(Rule::State, "must not be empty"));
+        }
+        if !self.status.is_known() {
+            c.field("status", |c| {
+                c.warning(
+                    Rule::State,
+                    format!(
+                        "{:?} is not a status the spec defines (creating, created, running, stopped); runtimes may add their own",
+                        self.status.as_str()
+                    ),
+                )
+            });
+        }
+        match self.pid {
+            Some(pid) if pid < 0 => c.field("pid", |c| {
+                c.error(Rule::State, format!("must not be negative, found {pid}"))
+            }),
+            None if matches!(
+                self.status,
+                crate::ContainerStatus::Created | crate::ContainerStatus::Running
+            ) =>
+            {
+                c.field("pid", |c| {
+                    c.error(
+                        Rule::State,
+                        format!(
+                            "is required on Linux when the status is {}, found none",
+                            self.status
+                        ),
+                    )
+                });
+            }
+            _ => {}
+        }
+        absolute_at(c, "bundle", Rule::State, &self.bundle);
+        c.field("annotations", |c| annotations(c, &self.annotations));
+    }
+}
+
+impl Json for State {
+    /// As `runc state` prints it: Go's `json.MarshalIndent` with two spaces.
+    const PRETTY_INDENT: &'static str = "  ";
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
 }

@@ -1,9 +1,10 @@
 //! The virtual-machine section of config.json (`vm`), for runtimes that run
 //! containers in hardware-virtualised machines.
 //!
-//! Implements runtime-spec config-vm.md.
+//! Implements runtime-spec config-vm.md and its rules.
 
 use crate::codec::string_enum;
+use crate::validate::{Checker, Rule, absolute_at};
 
 ocikit_spec_core::model! {
     /// Virtual-machine configuration (`vm`).
@@ -100,5 +101,22 @@ ocikit_spec_core::model! {
         first_mfn: u64 => "firstMFN" (required),
         /// REQUIRED. Number of frames.
         nr_mfns: u64 => "nrMFNs" (required),
+    }
+}
+
+/// config-vm.md: the hypervisor, kernel, initrd and image paths MUST be
+/// absolute.
+pub(crate) fn check(c: &mut Checker, vm: &Vm) {
+    if let Some(h) = &vm.hypervisor {
+        c.field("hypervisor", |c| absolute_at(c, "path", Rule::Vm, &h.path));
+    }
+    c.field("kernel", |c| {
+        absolute_at(c, "path", Rule::Vm, &vm.kernel.path);
+        if let Some(initrd) = &vm.kernel.initrd {
+            absolute_at(c, "initrd", Rule::Vm, initrd);
+        }
+    });
+    if let Some(image) = &vm.image {
+        c.field("image", |c| absolute_at(c, "path", Rule::Vm, &image.path));
     }
 }

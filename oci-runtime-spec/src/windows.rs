@@ -1,9 +1,11 @@
 //! The Windows section of config.json (`windows`): layers, devices,
 //! resources, network, Hyper-V isolation.
 //!
-//! Implements runtime-spec config-windows.md.
+//! Implements runtime-spec config-windows.md, its rules, and the Windows
+//! path forms the root, process and mount rules use.
 
 use crate::codec::string_enum;
+use crate::validate::{Checker, Rule};
 
 ocikit_spec_core::model! {
     /// Windows-specific configuration (`windows`).
@@ -139,5 +141,111 @@ ocikit_spec_core::model! {
         network_shared_container_name: Option<String> => "networkSharedContainerName" (optional_or_null),
         /// OPTIONAL. Network namespace to use; then nothing else may be set.
         network_namespace: Option<String> => "networkNamespace" (optional_or_null),
+    }
+}
+
+/// config-windows.md: `layerFolders` MUST have at least one entry; the CPU
+/// limits `count`, `shares` and `maximum` are mutually exclusive, and
+/// `shares` and `maximum` are 0 to 10000.
+pub(crate) fn check(c: &mut Checker, w: &Windows) {
+    if w.layer_folders.is_empty() {
+        c.field("layerFolders", |c| {
+            c.error(Rule::Windows, "must have at least one entry, found none")
+        });
+    }
+    if let Some(cpu) = w.resources.as_ref().and_then(|r| r.cpu.as_ref()) {
+        c.field("resources", |c| {
+            c.field("cpu", |c| {
+                let set: Vec<&str> = [
+                    ("count", cpu.count.is_some()),
+                    ("shares", cpu.shares.is_some()),
+                    ("maximum", cpu.maximum.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(name, present)| present.then_some(name))
+                .collect();
+                if set.len() > 1 {
+                    c.error(
+                        Rule::Windows,
+                        format!(
+                            "count, shares and maximum are mutually exclusive, found {}",
+                            set.join(" and ")
+                        ),
+                    );
+                }
+                for (name, value) in [("shares", cpu.shares), ("maximum", cpu.maximum)] {
+                    if let Some(v) = value
+                        && v > 10_000
+                    {
+                        c.field(name, |c| {
+                            c.error(Rule::Windows, format!("must be 0 to 10000, found {v}"))
+                        });
+                    }
+                }
+            })
+        });
+    }
+}
+
+/// `\\?\Volume{GUID}\`: a Windows volume GUID path.
+pub(crate) fn is_volume_guid_path(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("\\\\?\\Volume{") else {
+        return false;
+    };
+    let rest = rest.strip_suffix('\\').unwrap_or(rest);
+    let Some(guid) = rest.strip_suffix('}') else {
+        return false;
+    };
+    guid.len() == 36
+        && guid.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// A Windows absolute path: `C:\...` (or `C:/...`), or a `\\` UNC or
+/// device path.
+pub(crate) fn is_windows_absolute(s: &str) -> bool {
+    let b = s.as_bytes();
+    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
+        || s.starts_with("\\\\")
+}
+
+/// A Windows path compared case-insensitively with `\` separators and no
+/// trailing separator.
+pub(crate) fn windows_key(s: &str) -> String {
+    let mut k = s.replace('/', "\\").to_ascii_lowercase();
+    while k.len() > 3 && k.ends_with('\\') {
+        k.pop();
+    }
+    k
+}
+
+/// Whether `inner` lies inside (or is) `outer`.
+pub(crate) fn nested(outer: &str, inner: &str) -> bool {
+    inner == outer
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| outer.ends_with('\\') || rest.starts_with('\\'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_paths() {
+        assert!(is_volume_guid_path(
+            "\\\\?\\Volume{ec84d99e-3f02-11e7-ac6c-00155d7682cf}\\"
+        ));
+        assert!(!is_volume_guid_path("C:\\rootfs"));
+        assert!(!is_volume_guid_path("\\\\?\\Volume{ec84d99e}\\"));
+        assert!(is_windows_absolute("c:\\foo"));
+        assert!(!is_windows_absolute("foo\\bar"));
+        assert!(nested("c:\\foo", "c:\\foo\\bar"));
+        assert!(!nested("c:\\foo", "c:\\foobar"));
     }
 }

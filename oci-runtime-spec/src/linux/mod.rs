@@ -1,13 +1,15 @@
 //! The Linux section of config.json (`linux`): namespaces, ID mappings,
 //! devices, cgroups, sysctl, seccomp, paths, memory policy and more.
 //!
-//! Implements runtime-spec config-linux.md; resources and seccomp live in
-//! their own modules.
+//! Implements runtime-spec config-linux.md and its rules (and those of
+//! config-zos.md's namespaces, which are Linux's); resources and seccomp
+//! live in their own modules.
 
 use std::collections::BTreeMap;
 
 use crate::IdMapping;
 use crate::codec::string_enum;
+use crate::validate::{Checker, Rule, absolute, absolute_at, each, not_one_of, unknown};
 
 pub mod resources;
 pub mod seccomp;
@@ -248,4 +250,244 @@ ocikit_spec_core::model! {
         /// OPTIONAL. Nanoseconds.
         nanosecs: Option<u32> => "nanosecs" (optional_or_null),
     }
+}
+
+pub(crate) fn check(c: &mut Checker, l: &Linux) {
+    check_namespaces(c, &l.namespaces);
+    check_id_mappings(c, "uidMappings", &l.uid_mappings);
+    check_id_mappings(c, "gidMappings", &l.gid_mappings);
+    check_devices(c, &l.devices);
+    if let Some(r) = &l.resources {
+        c.field("resources", |c| resources::check(c, r));
+    }
+    if let Some(s) = &l.seccomp {
+        c.field("seccomp", |c| seccomp::check(c, s));
+    }
+    if let Some(p) = &l.rootfs_propagation
+        && !p.is_known()
+    {
+        c.field("rootfsPropagation", |c| {
+            let known = crate::RootfsPropagation::KNOWN;
+            not_one_of(c, Rule::RootfsPropagation, known, p.as_str());
+        });
+    }
+    for (name, list) in [
+        ("maskedPaths", &l.masked_paths),
+        ("readonlyPaths", &l.readonly_paths),
+    ] {
+        each(c, name, list, |c, p| absolute(c, Rule::LinuxPath, p));
+    }
+    if let Some(rdt) = &l.intel_rdt {
+        c.field("intelRdt", |c| {
+            if let Some(s) = &rdt.mem_bw_schema
+                && (!s.starts_with("MB:") || s.contains('\n'))
+            {
+                c.field("memBwSchema", |c| {
+                    c.error(
+                        Rule::IntelRdt,
+                        format!("must start with \"MB:\" and have no newline, found {s:?}"),
+                    )
+                });
+            }
+            if let Some(s) = &rdt.l3_cache_schema
+                && (!s.starts_with("L3:") || s.contains('\n'))
+            {
+                c.field("l3CacheSchema", |c| {
+                    c.warning(
+                        Rule::IntelRdt,
+                        format!("should start with \"L3:\" and have no newline, found {s:?}"),
+                    )
+                });
+            }
+            each(c, "schemata", &rdt.schemata, |c, s| {
+                if s.contains('\n') {
+                    c.error(
+                        Rule::IntelRdt,
+                        format!("must not contain a newline, found {s:?}"),
+                    );
+                }
+            });
+        });
+    }
+    if let Some(mp) = &l.memory_policy {
+        c.field("memoryPolicy", |c| {
+            if !mp.mode.is_known() {
+                c.field("mode", |c| {
+                    let known = crate::MemoryPolicyMode::KNOWN;
+                    not_one_of(c, Rule::MemoryPolicy, known, mp.mode.as_str());
+                });
+            }
+            each(c, "flags", &mp.flags, |c, f| {
+                if !f.is_known() {
+                    let known = crate::MemoryPolicyFlag::KNOWN;
+                    not_one_of(c, Rule::MemoryPolicy, known, f.as_str());
+                }
+            });
+        });
+    }
+    if let Some(p) = &l.personality
+        && !p.domain.is_known()
+    {
+        c.field("personality", |c| {
+            c.field("domain", |c| {
+                let known = crate::PersonalityDomain::KNOWN;
+                not_one_of(c, Rule::Personality, known, p.domain.as_str());
+            })
+        });
+    }
+}
+
+/// config-linux.md "Namespaces" (and config-zos.md), as the member
+/// `namespaces`: `path` MUST be absolute; the runtime MUST error on two
+/// entries of the same `type`; an unknown type is a warning (the set is
+/// open).
+pub(crate) fn check_namespaces(c: &mut Checker, namespaces: &[Namespace]) {
+    let mut seen: BTreeMap<&NamespaceType, usize> = BTreeMap::new();
+    c.field("namespaces", |c| {
+        let list = c.path();
+        for (i, ns) in namespaces.iter().enumerate() {
+            c.index(i, |c| {
+                c.field("type", |c| {
+                    if !ns.typ.is_known() {
+                        unknown(c, Rule::Namespace, "namespace type", ns.typ.as_str());
+                    }
+                    if let Some(&first) = seen.get(&ns.typ) {
+                        c.error(
+                            Rule::Namespace,
+                            format!(
+                                "must be unique, found {:?} again (first at {list}[{first}])",
+                                ns.typ.as_str()
+                            ),
+                        );
+                    } else {
+                        seen.insert(&ns.typ, i);
+                    }
+                });
+                if let Some(p) = &ns.path {
+                    absolute_at(c, "path", Rule::Namespace, p);
+                }
+            });
+        }
+    });
+}
+
+/// config-linux.md "User namespace mappings", as the member `name`. The spec
+/// gives the fields; the kernel (user_namespaces(7)) rejects a mapping of
+/// zero IDs, a range past 2^32, and ranges that overlap inside or outside,
+/// so a runtime MUST error on them (config.md "Valid values").
+pub(crate) fn check_id_mappings(c: &mut Checker, name: &'static str, mappings: &[IdMapping]) {
+    const END: u64 = 1 << 32;
+    if mappings.is_empty() {
+        return;
+    }
+    c.field(name, |c| {
+        let list = c.path();
+        for (i, m) in mappings.iter().enumerate() {
+            c.index(i, |c| {
+                if m.size == 0 {
+                    c.field("size", |c| {
+                        c.error(Rule::IdMapping, "must be at least 1, found 0")
+                    });
+                    return;
+                }
+                for (name, start) in [("containerID", m.container_id), ("hostID", m.host_id)] {
+                    if u64::from(start) + u64::from(m.size) > END {
+                        c.field("size", |c| {
+                            c.error(
+                                Rule::IdMapping,
+                                format!(
+                                    "the range {name} {start} + size {} must end at or below 4294967296",
+                                    m.size
+                                ),
+                            )
+                        });
+                    }
+                }
+                for (j, earlier) in mappings.iter().enumerate().take(i) {
+                    for (name, a, b) in [
+                        ("containerID", m.container_id, earlier.container_id),
+                        ("hostID", m.host_id, earlier.host_id),
+                    ] {
+                        let (a, b) = (u64::from(a), u64::from(b));
+                        let overlap = a < b + u64::from(earlier.size) && b < a + u64::from(m.size);
+                        if earlier.size > 0 && overlap {
+                            c.field(name, |c| {
+                                c.error(
+                                    Rule::IdMapping,
+                                    format!(
+                                        "the {name} range must not overlap {list}[{j}]'s, found {}..{} and {}..{}",
+                                        a,
+                                        a + u64::from(m.size),
+                                        b,
+                                        b + u64::from(earlier.size)
+                                    ),
+                                )
+                            });
+                        }
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// config-linux.md "Devices": `type` one of c, b, u, p; `path` the full path
+/// in the container; `major` and `minor` REQUIRED unless `type` is `p`;
+/// `fileMode` at most 0o777 (the schema); the same type, major and minor
+/// SHOULD NOT be used twice.
+fn check_devices(c: &mut Checker, devices: &[crate::Device]) {
+    let mut seen = BTreeMap::new();
+    c.field("devices", |c| {
+        let list = c.path();
+        for (i, d) in devices.iter().enumerate() {
+            c.index(i, |c| {
+                if !matches!(d.typ.as_str(), "c" | "b" | "u" | "p") {
+                    c.field("type", |c| {
+                        not_one_of(c, Rule::Device, &["c", "b", "u", "p"], &d.typ)
+                    });
+                }
+                absolute_at(c, "path", Rule::Device, &d.path);
+                if d.typ != "p" {
+                    for (name, v) in [("major", d.major), ("minor", d.minor)] {
+                        if v.is_none() {
+                            c.field(name, |c| {
+                                c.error(
+                                    Rule::Device,
+                                    format!(
+                                        "is required for a device of type {:?}, found none",
+                                        d.typ
+                                    ),
+                                )
+                            });
+                        }
+                    }
+                }
+                if let Some(mode) = d.file_mode
+                    && mode > 0o777
+                {
+                    c.field("fileMode", |c| {
+                        c.error(
+                            Rule::Device,
+                            format!(
+                                "must be a permission mode from 0 to 511 (0o777), found {mode}"
+                            ),
+                        )
+                    });
+                }
+                if d.typ != "p" && d.major.is_some() && d.minor.is_some() {
+                    let id = (d.typ.as_str(), d.major, d.minor);
+                    if let Some(&first) = seen.get(&id) {
+                        c.warning(
+                            Rule::Device,
+                            format!(
+                                "should not repeat the type, major and minor of {list}[{first}]"
+                            ),
+                        );
+                    } else {
+                        seen.insert(id, i);
+                    }
+                }
+            });
+        }
+    });
 }

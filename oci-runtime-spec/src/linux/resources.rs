@@ -1,8 +1,10 @@
 //! cgroup resource limits of a Linux container (`linux.resources`).
 //!
 //! Implements runtime-spec config-linux.md, "Control groups": devices,
-//! memory, cpu, pids, blockIO, hugepage limits, network, rdma and unified.
+//! memory, cpu, pids, blockIO, hugepage limits, network, rdma and unified,
+//! and their rules.
 
+use crate::validate::{Checker, Rule, each, not_one_of};
 use std::collections::BTreeMap;
 
 ocikit_spec_core::model! {
@@ -198,5 +200,109 @@ ocikit_spec_core::model! {
         hca_handles: Option<u32> => "hcaHandles" (optional_or_null),
         /// OPTIONAL. Maximum number of HCA objects.
         hca_objects: Option<u32> => "hcaObjects" (optional_or_null),
+    }
+}
+
+/// config-linux.md "Control groups".
+pub(crate) fn check(c: &mut Checker, r: &Resources) {
+    each(c, "devices", &r.devices, |c, d| {
+        if let Some(t) = &d.typ
+            && !matches!(t.as_str(), "a" | "c" | "b")
+        {
+            c.field("type", |c| {
+                not_one_of(c, Rule::Resources, &["a", "c", "b"], t)
+            });
+        }
+        if let Some(a) = &d.access
+            && !a.chars().all(|c| matches!(c, 'r' | 'w' | 'm'))
+        {
+            c.field("access", |c| {
+                c.error(
+                    Rule::Resources,
+                    format!("must be made of r, w and m, found {a:?}"),
+                )
+            });
+        }
+    });
+    if let Some(cpu) = &r.cpu
+        && let (Some(quota), Some(burst)) = (cpu.quota, cpu.burst)
+        && quota > 0
+        && u64::try_from(quota).is_ok_and(|q| q < burst)
+    {
+        c.field("cpu", |c| {
+            c.field("burst", |c| {
+                c.error(
+                    Rule::Resources,
+                    format!("must be no larger than the positive quota ({quota}), found {burst}"),
+                )
+            })
+        });
+    }
+    if let Some(bio) = &r.block_io {
+        c.field("blockIO", |c| {
+            each(c, "weightDevice", &bio.weight_device, |c, w| {
+                if w.weight.is_none() && w.leaf_weight.is_none() {
+                    c.error(
+                        Rule::Resources,
+                        "must set weight or leafWeight, found neither",
+                    );
+                }
+            })
+        });
+    }
+    each(c, "hugepageLimits", &r.hugepage_limits, |c, h| {
+        if !is_page_size(&h.page_size) {
+            c.field("pageSize", |c| {
+                c.error(
+                    Rule::Resources,
+                    format!(
+                        "must be a size like \"2MB\" (digits, then KB, MB or GB), found {:?}",
+                        h.page_size
+                    ),
+                )
+            });
+        }
+    });
+    if !r.rdma.is_empty() {
+        c.field("rdma", |c| {
+            for (name, rdma) in &r.rdma {
+                if rdma.hca_handles.is_none() && rdma.hca_objects.is_none() {
+                    c.key(name, |c| {
+                        c.error(
+                            Rule::Resources,
+                            "must set hcaHandles or hcaObjects, found neither",
+                        )
+                    });
+                }
+            }
+        });
+    }
+}
+
+/// config-linux.md "HugePage limits": `<size><unit-prefix>B`, the
+/// schema's `^[1-9][0-9]*[KMG]B$`.
+fn is_page_size(s: &str) -> bool {
+    let Some(number) = s
+        .strip_suffix("KB")
+        .or_else(|| s.strip_suffix("MB"))
+        .or_else(|| s.strip_suffix("GB"))
+    else {
+        return false;
+    };
+    number.bytes().all(|b| b.is_ascii_digit()) && number.bytes().next().is_some_and(|b| b != b'0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_sizes() {
+        for good in ["64KB", "2MB", "1GB", "10KB"] {
+            assert!(is_page_size(good), "{good}");
+        }
+        for bad in ["64kB", "0KB", "MB", "2 MB", "2TB", "02MB", "2M"] {
+            assert!(!is_page_size(bad), "{bad}");
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! The seccomp filter of a Linux container (`linux.seccomp`).
 //!
 //! Implements runtime-spec config-linux.md, "Seccomp", with the actions,
-//! architectures, flags and operators of defs-linux.json.
+//! architectures, flags and operators of defs-linux.json, and its rules.
 
 use crate::codec::string_enum;
+use crate::validate::{Checker, Rule, each, unknown};
 
 ocikit_spec_core::model! {
     /// A seccomp filter (`linux.seccomp`).
@@ -180,4 +181,50 @@ string_enum! {
         /// Masked equality: `(arg & value) == valueTwo`.
         MaskedEq = "SCMP_CMP_MASKED_EQ",
     }
+}
+
+/// config-linux.md "Seccomp": unknown actions, architectures, flags and
+/// operators are warnings (libseccomp grows); `names` MUST have an entry;
+/// `listenerMetadata` MUST NOT be set without `listenerPath`.
+pub(crate) fn check(c: &mut Checker, s: &Seccomp) {
+    if !s.default_action.is_known() {
+        c.field("defaultAction", |c| {
+            let action = s.default_action.as_str();
+            unknown(c, Rule::Seccomp, "seccomp action", action);
+        });
+    }
+    each(c, "architectures", &s.architectures, |c, a| {
+        if !a.is_known() {
+            unknown(c, Rule::Seccomp, "seccomp architecture", a.as_str());
+        }
+    });
+    each(c, "flags", &s.flags, |c, f| {
+        if !f.is_known() {
+            unknown(c, Rule::Seccomp, "seccomp flag", f.as_str());
+        }
+    });
+    if s.listener_metadata.is_some() && s.listener_path.is_none() {
+        c.field("listenerMetadata", |c| {
+            c.error(Rule::Seccomp, "must not be set without listenerPath")
+        });
+    }
+    each(c, "syscalls", &s.syscalls, |c, sc| {
+        if sc.names.is_empty() {
+            c.field("names", |c| {
+                c.error(Rule::Seccomp, "must have at least one entry, found none")
+            });
+        }
+        if !sc.action.is_known() {
+            c.field("action", |c| {
+                unknown(c, Rule::Seccomp, "seccomp action", sc.action.as_str())
+            });
+        }
+        each(c, "args", &sc.args, |c, arg| {
+            if !arg.op.is_known() {
+                c.field("op", |c| {
+                    unknown(c, Rule::Seccomp, "seccomp operator", arg.op.as_str())
+                });
+            }
+        });
+    });
 }
