@@ -31,6 +31,16 @@ macro_rules! string_enum {
             }
         )?
 
+        impl $crate::codec::StringEnum for $name {
+            const KNOWN: &'static [&'static str] = $name::KNOWN;
+            fn is_known(&self) -> bool {
+                $name::is_known(self)
+            }
+            fn as_str(&self) -> &str {
+                $name::as_str(self)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -152,6 +162,17 @@ macro_rules! string_enum {
     };
 }
 pub(crate) use string_enum;
+
+/// What every enum of [`string_enum!`] answers, for checks that take any
+/// of them.
+pub(crate) trait StringEnum {
+    /// Every value the spec lists.
+    const KNOWN: &'static [&'static str];
+    /// Whether the value is one the spec lists.
+    fn is_known(&self) -> bool;
+    /// The value as it appears in JSON.
+    fn as_str(&self) -> &str;
+}
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use ocikit_spec_core::Json;
 use crate::linux::NamespaceType;
 use crate::linux::seccomp::{SeccompAction, SeccompArch, SeccompFlag, SeccompOperator};
 use crate::process::Capability;
-use crate::validate::{Checker, Rule, SemVer, Validate, annotations, each, semver, unknown};
+use crate::validate::{Checker, Rule, SemVer, Validate, annotations, each, known, semver};
 use crate::{MemoryPolicyFlag, MemoryPolicyMode};
 
 ocikit_spec_core::model! {
@@ -199,40 +199,17 @@ impl Validate for Features {
         if let Some(l) = &self.linux {
             c.field("linux", |c| {
                 no_extra(c, &l.extra);
-                each(
-                    c,
-                    "namespaces",
-                    l.namespaces.as_deref().unwrap_or_default(),
-                    |c, ns| {
-                        if !ns.is_known() {
-                            unknown(c, Rule::Features, "namespace type", ns.as_str());
-                        }
-                    },
-                );
-                each(
-                    c,
-                    "capabilities",
-                    l.capabilities.as_deref().unwrap_or_default(),
-                    |c, cap| {
-                        if !cap.is_known() {
-                            unknown(c, Rule::Features, "capability", cap.as_str());
-                        }
-                    },
-                );
+                unknown_values(c, "namespaces", "namespace type", &l.namespaces);
+                unknown_values(c, "capabilities", "capability", &l.capabilities);
                 if let Some(s) = &l.seccomp {
                     c.field("seccomp", |c| {
                         no_extra(c, &s.extra);
-                        unknown_values(c, "actions", &s.actions, |v| (v.is_known(), v.as_str()));
-                        unknown_values(c, "archs", &s.archs, |v| (v.is_known(), v.as_str()));
-                        unknown_values(c, "operators", &s.operators, |v| {
-                            (v.is_known(), v.as_str())
-                        });
-                        unknown_values(c, "knownFlags", &s.known_flags, |v| {
-                            (v.is_known(), v.as_str())
-                        });
-                        unknown_values(c, "supportedFlags", &s.supported_flags, |v| {
-                            (v.is_known(), v.as_str())
-                        });
+                        let what = "seccomp value";
+                        unknown_values(c, "actions", what, &s.actions);
+                        unknown_values(c, "archs", what, &s.archs);
+                        unknown_values(c, "operators", what, &s.operators);
+                        unknown_values(c, "knownFlags", what, &s.known_flags);
+                        unknown_values(c, "supportedFlags", what, &s.supported_flags);
                     });
                 }
             });
@@ -247,18 +224,16 @@ impl Json for Features {
     const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
 }
 
-/// Warns about each value of the list `name` that this crate does not know.
-fn unknown_values<T>(
+/// Warns about each value of the list `name` that this crate does not know
+/// (a `what`).
+fn unknown_values<T: crate::codec::StringEnum>(
     c: &mut Checker,
     name: &'static str,
+    what: &str,
     list: &Option<Vec<T>>,
-    known: impl Fn(&T) -> (bool, &str),
 ) {
     each(c, name, list.as_deref().unwrap_or_default(), |c, v| {
-        let (is_known, text) = known(v);
-        if !is_known {
-            unknown(c, Rule::Features, "seccomp value", text);
-        }
+        known(c, Rule::Features, what, v)
     });
 }
 

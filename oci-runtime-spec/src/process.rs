@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::codec::string_enum;
-use crate::validate::{Checker, Platform, Rule, absolute_at, each, env, not_one_of, unknown};
+use crate::validate::{Checker, Platform, Rule, absolute_at, each, env, known, one_of};
 
 ocikit_spec_core::model! {
     /// The container process (`process`). REQUIRED when start is called.
@@ -358,9 +358,7 @@ pub(crate) fn check(c: &mut Checker, p: &Process, platform: Platform) {
             ];
             for (name, set) in sets {
                 each(c, name, set, |c, cap| {
-                    if !cap.is_known() {
-                        unknown(c, Rule::Capability, "capability", cap.as_str());
-                    }
+                    known(c, Rule::Capability, "capability", cap)
                 });
             }
         });
@@ -368,28 +366,15 @@ pub(crate) fn check(c: &mut Checker, p: &Process, platform: Platform) {
     check_rlimits(c, &p.rlimits);
     if let Some(s) = &p.scheduler {
         c.field("scheduler", |c| {
-            if !s.policy.is_known() {
-                c.field("policy", |c| {
-                    let known = crate::SchedulerPolicy::KNOWN;
-                    not_one_of(c, Rule::Process, known, s.policy.as_str());
-                });
-            }
+            c.field("policy", |c| one_of(c, Rule::Process, &s.policy));
             each(c, "flags", &s.flags, |c, flag| {
-                if !flag.is_known() {
-                    let known = crate::SchedulerFlag::KNOWN;
-                    not_one_of(c, Rule::Process, known, flag.as_str());
-                }
+                one_of(c, Rule::Process, flag)
             });
         });
     }
     if let Some(io) = &p.io_priority {
         c.field("ioPriority", |c| {
-            if !io.class.is_known() {
-                c.field("class", |c| {
-                    let known = crate::IoPriorityClass::KNOWN;
-                    not_one_of(c, Rule::Process, known, io.class.as_str());
-                });
-            }
+            c.field("class", |c| one_of(c, Rule::Process, &io.class));
             if let Some(prio) = io.priority
                 && !(0..=7).contains(&prio)
             {

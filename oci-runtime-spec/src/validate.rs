@@ -15,6 +15,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use crate::Spec;
+use crate::codec::StringEnum;
 
 /// The rule of the spec that a [`Violation`] breaks. Callers match on it;
 /// the message gives the details.
@@ -151,6 +152,13 @@ pub(crate) fn unknown(c: &mut Checker, rule: Rule, what: &str, value: &str) {
     );
 }
 
+/// Warns when `value`, of an open set, is one this crate does not know.
+pub(crate) fn known<T: StringEnum>(c: &mut Checker, rule: Rule, what: &str, value: &T) {
+    if !value.is_known() {
+        unknown(c, rule, what, value.as_str());
+    }
+}
+
 /// A value outside a list the spec gives as the valid values: an error
 /// (config.md "Valid values": runtimes MUST error on invalid values).
 pub(crate) fn not_one_of(c: &mut Checker, rule: Rule, known: &[&str], value: &str) {
@@ -158,6 +166,13 @@ pub(crate) fn not_one_of(c: &mut Checker, rule: Rule, known: &[&str], value: &st
         rule,
         format!("must be one of {}, found {value:?}", known.join(", ")),
     );
+}
+
+/// An error when `value` is not one of the valid values its type lists.
+pub(crate) fn one_of<T: StringEnum>(c: &mut Checker, rule: Rule, value: &T) {
+    if !value.is_known() {
+        not_one_of(c, rule, T::KNOWN, value.as_str());
+    }
 }
 
 /// Runs `f` on each entry of the list `name`, one index down.

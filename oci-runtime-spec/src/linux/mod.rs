@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::IdMapping;
 use crate::codec::string_enum;
-use crate::validate::{Checker, Rule, absolute, absolute_at, each, not_one_of, unknown};
+use crate::validate::{Checker, Rule, absolute, absolute_at, each, known, not_one_of, one_of};
 
 pub mod resources;
 pub mod seccomp;
@@ -263,12 +263,9 @@ pub(crate) fn check(c: &mut Checker, l: &Linux) {
     if let Some(s) = &l.seccomp {
         c.field("seccomp", |c| seccomp::check(c, s));
     }
-    if let Some(p) = &l.rootfs_propagation
-        && !p.is_known()
-    {
+    if let Some(p) = &l.rootfs_propagation {
         c.field("rootfsPropagation", |c| {
-            let known = crate::RootfsPropagation::KNOWN;
-            not_one_of(c, Rule::RootfsPropagation, known, p.as_str());
+            one_of(c, Rule::RootfsPropagation, p)
         });
     }
     for (name, list) in [
@@ -311,28 +308,15 @@ pub(crate) fn check(c: &mut Checker, l: &Linux) {
     }
     if let Some(mp) = &l.memory_policy {
         c.field("memoryPolicy", |c| {
-            if !mp.mode.is_known() {
-                c.field("mode", |c| {
-                    let known = crate::MemoryPolicyMode::KNOWN;
-                    not_one_of(c, Rule::MemoryPolicy, known, mp.mode.as_str());
-                });
-            }
+            c.field("mode", |c| one_of(c, Rule::MemoryPolicy, &mp.mode));
             each(c, "flags", &mp.flags, |c, f| {
-                if !f.is_known() {
-                    let known = crate::MemoryPolicyFlag::KNOWN;
-                    not_one_of(c, Rule::MemoryPolicy, known, f.as_str());
-                }
+                one_of(c, Rule::MemoryPolicy, f)
             });
         });
     }
-    if let Some(p) = &l.personality
-        && !p.domain.is_known()
-    {
+    if let Some(p) = &l.personality {
         c.field("personality", |c| {
-            c.field("domain", |c| {
-                let known = crate::PersonalityDomain::KNOWN;
-                not_one_of(c, Rule::Personality, known, p.domain.as_str());
-            })
+            c.field("domain", |c| one_of(c, Rule::Personality, &p.domain))
         });
     }
 }
@@ -348,9 +332,7 @@ pub(crate) fn check_namespaces(c: &mut Checker, namespaces: &[Namespace]) {
         for (i, ns) in namespaces.iter().enumerate() {
             c.index(i, |c| {
                 c.field("type", |c| {
-                    if !ns.typ.is_known() {
-                        unknown(c, Rule::Namespace, "namespace type", ns.typ.as_str());
-                    }
+                    known(c, Rule::Namespace, "namespace type", &ns.typ);
                     if let Some(&first) = seen.get(&ns.typ) {
                         c.error(
                             Rule::Namespace,

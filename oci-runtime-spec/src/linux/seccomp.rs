@@ -4,7 +4,7 @@
 //! architectures, flags and operators of defs-linux.json, and its rules.
 
 use crate::codec::string_enum;
-use crate::validate::{Checker, Rule, each, unknown};
+use crate::validate::{Checker, Rule, each, known};
 
 ocikit_spec_core::model! {
     /// A seccomp filter (`linux.seccomp`).
@@ -187,44 +187,30 @@ string_enum! {
 /// operators are warnings (libseccomp grows); `names` MUST have an entry;
 /// `listenerMetadata` MUST NOT be set without `listenerPath`.
 pub(crate) fn check(c: &mut Checker, s: &Seccomp) {
-    if !s.default_action.is_known() {
-        c.field("defaultAction", |c| {
-            let action = s.default_action.as_str();
-            unknown(c, Rule::Seccomp, "seccomp action", action);
-        });
-    }
+    let rule = Rule::Seccomp;
+    c.field("defaultAction", |c| {
+        known(c, rule, "seccomp action", &s.default_action)
+    });
     each(c, "architectures", &s.architectures, |c, a| {
-        if !a.is_known() {
-            unknown(c, Rule::Seccomp, "seccomp architecture", a.as_str());
-        }
+        known(c, rule, "seccomp architecture", a)
     });
     each(c, "flags", &s.flags, |c, f| {
-        if !f.is_known() {
-            unknown(c, Rule::Seccomp, "seccomp flag", f.as_str());
-        }
+        known(c, rule, "seccomp flag", f)
     });
     if s.listener_metadata.is_some() && s.listener_path.is_none() {
         c.field("listenerMetadata", |c| {
-            c.error(Rule::Seccomp, "must not be set without listenerPath")
+            c.error(rule, "must not be set without listenerPath")
         });
     }
     each(c, "syscalls", &s.syscalls, |c, sc| {
         if sc.names.is_empty() {
             c.field("names", |c| {
-                c.error(Rule::Seccomp, "must have at least one entry, found none")
+                c.error(rule, "must have at least one entry, found none")
             });
         }
-        if !sc.action.is_known() {
-            c.field("action", |c| {
-                unknown(c, Rule::Seccomp, "seccomp action", sc.action.as_str())
-            });
-        }
+        c.field("action", |c| known(c, rule, "seccomp action", &sc.action));
         each(c, "args", &sc.args, |c, arg| {
-            if !arg.op.is_known() {
-                c.field("op", |c| {
-                    unknown(c, Rule::Seccomp, "seccomp operator", arg.op.as_str())
-                });
-            }
+            c.field("op", |c| known(c, rule, "seccomp operator", &arg.op))
         });
     });
 }
