@@ -146,6 +146,7 @@ impl Writer {
 /// Most strings have nothing to escape: [`is_clean`] finds that out
 /// without a branch per byte, and they are copied whole. The others take
 /// one pass with a table lookup per byte, copying the runs between escapes.
+#[inline]
 fn write_string(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -248,6 +249,7 @@ static NEEDS_ESCAPE: [bool; 256] = {
 };
 
 /// Writes `v` in decimal, two digits at a time.
+#[inline]
 fn write_u64(out: &mut Vec<u8>, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
@@ -305,6 +307,7 @@ impl Compound<'_> {
         value.serialize(&mut *self.writer)
     }
 
+    #[inline]
     fn member<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
         self.writer.next(self.first);
         self.first = false;
@@ -313,6 +316,7 @@ impl Compound<'_> {
         value.serialize(&mut *self.writer)
     }
 
+    #[inline]
     fn close(self, bracket: u8) -> Result<(), Error> {
         self.writer.close(bracket, self.first);
         if self.in_variant {
@@ -333,23 +337,28 @@ impl<'a> ser::Serializer for &'a mut Writer {
     type SerializeStruct = Compound<'a>;
     type SerializeStructVariant = Compound<'a>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
         self.signed(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result<(), Error> {
         self.signed(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result<(), Error> {
         self.signed(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         self.signed(v);
         Ok(())
@@ -358,18 +367,22 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.out.extend_from_slice(v.to_string().as_bytes());
         Ok(())
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
         self.unsigned(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result<(), Error> {
         self.unsigned(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result<(), Error> {
         self.unsigned(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         self.unsigned(v);
         Ok(())
@@ -388,6 +401,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         self.string(v);
         Ok(())
@@ -401,12 +415,15 @@ impl<'a> ser::Serializer for &'a mut Writer {
         }
         ser::SerializeSeq::end(seq)
     }
+    #[inline]
     fn serialize_none(self) -> Result<(), Error> {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Result<(), Error> {
         self.out.extend_from_slice(b"null");
         Ok(())
@@ -414,6 +431,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_unit_variant(
         self,
         _name: &'static str,
@@ -423,6 +441,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.string(variant);
         Ok(())
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -442,6 +461,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.close(b'}', false);
         Ok(())
     }
+    #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
         self.open(b'[');
         Ok(Compound {
@@ -450,6 +470,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             in_variant: false,
         })
     }
+    #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_seq(Some(len))
     }
@@ -475,6 +496,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             in_variant: true,
         })
     }
+    #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
         self.open(b'{');
         Ok(Compound {
@@ -483,6 +505,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             in_variant: false,
         })
     }
+    #[inline]
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_map(Some(len))
     }
@@ -512,6 +535,7 @@ macro_rules! sequence_like {
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
                 self.element(value)
             }
+            #[inline]
             fn end(self) -> Result<(), Error> {
                 Compound::close(self, b']')
             }
@@ -529,6 +553,7 @@ sequence_like!(
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = Error;
+    #[inline]
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.writer.next(self.first);
         self.first = false;
@@ -536,9 +561,11 @@ impl ser::SerializeMap for Compound<'_> {
         self.writer.colon();
         Ok(())
     }
+    #[inline]
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         value.serialize(&mut *self.writer)
     }
+    #[inline]
     fn end(self) -> Result<(), Error> {
         Compound::close(self, b'}')
     }
@@ -550,6 +577,7 @@ macro_rules! struct_like {
         impl ser::$trait for Compound<'_> {
             type Ok = ();
             type Error = Error;
+            #[inline]
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 name: &'static str,
@@ -557,6 +585,7 @@ macro_rules! struct_like {
             ) -> Result<(), Error> {
                 self.member(name, value)
             }
+            #[inline]
             fn end(self) -> Result<(), Error> {
                 Compound::close(self, b'}')
             }
@@ -575,6 +604,7 @@ fn key_must_be_a_string() -> Error {
 }
 
 impl KeyWriter<'_> {
+    #[inline]
     fn quoted(self, digits: &[u8]) -> Result<(), Error> {
         self.0.out.push(b'"');
         self.0.out.extend_from_slice(digits);
@@ -594,6 +624,7 @@ impl ser::Serializer for KeyWriter<'_> {
     type SerializeStruct = Impossible<(), Error>;
     type SerializeStructVariant = Impossible<(), Error>;
 
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         self.0.string(v);
         Ok(())
@@ -602,6 +633,7 @@ impl ser::Serializer for KeyWriter<'_> {
         self.0.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
+    #[inline]
     fn serialize_unit_variant(
         self,
         _name: &'static str,
@@ -611,6 +643,7 @@ impl ser::Serializer for KeyWriter<'_> {
         self.0.string(variant);
         Ok(())
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -618,33 +651,42 @@ impl ser::Serializer for KeyWriter<'_> {
     ) -> Result<(), Error> {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.quoted(if v { b"true" } else { b"false" })
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
         self.serialize_i64(v.into())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result<(), Error> {
         self.serialize_i64(v.into())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result<(), Error> {
         self.serialize_i64(v.into())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         self.quoted(v.to_string().as_bytes())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         self.quoted(v.to_string().as_bytes())
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
         self.serialize_u64(v.into())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result<(), Error> {
         self.serialize_u64(v.into())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result<(), Error> {
         self.serialize_u64(v.into())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         self.quoted(v.to_string().as_bytes())
     }
@@ -660,12 +702,15 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_none(self) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_unit(self) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
@@ -681,9 +726,11 @@ impl ser::Serializer for KeyWriter<'_> {
     ) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
         Err(key_must_be_a_string())
     }
@@ -703,9 +750,11 @@ impl ser::Serializer for KeyWriter<'_> {
     ) -> Result<Self::SerializeTupleVariant, Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_struct(
         self,
         _name: &'static str,
