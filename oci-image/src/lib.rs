@@ -138,4 +138,4 @@ pub use manifest::ImageManifest;
 pub use media_type::MediaType;
 pub use ocikit_spec_core::{Json, ParseError};
 pub use platform::{Arch, Os, Platform};
-pub use validate::{Invalid, Report, Rule, Severity, Validate, Violation};
+pub use validate::{Checker, Invalid, Report, Rule, Severity, Validate, Violation};

@@ -126,8 +126,10 @@
 //! # Limitations
 //!
 //! Parsing checks JSON types, REQUIRED members and the closed enums
-//! (FreeBSD sharing modes); everything else is validation's. A member
-//! given as `null` is read as absent.
+//! (FreeBSD sharing modes); everything else is validation's. An OPTIONAL
+//! member given as `null` is read as absent, but a list or a map (`mounts`,
+//! `annotations`, ...) given as `null` is a parse error, as the schema's
+//! types say (Go's `encoding/json` would read it as empty).
 //!
 //! Validation checks the document alone, not the host: whether a
 //! directory exists at `root.path`, a capability or rlimit exists on this
