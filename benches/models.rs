@@ -4,8 +4,9 @@
 //! (runc's default plus a Docker-like seccomp profile, bind mounts and
 //! namespaces).
 //!
-//! Ours parse with `Model::from_json` / `Spec::from_json` and serialise
-//! with `to_canonical_json` / `Spec::to_json`, the entry points users call.
+//! Ours parse with `Json::from_json` and serialise with
+//! `Json::to_canonical_json`, the entry points users call (the same for
+//! both crates).
 //! oci-spec's types parse with `serde_json::from_slice` (faster than its
 //! own `from_reader`, which reads through `serde_json::from_reader`) and
 //! serialise with `serde_json::to_vec` (what its `to_writer` does).
@@ -19,7 +20,7 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ocikit_image::{ImageConfiguration, ImageIndex, ImageManifest, Model};
+use ocikit_image::{ImageConfiguration, ImageIndex, ImageManifest, Json, Model};
 use ocikit_runtime_spec::Spec;
 use support::hex;
 
@@ -101,7 +102,8 @@ const SYSCALLS: &str = "accept accept4 access adjtimex alarm bind brk capget cap
 /// mounts, a cgroups path, resources, and a Docker-like seccomp profile.
 fn runtime_config() -> Vec<u8> {
     let mut spec: serde_json::Value =
-        serde_json::from_slice(&Spec::default_linux().to_json()).expect("our default spec is JSON");
+        serde_json::from_slice(&Spec::default_linux().to_canonical_json())
+            .expect("our default spec is JSON");
     let names: Vec<&str> = SYSCALLS.split(' ').collect();
     let extra: serde_json::Value = serde_json::json!({
         "mounts": [
@@ -146,7 +148,7 @@ fn runtime_config() -> Vec<u8> {
     let bytes = serde_json::to_vec(&spec).expect("a Value serialises");
     Spec::from_json(&bytes)
         .expect("the runtime fixture parses")
-        .to_json()
+        .to_canonical_json()
 }
 
 /// The spec's full example (every Linux section, hooks, seccomp) in our
@@ -166,7 +168,7 @@ fn spec_example() -> Vec<u8> {
     let bytes = serde_json::to_vec(&value).expect("a Value serialises");
     Spec::from_json(&bytes)
         .expect("spec-example.json parses")
-        .to_json()
+        .to_canonical_json()
 }
 
 /// One crate's entry points for one document type.
@@ -294,7 +296,7 @@ fn model<T: Model>() -> Side<T> {
 fn spec() -> Side<Spec> {
     Side {
         parse: |b| Spec::from_json(b).map_err(|e| e.to_string()),
-        serialise: Spec::to_json,
+        serialise: Spec::to_canonical_json,
     }
 }
 

@@ -18,7 +18,7 @@ use ocikit_convert::{
 use ocikit_image::annotations::REF_NAME;
 use ocikit_image::{
     ContainerConfig, Descriptor, Document, History, ImageConfiguration, ImageIndex, ImageManifest,
-    MediaType, Model, Platform, Validate,
+    Json, MediaType, Platform, Validate,
 };
 use ocikit_layout::codec::Codec;
 use ocikit_layout::{FsckOptions, GcOptions, Layout};

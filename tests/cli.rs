@@ -6,7 +6,7 @@ mod support;
 
 use support::{oci, run, text};
 
-use ocikit_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
+use ocikit_image::{Descriptor, Digest, ImageManifest, Json, MediaType};
 
 #[test]
 fn digest_of_files_and_stdin() {

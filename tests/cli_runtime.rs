@@ -197,7 +197,7 @@ fn validate_bad_runtime_config_names_the_field() {
             "freebsd-vnet-disable.json",
             "config.json: freebsd.jail.vnet: ",
         ),
-        ("invalid-json.json", "config.json: (root): "),
+        ("invalid-json.json", "config.json: .: "),
     ] {
         let file = fixture(&format!("config/bad/{name}"));
         let out = validate("runtime-config", &file);
@@ -280,7 +280,7 @@ fn validate_runtime_state_and_features() {
     assert_eq!(
         text(&out.stderr),
         format!(
-            "oci: {}: features: (root): missing field `ociVersionMax` (line 3, column 1)\n",
+            "oci: {}: features: .: missing field `ociVersionMax` (line 3, column 1)\n",
             file.display()
         )
     );

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use ocikit_convert::{BuildOptions, ImageEdit, Ownership, UnpackOptions};
-use ocikit_image::{ContainerConfig, History, Platform};
+use ocikit_image::{ContainerConfig, History, Json, Platform, Validate};
 use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
 use ocikit_runtime_spec::{ContainerStatus, State};

@@ -10,7 +10,7 @@ use std::os::unix::fs::{PermissionsExt as _, symlink};
 use std::path::Path;
 
 use ocikit_convert::{Baseline, BuildOptions, MtimePolicy, Ownership};
-use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
+use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, Json, MediaType};
 use ocikit_layout::Layout;
 use ocikit_layout::archive::{self, ExportOptions, Selection};
 use ocikit_layout::codec::Codec;
@@ -27,7 +27,7 @@ fn main() -> Result {
     archives(&out.join("archive_import"), work.path())?;
     let runtime = out.join("runtime_json");
     let spec = ocikit_runtime_spec::Spec::default_linux();
-    write(&runtime, "default-linux.json", &spec.to_json_pretty())?;
+    write(&runtime, "default-linux.json", &spec.to_pretty_json())?;
     Ok(())
 }
 

@@ -183,15 +183,15 @@ pub enum Error {
     },
 
     /// An edited image breaks a rule of the spec, so it is not written.
-    #[error("{image}: the new {document} is invalid: {source}")]
+    #[error("{image}: the edited {source}")]
     InvalidImage {
         /// The image the edit started from.
         image: String,
         /// `config` or `manifest`.
         document: &'static str,
-        /// The rules broken, each naming its field.
+        /// The document and the rules it breaks, each naming its field.
         #[source]
-        source: ocikit_image::Error,
+        source: ocikit_image::Invalid,
     },
 
     /// A time cannot be written as an RFC 3339 date-time.
@@ -316,8 +316,8 @@ pub enum Error {
 
     /// The generated runtime configuration breaks a MUST of the
     /// runtime-spec (a bug of the conversion, never expected).
-    #[error("the runtime configuration made from the image is invalid: {0}")]
-    InvalidRuntimeConfig(#[source] ocikit_runtime_spec::Error),
+    #[error("the runtime configuration made from the image: {0}")]
+    InvalidRuntimeConfig(#[source] ocikit_runtime_spec::Invalid),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -279,7 +279,7 @@ impl ImageEdit {
         }
     }
 
-    fn invalid(&self, document: &'static str, source: ocikit_image::Error) -> Error {
+    fn invalid(&self, document: &'static str, source: ocikit_image::Invalid) -> Error {
         Error::InvalidImage {
             image: self.base.clone(),
             document,

@@ -17,7 +17,7 @@ use ocikit_convert::{
     BuildOptions, ConfigChange, Error, IdMapping, ImageEdit, RepackOptions, UnpackOptions,
     build_layer, repack, unpack,
 };
-use ocikit_image::{Descriptor, ImageIndex, MediaType, Platform};
+use ocikit_image::{Descriptor, ImageIndex, Json, MediaType, Platform, Validate};
 use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
 use ocikit_layout::progress::{Progress, Status};
@@ -577,21 +577,21 @@ fn the_record_survives_a_round_trip_and_refuses_garbage() {
         (
             &format!(
                 r#"{{"manifest": {}, "uidMappings": [{{"containerID": 0}}]}}"#,
-                String::from_utf8(ocikit_image::Model::to_canonical_json(descriptor)).unwrap()
+                String::from_utf8(ocikit_image::Json::to_canonical_json(descriptor)).unwrap()
             ),
             "hostID",
         ),
         (
             &format!(
                 r#"{{"manifest": {}, "tag": {{"name": "v1", "digest": "sha256:00"}}}}"#,
-                String::from_utf8(ocikit_image::Model::to_canonical_json(descriptor)).unwrap()
+                String::from_utf8(ocikit_image::Json::to_canonical_json(descriptor)).unwrap()
             ),
             "\"tag\": \"digest\"",
         ),
         (
             &format!(
                 r#"{{"manifest": {}, "tag": "v1"}}"#,
-                String::from_utf8(ocikit_image::Model::to_canonical_json(descriptor)).unwrap()
+                String::from_utf8(ocikit_image::Json::to_canonical_json(descriptor)).unwrap()
             ),
             "\"tag\"",
         ),

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use ocikit_convert::conversion::annotations as keys;
 use ocikit_convert::{ConversionOptions, Error, runtime_config};
-use ocikit_image::{ContainerConfig, ImageConfiguration};
+use ocikit_image::{ContainerConfig, ImageConfiguration, Json, Validate};
 use ocikit_runtime_spec::{Mount, NamespaceType, Process, Spec, User};
 
 const PASSWD: &str = "\
@@ -74,7 +74,7 @@ fn convert_with(
     options: &ConversionOptions,
 ) -> Result<Spec, Error> {
     let spec = runtime_config(image, rootfs, options)?;
-    let round_trip = Spec::from_json(&spec.to_json()).unwrap();
+    let round_trip = Spec::from_json(&spec.to_canonical_json()).unwrap();
     assert_eq!(round_trip, spec);
     spec.validate().unwrap();
     Ok(spec)

@@ -20,7 +20,7 @@ use std::process::Command;
 use ocikit_convert::conversion::annotations as keys;
 use ocikit_convert::{ConversionOptions, UnpackOptions, runtime_config};
 use ocikit_layout::Layout;
-use ocikit_runtime_spec::{Mount, Process, Spec};
+use ocikit_runtime_spec::{Json, Mount, Process, Spec, Validate};
 use support::peers;
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\

@@ -479,7 +479,7 @@ fn errors_name_what_is_wrong() {
     let docker = layout
         .put_bytes(
             MediaType::DockerManifest,
-            &ocikit_image::Model::to_canonical_json(&docker),
+            &ocikit_image::Json::to_canonical_json(&docker),
         )
         .unwrap();
     layout.tag("docker", &docker).unwrap();

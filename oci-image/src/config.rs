@@ -3,146 +3,113 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Arch, Digest, MediaType, Model, Os, Platform};
+use crate::{Arch, Digest, Json, MediaType, Model, Os, Platform};
 
-/// An image configuration (`application/vnd.oci.image.config.v1+json`).
-///
-/// Field order follows Go's image-spec types, so configs written by Go tools
-/// re-serialise to the same bytes. Docker's extra fields (`container`,
-/// `docker_version`, ...) are kept in [`ImageConfiguration::extra`].
-///
-/// ```
-/// use ocikit_image::{ImageConfiguration, Model, Platform, Validate};
-/// let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
-/// config.config.get_or_insert_with(Default::default).env.push("PATH=/usr/bin:/bin".into());
-/// config.validate().unwrap();
-/// let bytes = config.to_canonical_json();
-/// assert_eq!(
-///     String::from_utf8(bytes).unwrap(),
-///     r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin:/bin"]},"rootfs":{"type":"layers","diff_ids":[]}}"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImageConfiguration {
-    /// When the image was created, as an RFC 3339 date-time. Kept as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+ocikit_spec_core::model! {
+    /// An image configuration (`application/vnd.oci.image.config.v1+json`).
+    ///
+    /// Field order follows Go's image-spec types, so configs written by Go tools
+    /// re-serialise to the same bytes. Docker's extra fields (`container`,
+    /// `docker_version`, ...) are kept in [`ImageConfiguration::extra`].
+    ///
+    /// ```
+    /// use ocikit_image::{ImageConfiguration, Json, Platform, Validate};
+    /// let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
+    /// config.config.get_or_insert_with(Default::default).env.push("PATH=/usr/bin:/bin".into());
+    /// config.validate().unwrap();
+    /// let bytes = config.to_canonical_json();
+    /// assert_eq!(
+    ///     String::from_utf8(bytes).unwrap(),
+    ///     r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin:/bin"]},"rootfs":{"type":"layers","diff_ids":[]}}"#
+    /// );
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ImageConfiguration ("an image configuration") {
+        /// When the image was created, as an RFC 3339 date-time. Kept as written.
+        created: Option<String> => "created" (optional_or_null),
 
-    /// The person or entity that created and maintains the image.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
+        /// The person or entity that created and maintains the image.
+        author: Option<String> => "author" (optional_or_null),
 
-    /// The CPU architecture the image's binaries are built for (REQUIRED).
-    pub architecture: Arch,
+        /// The CPU architecture the image's binaries are built for (REQUIRED).
+        architecture: Arch => "architecture" (required),
 
-    /// The operating system the image is built to run on (REQUIRED).
-    pub os: Os,
+        /// The operating system the image is built to run on (REQUIRED).
+        os: Os => "os" (required),
 
-    /// The version of the operating system targeted.
-    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
-    pub os_version: Option<String>,
+        /// The version of the operating system targeted.
+        os_version: Option<String> => "os.version" (optional_or_null),
 
-    /// Mandatory OS features (`win32k` on Windows).
-    #[serde(rename = "os.features", skip_serializing_if = "Vec::is_empty")]
-    pub os_features: Vec<String>,
+        /// Mandatory OS features (`win32k` on Windows).
+        os_features: Vec<String> => "os.features" (default_or_null),
 
-    /// The variant of the CPU architecture (`v8` on arm64, `v7` on arm).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
+        /// The variant of the CPU architecture (`v8` on arm64, `v7` on arm).
+        variant: Option<String> => "variant" (optional_or_null),
 
-    /// The execution parameters to use as a base when running a container.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub config: Option<ContainerConfig>,
+        /// The execution parameters to use as a base when running a container.
+        config: Option<ContainerConfig> => "config" (optional_or_null),
 
-    /// The layers' diff IDs (REQUIRED).
-    pub rootfs: RootFs,
+        /// The layers' diff IDs (REQUIRED).
+        rootfs: RootFs => "rootfs" (required),
 
-    /// The history of each layer, first to last.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub history: Vec<History>,
-
-    /// Fields this version of the spec does not define, kept verbatim.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// The history of each layer, first to last.
+        history: Vec<History> => "history" (default_or_null),
+    }
 }
 
-/// The execution parameters of an image (config.md, `config`). Field names
-/// are capitalised in JSON, as Docker wrote them first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ContainerConfig {
-    /// The user (and group) the process runs as: `user`, `uid`,
-    /// `user:group`, `uid:gid`, `uid:group` or `user:gid`.
-    #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+ocikit_spec_core::model! {
+    /// The execution parameters of an image (config.md, `config`). Field names
+    /// are capitalised in JSON, as Docker wrote them first. Docker's other
+    /// fields, such as `Healthcheck`, `Memory`, `MemorySwap` and `CpuShares`
+    /// (reserved by OCI), are kept in `extra`.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct ContainerConfig ("the execution parameters of an image config") {
+        /// The user (and group) the process runs as: `user`, `uid`,
+        /// `user:group`, `uid:gid`, `uid:group` or `user:gid`.
+        user: Option<String> => "User" (optional_or_null),
 
-    /// Ports to expose: `port/tcp`, `port/udp` or `port` (tcp). In JSON a
-    /// map from each port to an empty object.
-    #[serde(
-        rename = "ExposedPorts",
-        skip_serializing_if = "BTreeSet::is_empty",
-        serialize_with = "crate::serde_util::serialize_name_set"
-    )]
-    pub exposed_ports: BTreeSet<String>,
+        /// Ports to expose: `port/tcp`, `port/udp` or `port` (tcp). In JSON a
+        /// map from each port to an empty object.
+        exposed_ports: BTreeSet<String> => "ExposedPorts" (names),
 
-    /// Environment variables, each `VARNAME=VARVALUE`.
-    #[serde(rename = "Env", skip_serializing_if = "Vec::is_empty")]
-    pub env: Vec<String>,
+        /// Environment variables, each `VARNAME=VARVALUE`.
+        env: Vec<String> => "Env" (default_or_null),
 
-    /// The command to run when the container starts.
-    #[serde(rename = "Entrypoint", skip_serializing_if = "Vec::is_empty")]
-    pub entrypoint: Vec<String>,
+        /// The command to run when the container starts.
+        entrypoint: Vec<String> => "Entrypoint" (default_or_null),
 
-    /// Default arguments to the entrypoint (or the command, without one).
-    #[serde(rename = "Cmd", skip_serializing_if = "Vec::is_empty")]
-    pub cmd: Vec<String>,
+        /// Default arguments to the entrypoint (or the command, without one).
+        cmd: Vec<String> => "Cmd" (default_or_null),
 
-    /// Directories where the process is likely to write instance data. In
-    /// JSON a map from each path to an empty object.
-    #[serde(
-        rename = "Volumes",
-        skip_serializing_if = "BTreeSet::is_empty",
-        serialize_with = "crate::serde_util::serialize_name_set"
-    )]
-    pub volumes: BTreeSet<String>,
+        /// Directories where the process is likely to write instance data. In
+        /// JSON a map from each path to an empty object.
+        volumes: BTreeSet<String> => "Volumes" (names),
 
-    /// The working directory of the entrypoint process.
-    #[serde(rename = "WorkingDir", skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
+        /// The working directory of the entrypoint process.
+        working_dir: Option<String> => "WorkingDir" (optional_or_null),
 
-    /// Arbitrary metadata, following the annotation rules.
-    #[serde(rename = "Labels", skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
+        /// Arbitrary metadata, following the annotation rules.
+        labels: BTreeMap<String, String> => "Labels" (default_or_null),
 
-    /// The signal that stops the container, such as `SIGTERM` or `SIGRTMIN+3`.
-    #[serde(rename = "StopSignal", skip_serializing_if = "Option::is_none")]
-    pub stop_signal: Option<String>,
+        /// The signal that stops the container, such as `SIGTERM` or `SIGRTMIN+3`.
+        stop_signal: Option<String> => "StopSignal" (optional_or_null),
 
-    /// Deprecated Docker-on-Windows flag: `Entrypoint`/`Cmd` hold one pre-escaped command line.
-    #[serde(rename = "ArgsEscaped", skip_serializing_if = "std::ops::Not::not")]
-    pub args_escaped: bool,
-
-    /// Other fields, such as Docker's `Healthcheck`, `Memory`, `MemorySwap`
-    /// and `CpuShares` (reserved by OCI), kept verbatim.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// Deprecated Docker-on-Windows flag: `Entrypoint`/`Cmd` hold one pre-escaped command line.
+        args_escaped: bool => "ArgsEscaped" (default_or_null),
+    }
 }
 
-/// The root filesystem of an image: the diff IDs of its layers (config.md, `rootfs`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RootFs {
-    /// MUST be `layers`; anything else MUST be an error when verifying or unpacking.
-    #[serde(rename = "type")]
-    pub typ: String,
+ocikit_spec_core::model! {
+    /// The root filesystem of an image: the diff IDs of its layers (config.md, `rootfs`).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RootFs ("a rootfs object") {
+        /// MUST be `layers`; anything else MUST be an error when verifying or unpacking.
+        typ: String => "type" (required),
 
-    /// The digests of the layers' uncompressed tar archives, first to last.
-    pub diff_ids: Vec<Digest>,
-
-    /// Fields this version of the spec does not define, kept verbatim.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// The digests of the layers' uncompressed tar archives, first to last.
+        diff_ids: Vec<Digest> => "diff_ids" (required),
+    }
 }
 
 impl Default for RootFs {
@@ -155,32 +122,25 @@ impl Default for RootFs {
     }
 }
 
-/// One entry of an image's history (config.md, `history`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct History {
-    /// When the layer was created, as an RFC 3339 date-time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+ocikit_spec_core::model! {
+    /// One entry of an image's history (config.md, `history`).
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct History ("a history entry") {
+        /// When the layer was created, as an RFC 3339 date-time.
+        created: Option<String> => "created" (optional_or_null),
 
-    /// The command that created the layer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
+        /// The command that created the layer.
+        created_by: Option<String> => "created_by" (optional_or_null),
 
-    /// The author of the build point.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
+        /// The author of the build point.
+        author: Option<String> => "author" (optional_or_null),
 
-    /// A message set when creating the layer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
+        /// A message set when creating the layer.
+        comment: Option<String> => "comment" (optional_or_null),
 
-    /// True when this entry made no filesystem change, so has no layer in `rootfs`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub empty_layer: bool,
-
-    /// Fields this version of the spec does not define, kept verbatim.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// True when this entry made no filesystem change, so has no layer in `rootfs`.
+        empty_layer: bool => "empty_layer" (default_or_null),
+    }
 }
 
 impl ImageConfiguration {
@@ -227,11 +187,6 @@ impl ImageConfiguration {
     }
 }
 
-impl Model for ImageConfiguration {
-    const MEDIA_TYPE: MediaType = MediaType::ImageConfig;
-    const KIND: &'static str = "image config";
-}
-
 /// Whether an ExposedPorts key has one of the forms of config.md:
 /// `port/tcp`, `port/udp` or `port`. Docker also writes `port/sctp`.
 fn is_port_spec(key: &str) -> bool {
@@ -239,7 +194,19 @@ fn is_port_spec(key: &str) -> bool {
     matches!(proto, "tcp" | "udp" | "sctp") && port.parse::<u16>().is_ok()
 }
 
+impl Json for ImageConfiguration {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["Labels", "ExposedPorts", "Volumes"];
+}
+
+impl Model for ImageConfiguration {
+    const MEDIA_TYPE: MediaType = MediaType::ImageConfig;
+}
+
 impl Validate for ImageConfiguration {
+    type Rule = Rule;
+    const KIND: &'static str = "image config";
+
     fn check_into(&self, c: &mut Checker) {
         crate::time::check_created(c, self.created.as_deref());
         if self.architecture.as_str().is_empty() {
@@ -279,6 +246,9 @@ impl Validate for ImageConfiguration {
 }
 
 impl Validate for ContainerConfig {
+    type Rule = Rule;
+    const KIND: &'static str = "execution parameters";
+
     fn check_into(&self, c: &mut Checker) {
         c.field("Env", |c| {
             for (i, entry) in self.env.iter().enumerate() {
@@ -318,6 +288,9 @@ impl Validate for ContainerConfig {
 }
 
 impl Validate for RootFs {
+    type Rule = Rule;
+    const KIND: &'static str = "rootfs";
+
     fn check_into(&self, c: &mut Checker) {
         if self.typ != "layers" {
             c.field("type", |c| {
@@ -331,49 +304,13 @@ impl Validate for RootFs {
 }
 
 impl Validate for History {
+    type Rule = Rule;
+    const KIND: &'static str = "history entry";
+
     fn check_into(&self, c: &mut Checker) {
         crate::time::check_created(c, self.created.as_deref());
     }
 }
-
-crate::serde_util::deserialize_struct!(ImageConfiguration, "an image configuration", {
-    created: "created" => optional_or_null,
-    author: "author" => optional_or_null,
-    architecture: "architecture" => required,
-    os: "os" => required,
-    os_version: "os.version" => optional_or_null,
-    os_features: "os.features" => default_or_null,
-    variant: "variant" => optional_or_null,
-    config: "config" => optional_or_null,
-    rootfs: "rootfs" => required,
-    history: "history" => default_or_null,
-});
-
-crate::serde_util::deserialize_struct!(ContainerConfig, "the execution parameters of an image config", {
-    user: "User" => optional_or_null,
-    exposed_ports: "ExposedPorts" => names,
-    env: "Env" => default_or_null,
-    entrypoint: "Entrypoint" => default_or_null,
-    cmd: "Cmd" => default_or_null,
-    volumes: "Volumes" => names,
-    working_dir: "WorkingDir" => optional_or_null,
-    labels: "Labels" => default_or_null,
-    stop_signal: "StopSignal" => optional_or_null,
-    args_escaped: "ArgsEscaped" => default_or_null,
-});
-
-crate::serde_util::deserialize_struct!(RootFs, "a rootfs object", {
-    typ: "type" => required,
-    diff_ids: "diff_ids" => required,
-});
-
-crate::serde_util::deserialize_struct!(History, "a history entry", {
-    created: "created" => optional_or_null,
-    created_by: "created_by" => optional_or_null,
-    author: "author" => optional_or_null,
-    comment: "comment" => optional_or_null,
-    empty_layer: "empty_layer" => default_or_null,
-});
 
 #[cfg(test)]
 mod tests {
@@ -413,7 +350,11 @@ mod tests {
             [
                 ("config.Env[1]".into(), Rule::Env, Error),
                 ("config.Env[2]".into(), Rule::Env, Error),
-                ("config.ExposedPorts.http".into(), Rule::Config, Warning),
+                (
+                    r#"config.ExposedPorts["http"]"#.into(),
+                    Rule::Config,
+                    Warning
+                ),
                 ("rootfs.type".into(), Rule::RootfsType, Error),
                 ("history[0].created".into(), Rule::Timestamp, Error),
                 ("history".into(), Rule::History, Warning),

@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use serde::Serialize;
 
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Digest, Error, MediaType, Platform, Result};
+use crate::{Digest, Error, Json, MediaType, Model, Platform, Result};
 
 /// The content of the empty descriptor: the JSON object `{}`
 /// (manifest.md, guidance for an empty descriptor).
@@ -17,59 +16,50 @@ pub const EMPTY_JSON: &[u8] = b"{}";
 pub const EMPTY_JSON_DIGEST: &str =
     "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
-/// A reference to content by media type, digest and size (descriptor.md).
-///
-/// Fields are in the order Go's image-spec types write them, so that
-/// documents written by Go tools re-serialise to the same bytes.
-///
-/// ```
-/// use ocikit_image::{Descriptor, Digest, MediaType};
-/// let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
-/// let d = Descriptor::for_bytes(MediaType::ImageConfig, config);
-/// assert_eq!(d.size, config.len() as i64);
-/// assert!(d.verify(config).is_ok());
-/// assert!(d.verify(b"{}").is_err());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Descriptor {
-    /// The media type of the referenced content. It MUST comply with RFC 6838.
-    #[serde(rename = "mediaType")]
-    pub media_type: MediaType,
+ocikit_spec_core::model! {
+    /// A reference to content by media type, digest and size (descriptor.md).
+    ///
+    /// Fields are in the order Go's image-spec types write them, so that
+    /// documents written by Go tools re-serialise to the same bytes.
+    ///
+    /// ```
+    /// use ocikit_image::{Descriptor, Digest, MediaType};
+    /// let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    /// let d = Descriptor::for_bytes(MediaType::ImageConfig, config);
+    /// assert_eq!(d.size, config.len() as i64);
+    /// assert!(d.verify(config).is_ok());
+    /// assert!(d.verify(b"{}").is_err());
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Descriptor ("a content descriptor") {
+        /// The media type of the referenced content. It MUST comply with RFC 6838.
+        media_type: MediaType => "mediaType" (required),
 
-    /// The digest of the referenced content.
-    pub digest: Digest,
+        /// The digest of the referenced content.
+        digest: Digest => "digest" (required),
 
-    /// The size of the referenced content in bytes. It MUST NOT be negative;
-    /// the type is the spec's int64 so that a negative size parses and is
-    /// reported by [`Validate`] with its path.
-    pub size: i64,
+        /// The size of the referenced content in bytes. It MUST NOT be negative;
+        /// the type is the spec's int64 so that a negative size parses and is
+        /// reported by [`Validate`] with its path.
+        size: i64 => "size" (required),
 
-    /// URIs from which the content MAY be downloaded; each MUST conform to RFC 3986.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub urls: Vec<String>,
+        /// URIs from which the content MAY be downloaded; each MUST conform to RFC 3986.
+        urls: Vec<String> => "urls" (default),
 
-    /// Arbitrary metadata, following the annotation rules.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+        /// Arbitrary metadata, following the annotation rules.
+        annotations: BTreeMap<String, String> => "annotations" (default),
 
-    /// The content itself, base64-encoded (RFC 4648 section 4), kept as
-    /// written. When present it MUST decode to exactly the referenced content.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
+        /// The content itself, base64-encoded (RFC 4648 section 4), kept as
+        /// written. When present it MUST decode to exactly the referenced content.
+        data: Option<String> => "data" (optional),
 
-    /// The platform the referenced manifest is for (image-index.md).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform: Option<Platform>,
+        /// The platform the referenced manifest is for (image-index.md).
+        platform: Option<Platform> => "platform" (optional),
 
-    /// The type of an artifact, when the descriptor points to one: the
-    /// manifest's `artifactType`, or its config media type.
-    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
-    pub artifact_type: Option<MediaType>,
-
-    /// Fields this version of the spec does not define, kept so that a
-    /// read-modify-write does not lose them.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// The type of an artifact, when the descriptor points to one: the
+        /// manifest's `artifactType`, or its config media type.
+        artifact_type: Option<MediaType> => "artifactType" (optional),
+    }
 }
 
 impl Descriptor {
@@ -131,7 +121,8 @@ impl Descriptor {
     /// The size as an unsigned count, or an error naming the digest when it is negative.
     pub fn size_u64(&self) -> Result<u64> {
         u64::try_from(self.size).map_err(|_| {
-            Error::Invalid(crate::validate::Violations::single(
+            Error::Invalid(crate::Invalid::single(
+                Self::KIND,
                 "size",
                 Rule::Size,
                 format!(
@@ -149,7 +140,8 @@ impl Descriptor {
             return Ok(None);
         };
         let bytes = decode_data(data).map_err(|message| {
-            Error::Invalid(crate::validate::Violations::single(
+            Error::Invalid(crate::Invalid::single(
+                Self::KIND,
                 "data",
                 Rule::EmbeddedData,
                 message,
@@ -240,7 +232,19 @@ pub(crate) fn check_media_type(c: &mut Checker, media_type: &MediaType) {
     }
 }
 
+impl Json for Descriptor {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
+
+impl Model for Descriptor {
+    const MEDIA_TYPE: MediaType = MediaType::Descriptor;
+}
+
 impl Validate for Descriptor {
+    type Rule = Rule;
+    const KIND: &'static str = "descriptor";
+
     fn check_into(&self, c: &mut Checker) {
         c.field("mediaType", |c| check_media_type(c, &self.media_type));
         if self.size < 0 {
@@ -292,17 +296,6 @@ impl Validate for Descriptor {
     }
 }
 
-crate::serde_util::deserialize_struct!(Descriptor, "a content descriptor", {
-    media_type: "mediaType" => required,
-    digest: "digest" => required,
-    size: "size" => required,
-    urls: "urls" => default,
-    annotations: "annotations" => default,
-    data: "data" => optional,
-    platform: "platform" => optional,
-    artifact_type: "artifactType" => optional,
-});
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,7 +312,7 @@ mod tests {
         let d = Descriptor::empty_json().with_data(EMPTY_JSON);
         assert_eq!(d.digest.as_str(), EMPTY_JSON_DIGEST);
         assert_eq!(
-            String::from_utf8(crate::json::to_canonical_vec(&d)).unwrap(),
+            String::from_utf8(d.to_canonical_json()).unwrap(),
             r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2,"data":"e30="}"#
         );
         assert!(d.is_empty_json());
@@ -334,10 +327,7 @@ mod tests {
         );
         let d = parse(&json);
         assert_eq!(d.extra.len(), 1);
-        assert_eq!(
-            String::from_utf8(crate::json::to_canonical_vec(&d)).unwrap(),
-            json
-        );
+        assert_eq!(String::from_utf8(d.to_canonical_json()).unwrap(), json);
     }
 
     #[test]
@@ -348,12 +338,15 @@ mod tests {
         let err = short.validate().unwrap_err().to_string();
         assert_eq!(
             err,
-            "data: data decodes to 2 bytes, but the descriptor's size is 3"
+            "descriptor is invalid: data: data decodes to 2 bytes, but the descriptor's size is 3"
         );
         let mut wrong = good.clone();
         wrong.data = Some("e3w=".into()); // "{|": 2 bytes, another digest
         let err = wrong.validate().unwrap_err().to_string();
-        assert!(err.starts_with("data: data hashes to sha256:"), "{err}");
+        assert!(
+            err.starts_with("descriptor is invalid: data: data hashes to sha256:"),
+            "{err}"
+        );
         let mut negative = good.clone();
         negative.size = -2;
         let report = negative.check();
@@ -362,7 +355,10 @@ mod tests {
         let mut garbage = good;
         garbage.data = Some("not base64!".into());
         let err = garbage.validate().unwrap_err().to_string();
-        assert!(err.starts_with("data: data must be base64"), "{err}");
+        assert!(
+            err.starts_with("descriptor is invalid: data: data must be base64"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -395,7 +391,6 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        use crate::Model;
         assert!(
             err(r#","size":2"#).contains(": .: duplicate field `size`"),
             "{}",

@@ -5,38 +5,23 @@
 use std::ops::Deref;
 
 use bytes::Bytes;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use ocikit_spec_core::Json;
 
-use crate::validate::{Checker, Report, Rule, Validate};
+use crate::validate::{Checker, Invalid, Report, Rule, Validate, Violation};
 use crate::{Descriptor, Digest, MediaType, Result};
 
-/// A JSON document type of the image-spec: descriptor, manifest, index,
-/// config or the `oci-layout` file.
-pub trait Model: Serialize + DeserializeOwned + Validate {
+/// A JSON document type of the image-spec (descriptor, manifest, index,
+/// config or the `oci-layout` file): [`Json`] in and out, [`Validate`], and
+/// the media type that names the type in descriptors.
+pub trait Model: Json + Validate<Rule = Rule> {
     /// The media type of this document type.
     const MEDIA_TYPE: MediaType;
-    /// A short name for messages, such as `image manifest`.
-    const KIND: &'static str;
-
-    /// Parses JSON bytes. Parsing accepts what the JSON types allow; call
-    /// [`Validate::validate`] for the rules of the spec. An error names the
-    /// field path where parsing failed.
-    fn from_json(bytes: &[u8]) -> Result<Self> {
-        crate::json::from_slice(Self::KIND, bytes)
-    }
-
-    /// The canonical serialisation: compact, deterministic, and byte-for-byte
-    /// what Go's `encoding/json` writes for the same value.
-    fn to_canonical_json(&self) -> Vec<u8> {
-        crate::json::to_canonical_vec(self)
-    }
 }
 
-impl Model for Descriptor {
-    const MEDIA_TYPE: MediaType = MediaType::Descriptor;
-    const KIND: &'static str = "descriptor";
-}
+/// How [`Json::to_pretty_json`] indents the image-spec's documents: four
+/// spaces, as `skopeo inspect` prints them (skopeo 1.9.3, Go's
+/// `json.MarshalIndent(v, "", "    ")`).
+pub(crate) const PRETTY_INDENT: &str = "    ";
 
 /// A parsed document together with the exact bytes it was parsed from (or
 /// serialised to), so that its digest and descriptor are those of the bytes.
@@ -58,6 +43,10 @@ pub struct Document<T> {
 
 impl<T: Model> Document<T> {
     /// Parses `bytes`, keeping them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Json`](crate::Error::Json) naming the failing member.
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Result<Self> {
         let bytes = bytes.into();
         let value = T::from_json(&bytes)?;
@@ -95,11 +84,14 @@ impl<T: Model> Document<T> {
         Descriptor::for_bytes(T::MEDIA_TYPE, &self.bytes)
     }
 
-    /// The rules of the spec that the document breaks: those of the value,
-    /// and names that appear twice in one JSON object (I-JSON, considerations.md).
+    /// The rules of the spec that the document breaks: those of the value
+    /// ([`Validate::check`]), and names that appear twice in one JSON
+    /// object of the bytes (I-JSON, considerations.md), which the value
+    /// cannot show. An inherent method, so that it is the one called on a
+    /// document rather than the value's through `Deref`.
     pub fn check(&self) -> Report {
         let mut c = Checker::new();
-        for dup in crate::json::duplicate_names(&self.bytes) {
+        for dup in crate::json::duplicate_names(&self.bytes, T::MAP_MEMBERS) {
             let message = format!(
                 "the name {:?} appears more than once in the object (I-JSON forbids duplicate names)",
                 dup.name
@@ -110,9 +102,13 @@ impl<T: Model> Document<T> {
         c.finish()
     }
 
-    /// `Ok` (with any warnings) when [`Document::check`] finds no error.
-    pub fn validate(&self) -> Result<Vec<crate::Violation>> {
-        self.check().into_result()
+    /// `Ok` with the warnings when [`Document::check`] finds no error.
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] naming the document type and each broken rule.
+    pub fn validate(&self) -> Result<Vec<Violation>, Invalid> {
+        self.check().into_result(T::KIND)
     }
 }
 
@@ -146,7 +142,7 @@ mod tests {
         let err = doc.validate().unwrap_err().to_string();
         assert_eq!(
             err,
-            "annotations: the name \"a\" appears more than once in the object (I-JSON forbids duplicate names)"
+            "image manifest is invalid: annotations: the name \"a\" appears more than once in the object (I-JSON forbids duplicate names)"
         );
     }
 

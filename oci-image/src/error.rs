@@ -1,8 +1,6 @@
 //! The one error type of `ocikit-image`: every failure names what it concerns
 //! (a digest, a field path, a byte count) and what was expected.
 
-use crate::validate::Violations;
-
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -58,21 +56,15 @@ pub enum Error {
         reason: String,
     },
 
-    /// A JSON document could not be parsed into its model.
-    #[error("{document}: {path}: {message}")]
-    Json {
-        /// The kind of document (`image manifest`, `image index`, ...).
-        document: &'static str,
-        /// Where in the document parsing failed, as a field path (`layers[2].digest`),
-        /// or `.` for the document itself.
-        path: String,
-        /// What the parser found wrong.
-        message: String,
-    },
+    /// A JSON document could not be parsed into its model; the error
+    /// names the document and the path of the failing member.
+    #[error(transparent)]
+    Json(#[from] ocikit_spec_core::ParseError),
 
-    /// A document parsed but breaks rules of the spec.
-    #[error("{0}")]
-    Invalid(Violations),
+    /// A document parsed but breaks MUSTs of the spec; the error names the
+    /// document and each broken rule with its field.
+    #[error(transparent)]
+    Invalid(#[from] crate::validate::Invalid),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -3,54 +3,45 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::descriptor::check_media_type;
 use crate::manifest::check_header;
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Descriptor, MediaType, Model, Platform};
+use crate::{Descriptor, Json, MediaType, Model, Platform};
 
-/// An image index (`application/vnd.oci.image.index.v1+json`).
-///
-/// ```
-/// use ocikit_image::{Descriptor, ImageIndex, MediaType, Platform};
-/// let amd64 = Descriptor::for_bytes(MediaType::ImageManifest, b"a")
-///     .with_platform("linux/amd64".parse().unwrap());
-/// let arm64 = Descriptor::for_bytes(MediaType::ImageManifest, b"b")
-///     .with_platform("linux/arm64".parse().unwrap());
-/// let index = ImageIndex { manifests: vec![amd64, arm64.clone()], ..Default::default() };
-/// let wanted: Platform = "linux/arm64/v8".parse().unwrap();
-/// assert_eq!(index.find_manifest(&wanted), Some(&arm64));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImageIndex {
-    /// MUST be 2, for compatibility with older versions of Docker.
-    #[serde(rename = "schemaVersion")]
-    pub schema_version: i64,
+ocikit_spec_core::model! {
+    /// An image index (`application/vnd.oci.image.index.v1+json`).
+    ///
+    /// ```
+    /// use ocikit_image::{Descriptor, ImageIndex, MediaType, Platform};
+    /// let amd64 = Descriptor::for_bytes(MediaType::ImageManifest, b"a")
+    ///     .with_platform("linux/amd64".parse().unwrap());
+    /// let arm64 = Descriptor::for_bytes(MediaType::ImageManifest, b"b")
+    ///     .with_platform("linux/arm64".parse().unwrap());
+    /// let index = ImageIndex { manifests: vec![amd64, arm64.clone()], ..Default::default() };
+    /// let wanted: Platform = "linux/arm64/v8".parse().unwrap();
+    /// assert_eq!(index.find_manifest(&wanted), Some(&arm64));
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ImageIndex ("an image index") {
+        /// MUST be 2, for compatibility with older versions of Docker.
+        schema_version: i64 => "schemaVersion" (required),
 
-    /// When used, MUST be `application/vnd.oci.image.index.v1+json`.
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none")]
-    pub media_type: Option<MediaType>,
+        /// When used, MUST be `application/vnd.oci.image.index.v1+json`.
+        media_type: Option<MediaType> => "mediaType" (optional),
 
-    /// The type of an artifact, when the index is used for one.
-    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
-    pub artifact_type: Option<MediaType>,
+        /// The type of an artifact, when the index is used for one.
+        artifact_type: Option<MediaType> => "artifactType" (optional),
 
-    /// The manifests (or nested indexes). The property MUST be present; the
-    /// list MAY be empty. An unknown media type here MUST NOT be an error.
-    pub manifests: Vec<Descriptor>,
+        /// The manifests (or nested indexes). The property MUST be present; the
+        /// list MAY be empty. An unknown media type here MUST NOT be an error.
+        manifests: Vec<Descriptor> => "manifests" (required),
 
-    /// Another manifest this one refers to (image-spec 1.1 referrers).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<Descriptor>,
+        /// Another manifest this one refers to (image-spec 1.1 referrers).
+        subject: Option<Descriptor> => "subject" (optional),
 
-    /// Arbitrary metadata, following the annotation rules.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-
-    /// Fields this version of the spec does not define, kept verbatim.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// Arbitrary metadata, following the annotation rules.
+        annotations: BTreeMap<String, String> => "annotations" (default),
+    }
 }
 
 impl Default for ImageIndex {
@@ -94,12 +85,19 @@ impl ImageIndex {
     }
 }
 
+impl Json for ImageIndex {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
+
 impl Model for ImageIndex {
     const MEDIA_TYPE: MediaType = MediaType::ImageIndex;
-    const KIND: &'static str = "image index";
 }
 
 impl Validate for ImageIndex {
+    type Rule = Rule;
+    const KIND: &'static str = "image index";
+
     fn check_into(&self, c: &mut Checker) {
         check_header(
             c,
@@ -145,12 +143,3 @@ impl Validate for ImageIndex {
         }
     }
 }
-
-crate::serde_util::deserialize_struct!(ImageIndex, "an image index", {
-    schema_version: "schemaVersion" => required,
-    media_type: "mediaType" => optional,
-    artifact_type: "artifactType" => optional,
-    manifests: "manifests" => required,
-    subject: "subject" => optional,
-    annotations: "annotations" => default,
-});

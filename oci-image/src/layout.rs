@@ -3,30 +3,26 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::validate::{Checker, Rule, Validate};
-use crate::{MediaType, Model};
+use crate::{Json, MediaType, Model};
 
-/// The content of an image layout's `oci-layout` file
-/// (`application/vnd.oci.layout.header.v1+json`).
-///
-/// ```
-/// use ocikit_image::{ImageLayout, Model, Validate};
-/// let layout = ImageLayout::default();
-/// assert_eq!(layout.to_canonical_json(), br#"{"imageLayoutVersion":"1.0.0"}"#);
-/// layout.validate().unwrap();
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImageLayout {
-    /// The version of the layout format. It MUST be present; `1.0.0` is the
-    /// only version defined.
-    #[serde(rename = "imageLayoutVersion")]
-    pub image_layout_version: String,
-
-    /// Additional fields, which the file MAY include.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+ocikit_spec_core::model! {
+    /// The content of an image layout's `oci-layout` file
+    /// (`application/vnd.oci.layout.header.v1+json`). The file MAY include
+    /// additional fields, which are kept in `extra`.
+    ///
+    /// ```
+    /// use ocikit_image::{ImageLayout, Json, Validate};
+    /// let layout = ImageLayout::default();
+    /// assert_eq!(layout.to_canonical_json(), br#"{"imageLayoutVersion":"1.0.0"}"#);
+    /// layout.validate().unwrap();
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ImageLayout ("an oci-layout object") {
+        /// The version of the layout format. It MUST be present; `1.0.0` is the
+        /// only version defined.
+        image_layout_version: String => "imageLayoutVersion" (required),
+    }
 }
 
 impl ImageLayout {
@@ -43,12 +39,19 @@ impl Default for ImageLayout {
     }
 }
 
+impl Json for ImageLayout {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &[];
+}
+
 impl Model for ImageLayout {
     const MEDIA_TYPE: MediaType = MediaType::LayoutHeader;
-    const KIND: &'static str = "oci-layout file";
 }
 
 impl Validate for ImageLayout {
+    type Rule = Rule;
+    const KIND: &'static str = "oci-layout file";
+
     fn check_into(&self, c: &mut Checker) {
         if self.image_layout_version != Self::VERSION {
             c.field("imageLayoutVersion", |c| {
@@ -64,7 +67,3 @@ impl Validate for ImageLayout {
         }
     }
 }
-
-crate::serde_util::deserialize_struct!(ImageLayout, "an oci-layout object", {
-    image_layout_version: "imageLayoutVersion" => required,
-});

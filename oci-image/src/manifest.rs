@@ -3,55 +3,46 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::descriptor::check_media_type;
 use crate::validate::{Checker, Rule, Validate};
-use crate::{Descriptor, MediaType, Model};
+use crate::{Descriptor, Json, MediaType, Model};
 
-/// An image manifest (`application/vnd.oci.image.manifest.v1+json`).
-///
-/// ```
-/// use ocikit_image::{Descriptor, ImageManifest, MediaType, Model, Validate};
-/// let config = Descriptor::for_bytes(MediaType::ImageConfig, b"{...}");
-/// let layer = Descriptor::for_bytes(MediaType::ImageLayerGzip, b"...");
-/// let m = ImageManifest { config, layers: vec![layer], ..Default::default() };
-/// m.validate().unwrap();
-/// let bytes = m.to_canonical_json();
-/// assert_eq!(ImageManifest::from_json(&bytes).unwrap(), m);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImageManifest {
-    /// MUST be 2, for compatibility with older versions of Docker.
-    #[serde(rename = "schemaVersion")]
-    pub schema_version: i64,
+ocikit_spec_core::model! {
+    /// An image manifest (`application/vnd.oci.image.manifest.v1+json`).
+    ///
+    /// ```
+    /// use ocikit_image::{Descriptor, ImageManifest, MediaType, Json, Validate};
+    /// let config = Descriptor::for_bytes(MediaType::ImageConfig, b"{...}");
+    /// let layer = Descriptor::for_bytes(MediaType::ImageLayerGzip, b"...");
+    /// let m = ImageManifest { config, layers: vec![layer], ..Default::default() };
+    /// m.validate().unwrap();
+    /// let bytes = m.to_canonical_json();
+    /// assert_eq!(ImageManifest::from_json(&bytes).unwrap(), m);
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ImageManifest ("an image manifest") {
+        /// MUST be 2, for compatibility with older versions of Docker.
+        schema_version: i64 => "schemaVersion" (required),
 
-    /// When used, MUST be `application/vnd.oci.image.manifest.v1+json`.
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none")]
-    pub media_type: Option<MediaType>,
+        /// When used, MUST be `application/vnd.oci.image.manifest.v1+json`.
+        media_type: Option<MediaType> => "mediaType" (optional),
 
-    /// The type of an artifact packaged with this manifest. MUST be set when
-    /// `config.mediaType` is the empty media type.
-    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
-    pub artifact_type: Option<MediaType>,
+        /// The type of an artifact packaged with this manifest. MUST be set when
+        /// `config.mediaType` is the empty media type.
+        artifact_type: Option<MediaType> => "artifactType" (optional),
 
-    /// The image configuration, or an artifact's config (possibly the empty descriptor).
-    pub config: Descriptor,
+        /// The image configuration, or an artifact's config (possibly the empty descriptor).
+        config: Descriptor => "config" (required),
 
-    /// The layers, base layer first, in the order they are applied.
-    pub layers: Vec<Descriptor>,
+        /// The layers, base layer first, in the order they are applied.
+        layers: Vec<Descriptor> => "layers" (required),
 
-    /// Another manifest this one refers to (image-spec 1.1 referrers).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<Descriptor>,
+        /// Another manifest this one refers to (image-spec 1.1 referrers).
+        subject: Option<Descriptor> => "subject" (optional),
 
-    /// Arbitrary metadata, following the annotation rules.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-
-    /// Fields this version of the spec does not define, kept verbatim.
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+        /// Arbitrary metadata, following the annotation rules.
+        annotations: BTreeMap<String, String> => "annotations" (default),
+    }
 }
 
 impl Default for ImageManifest {
@@ -83,11 +74,6 @@ impl ImageManifest {
                 other => Some(other),
             })
     }
-}
-
-impl Model for ImageManifest {
-    const MEDIA_TYPE: MediaType = MediaType::ImageManifest;
-    const KIND: &'static str = "image manifest";
 }
 
 /// Checks `schemaVersion` and the document's own `mediaType`, and that none
@@ -136,7 +122,19 @@ pub(crate) fn check_header(
     }
 }
 
+impl Json for ImageManifest {
+    const PRETTY_INDENT: &'static str = crate::document::PRETTY_INDENT;
+    const MAP_MEMBERS: &'static [&'static str] = &["annotations"];
+}
+
+impl Model for ImageManifest {
+    const MEDIA_TYPE: MediaType = MediaType::ImageManifest;
+}
+
 impl Validate for ImageManifest {
+    type Rule = Rule;
+    const KIND: &'static str = "image manifest";
+
     fn check_into(&self, c: &mut Checker) {
         check_header(
             c,
@@ -177,13 +175,3 @@ impl Validate for ImageManifest {
         });
     }
 }
-
-crate::serde_util::deserialize_struct!(ImageManifest, "an image manifest", {
-    schema_version: "schemaVersion" => required,
-    media_type: "mediaType" => optional,
-    artifact_type: "artifactType" => optional,
-    config: "config" => required,
-    layers: "layers" => required,
-    subject: "subject" => optional,
-    annotations: "annotations" => default,
-});

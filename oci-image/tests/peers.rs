@@ -2,7 +2,7 @@
 //! image-index.md, manifest.md, config.md): the documents they write parse,
 //! validate and re-serialise to the same bytes, and they read ours.
 //!
-//! `Model::to_canonical_json` writes what Go's `encoding/json` writes for the
+//! `Json::to_canonical_json` writes what Go's `encoding/json` writes for the
 //! image-spec Go types. Go tools frame that output in one of two ways (see
 //! [`Framing`]), and each document is checked against the one its writer uses;
 //! the one file a peer writes by hand (skopeo's `oci-layout`) is checked by
@@ -18,7 +18,8 @@ use std::process::Command;
 
 use ocikit_image::{
     ContainerConfig, Descriptor, Digest, Document, History, ImageConfiguration, ImageIndex,
-    ImageLayout, ImageManifest, MediaType, Model, Platform, Rule, Severity, Validate, annotations,
+    ImageLayout, ImageManifest, Json, MediaType, Model, Platform, Rule, Severity, Validate,
+    annotations,
 };
 use serde_json::json;
 use support::{difference, require_tools, run, version};
@@ -626,6 +627,31 @@ fn skopeo_oci_copies_round_trip_byte_exact() {
             difference("skopeo", &raw, "blob", config.bytes())
         );
     }
+}
+
+/// `skopeo inspect --config` prints the config as Go's
+/// `json.MarshalIndent(config, "", "    ")` does, and a newline: the bytes
+/// of `to_pretty_json`, whose four-space indent was chosen to match.
+#[test]
+fn skopeo_inspect_config_prints_our_pretty_form() {
+    let Some(Base {
+        peers,
+        dir: _dir,
+        src,
+        src_config,
+        ..
+    }) = umoci_base_for_skopeo()
+    else {
+        return;
+    };
+    let printed = skopeo(&["inspect", "--config", &oci_ref(&src, "base")]);
+    let mut ours = src_config.value().to_pretty_json();
+    ours.push(b'\n');
+    assert!(
+        printed == ours,
+        "[{peers}] skopeo inspect --config: {}",
+        difference("skopeo", &printed, "ours", &ours)
+    );
 }
 
 /// Docker schema 2 documents written by skopeo (`dir:` with `--format v2s2`,

@@ -452,7 +452,7 @@ fn our_verdict(result: &Result<Report, Error>) -> String {
             .join("; ")
     };
     match result {
-        Err(Error::Json { path, message, .. }) => format!("parse-error at {path} ({message})"),
+        Err(Error::Json(e)) => format!("parse-error at {} ({})", e.path, e.message),
         Err(other) => format!("unexpected error {other:?}"),
         Ok(report) if !report.is_valid() => format!("invalid: {}", show(report.errors().collect())),
         Ok(report) if report.warnings().next().is_some() => {
@@ -470,7 +470,7 @@ fn ours_agrees(row: &Row, result: &Result<Report, Error>) -> bool {
         vs.len() == 1 && format!("{:?}", vs[0].rule) == row.rule && vs[0].path == row.path
     };
     match (row.ours.as_str(), result) {
-        ("parse-error", Err(Error::Json { path, .. })) => *path == row.path,
+        ("parse-error", Err(Error::Json(e))) => e.path == row.path,
         ("invalid", Ok(report)) => only(report.errors().collect()),
         ("valid-with-warning", Ok(report)) => {
             report.is_valid() && only(report.warnings().collect())

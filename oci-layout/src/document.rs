@@ -18,7 +18,7 @@ impl Layout {
     /// returns the descriptor (with `T`'s media type).
     ///
     /// ```
-    /// use ocikit_image::{ImageConfiguration, Model};
+    /// use ocikit_image::{ImageConfiguration, Json};
     /// # let dir = tempfile::tempdir()?;
     /// let layout = ocikit_layout::Layout::init(dir.path().join("l"))?;
     /// let config = ImageConfiguration::for_platform(&"linux/amd64".parse()?);

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use ocikit_image::validate::Rule;
 use ocikit_image::{
-    Descriptor, Digest, Document, ImageIndex, ImageManifest, MediaType, Model, Report,
+    Descriptor, Digest, Document, ImageIndex, ImageManifest, Json, MediaType, Report,
 };
 
 use crate::codec::{self, CodecError};

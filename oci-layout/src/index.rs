@@ -4,7 +4,9 @@
 //! atomic replace, so concurrent taggers lose nothing.
 
 use ocikit_image::annotations::{REF_NAME, is_valid_ref_name};
-use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, Model, Platform};
+use ocikit_image::{
+    Descriptor, Digest, Document, ImageIndex, ImageManifest, Json, ParseError, Platform, Validate,
+};
 
 use crate::atomic::write_atomic;
 use crate::fsutil::read_limited;
@@ -47,14 +49,16 @@ impl Layout {
         // What a crash or a full disk leaves after a writer that truncates
         // in place (not ours: we replace by rename), said plainly.
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(document(ocikit_image::Error::Json {
+            return Err(document(ocikit_image::Error::Json(ParseError {
                 document: ImageIndex::KIND,
                 path: ".".into(),
                 message: format!(
                     "the file is empty ({} bytes), expected a JSON object",
                     bytes.len()
                 ),
-            }));
+                line: 0,
+                column: 0,
+            })));
         }
         Document::from_bytes(bytes).map_err(document)
     }

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ocikit_image::{Algorithm, Digest, ImageIndex, ImageLayout, Model};
+use ocikit_image::{Algorithm, Digest, ImageIndex, ImageLayout, Json};
 
 use crate::atomic::write_atomic;
 use crate::fsutil::{ensure_dir, read_limited, sync_dir};

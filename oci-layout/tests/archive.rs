@@ -11,7 +11,7 @@ use std::io::Read;
 use std::process::Command;
 
 use ocikit_image::annotations::REF_NAME;
-use ocikit_image::{Descriptor, Digest, ImageManifest, MediaType, Model};
+use ocikit_image::{Descriptor, Digest, ImageManifest, Json, MediaType};
 use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 use ocikit_layout::{Error, FsckOptions, Layout};
 use support::peers::{require_tools, run, version};

@@ -20,7 +20,7 @@ mod bounds;
 mod support;
 
 use ocikit_image::{
-    Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Model, Platform,
+    Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, Json, MediaType, Platform,
 };
 use ocikit_layout::{Error, FsckOptions, GcOptions, Layout, MAX_DOCUMENT_SIZE, MAX_INDEX_DEPTH};
 use support::small_image;

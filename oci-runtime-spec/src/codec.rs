@@ -1,131 +1,5 @@
-//! The JSON machinery behind every model: the [`model!`] and [`string_enum!`]
-//! macros, parsing with the JSON path of a failing field, and output in the
-//! byte format of Go's `encoding/json` (what `runc` writes).
-//!
-//! Models keep unknown members in an `extra` map. serde's `flatten` would do
-//! that, but it buffers each object and `serde_path_to_error` then loses the
-//! path below it; the visitor written by [`model!`] reads members one by one,
-//! so the path of a failing member survives.
-
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use crate::Error;
-
-/// Defines a model struct with public fields, `Default`, an `extra` map of
-/// unknown members, and hand-written `Serialize`/`Deserialize`.
-///
-/// Each field is `name: Type => "jsonName" (mode)`, in the order of the Go
-/// types of runtime-spec (the order `runc` writes). Modes:
-/// - `req`: REQUIRED member; missing is a parse error; always written;
-/// - `opt`: an `Option`, written only when `Some`;
-/// - `vec`: a `Vec`, empty when absent, written only when not empty;
-/// - `map`: a `BTreeMap`, empty when absent, written only when not empty.
-macro_rules! model {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident ($what:literal) {
-            $(
-                $(#[$fmeta:meta])*
-                $field:ident : $ty:ty => $json:literal ($mode:ident)
-            ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq)]
-        pub struct $name {
-            $(
-                $(#[$fmeta])*
-                pub $field: $ty,
-            )*
-            /// Members the spec does not define, kept as they were read so
-            /// that a read-modify-write loses nothing; written after the
-            /// known members, sorted by name. An entry named like a known
-            /// member (see `MEMBERS`) is not written.
-            pub extra: std::collections::BTreeMap<String, serde_json::Value>,
-        }
-
-        impl $name {
-            /// The JSON member names this model knows, in output order;
-            /// any other member goes to `extra`.
-            pub const MEMBERS: &'static [&'static str] = &[$($json),*];
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap;
-                let mut out = s.serialize_map(None)?;
-                $(
-                    if !$crate::codec::model!(@skip $mode, self.$field) {
-                        out.serialize_entry($json, &self.$field)?;
-                    }
-                )*
-                for (key, value) in &self.extra {
-                    // A known name belongs to its field; written twice it
-                    // would make invalid I-JSON.
-                    if !Self::MEMBERS.contains(&key.as_str()) {
-                        out.serialize_entry(key, value)?;
-                    }
-                }
-                out.end()
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct Members;
-                impl<'de> serde::de::Visitor<'de> for Members {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str($what)
-                    }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: A,
-                    ) -> Result<$name, A::Error> {
-                        $( let mut $field: Option<$ty> = None; )*
-                        let mut extra = std::collections::BTreeMap::new();
-                        while let Some(key) = map.next_key::<$crate::codec::Key<'de>>()? {
-                            match key.as_str() {
-                                $(
-                                    $json => {
-                                        if $field.is_some() {
-                                            return Err(serde::de::Error::duplicate_field($json));
-                                        }
-                                        $field = Some(map.next_value()?);
-                                    }
-                                )*
-                                _ => {
-                                    let value: serde_json::Value = map.next_value()?;
-                                    extra.insert(key.into_string(), value);
-                                }
-                            }
-                        }
-                        Ok($name {
-                            $( $field: $crate::codec::model!(@absent $mode, $field, $json), )*
-                            extra,
-                        })
-                    }
-                }
-                d.deserialize_map(Members)
-            }
-        }
-    };
-    (@skip req, $v:expr) => { false };
-    (@skip opt, $v:expr) => { $v.is_none() };
-    (@skip vec, $v:expr) => { $v.is_empty() };
-    (@skip map, $v:expr) => { $v.is_empty() };
-    (@absent req, $f:ident, $json:literal) => {
-        match $f {
-            Some(v) => v,
-            None => return Err(serde::de::Error::missing_field($json)),
-        }
-    };
-    (@absent opt, $f:ident, $json:literal) => { $f.flatten() };
-    (@absent vec, $f:ident, $json:literal) => { $f.unwrap_or_default() };
-    (@absent map, $f:ident, $json:literal) => { $f.unwrap_or_default() };
-}
-pub(crate) use model;
+//! The [`string_enum!`] macro behind the string enums of the models (the
+//! model structs come from `ocikit_spec_core::model!`).
 
 /// Defines a string enum: one variant per value the spec lists, plus
 /// `Other(String)` when the set is open (`open`), so an unknown value
@@ -157,6 +31,16 @@ macro_rules! string_enum {
             }
         )?
 
+        impl $crate::codec::StringEnum for $name {
+            const KNOWN: &'static [&'static str] = $name::KNOWN;
+            fn is_known(&self) -> bool {
+                $name::is_known(self)
+            }
+            fn as_str(&self) -> &str {
+                $name::as_str(self)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -177,10 +61,10 @@ macro_rules! string_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let key = $crate::codec::Key::deserialize(d)?;
-                match key.as_str() {
+                let name = ocikit_spec_core::Name::deserialize(d)?;
+                match &*name {
                     $( $value => Ok(Self::$variant), )*
-                    _ => $crate::codec::string_enum!(@unknown $kind, key, Self::KNOWN),
+                    _ => $crate::codec::string_enum!(@unknown $kind, name, Self::KNOWN),
                 }
             }
         }
@@ -272,152 +156,22 @@ macro_rules! string_enum {
             }
         }
     };
-    (@unknown open, $key:ident, $known:expr) => { Ok(Self::Other($key.into_string())) };
-    (@unknown closed, $key:ident, $known:expr) => {
-        Err(serde::de::Error::unknown_variant($key.as_str(), $known))
+    (@unknown open, $name:ident, $known:expr) => { Ok(Self::Other($name.into_string())) };
+    (@unknown closed, $name:ident, $known:expr) => {
+        Err(serde::de::Error::unknown_variant(&$name, $known))
     };
 }
 pub(crate) use string_enum;
 
-/// A JSON string read without copying when it has no escapes: member names
-/// and enum values.
-pub(crate) enum Key<'de> {
-    Borrowed(&'de str),
-    Owned(String),
-}
-
-impl Key<'_> {
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
-        }
-    }
-
-    pub(crate) fn into_string(self) -> String {
-        match self {
-            Key::Borrowed(s) => s.to_owned(),
-            Key::Owned(s) => s,
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key::Borrowed(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-/// Members whose value is a map with free-form keys (as opposed to an object
-/// with the spec's member names): a key below one of these is written as
-/// `["key"]` in an error path.
-const MAP_MEMBERS: &[&str] = &["annotations", "sysctl", "unified", "rdma", "netDevices"];
-
-/// Parses `bytes` as a `T`; on failure, parses again tracking the path, so
-/// that the error names the failing member (the fast path pays nothing).
-pub(crate) fn from_slice<T: DeserializeOwned>(
-    document: &'static str,
-    bytes: &[u8],
-) -> Result<T, Error> {
-    match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(value),
-        Err(first) => Err(explain::<T>(document, bytes, first)),
-    }
-}
-
-#[cold]
-fn explain<T: DeserializeOwned>(
-    document: &'static str,
-    bytes: &[u8],
-    first: serde_json::Error,
-) -> Error {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (path, err) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => (render_path(e.path()), e.into_inner()),
-        // Only trailing characters fail `from_slice` but not a single value.
-        Ok(_) => (String::new(), first),
-    };
-    let position = format!(" at line {} column {}", err.line(), err.column());
-    let mut message = err.to_string();
-    if message.ends_with(&position) {
-        message.truncate(message.len() - position.len());
-    }
-    Error::Json {
-        document,
-        path: if path.is_empty() {
-            "(root)".to_owned()
-        } else {
-            path
-        },
-        message,
-        line: err.line(),
-        column: err.column(),
-    }
-}
-
-/// Writes a path as `linux.resources.rdma["mlx5_1"].hcaHandles`.
-fn render_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    let mut in_map = false;
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => {
-                out.push_str(&format!("[{index}]"));
-                in_map = false;
-            }
-            Segment::Map { key } if in_map => {
-                out.push_str(&format!("[{}]", serde_json::Value::String(key.clone())));
-                in_map = false;
-            }
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-                in_map = MAP_MEMBERS.contains(&key.as_str());
-            }
-            Segment::Unknown => break,
-        }
-    }
-    out
-}
-
-/// Compact JSON, Go-compatible: what `json.Marshal` writes.
-pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    write(value, None)
-}
-
-/// Indented JSON as `json.MarshalIndent(v, "", "\t")` writes it (runc's
-/// `config.json`): a tab per level, `"key": value`, no final newline.
-pub(crate) fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    write(value, Some(b"\t"))
-}
-
-fn write<T: Serialize + ?Sized>(value: &T, indent: Option<&'static [u8]>) -> Vec<u8> {
-    // The models hold only strings, integers, booleans, sequences, maps with
-    // string keys and `serde_json::Value`s: writing them to memory cannot
-    // fail, so an error here would be a bug in this crate.
-    crate::go_json::to_vec(value, indent).unwrap_or_else(|err| {
-        debug_assert!(false, "serialising a model failed: {err}");
-        Vec::new()
-    })
+/// What every enum of [`string_enum!`] answers, for checks that take any
+/// of them.
+pub(crate) trait StringEnum {
+    /// Every value the spec lists.
+    const KNOWN: &'static [&'static str];
+    /// Whether the value is one the spec lists.
+    fn is_known(&self) -> bool;
+    /// The value as it appears in JSON.
+    fn as_str(&self) -> &str;
 }
 
 #[cfg(test)]
@@ -490,8 +244,12 @@ mod tests {
 
     #[test]
     fn go_escapes_html_characters() {
-        let out = super::to_vec(&serde_json::json!({"a": "<b> & \u{2028}é"}));
-        let expected = r#"{"a":"\u003cb\u003e \u0026 \u2028é"}"#;
+        let state = crate::State {
+            bundle: "<b> & \u{2028}é".to_owned(),
+            ..Default::default()
+        };
+        let out = ocikit_spec_core::Json::to_canonical_json(&state);
+        let expected = r#"{"ociVersion":"","id":"","status":"creating","bundle":"\u003cb\u003e \u0026 \u2028é"}"#;
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 }

@@ -22,6 +22,7 @@ impl Spec {
     /// and the usual masked and read-only `/proc` and `/sys` paths.
     ///
     /// ```
+    /// use ocikit_runtime_spec::Validate;
     /// let spec = ocikit_runtime_spec::Spec::default_linux();
     /// assert_eq!(spec.process.as_ref().map(|p| p.args.clone()), Some(vec!["sh".to_owned()]));
     /// assert!(spec.validate()?.is_empty());
@@ -177,6 +178,7 @@ impl Spec {
     /// and no `gid=5` on `/dev/pts` (group 5 is not mapped).
     ///
     /// ```
+    /// use ocikit_runtime_spec::Validate;
     /// let spec = ocikit_runtime_spec::Spec::rootless_linux(1000, 1000);
     /// let linux = spec.linux.as_ref().expect("a Linux config");
     /// assert_eq!(linux.uid_mappings[0].host_id, 1000);

@@ -8,23 +8,12 @@
 #[non_exhaustive]
 pub enum Error {
     /// The document is not valid JSON, or a member has the wrong JSON type,
-    /// a REQUIRED member is missing, or a closed enum has an unknown value.
-    #[error("{document}: {path}: {message} (line {line}, column {column})")]
-    Json {
-        /// Which document was parsed (`config.json`, `state`, `features`).
-        document: &'static str,
-        /// The JSON path of the failing member, like
-        /// `linux.resources.rdma["mlx5_1"].hcaHandles`; `(root)` when the
-        /// document itself is at fault (not JSON, not an object).
-        path: String,
-        /// What was wrong, as serde reports it (`invalid type: string
-        /// "x", expected u32`).
-        message: String,
-        /// The line of the input where parsing stopped (1-based).
-        line: usize,
-        /// The column of the input where parsing stopped (1-based).
-        column: usize,
-    },
+    /// a REQUIRED member is missing, or a closed enum has an unknown value;
+    /// the error names the document, the JSON path of the failing member
+    /// (`linux.resources.rdma["mlx5_1"].hcaHandles`, `.` for the document
+    /// itself) and the position.
+    #[error(transparent)]
+    Json(#[from] ocikit_spec_core::ParseError),
     /// A string is not one of the values of a closed set (`FromStr`).
     #[error("unknown {kind} {value:?}, expected one of {known:?}")]
     UnknownValue {
@@ -35,15 +24,10 @@ pub enum Error {
         /// The values allowed.
         known: &'static [&'static str],
     },
-    /// The document parsed but breaks MUSTs of the spec: every error, each
-    /// with the JSON path of its field, one per line.
-    #[error("{document} is invalid:\n{}", crate::validate::lines(errors))]
-    Invalid {
-        /// Which document was checked (`config.json`, `state`, `features`).
-        document: &'static str,
-        /// The broken rules (errors only, never empty), in document order.
-        errors: Vec<crate::Violation>,
-    },
+    /// The document parsed but breaks MUSTs of the spec: the error names
+    /// the document and every broken rule with the JSON path of its field.
+    #[error(transparent)]
+    Invalid(#[from] crate::Invalid),
 }
 
 impl Error {
@@ -51,8 +35,8 @@ impl Error {
     /// invalid document the path of its first error.
     pub fn path(&self) -> Option<&str> {
         match self {
-            Error::Json { path, .. } => Some(path),
-            Error::Invalid { errors, .. } => errors.first().map(|v| v.path.as_str()),
+            Error::Json(err) => Some(&err.path),
+            Error::Invalid(invalid) => Some(invalid.path()),
             Error::UnknownValue { .. } => None,
         }
     }

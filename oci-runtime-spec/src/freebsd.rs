@@ -2,87 +2,91 @@
 //!
 //! Implements runtime-spec config-freebsd.md.
 
-use crate::codec::{model, string_enum};
+use crate::codec::string_enum;
 
-model! {
+ocikit_spec_core::model! {
     /// FreeBSD-specific configuration (`freebsd`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FreeBsd ("a freebsd object") {
         /// OPTIONAL. Devices made available in the container, by devfs
         /// rules.
-        devices: Vec<FreeBsdDevice> => "devices" (vec),
+        devices: Vec<FreeBsdDevice> => "devices" (default),
         /// OPTIONAL. Jail parameters.
-        jail: Option<Jail> => "jail" (opt),
+        jail: Option<Jail> => "jail" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A device of the container (an entry of `freebsd.devices`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FreeBsdDevice ("a FreeBSD device object") {
         /// REQUIRED. Device path relative to `/dev`.
-        path: String => "path" (req),
+        path: String => "path" (required),
         /// OPTIONAL. File mode of the device.
-        mode: Option<u32> => "mode" (opt),
+        mode: Option<u32> => "mode" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Jail parameters (`freebsd.jail`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Jail ("a jail object") {
         /// OPTIONAL. Name of the parent jail; the host when absent.
-        parent: Option<String> => "parent" (opt),
+        parent: Option<String> => "parent" (optional_or_null),
         /// OPTIONAL. Whether the hostname, domain name and host ids are the
         /// container's own (`new`) or the parent's (`inherit`).
-        host: Option<SharingModeNoDisable> => "host" (opt),
+        host: Option<SharingModeNoDisable> => "host" (optional_or_null),
         /// OPTIONAL. Availability of IPv4 addresses.
-        ip4: Option<SharingMode> => "ip4" (opt),
+        ip4: Option<SharingMode> => "ip4" (optional_or_null),
         /// OPTIONAL. IPv4 addresses the container may use, numeric.
-        ip4_addr: Vec<String> => "ip4Addr" (vec),
+        ip4_addr: Vec<String> => "ip4Addr" (default),
         /// OPTIONAL. Availability of IPv6 addresses.
-        ip6: Option<SharingMode> => "ip6" (opt),
+        ip6: Option<SharingMode> => "ip6" (optional_or_null),
         /// OPTIONAL. IPv6 addresses the container may use, numeric.
-        ip6_addr: Vec<String> => "ip6Addr" (vec),
+        ip6_addr: Vec<String> => "ip6Addr" (default),
         /// OPTIONAL. A new vnet (`new`) or the parent's (`inherit`);
         /// `disable` is not allowed.
-        vnet: Option<SharingModeNoDisable> => "vnet" (opt),
+        vnet: Option<SharingModeNoDisable> => "vnet" (optional_or_null),
         /// OPTIONAL. Interface the container's addresses are added to.
-        interface: Option<String> => "interface" (opt),
+        interface: Option<String> => "interface" (optional_or_null),
         /// OPTIONAL. Interfaces moved into the container's vnet.
-        vnet_interfaces: Vec<String> => "vnetInterfaces" (vec),
+        vnet_interfaces: Vec<String> => "vnetInterfaces" (default),
         /// OPTIONAL. SysV message queues; `new` when absent.
-        sysvmsg: Option<SharingMode> => "sysvmsg" (opt),
+        sysvmsg: Option<SharingMode> => "sysvmsg" (optional_or_null),
         /// OPTIONAL. SysV semaphores; `new` when absent.
-        sysvsem: Option<SharingMode> => "sysvsem" (opt),
+        sysvsem: Option<SharingMode> => "sysvsem" (optional_or_null),
         /// OPTIONAL. SysV shared memory; `new` when absent.
-        sysvshm: Option<SharingMode> => "sysvshm" (opt),
+        sysvshm: Option<SharingMode> => "sysvshm" (optional_or_null),
         /// OPTIONAL. Visibility of mounts (jail's `enforce_statfs`), 0 to 2.
-        enforce_statfs: Option<u8> => "enforceStatfs" (opt),
+        enforce_statfs: Option<u8> => "enforceStatfs" (optional_or_null),
         /// OPTIONAL. Restrictions lifted for the container.
-        allow: Option<JailAllow> => "allow" (opt),
+        allow: Option<JailAllow> => "allow" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Restrictions lifted for a jail (`freebsd.jail.allow`). All off by
     /// default except `setHostname` and `reservedPorts`.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct JailAllow ("a jail allow object") {
         /// OPTIONAL. May set the hostname.
-        set_hostname: Option<bool> => "setHostname" (opt),
+        set_hostname: Option<bool> => "setHostname" (optional_or_null),
         /// OPTIONAL. May use raw sockets.
-        raw_sockets: Option<bool> => "rawSockets" (opt),
+        raw_sockets: Option<bool> => "rawSockets" (optional_or_null),
         /// OPTIONAL. May change system file flags.
-        chflags: Option<bool> => "chflags" (opt),
+        chflags: Option<bool> => "chflags" (optional_or_null),
         /// OPTIONAL. Filesystem types the container may mount.
-        mount: Vec<String> => "mount" (vec),
+        mount: Vec<String> => "mount" (default),
         /// OPTIONAL. May manipulate quotas.
-        quotas: Option<bool> => "quotas" (opt),
+        quotas: Option<bool> => "quotas" (optional_or_null),
         /// OPTIONAL. May use non-IP socket families.
-        socket_af: Option<bool> => "socketAf" (opt),
+        socket_af: Option<bool> => "socketAf" (optional_or_null),
         /// OPTIONAL. May lock memory.
-        mlock: Option<bool> => "mlock" (opt),
+        mlock: Option<bool> => "mlock" (optional_or_null),
         /// OPTIONAL. May bind ports below 1024.
-        reserved_ports: Option<bool> => "reservedPorts" (opt),
+        reserved_ports: Option<bool> => "reservedPorts" (optional_or_null),
         /// OPTIONAL. root in the jail has superuser privileges.
-        suser: Option<bool> => "suser" (opt),
+        suser: Option<bool> => "suser" (optional_or_null),
     }
 }
 

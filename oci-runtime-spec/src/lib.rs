@@ -8,14 +8,22 @@
 //!
 //! # A tour
 //!
+//! The same shape as `ocikit-image`, from `ocikit-spec-core`: [`Json`]
+//! parses and writes, [`Validate`] checks, a [`Report`] holds what a
+//! check found.
+//!
 //! Models are plain data: structs with public fields and `Default`,
 //! `BTreeMap`s for maps, `Option` for OPTIONAL members, and open enums
 //! (with an `Other(String)` variant) where the spec's list of values can
 //! grow. Members the spec does not define are kept in each struct's
 //! `extra` map, so a read-modify-write loses nothing.
 //!
+//! **Parse.** [`Json::from_json`] accepts what the JSON types allow; an
+//! error names the document, the JSON path of the failing member and the
+//! position:
+//!
 //! ```
-//! use ocikit_runtime_spec::{Capability, NamespaceType, Spec};
+//! use ocikit_runtime_spec::{Capability, Json, NamespaceType, Spec};
 //!
 //! let bytes = br#"{
 //!     "ociVersion": "1.3.0",
@@ -26,56 +34,39 @@
 //!     "org.example.unknown": true
 //! }"#;
 //! let mut spec = Spec::from_json(bytes)?;
-//!
-//! let process = spec.process.as_mut().expect("the example has a process");
-//! let caps = process.capabilities.as_ref().expect("and capabilities");
+//! let caps = spec.process.as_ref().and_then(|p| p.capabilities.as_ref()).expect("in the example");
 //! assert_eq!(caps.bounding[0], Capability::Kill);
 //! assert!(!caps.bounding[1].is_known()); // kept as Capability::Other
 //! assert_eq!(spec.linux.as_ref().map(|l| &l.namespaces[0].typ), Some(&NamespaceType::Pid));
 //!
-//! spec.hostname = Some("box".to_owned());
-//! let out = String::from_utf8(spec.to_json()).expect("JSON is UTF-8");
-//! assert_eq!(
-//!     out,
-//!     r#"{"ociVersion":"1.3.0","process":{"args":["sh"],"cwd":"/","capabilities":{"bounding":["CAP_KILL","CAP_NEW_ONE"]}},"root":{"path":"rootfs"},"hostname":"box","linux":{"namespaces":[{"type":"pid"}]},"org.example.unknown":true}"#
-//! );
+//! let bad = br#"{"ociVersion": "1.3.0", "linux": {"resources": {"rdma": {"mlx5_1": {"hcaHandles": "many"}}}}}"#;
+//! let err = Spec::from_json(bad).unwrap_err();
+//! assert_eq!(err.path, r#"linux.resources.rdma["mlx5_1"].hcaHandles"#);
+//! assert_eq!(err.to_string(), r#"config.json: linux.resources.rdma["mlx5_1"].hcaHandles: invalid type: string "many", expected u32 (line 1, column 88)"#);
 //! # Ok::<(), ocikit_runtime_spec::Error>(())
 //! ```
 //!
-//! A parse error names the JSON path of the failing member:
+//! **Validate.** [`Validate::validate`] checks every MUST of the spec: it
+//! returns the warnings, or [`Invalid`] naming the document and each
+//! broken rule with the path of its field. A broken MUST is an error; a
+//! SHOULD, or a value of an open set this crate does not know
+//! (capabilities, namespace types, seccomp actions, architectures, flags
+//! and operators: the spec has runtimes warn and go on), is a warning.
+//!
+//! **Report.** [`Validate::check`] gives every [`Violation`], errors and
+//! warnings, each with its path, [`Rule`], [`Severity`] and a message
+//! saying what was expected and what was found:
 //!
 //! ```
-//! let bad = br#"{"ociVersion": "1.3.0", "linux": {"resources": {"rdma": {"mlx5_1": {"hcaHandles": "many"}}}}}"#;
-//! let err = ocikit_runtime_spec::Spec::from_json(bad).unwrap_err();
-//! assert_eq!(err.path(), Some(r#"linux.resources.rdma["mlx5_1"].hcaHandles"#));
-//! ```
-//!
-//! # Output
-//!
-//! [`Spec::to_json`] writes compact JSON and [`Spec::to_json_pretty`] the
-//! tab-indented form `runc spec` writes; both follow Go's `encoding/json`
-//! (member order of the spec's Go types, sorted map keys, `<`, `>`, `&`
-//! escaped), so the bytes diff cleanly against Go tools' output.
-//!
-//! # Validation
-//!
-//! Parse, then validate: [`Spec::check`], [`State::check`] and
-//! [`Features::check`] report every rule of the spec a document breaks,
-//! as a [`Report`] of [`Violation`]s, each with the JSON path of the
-//! field, the [`Rule`], a [`Severity`] and a message saying what was
-//! expected and what was found. A broken MUST is an error; a SHOULD, or a
-//! value of an open set this crate does not know (capabilities, namespace
-//! types, seccomp actions, architectures, flags and operators: the spec has
-//! runtimes warn and go on), is a warning. `validate()` returns the
-//! warnings, or [`Error::Invalid`] with every error.
-//!
-//! ```
-//! use ocikit_runtime_spec::{Rule, Severity, Spec};
+//! use ocikit_runtime_spec::{Rule, Spec, Validate};
 //!
 //! let mut spec = Spec::default_linux();
 //! let process = spec.process.as_mut().expect("runc's default has a process");
 //! process.cwd = "work".to_owned();
 //! process.capabilities.as_mut().expect("and capabilities").bounding.push("CAP_NEW".into());
+//!
+//! let err = spec.validate().unwrap_err();
+//! assert_eq!(err.to_string(), r#"config.json is invalid: process.cwd: must be an absolute path, found "work""#);
 //!
 //! let report = spec.check();
 //! let lines: Vec<String> = report.violations.iter().map(|v| v.to_string()).collect();
@@ -84,21 +75,35 @@
 //!     r#"warning: process.capabilities.bounding[3]: unknown capability "CAP_NEW"; a runtime that cannot map it warns or fails"#,
 //! ]);
 //! assert_eq!(report.errors().next().map(|v| v.rule), Some(Rule::Process));
-//!
-//! let err = spec.validate().unwrap_err();
-//! assert_eq!(err.path(), Some("process.cwd"));
-//! # Ok::<(), ocikit_runtime_spec::Error>(())
 //! ```
 //!
 //! The platform rules follow the platform section present (`windows`,
 //! `vm`, else POSIX). `process` is OPTIONAL in a configuration but
 //! REQUIRED to start one: [`Spec::check_for_start`] adds that rule.
 //!
+//! **Canonical JSON.** [`Json::to_canonical_json`] writes compact JSON and
+//! [`Json::to_pretty_json`] the indented form runc prints (a tab for
+//! `config.json` as `runc spec` writes it, two spaces for a state as
+//! `runc state`, four for features as `runc features`); both follow Go's
+//! `encoding/json` (member order of the spec's Go types, sorted map keys,
+//! `<`, `>`, `&` escaped), so the same value always gives the same bytes
+//! and they diff cleanly against Go tools' output:
+//!
+//! ```
+//! use ocikit_runtime_spec::{Json, Spec};
+//!
+//! let mut spec = Spec::from_json(br#"{"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "x-tool": 1}"#)?;
+//! spec.hostname = Some("box".to_owned());
+//! assert_eq!(spec.to_canonical_json(), br#"{"ociVersion":"1.3.0","root":{"path":"rootfs"},"hostname":"box","x-tool":1}"#);
+//! assert_eq!(spec.to_pretty_json(), b"{\n\t\"ociVersion\": \"1.3.0\",\n\t\"root\": {\n\t\t\"path\": \"rootfs\"\n\t},\n\t\"hostname\": \"box\",\n\t\"x-tool\": 1\n}");
+//! # Ok::<(), ocikit_runtime_spec::Error>(())
+//! ```
+//!
 //! # Defaults
 //!
 //! [`Spec::default_linux`] and [`Spec::rootless_linux`] are the
 //! configurations `runc spec` and `runc spec --rootless` write (checked
-//! against runc 1.1.5: the same bytes from [`Spec::to_json_pretty`], but
+//! against runc 1.1.5: the same bytes from [`Json::to_pretty_json`], but
 //! for `ociVersion`, which is [`SPEC_VERSION`]).
 //!
 //! # Lifecycle
@@ -125,8 +130,10 @@
 //! # Limitations
 //!
 //! Parsing checks JSON types, REQUIRED members and the closed enums
-//! (FreeBSD sharing modes); everything else is validation's. A member
-//! given as `null` is read as absent.
+//! (FreeBSD sharing modes); everything else is validation's. An OPTIONAL
+//! member given as `null` is read as absent, but a list or a map (`mounts`,
+//! `annotations`, ...) given as `null` is a parse error, as the schema's
+//! types say (Go's `encoding/json` would read it as empty).
 //!
 //! Validation checks the document alone, not the host: whether a
 //! directory exists at `root.path`, a capability or rlimit exists on this
@@ -144,7 +151,6 @@ mod defaults;
 mod error;
 mod features;
 mod freebsd;
-mod go_json;
 mod hooks;
 mod lifecycle;
 pub mod linux;
@@ -179,6 +185,7 @@ pub use linux::{
     TimeOffsets,
 };
 pub use mount::{IdMapping, Mount, Root};
+pub use ocikit_spec_core::{Json, ParseError};
 pub use process::{
     Capabilities, Capability, ConsoleSize, CpuAffinity, IoPriority, IoPriorityClass, Process,
     Rlimit, Scheduler, SchedulerFlag, SchedulerPolicy, User,
@@ -186,7 +193,7 @@ pub use process::{
 pub use solaris::{Anet, CappedCpu, CappedMemory, Solaris};
 pub use spec::Spec;
 pub use state::{ContainerStatus, State};
-pub use validate::{Report, Rule, Severity, Violation};
+pub use validate::{Checker, Invalid, Report, Rule, Severity, Validate, Violation};
 pub use vm::{HwConfig, Hypervisor, ImageFormat, IoMem, Vm, VmImage, VmKernel};
 pub use windows::{
     CpuGroupAffinity, HyperV, Windows, WindowsCpu, WindowsDevice, WindowsDeviceIdType,

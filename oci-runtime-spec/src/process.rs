@@ -1,99 +1,107 @@
 //! The container process: what runs, as whom, with which privileges.
 //!
 //! Implements runtime-spec config.md, "Process" (with its Linux, POSIX and
-//! Windows parts: capabilities, rlimits, scheduler, I/O priority, CPU affinity).
+//! Windows parts: capabilities, rlimits, scheduler, I/O priority, CPU
+//! affinity), and their rules.
 
-use crate::codec::{model, string_enum};
+use std::collections::BTreeMap;
 
-model! {
+use crate::codec::string_enum;
+use crate::validate::{Checker, Platform, Rule, absolute_at, each, env, known, one_of};
+
+ocikit_spec_core::model! {
     /// The container process (`process`). REQUIRED when start is called.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Process ("a process object") {
         /// OPTIONAL. Whether a terminal is attached to the process; defaults
         /// to false. On Linux a pseudoterminal pair is allocated.
-        terminal: Option<bool> => "terminal" (opt),
+        terminal: Option<bool> => "terminal" (optional_or_null),
         /// OPTIONAL. Size of the console in characters, when `terminal` is
         /// true.
-        console_size: Option<ConsoleSize> => "consoleSize" (opt),
+        console_size: Option<ConsoleSize> => "consoleSize" (optional_or_null),
         /// The user the process runs as. REQUIRED on POSIX platforms (uid
         /// and gid); on Windows only `username`.
-        user: Option<User> => "user" (opt),
+        user: Option<User> => "user" (optional_or_null),
         /// OPTIONAL on Windows (with `commandLine`), REQUIRED elsewhere with
         /// at least one entry: the program and its arguments (`execvp`'s
         /// argv). Absent and empty are treated alike.
-        args: Vec<String> => "args" (vec),
+        args: Vec<String> => "args" (default),
         /// OPTIONAL, Windows only. The full command line, used instead of
         /// `args`.
-        command_line: Option<String> => "commandLine" (opt),
+        command_line: Option<String> => "commandLine" (optional_or_null),
         /// OPTIONAL. Environment variables as `KEY=value` strings.
-        env: Vec<String> => "env" (vec),
+        env: Vec<String> => "env" (default),
         /// REQUIRED. Working directory of the process; absolute in the
         /// container.
-        cwd: String => "cwd" (req),
+        cwd: String => "cwd" (required),
         /// OPTIONAL, Linux. Capability sets of the process.
-        capabilities: Option<Capabilities> => "capabilities" (opt),
+        capabilities: Option<Capabilities> => "capabilities" (optional_or_null),
         /// OPTIONAL, POSIX. Resource limits (`setrlimit(2)`); each `type`
         /// at most once.
-        rlimits: Vec<Rlimit> => "rlimits" (vec),
+        rlimits: Vec<Rlimit> => "rlimits" (default),
         /// OPTIONAL, Linux. Sets `no_new_privs` when true.
-        no_new_privileges: Option<bool> => "noNewPrivileges" (opt),
+        no_new_privileges: Option<bool> => "noNewPrivileges" (optional_or_null),
         /// OPTIONAL, Linux. Name of the AppArmor profile.
-        apparmor_profile: Option<String> => "apparmorProfile" (opt),
+        apparmor_profile: Option<String> => "apparmorProfile" (optional_or_null),
         /// OPTIONAL, Linux. Value for `/proc/[pid]/oom_score_adj`; when
         /// absent the runtime MUST NOT change it.
-        oom_score_adj: Option<i32> => "oomScoreAdj" (opt),
+        oom_score_adj: Option<i32> => "oomScoreAdj" (optional_or_null),
         /// OPTIONAL, Linux. Scheduling policy and attributes
         /// (`sched_setattr(2)`).
-        scheduler: Option<Scheduler> => "scheduler" (opt),
+        scheduler: Option<Scheduler> => "scheduler" (optional_or_null),
         /// OPTIONAL, Linux. SELinux label of the process.
-        selinux_label: Option<String> => "selinuxLabel" (opt),
+        selinux_label: Option<String> => "selinuxLabel" (optional_or_null),
         /// OPTIONAL, Linux. I/O priority (`ioprio_set(2)`).
-        io_priority: Option<IoPriority> => "ioPriority" (opt),
+        io_priority: Option<IoPriority> => "ioPriority" (optional_or_null),
         /// OPTIONAL, Linux. CPU affinity of the runtime's exec'd processes.
-        exec_cpu_affinity: Option<CpuAffinity> => "execCPUAffinity" (opt),
+        exec_cpu_affinity: Option<CpuAffinity> => "execCPUAffinity" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Console size in characters (`process.consoleSize`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ConsoleSize ("a console size object") {
         /// REQUIRED. Height in characters.
-        height: u32 => "height" (req),
+        height: u32 => "height" (required),
         /// REQUIRED. Width in characters.
-        width: u32 => "width" (req),
+        width: u32 => "width" (required),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// The user of the process (`process.user`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct User ("a user object") {
         /// REQUIRED on POSIX. User ID in the container namespace.
-        uid: Option<u32> => "uid" (opt),
+        uid: Option<u32> => "uid" (optional_or_null),
         /// REQUIRED on POSIX. Group ID in the container namespace.
-        gid: Option<u32> => "gid" (opt),
+        gid: Option<u32> => "gid" (optional_or_null),
         /// OPTIONAL, POSIX. The umask; unchanged from the runtime's when
         /// absent.
-        umask: Option<u32> => "umask" (opt),
+        umask: Option<u32> => "umask" (optional_or_null),
         /// OPTIONAL, POSIX. Additional group IDs in the container namespace.
-        additional_gids: Vec<u32> => "additionalGids" (vec),
+        additional_gids: Vec<u32> => "additionalGids" (default),
         /// OPTIONAL, Windows. The user name.
-        username: Option<String> => "username" (opt),
+        username: Option<String> => "username" (optional_or_null),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// The capability sets of the process (`process.capabilities`), Linux.
     /// Each is OPTIONAL; absent and empty are alike.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Capabilities ("a capabilities object") {
         /// OPTIONAL. The bounding set.
-        bounding: Vec<Capability> => "bounding" (vec),
+        bounding: Vec<Capability> => "bounding" (default),
         /// OPTIONAL. The effective set.
-        effective: Vec<Capability> => "effective" (vec),
+        effective: Vec<Capability> => "effective" (default),
         /// OPTIONAL. The inheritable set.
-        inheritable: Vec<Capability> => "inheritable" (vec),
+        inheritable: Vec<Capability> => "inheritable" (default),
         /// OPTIONAL. The permitted set.
-        permitted: Vec<Capability> => "permitted" (vec),
+        permitted: Vec<Capability> => "permitted" (default),
         /// OPTIONAL. The ambient set.
-        ambient: Vec<Capability> => "ambient" (vec),
+        ambient: Vec<Capability> => "ambient" (default),
     }
 }
 
@@ -187,35 +195,37 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A resource limit (an entry of `process.rlimits`), POSIX.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Rlimit ("an rlimit object") {
         /// REQUIRED. The resource, e.g. `RLIMIT_NOFILE` on Linux.
-        typ: String => "type" (req),
+        typ: String => "type" (required),
         /// REQUIRED. The ceiling for the soft limit (`rlim_max`).
-        hard: u64 => "hard" (req),
+        hard: u64 => "hard" (required),
         /// REQUIRED. The limit enforced (`rlim_cur`).
-        soft: u64 => "soft" (req),
+        soft: u64 => "soft" (required),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// Scheduling of the process (`process.scheduler`), Linux.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Scheduler ("a scheduler object") {
         /// REQUIRED. The policy.
-        policy: SchedulerPolicy => "policy" (req),
+        policy: SchedulerPolicy => "policy" (required),
         /// OPTIONAL. The nice value; 0 when absent.
-        nice: Option<i32> => "nice" (opt),
+        nice: Option<i32> => "nice" (optional_or_null),
         /// OPTIONAL. The static priority (real-time policies).
-        priority: Option<i32> => "priority" (opt),
+        priority: Option<i32> => "priority" (optional_or_null),
         /// OPTIONAL. Scheduling flags.
-        flags: Vec<SchedulerFlag> => "flags" (vec),
+        flags: Vec<SchedulerFlag> => "flags" (default),
         /// OPTIONAL. Runtime in nanoseconds (`SCHED_DEADLINE`).
-        runtime: Option<u64> => "runtime" (opt),
+        runtime: Option<u64> => "runtime" (optional_or_null),
         /// OPTIONAL. Deadline in nanoseconds (`SCHED_DEADLINE`).
-        deadline: Option<u64> => "deadline" (opt),
+        deadline: Option<u64> => "deadline" (optional_or_null),
         /// OPTIONAL. Period in nanoseconds (`SCHED_DEADLINE`).
-        period: Option<u64> => "period" (opt),
+        period: Option<u64> => "period" (optional_or_null),
     }
 }
 
@@ -259,13 +269,14 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// I/O priority of the process (`process.ioPriority`), Linux.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct IoPriority ("an I/O priority object") {
         /// REQUIRED. The scheduling class.
-        class: IoPriorityClass => "class" (req),
+        class: IoPriorityClass => "class" (required),
         /// OPTIONAL. Priority level within the class, 0 (highest) to 7.
-        priority: Option<i32> => "priority" (opt),
+        priority: Option<i32> => "priority" (optional_or_null),
     }
 }
 
@@ -281,14 +292,168 @@ string_enum! {
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// CPU affinity of processes the runtime execs into the container
     /// (`process.execCPUAffinity`), as `taskset`-style CPU lists (`0-3,7`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CpuAffinity ("a CPU affinity object") {
         /// OPTIONAL. Affinity while the process is still in the runtime's
         /// cgroup, before moving to the container's.
-        initial: Option<String> => "initial" (opt),
+        initial: Option<String> => "initial" (optional_or_null),
         /// OPTIONAL. Affinity once in the container's cgroup.
-        final_: Option<String> => "final" (opt),
+        final_: Option<String> => "final" (optional_or_null),
     }
+}
+
+/// config.md "Process", "POSIX process", "Linux Process", "User".
+pub(crate) fn check(c: &mut Checker, p: &Process, platform: Platform) {
+    let windows = platform == Platform::Windows;
+    if windows {
+        if !crate::windows::is_windows_absolute(&p.cwd) {
+            c.field("cwd", |c| {
+                c.error(
+                    Rule::Process,
+                    format!("must be an absolute path, found {:?}", p.cwd),
+                )
+            });
+        }
+        if p.args.is_empty() && p.command_line.is_none() {
+            c.field("args", |c| {
+                c.error(
+                    Rule::Process,
+                    "or process.commandLine is required on Windows, found neither",
+                )
+            });
+        }
+    } else {
+        absolute_at(c, "cwd", Rule::Process, &p.cwd);
+        if p.args.is_empty() {
+            c.field("args", |c| {
+                c.error(Rule::Process, "must have at least one entry, found none")
+            });
+        }
+    }
+    each(c, "env", &p.env, |c, entry| env(c, Rule::Process, entry));
+    if let Some(user) = &p.user
+        && !windows
+    {
+        c.field("user", |c| {
+            for (name, value) in [("uid", user.uid), ("gid", user.gid)] {
+                if value.is_none() {
+                    c.field(name, |c| {
+                        c.error(Rule::Process, "is required on POSIX platforms, found none")
+                    });
+                }
+            }
+        });
+    }
+    if let Some(caps) = &p.capabilities {
+        c.field("capabilities", |c| {
+            let sets = [
+                ("bounding", &caps.bounding),
+                ("effective", &caps.effective),
+                ("inheritable", &caps.inheritable),
+                ("permitted", &caps.permitted),
+                ("ambient", &caps.ambient),
+            ];
+            for (name, set) in sets {
+                each(c, name, set, |c, cap| {
+                    known(c, Rule::Capability, "capability", cap)
+                });
+            }
+        });
+    }
+    check_rlimits(c, &p.rlimits);
+    if let Some(s) = &p.scheduler {
+        c.field("scheduler", |c| {
+            c.field("policy", |c| one_of(c, Rule::Process, &s.policy));
+            each(c, "flags", &s.flags, |c, flag| {
+                one_of(c, Rule::Process, flag)
+            });
+        });
+    }
+    if let Some(io) = &p.io_priority {
+        c.field("ioPriority", |c| {
+            c.field("class", |c| one_of(c, Rule::Process, &io.class));
+            if let Some(prio) = io.priority
+                && !(0..=7).contains(&prio)
+            {
+                c.field("priority", |c| {
+                    c.warning(
+                        Rule::Process,
+                        format!("should be 0 (highest) to 7 (lowest), found {prio}"),
+                    )
+                });
+            }
+        });
+    }
+    if let Some(aff) = &p.exec_cpu_affinity {
+        c.field("execCPUAffinity", |c| {
+            for (name, value) in [("initial", &aff.initial), ("final", &aff.final_)] {
+                if let Some(v) = value
+                    && !v
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || matches!(c, ',' | ' ' | '-'))
+                {
+                    c.field(name, |c| {
+                        c.error(
+                            Rule::Process,
+                            format!("must be a CPU list like \"0-3,7\", found {v:?}"),
+                        )
+                    });
+                }
+            }
+        });
+    }
+}
+
+/// config.md "POSIX process": `type` like `RLIMIT_NOFILE` (the schema's
+/// pattern), each type at most once (the runtime MUST error on duplicates),
+/// and `soft` not above `hard`: `rlim_cur` and `rlim_max` MUST match the
+/// values, which `setrlimit(2)` cannot do when soft > hard.
+fn check_rlimits(c: &mut Checker, rlimits: &[crate::Rlimit]) {
+    let mut seen = BTreeMap::new();
+    c.field("rlimits", |c| {
+        let list = c.path();
+        for (i, r) in rlimits.iter().enumerate() {
+            c.index(i, |c| {
+                let well_formed = r
+                    .typ
+                    .strip_prefix("RLIMIT_")
+                    .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase()));
+                if !well_formed {
+                    c.field("type", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!(
+                                "must be a resource like \"RLIMIT_NOFILE\", found {:?}",
+                                r.typ
+                            ),
+                        )
+                    });
+                }
+                if let Some(&first) = seen.get(r.typ.as_str()) {
+                    c.field("type", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!(
+                                "must be unique, found {:?} again (first at {list}[{first}])",
+                                r.typ
+                            ),
+                        )
+                    });
+                } else {
+                    seen.insert(r.typ.as_str(), i);
+                }
+                if r.soft > r.hard {
+                    c.field("soft", |c| {
+                        c.error(
+                            Rule::Rlimit,
+                            format!("must not be above hard ({}), found {}", r.hard, r.soft),
+                        )
+                    });
+                }
+            });
+        }
+    });
 }

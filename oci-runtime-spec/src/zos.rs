@@ -2,14 +2,14 @@
 //!
 //! Implements runtime-spec config-zos.md.
 
-use crate::codec::model;
 use crate::linux::Namespace;
 
-model! {
+ocikit_spec_core::model! {
     /// z/OS-specific configuration (`zos`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Zos ("a zos object") {
         /// OPTIONAL. Namespaces to create or join: `mount`, `pid`, `uts`
         /// and `ipc` (the same shape as Linux's).
-        namespaces: Vec<Namespace> => "namespaces" (vec),
+        namespaces: Vec<Namespace> => "namespaces" (default),
     }
 }

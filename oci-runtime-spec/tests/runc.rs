@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use ocikit_runtime_spec::{ContainerStatus, Mount, Spec, State};
+use ocikit_runtime_spec::{ContainerStatus, Json, Mount, Spec, State, Validate};
 
 fn runc() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -53,12 +53,12 @@ fn runc_spec(runc: &Path, args: &[&str]) -> Vec<u8> {
 fn check_round_trip(file: &[u8]) -> Spec {
     let spec = Spec::from_json(file).unwrap();
     let before: serde_json::Value = serde_json::from_slice(file).unwrap();
-    let after: serde_json::Value = serde_json::from_slice(&spec.to_json()).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&spec.to_canonical_json()).unwrap();
     assert_eq!(before, after);
-    assert_eq!(Spec::from_json(&spec.to_json()).unwrap(), spec);
+    assert_eq!(Spec::from_json(&spec.to_canonical_json()).unwrap(), spec);
     // Byte for byte what runc (Go's json.MarshalIndent, tab indent) wrote.
     assert_eq!(
-        String::from_utf8(spec.to_json_pretty()).unwrap(),
+        String::from_utf8(spec.to_pretty_json()).unwrap(),
         String::from_utf8(file.to_vec()).unwrap()
     );
     spec
@@ -101,7 +101,7 @@ fn assert_same_as_runc(ours: Spec, file: &[u8]) {
     let ours = with_runc_version(ours, &theirs);
     assert_eq!(ours, theirs);
     assert_eq!(
-        String::from_utf8(ours.to_json_pretty()).unwrap(),
+        String::from_utf8(ours.to_pretty_json()).unwrap(),
         String::from_utf8(file.to_vec()).unwrap()
     );
     let report = ours.check();
@@ -182,12 +182,20 @@ fn runc_features_parse_and_round_trip() {
     let Some(runc) = runc() else { return };
     let out = run(Command::new(&runc).arg("features"));
     let features = ocikit_runtime_spec::Features::from_json(&out).unwrap();
+    // runc prints it with Go's json.Encoder and a four-space indent: the
+    // bytes of to_pretty_json, and a newline.
+    let mut pretty = features.to_pretty_json();
+    pretty.push(b'\n');
+    assert_eq!(
+        String::from_utf8(pretty).unwrap(),
+        String::from_utf8(out.clone()).unwrap()
+    );
     // Valid; runc's org.opencontainers.runc.* annotations are warnings.
     for warning in features.validate().unwrap() {
         assert!(warning.path.starts_with("annotations["), "{warning}");
     }
     let before: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let after: serde_json::Value = serde_json::from_slice(&features.to_json()).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&features.to_canonical_json()).unwrap();
     assert_eq!(before, after);
     let linux = features.linux.as_ref().unwrap();
     let caps = linux.capabilities.as_ref().unwrap();
@@ -253,7 +261,7 @@ fn runc_state_of_a_running_container() {
                 .push(Mount::new(dir, "bind", dir, &["rbind", "ro"]));
         }
     }
-    fs::write(bundle.join("config.json"), spec.to_json_pretty()).unwrap();
+    fs::write(bundle.join("config.json"), spec.to_pretty_json()).unwrap();
 
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -277,6 +285,12 @@ fn runc_state_of_a_running_container() {
 
     let out = run(container.runc().args(["state", &container.id]));
     let state = State::from_json(&out).unwrap();
+    // runc indents a state by two spaces (json.MarshalIndent), as does
+    // to_pretty_json; runc's own members (rootfs, created, owner) come in
+    // another order, so only the start is compared.
+    let start = b"{\n  \"ociVersion\": ";
+    assert!(out.starts_with(start), "{}", String::from_utf8_lossy(&out));
+    assert!(state.to_pretty_json().starts_with(start));
     assert_eq!(state.id, container.id);
     assert_eq!(state.status, ContainerStatus::Running);
     assert_eq!(state.validate().unwrap(), []);
@@ -286,9 +300,9 @@ fn runc_state_of_a_running_container() {
     assert!(state.extra.contains_key("rootfs"), "{:?}", state.extra);
 
     let before: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let after: serde_json::Value = serde_json::from_slice(&state.to_json()).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(&state.to_canonical_json()).unwrap();
     assert_eq!(before, after);
-    assert_eq!(State::from_json(&state.to_json()).unwrap(), state);
+    assert_eq!(State::from_json(&state.to_canonical_json()).unwrap(), state);
 
     run(container.runc().args(["kill", &container.id, "KILL"]));
     drop(container);

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use ocikit_runtime_spec::{Error, Features, Rule, Severity, Spec, State};
+use ocikit_runtime_spec::{Error, Features, Json, Rule, Severity, Spec, State, Validate};
 use serde_json::{Value, json};
 
 /// RFC 7386 merge patch: objects merge, `null` removes, anything else
@@ -92,11 +92,11 @@ fn validate_returns_the_errors_and_keeps_the_warnings_apart() {
         json!({"ociVersion": "x", "annotations": {"nodots": ""}}),
     );
     let err = s.validate().unwrap_err();
-    let Error::Invalid { document, errors } = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*document, "config.json");
-    assert_eq!(errors.len(), 1);
+    assert_eq!(err.document(), "config.json");
+    assert_eq!(err.errors().len(), 1);
+    assert_eq!(err.path(), "ociVersion");
+    // The crate's error wraps it, and names the same path.
+    let err = Error::from(err);
     assert_eq!(err.path(), Some("ociVersion"));
     let report = s.check();
     assert!(!report.is_valid());

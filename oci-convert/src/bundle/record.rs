@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use ocikit_image::{Descriptor, Digest, Model};
+use ocikit_image::{Descriptor, Digest, Json};
 use serde_json::{Map, Value};
 
 use super::RECORD_FILE;

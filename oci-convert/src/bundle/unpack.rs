@@ -7,7 +7,7 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use ocikit_image::{Descriptor, Platform};
+use ocikit_image::{Descriptor, Json, Platform};
 use ocikit_layout::Layout;
 use ocikit_layout::progress::Progress;
 use ocikit_runtime_spec::Spec;
@@ -298,7 +298,7 @@ fn unpack_into(
     }
 
     let spec = runtime_config(&config, &rootfs, &conversion)?;
-    let mut json = spec.to_json_pretty();
+    let mut json = spec.to_pretty_json();
     json.push(b'\n');
     write_file(&bundle.join(CONFIG_FILE), &json)?;
 

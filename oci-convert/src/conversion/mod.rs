@@ -52,7 +52,7 @@ mod user;
 
 use std::path::Path;
 
-use ocikit_image::ImageConfiguration;
+use ocikit_image::{ImageConfiguration, Validate};
 use ocikit_runtime_spec::{Spec, User};
 
 use crate::root::Root;

@@ -4,7 +4,7 @@
 //! Docker image config and the OCI one share their schema, and the layer
 //! formats are the same), so only the manifests and indexes get new digests.
 
-use ocikit_image::{Descriptor, MediaType, Model};
+use ocikit_image::{Descriptor, Json, MediaType};
 
 use crate::{BlobInfo, Error, Layout, MAX_INDEX_DEPTH, Result};
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read, Seek, Write};
 
 use ocikit_image::media_type::Compression;
-use ocikit_image::{Descriptor, Digest, ImageManifest, MediaType, Model, Platform};
+use ocikit_image::{Descriptor, Digest, ImageManifest, Json, MediaType, Platform};
 use serde::{Deserialize, Serialize};
 
 use super::{

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::io::{Read, Write};
 
-use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageLayout, MediaType, Model};
+use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageLayout, Json, MediaType};
 
 use super::{
     Added, ExportOptions, ImportOptions, Imported, Selection, TarOut, add_to_index,

@@ -1,59 +1,63 @@
 //! The seccomp filter of a Linux container (`linux.seccomp`).
 //!
 //! Implements runtime-spec config-linux.md, "Seccomp", with the actions,
-//! architectures, flags and operators of defs-linux.json.
+//! architectures, flags and operators of defs-linux.json, and its rules.
 
-use crate::codec::{model, string_enum};
+use crate::codec::string_enum;
+use crate::validate::{Checker, Rule, each, known};
 
-model! {
+ocikit_spec_core::model! {
     /// A seccomp filter (`linux.seccomp`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Seccomp ("a seccomp object") {
         /// REQUIRED. Action when no syscall rule matches.
-        default_action: SeccompAction => "defaultAction" (req),
+        default_action: SeccompAction => "defaultAction" (required),
         /// OPTIONAL. errno returned by `SCMP_ACT_ERRNO` and `SCMP_ACT_TRACE`
         /// default actions; `EPERM` when absent.
-        default_errno_ret: Option<u32> => "defaultErrnoRet" (opt),
+        default_errno_ret: Option<u32> => "defaultErrnoRet" (optional_or_null),
         /// OPTIONAL. Architectures the filter applies to.
-        architectures: Vec<SeccompArch> => "architectures" (vec),
+        architectures: Vec<SeccompArch> => "architectures" (default),
         /// OPTIONAL. Flags for `seccomp(2)`.
-        flags: Vec<SeccompFlag> => "flags" (vec),
+        flags: Vec<SeccompFlag> => "flags" (default),
         /// OPTIONAL. Path of the UNIX socket the runtime sends the seccomp
         /// notify file descriptor to; REQUIRED with `SCMP_ACT_NOTIFY`.
-        listener_path: Option<String> => "listenerPath" (opt),
+        listener_path: Option<String> => "listenerPath" (optional_or_null),
         /// OPTIONAL. Opaque data passed to the listener.
-        listener_metadata: Option<String> => "listenerMetadata" (opt),
+        listener_metadata: Option<String> => "listenerMetadata" (optional_or_null),
         /// OPTIONAL. Rules matching syscalls.
-        syscalls: Vec<Syscall> => "syscalls" (vec),
+        syscalls: Vec<Syscall> => "syscalls" (default),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A rule for syscalls (an entry of `linux.seccomp.syscalls`).
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Syscall ("a syscall object") {
         /// REQUIRED. Names of the syscalls; at least one.
-        names: Vec<String> => "names" (req),
+        names: Vec<String> => "names" (required),
         /// REQUIRED. Action on a match.
-        action: SeccompAction => "action" (req),
+        action: SeccompAction => "action" (required),
         /// OPTIONAL. errno returned by `SCMP_ACT_ERRNO` and `SCMP_ACT_TRACE`;
         /// `EPERM` when absent.
-        errno_ret: Option<u32> => "errnoRet" (opt),
+        errno_ret: Option<u32> => "errnoRet" (optional_or_null),
         /// OPTIONAL. Conditions on the syscall's arguments.
-        args: Vec<SyscallArg> => "args" (vec),
+        args: Vec<SyscallArg> => "args" (default),
     }
 }
 
-model! {
+ocikit_spec_core::model! {
     /// A condition on one syscall argument.
+    #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SyscallArg ("a syscall argument object") {
         /// REQUIRED. Index of the argument.
-        index: u32 => "index" (req),
+        index: u32 => "index" (required),
         /// REQUIRED. Value to compare with.
-        value: u64 => "value" (req),
+        value: u64 => "value" (required),
         /// OPTIONAL. Second value: for `SCMP_CMP_MASKED_EQ`, the argument
         /// masked with `value` is compared with this.
-        value_two: Option<u64> => "valueTwo" (opt),
+        value_two: Option<u64> => "valueTwo" (optional_or_null),
         /// REQUIRED. The comparison.
-        op: SeccompOperator => "op" (req),
+        op: SeccompOperator => "op" (required),
     }
 }
 
@@ -177,4 +181,36 @@ string_enum! {
         /// Masked equality: `(arg & value) == valueTwo`.
         MaskedEq = "SCMP_CMP_MASKED_EQ",
     }
+}
+
+/// config-linux.md "Seccomp": unknown actions, architectures, flags and
+/// operators are warnings (libseccomp grows); `names` MUST have an entry;
+/// `listenerMetadata` MUST NOT be set without `listenerPath`.
+pub(crate) fn check(c: &mut Checker, s: &Seccomp) {
+    let rule = Rule::Seccomp;
+    c.field("defaultAction", |c| {
+        known(c, rule, "seccomp action", &s.default_action)
+    });
+    each(c, "architectures", &s.architectures, |c, a| {
+        known(c, rule, "seccomp architecture", a)
+    });
+    each(c, "flags", &s.flags, |c, f| {
+        known(c, rule, "seccomp flag", f)
+    });
+    if s.listener_metadata.is_some() && s.listener_path.is_none() {
+        c.field("listenerMetadata", |c| {
+            c.error(rule, "must not be set without listenerPath")
+        });
+    }
+    each(c, "syscalls", &s.syscalls, |c, sc| {
+        if sc.names.is_empty() {
+            c.field("names", |c| {
+                c.error(rule, "must have at least one entry, found none")
+            });
+        }
+        c.field("action", |c| known(c, rule, "seccomp action", &sc.action));
+        each(c, "args", &sc.args, |c, arg| {
+            c.field("op", |c| known(c, rule, "seccomp operator", &arg.op))
+        });
+    });
 }

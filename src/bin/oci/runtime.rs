@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use ocikit_runtime_spec::{Error, Features, Report, Spec, State};
+use ocikit_runtime_spec::{Error, Features, Json, Report, Spec, State, Validate};
 
 use crate::{CmdResult, Failure, stdout_failed};
 
@@ -28,7 +28,7 @@ pub fn runtime_spec(args: RuntimeSpecArgs) -> CmdResult {
     } else {
         Spec::default_linux()
     };
-    let mut out = spec.to_json_pretty();
+    let mut out = spec.to_pretty_json();
     out.push(b'\n');
     std::io::stdout().write_all(&out).map_err(stdout_failed)
 }

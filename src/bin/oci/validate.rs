@@ -5,7 +5,8 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use ocikit_image::{
-    Descriptor, Document, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest, Model, Report,
+    Descriptor, Document, ImageConfiguration, ImageIndex, ImageLayout, ImageManifest, Model,
+    Report, Validate,
 };
 
 use crate::runtime::RuntimeDoc;

@@ -1,6 +1,7 @@
 //! A serde serialiser that writes JSON the way Go's `encoding/json` does,
-//! compact (`json.Marshal`) or tab-indented (`json.MarshalIndent`, as
-//! `runc spec` writes `config.json`).
+//! compact (`json.Marshal`: the canonical form of image-spec
+//! considerations.md, "JSON", as containerd, skopeo and umoci write it) or
+//! indented (`json.MarshalIndent`, as `runc spec` writes `config.json`).
 //!
 //! Its output is serde_json's (compact or indented, numbers formatted
 //! alike, control characters escaped alike) plus Go's HTML-safe escapes of
@@ -8,10 +9,6 @@
 //! at a string one byte at a time and hands each run to its formatter,
 //! which must look again for Go's escapes; this writer checks sixteen bytes
 //! at a time for anything to escape, in a single pass, straight into a `Vec`.
-//!
-//! oci-image has the same writer: the two crates depend on nothing of ours
-//! (DESIGN.md), so the code is copied, and the workspace test
-//! `tests/go_json_copies.rs` fails when the copies differ below this doc.
 
 use std::fmt;
 
@@ -20,14 +17,28 @@ use serde::ser::{self, Impossible};
 
 /// Serialises `value` into JSON bytes: compact without `indent`, else one
 /// member or element per line, indented by `indent` per level with `": "`
-/// after names (Go's `json.MarshalIndent(v, "", indent)`).
-pub(crate) fn to_vec<T: Serialize + ?Sized>(
+/// after names (Go's `json.MarshalIndent(v, "", indent)`), no final newline.
+///
+/// ```
+/// use ocikit_spec_core::go_json;
+/// let value = serde_json::json!({"b": "<x>", "a": [1, 2]});
+/// assert_eq!(go_json::to_vec(&value, None)?, br#"{"a":[1,2],"b":"\u003cx\u003e"}"#);
+/// assert_eq!(go_json::to_vec(&value, Some("\t"))?, b"{\n\t\"a\": [\n\t\t1,\n\t\t2\n\t],\n\t\"b\": \"\\u003cx\\u003e\"\n}");
+/// # Ok::<(), go_json::WriteError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`WriteError`] for a value JSON cannot hold: a map key that is not a
+/// string or an integer, or an error raised by a `Serialize`
+/// implementation. The models of the spec crates hold neither.
+pub fn to_vec<T: Serialize + ?Sized>(
     value: &T,
-    indent: Option<&'static [u8]>,
+    indent: Option<&'static str>,
 ) -> Result<Vec<u8>, Error> {
     let mut writer = Writer {
         out: Vec::with_capacity(1024),
-        indent,
+        indent: indent.map(str::as_bytes),
         depth: 0,
     };
     value.serialize(&mut writer)?;
@@ -36,20 +47,16 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(
 
 /// A value that cannot be written as JSON: a map key that is not a string
 /// or a number, or an error raised by a `Serialize` implementation.
-#[derive(Debug)]
-pub(crate) struct Error(String);
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct WriteError(String);
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// The error of this module's writer, under the name serde's traits use.
+type Error = WriteError;
 
-impl std::error::Error for Error {}
-
-impl ser::Error for Error {
+impl ser::Error for WriteError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(msg.to_string())
+        WriteError(msg.to_string())
     }
 }
 
@@ -139,6 +146,7 @@ impl Writer {
 /// Most strings have nothing to escape: [`is_clean`] finds that out
 /// without a branch per byte, and they are copied whole. The others take
 /// one pass with a table lookup per byte, copying the runs between escapes.
+#[inline]
 fn write_string(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -241,6 +249,7 @@ static NEEDS_ESCAPE: [bool; 256] = {
 };
 
 /// Writes `v` in decimal, two digits at a time.
+#[inline]
 fn write_u64(out: &mut Vec<u8>, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
@@ -278,7 +287,7 @@ static DIGIT_PAIRS: [u8; 200] = {
 
 /// Writes a float as serde_json does (non-finite values as `null`).
 fn write_float<T: Serialize>(out: &mut Vec<u8>, v: T) -> Result<(), Error> {
-    serde_json::to_writer(out, &v).map_err(|e| Error(e.to_string()))
+    serde_json::to_writer(out, &v).map_err(|e| WriteError(e.to_string()))
 }
 
 /// An array or object being written.
@@ -298,6 +307,7 @@ impl Compound<'_> {
         value.serialize(&mut *self.writer)
     }
 
+    #[inline]
     fn member<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
         self.writer.next(self.first);
         self.first = false;
@@ -306,6 +316,7 @@ impl Compound<'_> {
         value.serialize(&mut *self.writer)
     }
 
+    #[inline]
     fn close(self, bracket: u8) -> Result<(), Error> {
         self.writer.close(bracket, self.first);
         if self.in_variant {
@@ -326,23 +337,28 @@ impl<'a> ser::Serializer for &'a mut Writer {
     type SerializeStruct = Compound<'a>;
     type SerializeStructVariant = Compound<'a>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
         self.signed(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result<(), Error> {
         self.signed(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result<(), Error> {
         self.signed(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         self.signed(v);
         Ok(())
@@ -351,18 +367,22 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.out.extend_from_slice(v.to_string().as_bytes());
         Ok(())
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
         self.unsigned(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result<(), Error> {
         self.unsigned(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result<(), Error> {
         self.unsigned(v.into());
         Ok(())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         self.unsigned(v);
         Ok(())
@@ -381,6 +401,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         self.string(v);
         Ok(())
@@ -394,12 +415,15 @@ impl<'a> ser::Serializer for &'a mut Writer {
         }
         ser::SerializeSeq::end(seq)
     }
+    #[inline]
     fn serialize_none(self) -> Result<(), Error> {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Result<(), Error> {
         self.out.extend_from_slice(b"null");
         Ok(())
@@ -407,6 +431,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_unit_variant(
         self,
         _name: &'static str,
@@ -416,6 +441,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.string(variant);
         Ok(())
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -435,6 +461,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.close(b'}', false);
         Ok(())
     }
+    #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
         self.open(b'[');
         Ok(Compound {
@@ -443,6 +470,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             in_variant: false,
         })
     }
+    #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_seq(Some(len))
     }
@@ -468,6 +496,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             in_variant: true,
         })
     }
+    #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
         self.open(b'{');
         Ok(Compound {
@@ -476,6 +505,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             in_variant: false,
         })
     }
+    #[inline]
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_map(Some(len))
     }
@@ -505,6 +535,7 @@ macro_rules! sequence_like {
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
                 self.element(value)
             }
+            #[inline]
             fn end(self) -> Result<(), Error> {
                 Compound::close(self, b']')
             }
@@ -522,6 +553,7 @@ sequence_like!(
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = Error;
+    #[inline]
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.writer.next(self.first);
         self.first = false;
@@ -529,9 +561,11 @@ impl ser::SerializeMap for Compound<'_> {
         self.writer.colon();
         Ok(())
     }
+    #[inline]
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         value.serialize(&mut *self.writer)
     }
+    #[inline]
     fn end(self) -> Result<(), Error> {
         Compound::close(self, b'}')
     }
@@ -543,6 +577,7 @@ macro_rules! struct_like {
         impl ser::$trait for Compound<'_> {
             type Ok = ();
             type Error = Error;
+            #[inline]
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 name: &'static str,
@@ -550,6 +585,7 @@ macro_rules! struct_like {
             ) -> Result<(), Error> {
                 self.member(name, value)
             }
+            #[inline]
             fn end(self) -> Result<(), Error> {
                 Compound::close(self, b'}')
             }
@@ -564,10 +600,11 @@ struct_like!(SerializeStruct, SerializeStructVariant);
 struct KeyWriter<'a>(&'a mut Writer);
 
 fn key_must_be_a_string() -> Error {
-    Error("key must be a string".to_owned())
+    WriteError("key must be a string".to_owned())
 }
 
 impl KeyWriter<'_> {
+    #[inline]
     fn quoted(self, digits: &[u8]) -> Result<(), Error> {
         self.0.out.push(b'"');
         self.0.out.extend_from_slice(digits);
@@ -587,6 +624,7 @@ impl ser::Serializer for KeyWriter<'_> {
     type SerializeStruct = Impossible<(), Error>;
     type SerializeStructVariant = Impossible<(), Error>;
 
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         self.0.string(v);
         Ok(())
@@ -595,6 +633,7 @@ impl ser::Serializer for KeyWriter<'_> {
         self.0.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
+    #[inline]
     fn serialize_unit_variant(
         self,
         _name: &'static str,
@@ -604,6 +643,7 @@ impl ser::Serializer for KeyWriter<'_> {
         self.0.string(variant);
         Ok(())
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -611,33 +651,42 @@ impl ser::Serializer for KeyWriter<'_> {
     ) -> Result<(), Error> {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.quoted(if v { b"true" } else { b"false" })
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
         self.serialize_i64(v.into())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result<(), Error> {
         self.serialize_i64(v.into())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result<(), Error> {
         self.serialize_i64(v.into())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         self.quoted(v.to_string().as_bytes())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         self.quoted(v.to_string().as_bytes())
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
         self.serialize_u64(v.into())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result<(), Error> {
         self.serialize_u64(v.into())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result<(), Error> {
         self.serialize_u64(v.into())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         self.quoted(v.to_string().as_bytes())
     }
@@ -653,12 +702,15 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_none(self) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_unit(self) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
@@ -674,9 +726,11 @@ impl ser::Serializer for KeyWriter<'_> {
     ) -> Result<(), Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
         Err(key_must_be_a_string())
     }
@@ -696,9 +750,11 @@ impl ser::Serializer for KeyWriter<'_> {
     ) -> Result<Self::SerializeTupleVariant, Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
         Err(key_must_be_a_string())
     }
+    #[inline]
     fn serialize_struct(
         self,
         _name: &'static str,
@@ -744,7 +800,7 @@ mod tests {
     }
 
     fn ours(value: &serde_json::Value, pretty: bool) -> String {
-        String::from_utf8(to_vec(value, pretty.then_some(&b"\t"[..])).unwrap()).unwrap()
+        String::from_utf8(to_vec(value, pretty.then_some("\t")).unwrap()).unwrap()
     }
 
     #[test]
@@ -805,7 +861,7 @@ mod tests {
         let mut keys = BTreeMap::new();
         keys.insert(7u32, "seven");
         for pretty in [false, true] {
-            let indent = pretty.then_some(&b"\t"[..]);
+            let indent = pretty.then_some("\t");
             let ours = String::from_utf8(to_vec(&values, indent).unwrap()).unwrap();
             let reference = reference(&serde_json::to_value(&values).unwrap(), pretty);
             assert_eq!(ours, reference);
