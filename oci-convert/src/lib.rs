@@ -1,14 +1,5 @@
 #![doc = include_str!("../README.md")]
 //!
-//! ---
-//!
-//! Image <-> filesystem conversion (image-spec layer.md, conversion.md):
-//! layer apply with whiteouts, confined to the target root; deterministic
-//! layer build; the diff of a root against a baseline recorded at unpack
-//! time; appending a layer to an image and changing its config; and
-//! runtime bundles: an image unpacked into `rootfs/` and a `config.json`
-//! that `runc run` takes, and a changed rootfs repacked as a new layer.
-//!
 //! # A tour
 //!
 //! Build a layer from a directory, make an image of it, unpack the image,

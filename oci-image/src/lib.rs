@@ -1,15 +1,5 @@
 #![doc = include_str!("../README.md")]
 //!
-//! ---
-//!
-//! Typed models of the [OCI image-spec](https://github.com/opencontainers/image-spec)
-//! (v1.1): digests, media types, descriptors, manifests, indexes, image
-//! configurations, platforms and the image-layout header, with validation
-//! of every MUST of the spec.
-//!
-//! This crate is pure: no filesystem and no compression. The layout store
-//! lives in `ocikit-layout`, layer handling in `ocikit-convert`.
-//!
 //! # A tour
 //!
 //! Digests are validated once, at the edge, and computed over exact bytes:
@@ -100,12 +90,6 @@
 //! reader.read_to_end(&mut out)?;                   // fails at EOF on a size or digest mismatch
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-//!
-//! # Features
-//!
-//! - `blake3`: compute and verify BLAKE3 digests (registered on the spec's
-//!   main branch). Without it, `blake3:` digests still parse and validate,
-//!   but verifying content against them is [`Error::UnsupportedAlgorithm`].
 //!
 //! # Limitations
 //!

@@ -1,13 +1,5 @@
 #![doc = include_str!("../README.md")]
 //!
-//! ---
-//!
-//! The OCI image-layout store on disk (image-spec image-layout.md): blobs,
-//! `index.json` and the tags in it, the typed documents stored as blobs,
-//! layer compression ([`codec`], [`Layout::put_layer`]), gc, fsck,
-//! referrers, and oci-archive and docker-archive import and export
-//! ([`archive`]).
-//!
 //! # A tour
 //!
 //! ```

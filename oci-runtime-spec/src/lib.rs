@@ -1,11 +1,5 @@
 #![doc = include_str!("../README.md")]
 //!
-//! ---
-//!
-//! Typed models of the [OCI runtime-spec](https://github.com/opencontainers/runtime-spec)
-//! v1.3.0: the container configuration (`config.json`) for every platform,
-//! the container [`State`] and the runtime [`Features`].
-//!
 //! # A tour
 //!
 //! The same shape as `ocikit-image`, from `ocikit-spec-core`: [`Json`]
