@@ -303,12 +303,12 @@ impl Registry {
         }
     }
 
-    /// Sleeps `delay` when the retry budget allows it; `false` when it does
-    /// not (then the caller gives up).
-    fn wait(&self, started: Instant, delay: Duration) -> bool {
-        if started.elapsed() + delay > self.retry.max_total {
+    /// Sleeps `delay` when there is one and the retry budget allows it;
+    /// `false` when not (then the caller gives up).
+    fn wait(&self, started: Instant, delay: Option<Duration>) -> bool {
+        let Some(delay) = delay.filter(|d| started.elapsed() + *d <= self.retry.max_total) else {
             return false;
-        }
+        };
         std::thread::sleep(delay);
         true
     }
@@ -557,6 +557,95 @@ impl Drop for Slot<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::Credentials;
+    use crate::transport::Headers;
+
+    /// A transport answering from a function, recording each request's URL
+    /// and whether it carried `Authorization`.
+    struct Fake {
+        answer: Box<dyn Fn(&Url) -> (u16, Vec<(String, String)>) + Send + Sync>,
+        seen: Mutex<Vec<(String, bool)>>,
+    }
+
+    impl Transport for Fake {
+        fn send(&self, request: Request<'_>) -> io::Result<Response> {
+            let authorized = request.headers.iter().any(|(n, _)| n == "Authorization");
+            self.seen
+                .lock()
+                .unwrap()
+                .push((request.url.to_string(), authorized));
+            let (status, headers) = (self.answer)(&request.url);
+            Ok(Response {
+                status,
+                headers: Headers::new(headers),
+                body: Box::new(io::empty()),
+            })
+        }
+    }
+
+    fn fake_client(
+        answer: impl Fn(&Url) -> (u16, Vec<(String, String)>) + Send + Sync + 'static,
+    ) -> (Client, Arc<Fake>) {
+        let fake = Arc::new(Fake {
+            answer: Box::new(answer),
+            seen: Mutex::new(Vec::new()),
+        });
+        let credentials = Credentials {
+            username: "u".into(),
+            password: "p".into(),
+        };
+        let options = ClientOptions::default().with_registry(
+            "registry.example",
+            crate::RegistryOptions {
+                credentials: Some(credentials),
+                ..Default::default()
+            },
+        );
+        (Client::with_transport(options, fake.clone()), fake)
+    }
+
+    fn location(to: &str) -> Vec<(String, String)> {
+        vec![("Location".to_owned(), to.to_owned())]
+    }
+
+    #[test]
+    fn https_is_never_downgraded_and_credentials_stay_on_their_origin() {
+        let (client, fake) = fake_client(|url| match (url.authority(), url.path.as_str()) {
+            ("registry.example", "/v2/a/blobs/x") => (
+                401,
+                vec![("WWW-Authenticate".into(), "Basic realm=\"r\"".into())],
+            ),
+            ("registry.example", "/v2/a/blobs/y") => (307, location("http://registry.example/y")),
+            ("registry.example", "/v2/a/blobs/z") => (307, location("https://storage.example/z")),
+            _ => (200, Vec::new()),
+        });
+        let reference: Reference = "registry.example/a:v1".parse().unwrap();
+        let registry = client.registry(&reference).unwrap();
+        let call = |path: &str| Call::new(&registry, Method::Get, path, "fetch".into(), &[200]);
+        // Credentials only after the registry asked for them.
+        let err = registry.send(&call("/v2/a/blobs/x")).unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        // A redirect to plain http on the same host is refused.
+        let err = registry.send(&call("/v2/a/blobs/y")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("from https to plain http is refused"),
+            "{err}"
+        );
+        // Another host gets no Authorization.
+        registry.send(&call("/v2/a/blobs/z")).unwrap();
+        let seen = fake.seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                ("https://registry.example/v2/a/blobs/x".to_owned(), false),
+                ("https://registry.example/v2/a/blobs/x".to_owned(), true),
+                ("https://registry.example/v2/a/blobs/y".to_owned(), true),
+                ("https://registry.example/v2/a/blobs/z".to_owned(), true),
+                ("https://storage.example/z".to_owned(), false),
+            ]
+        );
+    }
 
     #[test]
     fn warnings_are_read_as_the_spec_writes_them() {

@@ -14,7 +14,8 @@ pub struct RetryPolicy {
     pub max_retries: u32,
     /// The wait before the first retry; each next one doubles it.
     pub initial_backoff: Duration,
-    /// The longest wait between two attempts, `Retry-After` included.
+    /// The longest wait between two attempts; a registry asking for a
+    /// longer `Retry-After` gets its error reported at once.
     pub max_backoff: Duration,
     /// The longest time spent waiting across the retries of one request;
     /// a `Retry-After` beyond what is left ends the retries.
@@ -39,10 +40,11 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (0 for the first): the capped
     /// exponential backoff with "equal jitter" (half fixed, half random,
     /// so that clients failing together spread out), or the registry's
-    /// `Retry-After` when it gave one, capped too.
-    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+    /// `Retry-After` when it gave one; `None` when that is longer than
+    /// [`RetryPolicy::max_backoff`] (the request fails then).
+    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
         if let Some(after) = retry_after {
-            return after.min(self.max_backoff);
+            return (after <= self.max_backoff).then_some(after);
         }
         let exponential = self
             .initial_backoff
@@ -50,7 +52,7 @@ impl RetryPolicy {
             .min(self.max_backoff);
         let half = exponential / 2;
         let millis = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
-        half + Duration::from_millis(fastrand::u64(0..=millis))
+        Some(half + Duration::from_millis(fastrand::u64(0..=millis)))
     }
 }
 
@@ -180,7 +182,7 @@ mod tests {
         for retry in 0..40 {
             let exponential = (policy.initial_backoff * 2u32.saturating_pow(retry.min(20)))
                 .min(policy.max_backoff);
-            let delay = policy.delay(retry, None);
+            let delay = policy.delay(retry, None).unwrap();
             assert!(
                 delay >= exponential / 2 && delay <= exponential,
                 "{retry}: {delay:?}"
@@ -188,12 +190,9 @@ mod tests {
         }
         assert_eq!(
             policy.delay(0, Some(Duration::from_secs(3))),
-            Duration::from_secs(3)
+            Some(Duration::from_secs(3))
         );
-        assert_eq!(
-            policy.delay(0, Some(Duration::from_secs(3600))),
-            policy.max_backoff
-        );
+        assert_eq!(policy.delay(0, Some(Duration::from_secs(3600))), None);
     }
 
     #[test]

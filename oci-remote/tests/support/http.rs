@@ -49,6 +49,14 @@ pub enum Reply {
         status: u16,
         headers: Vec<(String, String)>,
     },
+    /// `chunk` repeated until `total` bytes are sent, with their length
+    /// (a large body that is never whole in the server's memory either).
+    Repeat {
+        status: u16,
+        headers: Vec<(String, String)>,
+        chunk: Vec<u8>,
+        total: u64,
+    },
 }
 
 impl Reply {
@@ -73,7 +81,8 @@ impl Reply {
         match &mut self {
             Reply::Answer { headers, .. }
             | Reply::CutAfter { headers, .. }
-            | Reply::Endless { headers, .. } => headers.push((name.to_owned(), value.into())),
+            | Reply::Endless { headers, .. }
+            | Reply::Repeat { headers, .. } => headers.push((name.to_owned(), value.into())),
         }
         self
     }
@@ -92,7 +101,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Server::start_on("127.0.0.1", handler)
+    }
+
+    /// A server on the loopback address `ip` (`127.0.0.2` is another host
+    /// than `127.0.0.1` for a client).
+    pub fn start_on(ip: &str, handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind((ip, 0)).unwrap();
         let address = listener.local_addr().unwrap().to_string();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
@@ -181,6 +196,23 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler, stop: &A
                 let _ = writer.write_all(&body[..after.min(body.len())]);
                 let _ = writer.flush();
                 false
+            }
+            Reply::Repeat {
+                status,
+                headers,
+                chunk,
+                total,
+            } => {
+                let mut out = head(status, &headers);
+                out.push_str(&format!("Content-Length: {total}\r\n\r\n"));
+                let mut ok = writer.write_all(out.as_bytes()).is_ok();
+                let mut left = total;
+                while ok && left > 0 && !head_only {
+                    let n = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    ok = writer.write_all(&chunk[..n]).is_ok();
+                    left -= n as u64;
+                }
+                ok
             }
             Reply::Endless { status, headers } => {
                 let mut out = head(status, &headers);
