@@ -560,10 +560,13 @@ mod tests {
     use crate::Credentials;
     use crate::transport::Headers;
 
+    /// An answer's status and headers.
+    type Answer = (u16, Vec<(String, String)>);
+
     /// A transport answering from a function, recording each request's URL
     /// and whether it carried `Authorization`.
     struct Fake {
-        answer: Box<dyn Fn(&Url) -> (u16, Vec<(String, String)>) + Send + Sync>,
+        answer: Box<dyn Fn(&Url) -> Answer + Send + Sync>,
         seen: Mutex<Vec<(String, bool)>>,
     }
 
@@ -583,9 +586,7 @@ mod tests {
         }
     }
 
-    fn fake_client(
-        answer: impl Fn(&Url) -> (u16, Vec<(String, String)>) + Send + Sync + 'static,
-    ) -> (Client, Arc<Fake>) {
+    fn fake_client(answer: impl Fn(&Url) -> Answer + Send + Sync + 'static) -> (Client, Arc<Fake>) {
         let fake = Arc::new(Fake {
             answer: Box::new(answer),
             seen: Mutex::new(Vec::new()),

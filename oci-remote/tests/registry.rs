@@ -382,3 +382,123 @@ fn tags_catalog_head_and_delete() {
         .clone();
     client.delete_blob(&app, &layer).unwrap();
 }
+
+#[test]
+fn referrers_without_the_api_go_to_the_fallback_tag_and_none_is_lost() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = Layout::init(dir.path().join("source")).unwrap();
+    let subject = images::image(&source, "v1", &[100], 9);
+    let client = client(&registry.address);
+    let remote: Reference = registry.reference("refs/app:v1").parse().unwrap();
+    client
+        .push(&source, "v1", &remote, &PushOptions::default())
+        .unwrap();
+    let empty = source.put_bytes(MediaType::EmptyJson, b"{}").unwrap();
+    let mut referrers = Vec::new();
+    for (tag, artifact) in [
+        ("sbom", "application/vnd.example.sbom"),
+        ("sig", "application/vnd.example.sig"),
+    ] {
+        let mut manifest = ocikit_image::ImageManifest {
+            artifact_type: Some(MediaType::from(artifact)),
+            config: empty.clone(),
+            subject: Some(subject.clone()),
+            ..Default::default()
+        };
+        manifest
+            .annotations
+            .insert("org.example.kind".into(), tag.into());
+        let descriptor = source.put_json(&manifest).unwrap();
+        source.tag(tag, &descriptor).unwrap();
+        let pushed = client
+            .push(
+                &source,
+                tag,
+                &remote.with_tag(tag).unwrap(),
+                &PushOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            pushed.referrers_tags,
+            [ocikit_remote::referrers_tag(&subject.digest)]
+        );
+        referrers.push(descriptor);
+    }
+    let by_digest = remote.with_digest(subject.digest.clone());
+    let found = client.referrers(&by_digest, None).unwrap();
+    assert!(
+        found.from_fallback_tag,
+        "distribution 2.8.2 has no referrers API"
+    );
+    let digests: Vec<_> = found.manifests.iter().map(|d| d.digest.clone()).collect();
+    assert_eq!(
+        digests,
+        referrers
+            .iter()
+            .map(|d| d.digest.clone())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        found.manifests[1].artifact_type,
+        Some(MediaType::from("application/vnd.example.sig"))
+    );
+    assert_eq!(found.manifests[1].annotations["org.example.kind"], "sig");
+    let sigs = client
+        .referrers(
+            &by_digest,
+            Some(&MediaType::from("application/vnd.example.sig")),
+        )
+        .unwrap();
+    assert_eq!(sigs.manifests.len(), 1);
+    // Pushing one again adds no duplicate.
+    client
+        .push(
+            &source,
+            "sig",
+            &remote.with_tag("sig").unwrap(),
+            &PushOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        client.referrers(&by_digest, None).unwrap().manifests.len(),
+        2
+    );
+}
+
+#[test]
+fn two_pulls_of_one_image_into_one_layout_at_once_both_succeed() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = Layout::init(dir.path().join("source")).unwrap();
+    let manifest = images::image(&source, "v1", &[1 << 20, 2 << 20, 300_000], 10);
+    let client = client(&registry.address);
+    let remote: Reference = registry.reference("twice/app:v1").parse().unwrap();
+    client
+        .push(&source, "v1", &remote, &PushOptions::default())
+        .unwrap();
+    let target = Layout::init(dir.path().join("target")).unwrap();
+    std::thread::scope(|scope| {
+        let pulls: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|tag| {
+                let (client, remote, target) = (client.clone(), remote.clone(), target.clone());
+                scope.spawn(move || {
+                    client
+                        .pull(&remote, &target, tag, &PullOptions::default())
+                        .map(|pulled| pulled.descriptor.digest)
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for pull in pulls {
+            assert_eq!(pull.join().unwrap().unwrap(), manifest.digest);
+        }
+    });
+    assert_eq!(target.list_tags().unwrap(), ["a", "b"]);
+    assert_clean(&target);
+}
