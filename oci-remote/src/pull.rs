@@ -47,8 +47,8 @@ pub struct PullOptions {
     pub to_oci: bool,
     /// Fetch layers that list `urls` (non-distributable layers) from those
     /// URLs, without credentials. When `false`, such a layer is fetched from
-    /// the registry, and left out when the registry does not have it (the
-    /// layout allows a layer with `urls` to be absent).
+    /// the registry like any other, and the pull fails when the registry
+    /// does not have it.
     pub fetch_urls: bool,
     /// The largest manifest or index accepted, in bytes.
     pub max_manifest_size: u64,
@@ -89,8 +89,6 @@ pub struct Pulled {
     pub bytes_fetched: u64,
     /// Blobs the layout held already.
     pub blobs_present: usize,
-    /// Layers with `urls` left out (see [`PullOptions::fetch_urls`]).
-    pub foreign_layers_skipped: usize,
 }
 
 /// What a pull stores: documents in the order they are to be written
@@ -114,7 +112,6 @@ impl Plan {
 enum Outcome {
     Fetched(u64),
     Present,
-    ForeignSkipped,
 }
 
 impl Client {
@@ -198,7 +195,6 @@ impl Client {
             blobs_fetched: 0,
             bytes_fetched: 0,
             blobs_present: 0,
-            foreign_layers_skipped: 0,
         };
         for outcome in outcomes {
             match outcome {
@@ -207,7 +203,6 @@ impl Client {
                     pulled.bytes_fetched += bytes;
                 }
                 Outcome::Present => pulled.blobs_present += 1,
-                Outcome::ForeignSkipped => pulled.foreign_layers_skipped += 1,
             }
         }
         Ok(pulled)
@@ -388,31 +383,38 @@ impl BlobFetch<'_> {
             .registry
             .base
             .with_path(&Registry::path(self.repository, &format!("blobs/{digest}")));
-        if self.descriptor.urls.is_empty() {
-            return self.download(own, false).map(Outcome::Fetched);
-        }
-        if self.options.fetch_urls {
-            let mut failures = Vec::new();
-            for url in &self.descriptor.urls {
-                let Some(url) = Url::parse(url) else {
-                    failures.push(format!("{url:?} is not an http(s) URL"));
-                    continue;
-                };
-                match self.download(url.clone(), true) {
-                    Ok(size) => return Ok(Outcome::Fetched(size)),
-                    Err(e) => failures.push(e.to_string()),
+        if self.descriptor.urls.is_empty() || !self.options.fetch_urls {
+            return match self.download(own, false) {
+                Err(e) if e.status() == Some(404) && !self.descriptor.urls.is_empty() => {
+                    Err(Error::ForeignLayer {
+                        digest: digest.clone(),
+                        reason: format!(
+                            "the registry does not have it, and fetching it from its urls ({}) is not allowed (PullOptions::fetch_urls)",
+                            crate::error::printable(&self.descriptor.urls.join(", "))
+                        ),
+                    })
                 }
+                result => result.map(Outcome::Fetched),
+            };
+        }
+        let mut failures = Vec::new();
+        for url in &self.descriptor.urls {
+            let Some(url) = Url::parse(url) else {
+                failures.push(format!(
+                    "{:?} is not an http(s) URL",
+                    crate::error::printable(url)
+                ));
+                continue;
+            };
+            match self.download(url, true) {
+                Ok(size) => return Ok(Outcome::Fetched(size)),
+                Err(e) => failures.push(e.to_string()),
             }
-            return Err(Error::ForeignLayer {
-                digest: digest.clone(),
-                reason: format!("none of its urls could be fetched: {}", failures.join("; ")),
-            });
         }
-        match self.download(own, false) {
-            Ok(size) => Ok(Outcome::Fetched(size)),
-            Err(e) if e.status() == Some(404) => Ok(Outcome::ForeignSkipped),
-            Err(e) => Err(e),
-        }
+        Err(Error::ForeignLayer {
+            digest: digest.clone(),
+            reason: format!("none of its urls could be fetched: {}", failures.join("; ")),
+        })
     }
 
     /// Streams the blob from `url` into the layout; `anonymous` sends no

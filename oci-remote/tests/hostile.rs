@@ -841,3 +841,66 @@ fn a_subject_processed_by_the_registry_needs_no_fallback_tag() {
             .any(|r| r.path.contains("/manifests/sha256-"))
     );
 }
+
+#[test]
+fn layers_with_urls_come_from_there_only_when_allowed_and_without_credentials() {
+    let foreign = random(3000, 13);
+    let storage = {
+        let foreign = foreign.clone();
+        Server::start_on("127.0.0.2", move |_| Reply::body(200, foreign.clone()))
+    };
+    let mut layer = Descriptor::for_bytes(MediaType::ImageLayerNonDistributable, &foreign);
+    layer.urls = vec![format!(
+        "http://127.0.0.2:{}/layer",
+        storage.address.rsplit(':').next().unwrap()
+    )];
+    let mut content = Content::default();
+    let mut config = ImageConfiguration::for_platform(&"linux/amd64".parse().unwrap());
+    config.rootfs.diff_ids.push(layer.digest.clone());
+    let config_bytes = config.to_canonical_json();
+    let config = Descriptor::for_bytes(MediaType::ImageConfig, &config_bytes);
+    content
+        .blobs
+        .insert(config.digest.to_string(), config_bytes);
+    let manifest = ImageManifest {
+        config,
+        layers: vec![layer.clone()],
+        ..Default::default()
+    };
+    content.manifest("v1", MediaType::ImageManifest, manifest.to_canonical_json());
+    let registry = Server::start(move |request| {
+        if request.header("Authorization").is_none() {
+            return Reply::status(401).with("WWW-Authenticate", r#"Basic realm="test""#);
+        }
+        content.answer(request).unwrap()
+    });
+    let credentials = Credentials {
+        username: "user".into(),
+        password: "secret".into(),
+    };
+    let client = client(&registry.address, Some(credentials));
+    let app = reference(&registry, "app:v1");
+
+    // Not allowed: the registry is asked (it has not got it), the URL is not.
+    let (_dir, layout) = new_layout();
+    let err = client
+        .pull(&app, &layout, "v1", &PullOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, Error::ForeignLayer { .. }), "{err}");
+    assert!(err.to_string().contains("is not allowed"), "{err}");
+    assert!(storage.seen().is_empty());
+    assert!(layout.list_tags().unwrap().is_empty());
+
+    // Allowed: fetched from the URL, with no credentials.
+    let (_dir, layout) = new_layout();
+    let options = PullOptions {
+        fetch_urls: true,
+        ..Default::default()
+    };
+    client.pull(&app, &layout, "v1", &options).unwrap();
+    assert!(layout.has_blob(&layer.digest));
+    assert!(layout.fsck(&Default::default()).unwrap().is_clean());
+    let at_storage = storage.seen();
+    assert_eq!(at_storage.len(), 1);
+    assert_eq!(at_storage[0].header("Authorization"), None);
+}

@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,12 +23,23 @@ impl Registry {
     /// An anonymous plain-http registry with deletes enabled; `None` when
     /// `docker-registry` is missing (and not in CI).
     pub fn start() -> Option<Registry> {
-        Registry::start_with("")
+        Registry::start_with("", "")
+    }
+
+    /// An anonymous registry serving https with `certificate` and `key`
+    /// (PEM files).
+    pub fn start_tls(certificate: &Path, key: &Path) -> Option<Registry> {
+        let tls = format!(
+            ", tls: {{certificate: {}, key: {}}}",
+            certificate.display(),
+            key.display()
+        );
+        Registry::start_with(&tls, "")
     }
 
     /// A registry whose configuration has `http_extra` added to its `http`
-    /// map and `extra` as further top-level lines (TLS, auth).
-    pub fn start_with(extra: &str) -> Option<Registry> {
+    /// map (`, tls: {...}`) and `extra` as further top-level lines (auth).
+    pub fn start_with(http_extra: &str, extra: &str) -> Option<Registry> {
         if !super::require_tool("docker-registry") {
             return None;
         }
@@ -39,7 +51,7 @@ impl Registry {
         let mut file = std::fs::File::create(&config).unwrap();
         write!(
             file,
-            "version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp: {{addr: {address}}}\n{extra}",
+            "version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp: {{addr: {address}{http_extra}}}\n{extra}",
             storage.display()
         )
         .unwrap();
