@@ -50,10 +50,6 @@
 //!   registry that demands them answers 401.
 //! - A client certificate whose key does not match it makes the TLS
 //!   library panic when the first connection is set up.
-//! - With [`PullOptions::to_oci`], the Docker manifests received are stored
-//!   too (as fetched) before their OCI forms are written; nothing
-//!   references them afterwards, and [`ocikit_layout::Layout::gc`] removes
-//!   them.
 
 mod auth;
 mod client;

@@ -6,10 +6,13 @@
 //! children before parents, and the tag is written last, so a pull that is
 //! killed leaves no tag to a partial image.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Write};
 
-use ocikit_image::{Descriptor, Digest, Document, ImageIndex, ImageManifest, Model, Platform};
+use ocikit_image::{
+    Descriptor, Digest, Document, ImageIndex, ImageManifest, Json, MediaType, Model, Platform,
+};
+use ocikit_layout::archive::convert;
 use ocikit_layout::progress::{Progress, Tracker};
 use ocikit_layout::{BlobWriter, Layout, MAX_INDEX_DEPTH};
 
@@ -177,16 +180,17 @@ impl Client {
             }
             .run()
         })?;
-        for (descriptor, bytes) in &plan.documents {
+        let mut tagged = top;
+        let documents = if options.to_oci {
+            documents_to_oci(plan.documents, &mut tagged)
+                .map_err(|e| walk.document_error(&tagged, e))?
+        } else {
+            plan.documents
+        };
+        for (descriptor, bytes) in &documents {
             layout.put_blob_verified(descriptor, &bytes[..])?;
         }
-        let docker_manifests =
-            !options.to_oci && plan.documents.iter().any(|(d, _)| d.media_type.is_docker());
-        let tagged = if options.to_oci {
-            ocikit_layout::archive::convert::to_oci(layout, &top)?
-        } else {
-            top
-        };
+        let docker_manifests = documents.iter().any(|(d, _)| d.media_type.is_docker());
         layout.tag(tag, &tagged)?;
         let mut pulled = Pulled {
             descriptor: tagged,
@@ -207,6 +211,55 @@ impl Client {
         }
         Ok(pulled)
     }
+}
+
+/// The OCI forms of `documents` (children first), as `oci import --to-oci`
+/// makes them (ocikit-layout's conversion, on the bytes in hand): Docker
+/// manifests become OCI manifests, lists and indexes listing converted
+/// entries become OCI indexes; `top` becomes the converted descriptor.
+/// Nothing of the Docker forms is stored.
+fn documents_to_oci(
+    documents: Vec<(Descriptor, Vec<u8>)>,
+    top: &mut Descriptor,
+) -> std::result::Result<Vec<(Descriptor, Vec<u8>)>, ocikit_image::Error> {
+    let mut converted: HashMap<Digest, Descriptor> = HashMap::new();
+    let mut out = Vec::with_capacity(documents.len());
+    for (descriptor, bytes) in documents {
+        let new = if descriptor.media_type == MediaType::DockerManifest {
+            let manifest = ImageManifest::from_json(&bytes)?;
+            Some(convert::manifest_to_oci(&manifest).to_canonical_json())
+        } else if descriptor.media_type.is_index() {
+            let index = ImageIndex::from_json(&bytes)?;
+            let entries = index
+                .manifests
+                .iter()
+                .map(|entry| match converted.get(&entry.digest) {
+                    Some(new) => convert::converted_descriptor(entry, new.clone()),
+                    None => entry.clone(),
+                })
+                .collect();
+            convert::index_to_oci(&descriptor, &index, entries).map(|i| i.to_canonical_json())
+        } else {
+            None
+        };
+        match new {
+            Some(new_bytes) => {
+                let media_type = if descriptor.media_type.is_index() {
+                    MediaType::ImageIndex
+                } else {
+                    MediaType::ImageManifest
+                };
+                let new = Descriptor::for_bytes(media_type, &new_bytes);
+                converted.insert(descriptor.digest.clone(), new.clone());
+                out.push((convert::converted_descriptor(&descriptor, new), new_bytes));
+            }
+            None => out.push((descriptor, bytes)),
+        }
+    }
+    if let Some(new) = converted.get(&top.digest) {
+        *top = convert::converted_descriptor(top, new.clone());
+    }
+    Ok(out)
 }
 
 /// The walk from the root manifest to what is stored.

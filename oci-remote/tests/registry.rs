@@ -135,23 +135,34 @@ fn docker_v2s2_manifests_are_kept_as_they_are_or_converted() {
     let dir = tempfile::tempdir().unwrap();
     let source = Layout::init(dir.path().join("source")).unwrap();
     images::image(&source, "v1", &[2000], 3);
+    images::multi_platform(&source, "multi", 13);
     let remote = registry.reference("docker/app:v1");
-    let oci = format!("oci:{}:v1", source.path().display());
+    let list = registry.reference("docker/list:v1");
+    let oci = |tag: &str| format!("oci:{}:{tag}", source.path().display());
     skopeo(&[
         "copy",
         "--format",
         "v2s2",
         "--dest-tls-verify=false",
-        &oci,
+        &oci("v1"),
         &remote,
+    ]);
+    skopeo(&[
+        "copy",
+        "--all",
+        "--format",
+        "v2s2",
+        "--dest-tls-verify=false",
+        &oci("multi"),
+        &list,
     ]);
     let registry_digest = skopeo_digest(&remote);
 
     let client = client(&registry.address);
-    let target = Layout::init(dir.path().join("target")).unwrap();
+    let docker = Layout::init(dir.path().join("docker")).unwrap();
     let reference: Reference = remote.parse().unwrap();
     let pulled = client
-        .pull(&reference, &target, "docker", &PullOptions::default())
+        .pull(&reference, &docker, "docker", &PullOptions::default())
         .unwrap();
     assert!(pulled.docker_manifests);
     assert_eq!(pulled.descriptor.media_type, MediaType::DockerManifest);
@@ -159,17 +170,41 @@ fn docker_v2s2_manifests_are_kept_as_they_are_or_converted() {
         pulled.descriptor.digest, registry_digest,
         "the exact bytes are kept"
     );
-
-    let to_oci = PullOptions {
-        to_oci: true,
+    let all = PullOptions {
+        platforms: Platforms::All,
         ..Default::default()
     };
-    let converted = client.pull(&reference, &target, "oci", &to_oci).unwrap();
-    assert!(!converted.docker_manifests);
-    assert_eq!(converted.descriptor.media_type, MediaType::ImageManifest);
-    assert_eq!(converted.digest, registry_digest);
-    let manifest = target.read_manifest(&converted.descriptor).unwrap();
-    assert_eq!(manifest.config.media_type, MediaType::ImageConfig);
+    let list: Reference = list.parse().unwrap();
+    let pulled_list = client.pull(&list, &docker, "list", &all).unwrap();
+    assert_eq!(
+        pulled_list.descriptor.media_type,
+        MediaType::DockerManifestList
+    );
+    assert_clean(&docker);
+
+    // Converted while pulling: what `oci import --to-oci`'s conversion
+    // makes of the Docker documents, and nothing else stored.
+    let converted = Layout::init(dir.path().join("converted")).unwrap();
+    for (from, tag, docker_tag, platforms) in [
+        (&reference, "oci", "docker", Platforms::Host),
+        (&list, "list", "list", Platforms::All),
+    ] {
+        let options = PullOptions {
+            to_oci: true,
+            platforms,
+            ..Default::default()
+        };
+        let pulled = client.pull(from, &converted, tag, &options).unwrap();
+        assert!(!pulled.docker_manifests);
+        let expected =
+            ocikit_layout::archive::convert::to_oci(&docker, &docker.find_tag(docker_tag).unwrap())
+                .unwrap();
+        assert_eq!(pulled.descriptor.digest, expected.digest, "{tag}");
+        assert!(!pulled.descriptor.media_type.is_docker());
+    }
+    let oci = converted.resolve("oci", None).unwrap();
+    assert_eq!(oci.manifest.config.media_type, MediaType::ImageConfig);
+    assert_clean(&converted);
 }
 
 #[test]
