@@ -14,7 +14,7 @@ use ocikit_image::{
 };
 use ocikit_layout::archive::convert;
 use ocikit_layout::progress::{Progress, Tracker};
-use ocikit_layout::{BlobWriter, Layout, MAX_INDEX_DEPTH};
+use ocikit_layout::{BlobWriter, Layout, MAX_INDEX_DEPTH, available_platforms, pick_manifest};
 
 use crate::auth::Scope;
 use crate::client::{Call, Registry};
@@ -288,11 +288,12 @@ impl Walk<'_> {
                 Platforms::Only(platform) => Some(platform.clone()),
             };
             if let Some(platform) = chosen {
-                let entry = pick(&index, &platform).ok_or_else(|| Error::NoMatchingPlatform {
-                    reference: self.reference.to_string(),
-                    platform: platform.to_string(),
-                    available: available(&index),
-                })?;
+                let entry =
+                    pick_manifest(&index, &platform).ok_or_else(|| Error::NoMatchingPlatform {
+                        reference: self.reference.to_string(),
+                        platform: platform.to_string(),
+                        available: available_platforms(&index),
+                    })?;
                 let child = self.fetch_child(&entry)?;
                 return self.collect(child, depth + 1, plan);
             }
@@ -371,36 +372,6 @@ impl Walk<'_> {
             what: format!("{} {}", descriptor.media_type, descriptor.digest),
             source: Box::new(source),
         }
-    }
-}
-
-/// The entry of `index` for `platform`, or its only manifest when it
-/// gives no platforms (as the layout's resolve chooses).
-fn pick(index: &ImageIndex, platform: &Platform) -> Option<Descriptor> {
-    if let Some(i) = platform.select(index.manifests.iter().map(|d| d.platform.as_ref())) {
-        return index.manifests.get(i).cloned();
-    }
-    let runnable: Vec<&Descriptor> = index
-        .manifests
-        .iter()
-        .filter(|d| d.media_type.is_manifest() || d.media_type.is_index())
-        .collect();
-    match runnable.as_slice() {
-        [only] if only.platform.is_none() => Some((*only).clone()),
-        _ => None,
-    }
-}
-
-fn available(index: &ImageIndex) -> String {
-    let platforms: Vec<String> = index
-        .manifests
-        .iter()
-        .filter_map(|d| d.platform.as_ref().map(Platform::to_string))
-        .collect();
-    if platforms.is_empty() {
-        "none".into()
-    } else {
-        platforms.join(", ")
     }
 }
 

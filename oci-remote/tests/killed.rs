@@ -12,23 +12,14 @@ use std::time::{Duration, Instant};
 use ocikit_image::digester::Digester;
 use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, Json, MediaType};
 use ocikit_layout::{FsckOptions, Layout};
-use ocikit_remote::{Client, ClientOptions, PullOptions, PushOptions, Reference, RegistryOptions};
+use ocikit_remote::{PullOptions, PushOptions, Reference};
 use support::http::{Reply, Server};
 use support::images;
+use support::insecure_client as client;
 use support::registry::Registry;
 
 const REFERENCE_VAR: &str = "OCIKIT_TEST_REFERENCE";
 const LAYOUT_VAR: &str = "OCIKIT_TEST_LAYOUT";
-
-fn client(address: &str) -> Client {
-    Client::new(ClientOptions::default().with_registry(
-        address,
-        RegistryOptions {
-            tls_verify: false,
-            ..Default::default()
-        },
-    ))
-}
 
 /// A child process, SIGKILLed and reaped when dropped.
 struct Killed(Child);

@@ -8,22 +8,10 @@ use std::process::Command;
 
 use ocikit_image::{Digest, MediaType};
 use ocikit_layout::{FsckOptions, Layout};
-use ocikit_remote::{
-    Client, ClientOptions, Platforms, PullOptions, PushOptions, Reference, RegistryOptions,
-};
+use ocikit_remote::{Platforms, PullOptions, PushOptions, Reference};
 use support::images;
+use support::insecure_client as client;
 use support::registry::Registry;
-
-/// A client for the plain-http registry at `address`.
-fn client(address: &str) -> Client {
-    Client::new(ClientOptions::default().with_registry(
-        address,
-        RegistryOptions {
-            tls_verify: false,
-            ..Default::default()
-        },
-    ))
-}
 
 fn skopeo(args: &[&str]) -> String {
     let output = Command::new("skopeo").args(args).output().unwrap();

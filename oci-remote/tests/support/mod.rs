@@ -32,3 +32,15 @@ pub fn require_tool(name: &str) -> bool {
     }
     found
 }
+
+/// A client for the plain-http registry at `address` (`tls_verify:
+/// false`, as skopeo's `--tls-verify=false`).
+pub fn insecure_client(address: &str) -> ocikit_remote::Client {
+    ocikit_remote::Client::new(ocikit_remote::ClientOptions::default().with_registry(
+        address,
+        ocikit_remote::RegistryOptions {
+            tls_verify: false,
+            ..Default::default()
+        },
+    ))
+}
