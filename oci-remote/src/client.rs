@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::auth::{Authenticator, BasicAuthenticator, Scope};
 use crate::error::{ERROR_BODY_LIMIT, parse_error_body, printable};
 use crate::options::{ClientOptions, Warning};
-use crate::reference::Reference;
+use crate::reference::{Reference, endpoint_of};
 use crate::retry::{parse_retry_after, retryable_io, retryable_status};
 use crate::transport::{
     Body, CertSource, Method, PhaseTimeouts, Request, Response, Transport, UreqTransport,
@@ -73,13 +73,9 @@ impl Client {
             cert_dirs: HashMap::new(),
         };
         for (name, registry) in &options.registries {
-            if let (Some(dir), Ok(reference)) = (
-                &registry.cert_dir,
-                Reference::parse(&format!("{name}/certificates")),
-            ) {
-                certs
-                    .cert_dirs
-                    .insert(reference.endpoint().to_ascii_lowercase(), dir.clone());
+            if let Some(dir) = &registry.cert_dir {
+                let host = endpoint_of(name).to_ascii_lowercase();
+                certs.cert_dirs.insert(host, dir.clone());
             }
         }
         let transport = UreqTransport::new(timeouts, options.user_agent.clone(), certs);
@@ -107,10 +103,7 @@ impl Client {
     /// `tls_verify: false`, https without verification is tried and plain
     /// http taken when https does not connect.
     pub(crate) fn registry(&self, reference: &Reference) -> Result<Arc<Registry>> {
-        self.registry_named(reference.registry(), reference.endpoint())
-    }
-
-    pub(crate) fn registry_named(&self, name: &str, endpoint: &str) -> Result<Arc<Registry>> {
+        let (name, endpoint) = (reference.registry(), reference.endpoint());
         if let Some(registry) = self.lock_registries().get(name) {
             return Ok(registry.clone());
         }

@@ -154,11 +154,7 @@ impl Reference {
     /// The host the registry API answers on: the registry, but
     /// [`DOCKER_HUB_ENDPOINT`] for Docker Hub.
     pub fn endpoint(&self) -> &str {
-        if self.registry == DOCKER_HUB {
-            DOCKER_HUB_ENDPOINT
-        } else {
-            &self.registry
-        }
+        endpoint_of(&self.registry)
     }
 
     /// The repository (`<name>` in the spec's endpoints): `library/alpine`.
@@ -256,6 +252,16 @@ impl TryFrom<&str> for Reference {
 
     fn try_from(s: &str) -> Result<Reference> {
         Reference::parse(s)
+    }
+}
+
+/// The host the API of `registry` answers on: [`DOCKER_HUB_ENDPOINT`] for
+/// Docker Hub, the registry itself otherwise.
+pub(crate) fn endpoint_of(registry: &str) -> &str {
+    if registry == DOCKER_HUB {
+        DOCKER_HUB_ENDPOINT
+    } else {
+        registry
     }
 }
 
