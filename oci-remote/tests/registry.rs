@@ -255,6 +255,24 @@ fn what_we_push_skopeo_copies_back_with_the_same_digests() {
     theirs.sort();
     assert_eq!(ours, theirs, "every blob, by digest");
 
+    // A reference with a tag and a digest: pushed under the tag, once the
+    // digest is checked.
+    let both: Reference = format!("{}/pushed/one:both@{}", registry.address, manifest.digest)
+        .parse()
+        .unwrap();
+    client
+        .push(&source, "v1", &both, &PushOptions::default())
+        .unwrap();
+    let head = client
+        .head_manifest(&one.with_tag("both").unwrap())
+        .unwrap();
+    assert_eq!(head.map(|d| d.digest), Some(manifest.digest.clone()));
+    let wrong = one.with_digest(index.digest.clone());
+    let err = client
+        .push(&source, "v1", &wrong, &PushOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("not this digest"), "{err}");
+
     // A second push finds everything there.
     let again = client
         .push(&source, "v1", &one, &PushOptions::default())
