@@ -49,6 +49,15 @@ pub enum Reply {
         status: u16,
         headers: Vec<(String, String)>,
     },
+    /// Headers announcing all of `body`, the first `after` bytes of it,
+    /// then silence for `pause` before the connection closes.
+    Stall {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        after: usize,
+        pause: std::time::Duration,
+    },
     /// `chunk` repeated until `total` bytes are sent, with their length
     /// (a large body that is never whole in the server's memory either).
     Repeat {
@@ -82,6 +91,7 @@ impl Reply {
             Reply::Answer { headers, .. }
             | Reply::CutAfter { headers, .. }
             | Reply::Endless { headers, .. }
+            | Reply::Stall { headers, .. }
             | Reply::Repeat { headers, .. } => headers.push((name.to_owned(), value.into())),
         }
         self
@@ -213,6 +223,21 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler, stop: &A
                     left -= n as u64;
                 }
                 ok
+            }
+            Reply::Stall {
+                status,
+                headers,
+                body,
+                after,
+                pause,
+            } => {
+                let mut out = head(status, &headers);
+                out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                let _ = writer.write_all(out.as_bytes());
+                let _ = writer.write_all(&body[..after.min(body.len())]);
+                let _ = writer.flush();
+                std::thread::sleep(pause);
+                false
             }
             Reply::Endless { status, headers } => {
                 let mut out = head(status, &headers);
