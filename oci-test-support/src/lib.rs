@@ -1,0 +1,27 @@
+//! What the tests of the OCI toolkit share, in one place instead of modules
+//! included by path into several crates' tests.
+//!
+//! - [`peers`]: the peer tools the interop tests run against (skopeo,
+//!   umoci, runc, oci-image-tool, GNU tar, gzip, ...): finding them, the
+//!   one reading of `CI` ([`peers::in_ci`]), running them.
+//! - [`skip`]: the notice of a test that cannot run here, written where
+//!   `cargo test` shows it, and the tests that need root.
+//! - [`bytes`]: byte strings in assertion messages, and sha256 computed
+//!   apart from the code under test.
+//! - [`layouts`]: image layouts built for a test: small images in memory,
+//!   and a layout made by umoci.
+//!
+//! Every crate of the workspace takes it as a dev-dependency without a
+//! version: `cargo package` then leaves it out of the packed manifest, so
+//! that it may depend on the crates it tests without a cycle in a build
+//! of theirs. It is never published.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failed unwrap in a test helper is a failed test"
+)]
+
+pub mod bytes;
+pub mod layouts;
+pub mod peers;
+pub mod skip;
