@@ -17,13 +17,12 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod bounds;
-mod support;
 
 use ocikit_image::{
     Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, Json, MediaType, Platform,
 };
 use ocikit_layout::{Error, FsckOptions, GcOptions, Layout, MAX_DOCUMENT_SIZE, MAX_INDEX_DEPTH};
-use support::small_image;
+use ocikit_test_support::layouts::{layer_tar, small_image};
 
 /// The CPU time a child may use, in seconds (SIGXCPU; SIGKILL 10 s later).
 const CPU_LIMIT: u64 = 60;
@@ -133,10 +132,7 @@ fn descriptors_with_huge_sizes_end_with_named_errors() {
 /// A stored empty layer and an image config with `n` diff_ids of it.
 fn many_layers(layout: &Layout, n: usize) -> ImageManifest {
     let stored = layout
-        .put_layer(
-            &support::layer_tar(&[])[..],
-            ocikit_layout::codec::Codec::None,
-        )
+        .put_layer(&layer_tar(&[])[..], ocikit_layout::codec::Codec::None)
         .unwrap();
     let platform: Platform = "linux/amd64".parse().unwrap();
     let mut config = ImageConfiguration::for_platform(&platform);
