@@ -19,6 +19,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use ocikit_convert::{Applied, ApplyOptions, Error, Limits, Result};
+use ocikit_test_support::bytes::show;
+use ocikit_test_support::peers;
 use support::rawtar::tar_of;
 use support::{E, Sandbox, Tar, both_modes, exists, expect_err_naming, lstat, read};
 
@@ -98,7 +100,7 @@ fn rerooted(sandbox: &Sandbox, rel: &str) -> std::path::PathBuf {
 
 #[test]
 fn the_crafter_writes_tars_gnu_tar_lists() {
-    if !support::peers::require_tool("tar") {
+    if !peers::require_tool("tar") {
         return;
     }
     let long = format!("{}/file", "d".repeat(150));
@@ -118,7 +120,7 @@ fn the_crafter_writes_tars_gnu_tar_lists() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.tar");
     std::fs::write(&path, &tar).unwrap();
-    let out = support::peers::run(std::process::Command::new("tar").arg("-tvf").arg(&path));
+    let out = peers::run(peers::command("tar").arg("-tvf").arg(&path));
     let out = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 9, "{out}"); // GNU tar does not list the global header
@@ -1406,7 +1408,7 @@ fn malformed_pax_records_fail_cleanly() {
             let tar = tar.clone();
             let result = within_time(move || ocikit_convert::apply_tar(&root, &tar[..], &options));
             sandbox.check();
-            let shown = support::peers::show(record);
+            let shown = show(record);
             match result {
                 // A record it could read and use: ../evil is refused.
                 Err(err) => eprintln!("{label}: {shown}: {err}"),
