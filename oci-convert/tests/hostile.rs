@@ -19,6 +19,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ocikit_convert::{Applied, ApplyOptions, Error, Limits, Result};
+use ocikit_test_support::bounds;
 use ocikit_test_support::bytes::show;
 use ocikit_test_support::peers;
 use support::rawtar::tar_of;
@@ -1504,7 +1505,7 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
     // directory per level would need more descriptors than the usual soft
     // limit of 1024, which the test sets for itself, in a process of its
     // own so that the tests beside it keep theirs.
-    if !support::in_own_process() {
+    if !bounds::in_own_process() {
         return;
     }
     let deep = "d/".repeat(1500);
@@ -1514,7 +1515,7 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
         E::file(".wh..wh..opq", b""),
     ]);
     let gone = tar_of([E::file(".wh.d", b"")]);
-    let results = support::with_fd_limit(1024, || {
+    let results = bounds::with_fd_limit(1024, || {
         let mut results = Vec::new();
         for (label, options) in both_modes() {
             let sandbox = Sandbox::new();

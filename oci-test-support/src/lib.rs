@@ -10,6 +10,8 @@
 //!   apart from the code under test.
 //! - [`layouts`]: image layouts built for a test: small images in memory,
 //!   and a layout made by umoci.
+//! - [`bounds`]: a test run again in a child process under kernel limits
+//!   of memory, CPU time and open files.
 //!
 //! Every crate of the workspace takes it as a dev-dependency without a
 //! version: `cargo package` then leaves it out of the packed manifest, so
@@ -21,6 +23,7 @@
     reason = "a failed unwrap in a test helper is a failed test"
 )]
 
+pub mod bounds;
 pub mod bytes;
 pub mod layouts;
 pub mod peers;
