@@ -12,6 +12,8 @@
 //!   and a layout made by umoci.
 //! - [`bounds`]: a test run again in a child process under kernel limits
 //!   of memory, CPU time and open files.
+//! - [`fuzz_checks`]: the checks of the cargo-fuzz targets (fuzz/), which
+//!   tests/fuzz_regressions.rs replays on every corpus and regression file.
 //!
 //! Every crate of the workspace takes it as a dev-dependency without a
 //! version: `cargo package` then leaves it out of the packed manifest, so
@@ -25,6 +27,7 @@
 
 pub mod bounds;
 pub mod bytes;
+pub mod fuzz_checks;
 pub mod layouts;
 pub mod peers;
 pub mod skip;
