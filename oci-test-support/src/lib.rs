@@ -15,10 +15,12 @@
 //! - [`fuzz_checks`]: the checks of the cargo-fuzz targets (fuzz/), which
 //!   tests/fuzz_regressions.rs replays on every corpus and regression file.
 //!
-//! Every crate of the workspace takes it as a dev-dependency without a
-//! version: `cargo package` then leaves it out of the packed manifest, so
-//! that it may depend on the crates it tests without a cycle in a build
-//! of theirs. It is never published.
+//! The crates whose tests use it (ocikit-image, ocikit-runtime-spec,
+//! ocikit-layout, ocikit-convert and the root package) take it as a
+//! dev-dependency without a version: `cargo package` then leaves it out of
+//! the packed manifest, so that it may depend on the crates it tests
+//! without a cycle in a build of theirs. It is never published; the fuzz
+//! package (fuzz/) depends on it by path for the checks.
 
 #![allow(
     clippy::unwrap_used,
