@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod treecmp;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
@@ -22,7 +22,8 @@ use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
 use ocikit_layout::progress::{Progress, Status};
 use ocikit_runtime_spec::Spec;
-use treecmp::{peers, support};
+use ocikit_test_support::peers;
+use support::treecmp;
 
 /// A layout with `v1`: one layer of the tree `make` fills, linux/amd64,
 /// with Cmd and Env set.
@@ -57,7 +58,7 @@ fn small_tree(root: &Path) {
         ("keep.txt", "keep"),
     ] {
         fs::write(root.join(name), content).unwrap();
-        treecmp::set_mtime(&root.join(name), 1_600_000_000);
+        support::set_mtime(&root.join(name), 1_600_000_000);
     }
 }
 
