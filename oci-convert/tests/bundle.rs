@@ -22,6 +22,7 @@ use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
 use ocikit_layout::progress::{Progress, Status};
 use ocikit_runtime_spec::Spec;
+use ocikit_test_support::layouts::is_tag_changed;
 use ocikit_test_support::peers;
 use support::treecmp;
 
@@ -481,13 +482,7 @@ fn repacks_into_one_tag_at_once_exactly_one_wins() {
     assert_eq!(layout.find_tag("v1").unwrap().digest, won.digest);
     let err = results[loser].as_ref().unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Layout(ocikit_layout::Error::TagChanged { name, expected, found })
-                if name == "v1"
-                    && expected.as_ref() == Some(&v1.digest)
-                    && found.as_ref() == Some(&won.digest)
-        ),
+        matches!(err, Error::Layout(e) if is_tag_changed(e, "v1", &v1.digest, &won.digest)),
         "{err:?}"
     );
     assert_eq!(

@@ -10,7 +10,7 @@ use ocikit_image::{Descriptor, History, ImageManifest, MediaType, Platform};
 use ocikit_layout::codec::Codec;
 use ocikit_layout::{Layout, StoredLayer};
 use ocikit_test_support::bytes::sha256;
-use ocikit_test_support::layouts::layer_tar;
+use ocikit_test_support::layouts::{is_tag_changed, layer_tar};
 use ocikit_test_support::peers::{oci_image_tool, require_tools, skopeo, umoci, version};
 
 fn first_tar() -> Vec<u8> {
@@ -355,13 +355,7 @@ fn edits_of_one_tag_at_once_exactly_one_wins_and_none_is_lost() {
     for (e, commit) in commits.iter().enumerate() {
         let Err(err) = commit else { continue };
         assert!(
-            matches!(
-                err,
-                Error::Layout(ocikit_layout::Error::TagChanged { name, expected, found })
-                    if name == "v1"
-                        && expected.as_ref() == Some(&v1.digest)
-                        && found.as_ref() == Some(&winner.digest)
-            ),
+            matches!(err, Error::Layout(l) if is_tag_changed(l, "v1", &v1.digest, &winner.digest)),
             "edit {e}: {err:?}"
         );
         let msg = err.to_string();

@@ -95,3 +95,19 @@ pub fn umoci_layered(dir: &Path) -> PathBuf {
     peers::umoci(&["repack", "--image", &format!("{p}:layered"), b]);
     layout
 }
+
+/// Whether `err` is a compare-and-swap refusal ([`ocikit_layout::Error::TagChanged`])
+/// of the tag `tag`, which was expected to name `expected` and was found
+/// naming `found`: what the loser of two concurrent edits of one tag gets.
+pub fn is_tag_changed(
+    err: &ocikit_layout::Error,
+    tag: &str,
+    expected: &ocikit_image::Digest,
+    found: &ocikit_image::Digest,
+) -> bool {
+    matches!(
+        err,
+        ocikit_layout::Error::TagChanged { name, expected: e, found: f }
+            if name == tag && e.as_ref() == Some(expected) && f.as_ref() == Some(found)
+    )
+}
