@@ -20,7 +20,7 @@ use ocikit_remote::{
     Client, ClientOptions, Credentials, Error, PullOptions, PushOptions, Reference,
     RegistryOptions, RetryPolicy, WarningHandler,
 };
-use support::http::{Reply, Seen, Server};
+use ocikit_test_support::http::{Reply, Seen, Server};
 use support::images::random;
 
 /// What the fake registry holds: manifests by tag or digest (media type,

@@ -4,33 +4,24 @@
 
 mod support;
 
-use std::process::Command;
-
 use ocikit_image::{Digest, MediaType};
 use ocikit_layout::{FsckOptions, Layout};
 use ocikit_remote::{Platforms, PullOptions, PushOptions, Reference};
+use ocikit_test_support::peers;
+use ocikit_test_support::registry::Registry;
 use support::images;
 use support::insecure_client as client;
-use support::registry::Registry;
 
 fn skopeo(args: &[&str]) -> String {
-    let output = Command::new("skopeo").args(args).output().unwrap();
+    let output = peers::command("skopeo").args(args).output().unwrap();
     assert!(
         output.status.success(),
         "skopeo {} ({}): {}",
         args.join(" "),
-        skopeo_version(),
+        peers::version("skopeo"),
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn skopeo_version() -> String {
-    Command::new("skopeo")
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default()
 }
 
 /// The sha256 of what `skopeo inspect --raw` gives for `reference`.
@@ -45,7 +36,7 @@ fn assert_clean(layout: &Layout) {
 }
 
 fn start() -> Option<Registry> {
-    if !support::require_tool("skopeo") {
+    if !peers::require_tool("skopeo") {
         return None;
     }
     Registry::start()

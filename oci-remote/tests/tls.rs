@@ -13,8 +13,8 @@ use ocikit_layout::Layout;
 use ocikit_remote::{
     Client, ClientOptions, Error, PullOptions, PushOptions, Reference, RegistryOptions,
 };
+use ocikit_test_support::registry::Registry;
 use support::images;
-use support::registry::Registry;
 
 fn openssl(args: &[&str], dir: &Path) {
     let output = Command::new("openssl")
@@ -90,7 +90,7 @@ fn make_certificates(dir: &Path) {
 
 #[test]
 fn tls_is_verified_against_the_registrys_certificate_directory() {
-    if !support::require_tool("openssl") {
+    if !ocikit_test_support::peers::require_tool("openssl") {
         return;
     }
     let certs = tempfile::tempdir().unwrap();
