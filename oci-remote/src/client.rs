@@ -299,7 +299,13 @@ impl Registry {
     /// Sleeps `delay` when there is one and the retry budget allows it;
     /// `false` when not (then the caller gives up).
     fn wait(&self, started: Instant, delay: Option<Duration>) -> bool {
-        let Some(delay) = delay.filter(|d| started.elapsed() + *d <= self.retry.max_total) else {
+        let within = |d: &Duration| {
+            started
+                .elapsed()
+                .checked_add(*d)
+                .is_some_and(|end| end <= self.retry.max_total)
+        };
+        let Some(delay) = delay.filter(within) else {
             return false;
         };
         std::thread::sleep(delay);
