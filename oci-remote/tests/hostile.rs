@@ -1009,3 +1009,33 @@ fn clients_and_their_results_move_between_threads() {
     send_sync::<ocikit_remote::Pulled>();
     send_sync::<ocikit_remote::Pushed>();
 }
+
+#[test]
+fn a_registry_not_marked_insecure_is_never_spoken_to_over_http() {
+    let registry = Server::start(|_| Reply::status(200));
+    let credentials = Credentials {
+        username: "user".into(),
+        password: "secret".into(),
+    };
+    let options = ClientOptions::default().with_registry(
+        &registry.address,
+        RegistryOptions {
+            credentials: Some(credentials),
+            ..Default::default()
+        },
+    );
+    let (_dir, layout) = new_layout();
+    let err = Client::new(options)
+        .pull(
+            &reference(&registry, "app:v1"),
+            &layout,
+            "v1",
+            &PullOptions::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    assert!(err.to_string().contains("https://"), "{err}");
+    // Only TLS handshakes arrived: no plain-http request, no credentials.
+    assert!(registry.seen().is_empty(), "{:?}", registry.seen());
+    assert_nothing_stored(&layout);
+}
