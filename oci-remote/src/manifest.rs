@@ -12,6 +12,7 @@ use ocikit_image::{Algorithm, Descriptor, Digest, MediaType};
 use crate::auth::Scope;
 use crate::client::{Call, Registry};
 use crate::error::printable;
+use crate::retry::retryable_io;
 use crate::transport::{Method, Response};
 use crate::{Error, Result};
 
@@ -52,25 +53,34 @@ pub(crate) fn fetch(
     )
     .repository(repository, Scope::pull(repository))
     .header("Accept", ACCEPT);
-    let response = registry.send(&call)?;
-    let too_large = || Error::ManifestTooLarge {
-        registry: registry.name.clone(),
-        repository: repository.to_owned(),
-        reference: tag_or_digest.to_owned(),
-        limit,
+    // A body that breaks off is fetched again, as a failed request is.
+    let mut attempts = 0;
+    let (response, bytes) = loop {
+        attempts += 1;
+        let response = registry.send(&call)?;
+        // Content-Length is not trusted: read one byte more than the limit.
+        let mut bytes = Vec::new();
+        let mut body = response.body;
+        match body
+            .by_ref()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+        {
+            Ok(_) => break (Response { body, ..response }, bytes),
+            Err(e) if retryable_io(&e) && attempts <= registry.retry_count() => {}
+            Err(e) => return Err(registry.transport_error(&call, &call.url, e, attempts)),
+        }
     };
+    if bytes.len() as u64 > limit {
+        return Err(Error::ManifestTooLarge {
+            registry: registry.name.clone(),
+            repository: repository.to_owned(),
+            reference: tag_or_digest.to_owned(),
+            limit,
+        });
+    }
     let announced = content_digest(registry, repository, &call.operation, &response)?;
     let content_type = content_type(&response);
-    // Content-Length is not trusted: read one byte more than the limit.
-    let mut bytes = Vec::new();
-    response
-        .body
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| registry.transport_error(&call, &call.url, e, 1))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large());
-    }
     let media_type = media_type(
         registry,
         repository,

@@ -1039,3 +1039,41 @@ fn a_registry_not_marked_insecure_is_never_spoken_to_over_http() {
     assert!(registry.seen().is_empty(), "{:?}", registry.seen());
     assert_nothing_stored(&layout);
 }
+
+#[test]
+fn a_manifest_that_breaks_off_is_fetched_again() {
+    let mut content = Content::default();
+    let manifest = content.image("v1", &[random(100, 16)]);
+    let cut = AtomicUsize::new(0);
+    let registry = Server::start(move |request| match content.answer(request).unwrap() {
+        Reply::Answer {
+            status,
+            headers,
+            body,
+        } if request.path.contains("/manifests/") && cut.fetch_add(1, Ordering::SeqCst) == 0 => {
+            Reply::CutAfter {
+                status,
+                headers,
+                after: body.len() / 2,
+                body,
+            }
+        }
+        other => other,
+    });
+    let (_dir, layout) = new_layout();
+    let pulled = client(&registry.address, None)
+        .pull(
+            &reference(&registry, "app:v1"),
+            &layout,
+            "v1",
+            &PullOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(pulled.descriptor.digest, manifest.digest);
+    let fetches = registry
+        .seen()
+        .iter()
+        .filter(|r| r.path.contains("/manifests/"))
+        .count();
+    assert_eq!(fetches, 2);
+}
