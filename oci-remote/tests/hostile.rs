@@ -17,7 +17,7 @@ use ocikit_image::{
 };
 use ocikit_layout::Layout;
 use ocikit_remote::{
-    Client, ClientOptions, Credentials, Error, PullOptions, PushOptions, Reference,
+    Client, ClientOptions, Credentials, Error, PullOptions, Pulled, PushOptions, Reference,
     RegistryOptions, RetryPolicy, WarningHandler,
 };
 use ocikit_test_support::http::{Reply, Seen, Server};
@@ -113,6 +113,20 @@ fn new_layout() -> (tempfile::TempDir, Layout) {
     let dir = tempfile::tempdir().unwrap();
     let layout = Layout::init(dir.path().join("l")).unwrap();
     (dir, layout)
+}
+
+/// Pulls `app:v1` from `registry` into `layout` as `v1`, anonymously.
+#[allow(
+    clippy::result_large_err,
+    reason = "the crate's own error, as its public functions return it"
+)]
+fn pull_v1(registry: &Server, layout: &Layout) -> Result<Pulled, Error> {
+    client(&registry.address, None).pull(
+        &reference(registry, "app:v1"),
+        layout,
+        "v1",
+        &PullOptions::default(),
+    )
 }
 
 /// Nothing was stored: no tag, no blob.
@@ -253,14 +267,7 @@ fn retries_are_bounded_and_the_error_names_the_attempts() {
         )
     });
     let (_dir, layout) = new_layout();
-    let err = client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap_err();
+    let err = pull_v1(&registry, &layout).unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("fetch manifest v1: HTTP 503 (UNAVAILABLE: down) (after 6 attempts)"),
@@ -270,14 +277,7 @@ fn retries_are_bounded_and_the_error_names_the_attempts() {
     // A Retry-After beyond the time left ends the retries at once.
     let registry = Server::start(|_| Reply::status(429).with("Retry-After", "3600"));
     let started = Instant::now();
-    let err = client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap_err();
+    let err = pull_v1(&registry, &layout).unwrap_err();
     assert_eq!(err.status(), Some(429));
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_nothing_stored(&layout);
@@ -321,12 +321,7 @@ fn a_reset_in_the_middle_of_a_blob_resumes_with_range() {
             }
         });
         let (_dir, layout) = new_layout();
-        let pulled = client(&registry.address, None).pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        );
+        let pulled = pull_v1(&registry, &layout);
         let pulled = pulled.unwrap();
         assert_eq!(pulled.descriptor.digest, manifest.digest);
         let blob_requests: Vec<Option<String>> = registry
@@ -361,14 +356,7 @@ fn wrong_digests_are_refused_and_nothing_is_stored() {
         content.answer(request).unwrap()
     });
     let (_dir, layout) = new_layout();
-    let err = client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap_err();
+    let err = pull_v1(&registry, &layout).unwrap_err();
     assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
     assert!(err.to_string().contains("expected digest sha256:"), "{err}");
     assert!(layout.list_tags().unwrap().is_empty());
@@ -416,14 +404,7 @@ fn wrong_digests_are_refused_and_nothing_is_stored() {
         other => other,
     });
     let (_dir, layout) = new_layout();
-    let err = client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap_err();
+    let err = pull_v1(&registry, &layout).unwrap_err();
     assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
     assert_nothing_stored(&layout);
 }
@@ -509,14 +490,7 @@ fn redirect_loops_end() {
         Reply::status(302).with("Location", next)
     });
     let (_dir, layout) = new_layout();
-    let err = client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap_err();
+    let err = pull_v1(&registry, &layout).unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");
     assert!(err.to_string().contains("redirect loop"), "{err}");
     assert!(registry.seen().len() < 20);
@@ -535,14 +509,7 @@ fn schema_1_is_refused_by_its_media_type() {
         )
     });
     let (_dir, layout) = new_layout();
-    let err = client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap_err();
+    let err = pull_v1(&registry, &layout).unwrap_err();
     assert!(matches!(err, Error::UnsupportedManifest { .. }), "{err}");
     assert!(
         err.to_string()
@@ -585,14 +552,7 @@ fn sha512_blobs_are_fetched_and_stored_as_sha512() {
     content.manifest("v1", MediaType::ImageManifest, manifest.to_canonical_json());
     let registry = Server::start(move |request| content.answer(request).unwrap());
     let (_dir, layout) = new_layout();
-    client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap();
+    pull_v1(&registry, &layout).unwrap();
     assert!(
         layout
             .path()
@@ -1061,14 +1021,7 @@ fn a_manifest_that_breaks_off_is_fetched_again() {
         other => other,
     });
     let (_dir, layout) = new_layout();
-    let pulled = client(&registry.address, None)
-        .pull(
-            &reference(&registry, "app:v1"),
-            &layout,
-            "v1",
-            &PullOptions::default(),
-        )
-        .unwrap();
+    let pulled = pull_v1(&registry, &layout).unwrap();
     assert_eq!(pulled.descriptor.digest, manifest.digest);
     let fetches = registry
         .seen()

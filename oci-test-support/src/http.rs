@@ -235,11 +235,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler, stop: &A
                 body,
                 after,
             } => {
-                let mut out = head(status, &headers);
-                out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                let _ = writer.write_all(out.as_bytes());
-                let _ = writer.write_all(&body[..after.min(body.len())]);
-                let _ = writer.flush();
+                send_part(&mut writer, status, &headers, &body, after);
                 false
             }
             Reply::Repeat {
@@ -266,11 +262,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler, stop: &A
                 after,
                 pause,
             } => {
-                let mut out = head(status, &headers);
-                out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                let _ = writer.write_all(out.as_bytes());
-                let _ = writer.write_all(&body[..after.min(body.len())]);
-                let _ = writer.flush();
+                send_part(&mut writer, status, &headers, &body, after);
                 std::thread::sleep(pause);
                 false
             }
@@ -288,6 +280,21 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler, stop: &A
             return;
         }
     }
+}
+
+/// Headers announcing all of `body`, then its first `after` bytes only.
+fn send_part(
+    writer: &mut TcpStream,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    after: usize,
+) {
+    let mut out = head(status, headers);
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let _ = writer.write_all(out.as_bytes());
+    let _ = writer.write_all(&body[..after.min(body.len())]);
+    let _ = writer.flush();
 }
 
 fn head(status: u16, headers: &[(String, String)]) -> String {
