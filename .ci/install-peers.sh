@@ -18,6 +18,11 @@ declare -A packages=(
   [pigz]=pigz
   [zsh]=zsh
   [fish]=fish
+  # The registry client's tests: distribution 2.8.2, and for its TLS and
+  # authentication tests htpasswd (bcrypt entries) and openssl (a CA).
+  [docker-registry]=docker-registry
+  [htpasswd]=apache2-utils
+  [openssl]=openssl
 )
 if [[ ${1:-} == --bench ]]; then
   packages+=(

@@ -361,9 +361,11 @@ fn find_tagged<'a>(index: &'a ImageIndex, name: &str) -> Result<&'a Descriptor> 
     Ok(first)
 }
 
-/// The entry of `index` for `platform`, or the only manifest of an index
-/// that gives no platforms.
-fn pick_manifest(index: &ImageIndex, platform: &Platform) -> Option<Descriptor> {
+/// The entry of `index` for `platform` ([`Platform::select`]: the best
+/// match, the first among equals), or the only manifest of an index that
+/// gives no platforms: the choice [`Layout::resolve`] makes at each level,
+/// for a caller walking an index it holds (a registry pull).
+pub fn pick_manifest(index: &ImageIndex, platform: &Platform) -> Option<Descriptor> {
     let candidates = index.manifests.iter().map(|d| d.platform.as_ref());
     if let Some(i) = platform.select(candidates) {
         return index.manifests.get(i).cloned();
@@ -379,7 +381,9 @@ fn pick_manifest(index: &ImageIndex, platform: &Platform) -> Option<Descriptor> 
     }
 }
 
-fn available_platforms(index: &ImageIndex) -> String {
+/// The platforms `index` lists, for a message saying that none matched:
+/// `linux/amd64, linux/arm64/v8`, or `none listed`.
+pub fn available_platforms(index: &ImageIndex) -> String {
     let platforms: Vec<String> = index
         .manifests
         .iter()

@@ -98,7 +98,7 @@ pub use document::MAX_DOCUMENT_SIZE;
 pub use error::{Error, Result};
 pub use fsck::{FsckOptions, FsckReport, Problem};
 pub use gc::{DEFAULT_GRACE, GcOptions, GcReport, RemovedBlob, TEMP_FILE_MAX_AGE};
-pub use index::{MAX_INDEX_DEPTH, Resolved, check_tag};
+pub use index::{MAX_INDEX_DEPTH, Resolved, available_platforms, check_tag, pick_manifest};
 pub use layer::StoredLayer;
 pub use layout::Layout;
 pub use lock::IndexLock;

@@ -14,9 +14,13 @@
 //!   of memory, CPU time and open files.
 //! - [`fuzz_checks`]: the checks of the cargo-fuzz targets (fuzz/), which
 //!   tests/fuzz_regressions.rs replays on every corpus and regression file.
+//! - [`registry`]: Debian's docker-registry (distribution 2.8.2) started on
+//!   127.0.0.1 and a free port for one test.
+//! - [`http`]: a scripted HTTP/1.1 server for the answers a real registry
+//!   does not give (faults, hostile bodies, newer protocol parts).
 //!
 //! The crates whose tests use it (ocikit-image, ocikit-runtime-spec,
-//! ocikit-layout, ocikit-convert and the root package) take it as a
+//! ocikit-layout, ocikit-convert, ocikit-remote and the root package) take it as a
 //! dev-dependency without a version: `cargo package` then leaves it out of
 //! the packed manifest, so that it may depend on the crates it tests
 //! without a cycle in a build of theirs. It is never published; the fuzz
@@ -30,6 +34,8 @@
 pub mod bounds;
 pub mod bytes;
 pub mod fuzz_checks;
+pub mod http;
 pub mod layouts;
 pub mod peers;
+pub mod registry;
 pub mod skip;

@@ -4,7 +4,7 @@
 //! Docker image config and the OCI one share their schema, and the layer
 //! formats are the same), so only the manifests and indexes get new digests.
 
-use ocikit_image::{Descriptor, Json, MediaType};
+use ocikit_image::{Descriptor, ImageIndex, ImageManifest, Json, MediaType};
 
 use crate::{BlobInfo, Error, Layout, MAX_INDEX_DEPTH, Result};
 
@@ -44,12 +44,7 @@ pub(super) fn convert(
     }
     match descriptor.media_type {
         MediaType::DockerManifest => {
-            let mut manifest = layout.read_manifest(descriptor)?.value().clone();
-            manifest.media_type = Some(MediaType::ImageManifest);
-            manifest.config.media_type = manifest.config.media_type.to_oci();
-            for layer in &mut manifest.layers {
-                layer.media_type = layer.media_type.to_oci();
-            }
+            let manifest = manifest_to_oci(layout.read_manifest(descriptor)?.value());
             store(
                 layout,
                 descriptor,
@@ -60,23 +55,65 @@ pub(super) fn convert(
         }
         MediaType::DockerManifestList | MediaType::ImageIndex => {
             let original = layout.read_index(descriptor)?;
-            let mut index = original.value().clone();
-            for entry in &mut index.manifests {
-                *entry = convert(layout, entry, depth + 1, stored)?;
+            let mut entries = Vec::with_capacity(original.manifests.len());
+            for entry in &original.manifests {
+                entries.push(convert(layout, entry, depth + 1, stored)?);
             }
-            index.media_type = Some(MediaType::ImageIndex);
-            if descriptor.media_type == MediaType::ImageIndex && index == *original.value() {
-                return Ok(descriptor.clone());
+            match index_to_oci(descriptor, original.value(), entries) {
+                None => Ok(descriptor.clone()),
+                Some(index) => store(
+                    layout,
+                    descriptor,
+                    MediaType::ImageIndex,
+                    &index.to_canonical_json(),
+                    stored,
+                ),
             }
-            store(
-                layout,
-                descriptor,
-                MediaType::ImageIndex,
-                &index.to_canonical_json(),
-                stored,
-            )
         }
         _ => Ok(descriptor.clone()),
+    }
+}
+
+/// The OCI form of a Docker schema 2 manifest: the manifest's, config's
+/// and layers' media types rewritten by [`MediaType::to_oci`], everything
+/// else kept. For a caller converting documents it holds in memory (a
+/// registry pull) rather than stored ones ([`to_oci`]).
+pub fn manifest_to_oci(manifest: &ImageManifest) -> ImageManifest {
+    let mut manifest = manifest.clone();
+    manifest.media_type = Some(MediaType::ImageManifest);
+    manifest.config.media_type = manifest.config.media_type.to_oci();
+    for layer in &mut manifest.layers {
+        layer.media_type = layer.media_type.to_oci();
+    }
+    manifest
+}
+
+/// The OCI form of the manifest list or index `descriptor` names, whose
+/// entries, converted already, are `entries` (in the same order); `None`
+/// when it is an OCI index that this leaves unchanged.
+pub fn index_to_oci(
+    descriptor: &Descriptor,
+    index: &ImageIndex,
+    entries: Vec<Descriptor>,
+) -> Option<ImageIndex> {
+    let mut converted = index.clone();
+    converted.manifests = entries;
+    converted.media_type = Some(MediaType::ImageIndex);
+    if descriptor.media_type == MediaType::ImageIndex && converted == *index {
+        return None;
+    }
+    Some(converted)
+}
+
+/// `original` (annotations and platform kept) pointing at the blob `new`
+/// describes instead (its media type, digest and size).
+pub fn converted_descriptor(original: &Descriptor, new: Descriptor) -> Descriptor {
+    Descriptor {
+        media_type: new.media_type,
+        digest: new.digest,
+        size: new.size,
+        data: None,
+        ..original.clone()
     }
 }
 
@@ -95,12 +132,5 @@ fn store(
         .map_err(Error::io("write", layout.blobs_path()))?;
     let blob = writer.commit()?;
     stored(&blob);
-    let new = blob.descriptor(media_type);
-    Ok(Descriptor {
-        media_type: new.media_type,
-        digest: new.digest,
-        size: new.size,
-        data: None,
-        ..original.clone()
-    })
+    Ok(converted_descriptor(original, blob.descriptor(media_type)))
 }

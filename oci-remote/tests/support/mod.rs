@@ -1,0 +1,17 @@
+//! What the registry client's tests share beyond ocikit-test-support:
+//! small images built in a layout, and a client for a plain-http registry.
+#![allow(dead_code, clippy::unwrap_used)]
+
+pub mod images;
+
+/// A client for the plain-http registry at `address` (`tls_verify:
+/// false`, as skopeo's `--tls-verify=false`).
+pub fn insecure_client(address: &str) -> ocikit_remote::Client {
+    ocikit_remote::Client::new(ocikit_remote::ClientOptions::default().with_registry(
+        address,
+        ocikit_remote::RegistryOptions {
+            tls_verify: false,
+            ..Default::default()
+        },
+    ))
+}
