@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::auth::{Authenticator, BasicAuthenticator, Scope};
+use crate::auth::{Authenticator, RegistryAuth, Scope};
 use crate::error::{ERROR_BODY_LIMIT, parse_error_body, printable};
 use crate::options::{ClientOptions, Warning};
 use crate::reference::{Reference, endpoint_of};
@@ -113,11 +113,20 @@ impl Client {
         } else {
             self.probe_scheme(endpoint)
         };
+        let base = Url::base(scheme, endpoint);
+        let auth = RegistryAuth::new(
+            name,
+            &base,
+            !options.tls_verify,
+            options.credentials.as_ref(),
+            self.inner.transport.clone(),
+            self.inner.options.retry,
+        );
         let registry = Arc::new(Registry {
             name: name.to_owned(),
-            base: Url::base(scheme, endpoint),
+            base,
             tls_verify: options.tls_verify,
-            auth: Box::new(BasicAuthenticator::new(options.credentials.as_ref())),
+            auth: Box::new(auth),
             client: Arc::downgrade(&self.inner),
             transport: self.inner.transport.clone(),
             retry: self.inner.options.retry,
@@ -316,13 +325,14 @@ impl Registry {
         loop {
             let own_origin = url.same_origin(&self.base);
             let mut headers = call.headers.clone();
+            let mut sent = None;
             if own_origin && !call.anonymous {
-                let authorization = self
+                sent = self
                     .auth
                     .authorization(&call.scopes)
                     .map_err(|e| Failed::Final(Box::new(e)))?;
-                if let Some(value) = authorization {
-                    headers.push(("Authorization".into(), value));
+                if let Some(value) = &sent {
+                    headers.push(("Authorization".into(), value.clone()));
                 }
             }
             let body = if matches!(method, Method::Get | Method::Head | Method::Delete) {
@@ -354,7 +364,7 @@ impl Registry {
                 let challenges: Vec<&str> = response.headers.get_all("WWW-Authenticate").collect();
                 if self
                     .auth
-                    .challenged(&call.scopes, &challenges)
+                    .challenged(&call.scopes, &challenges, sent.as_deref())
                     .map_err(|e| Failed::Final(Box::new(e)))?
                 {
                     replayed = true;

@@ -26,7 +26,12 @@
 //!   registry asked; redirects are followed by this crate, not by the HTTP
 //!   library, so a redirect to blob storage on another host (or to the same
 //!   host over plain http) carries none. Layers fetched from their `urls`
-//!   carry none either, whatever the host;
+//!   carry none either, whatever the host. The one other place credentials
+//!   go is the token server a registry's Bearer challenge names (its
+//!   realm), as the Docker token protocol has it: so a registry is trusted
+//!   to name its token server, and the realm must be https (plain http only
+//!   on the host of a registry the caller marked insecure). Tokens go to
+//!   the registry's origin only, like credentials;
 //! - **downgrades**: a redirect from https to http is refused; TLS is
 //!   verified unless the caller marks the registry insecure;
 //! - **wrong content**: every manifest is verified against the digest asked
@@ -46,8 +51,6 @@
 //!
 //! # Limitations
 //!
-//! - Bearer tokens (the Docker token protocol) are not spoken yet: a
-//!   registry that demands them answers 401.
 //! - A client certificate whose key does not match it makes the TLS
 //!   library panic when the first connection is set up.
 
