@@ -22,7 +22,7 @@ use crate::transport::{
     Body, CertSource, Method, PhaseTimeouts, Request, Response, Transport, UreqTransport,
 };
 use crate::url::{Scheme, Url};
-use crate::{Error, Result, RetryPolicy};
+use crate::{Credentials, Error, Result, RetryPolicy};
 
 /// The most redirects one request follows.
 const MAX_REDIRECTS: usize = 10;
@@ -103,7 +103,13 @@ impl Client {
     /// `tls_verify: false`, https without verification is tried and plain
     /// http taken when https does not connect.
     pub(crate) fn registry(&self, reference: &Reference) -> Result<Arc<Registry>> {
-        let (name, endpoint) = (reference.registry(), reference.endpoint());
+        self.registry_named(reference.registry())
+    }
+
+    /// [`Client::registry`] by the registry's name (`docker.io`,
+    /// `127.0.0.1:5000`).
+    pub(crate) fn registry_named(&self, name: &str) -> Result<Arc<Registry>> {
+        let endpoint = endpoint_of(name);
         if let Some(registry) = self.lock_registries().get(name) {
             return Ok(registry.clone());
         }
@@ -137,6 +143,16 @@ impl Client {
             .entry(name.to_owned())
             .or_insert(registry)
             .clone())
+    }
+
+    /// A client sharing this one's transport and options, but with
+    /// `credentials` for registry `name` and nothing learnt yet: for
+    /// checking credentials before they are stored.
+    pub(crate) fn with_credentials(&self, name: &str, credentials: &Credentials) -> Client {
+        let mut registry = self.inner.options.registry(name);
+        registry.credentials = Some(credentials.clone());
+        let options = self.inner.options.clone().with_registry(name, registry);
+        Client::with_transport(options, self.inner.transport.clone())
     }
 
     fn lock_registries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Registry>>> {
@@ -560,7 +576,6 @@ impl Drop for Slot<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::Credentials;
     use crate::transport::Headers;
 
     /// An answer's status and headers.

@@ -56,8 +56,10 @@
 
 mod auth;
 mod client;
+mod credentials;
 mod discovery;
 mod error;
+mod login;
 mod manifest;
 mod options;
 mod parallel;
@@ -71,8 +73,12 @@ mod url;
 
 pub use auth::Credentials;
 pub use client::Client;
+pub use credentials::{
+    CredentialSources, DEFAULT_HELPER_TIMEOUT, FoundCredentials, HELPER_OUTPUT_LIMIT, auth_file,
+};
 pub use discovery::{MAX_PAGES, Referrers};
 pub use error::{Error, RegistryError, Result};
+pub use login::{LoginOptions, logout};
 pub use manifest::{DEFAULT_MANIFEST_LIMIT, Manifest};
 pub use options::{
     ClientOptions, DEFAULT_CONCURRENT_BLOBS, RegistryOptions, Timeouts, Warning, WarningHandler,
