@@ -3,9 +3,11 @@
 //! built in a layout, and the peer-tool check.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod certs;
 pub mod http;
 pub mod images;
 pub mod registry;
+pub mod token;
 
 /// Whether the tests run in CI (CI set to anything but empty, `0` or
 /// `false`): a missing peer tool fails the test instead of skipping it.
