@@ -59,8 +59,14 @@ pub(crate) fn get(name: &str, server: &str, timeout: Duration) -> Result<Option<
         // exit status says more.
         let _ = stdin.write_all(server.as_bytes());
     }
-    let status = wait(&mut child, timeout)
-        .ok_or_else(|| error(format!("gave no answer within {} s", timeout.as_secs())))?;
+    // On a timeout the readers are left to end by themselves: a program
+    // the helper started may hold its pipes open after it is killed.
+    let status = wait(&mut child, timeout).ok_or_else(|| {
+        error(format!(
+            "gave no answer within {} s and was killed",
+            timeout.as_secs_f32()
+        ))
+    })?;
     let (stdout, stderr) = (join(stdout), join(stderr));
     if stdout.len() as u64 > HELPER_OUTPUT_LIMIT || stderr.len() as u64 > HELPER_OUTPUT_LIMIT {
         return Err(error(format!(
