@@ -13,6 +13,13 @@
 //!   [`Client::referrers`], [`Client::head_manifest`],
 //!   [`Client::fetch_manifest`], [`Client::delete_manifest`],
 //!   [`Client::delete_blob`].
+//! - Authentication as the registry asks: anonymous, Basic, or Bearer
+//!   tokens of the Docker token protocol (cached per scope set, renewed
+//!   before they expire; OAuth2 for identity tokens).
+//!   [`CredentialSources`] finds [`Credentials`] as podman, skopeo and
+//!   docker do (auth files, Docker's config, `docker-credential-*`
+//!   helpers); [`Client::login`] checks and stores them in the auth file
+//!   ([`auth_file`]), [`logout`] removes them.
 //! - [`Error`]: every message names the registry, the repository, the
 //!   operation, the HTTP status and the registry's error codes.
 //!
@@ -47,7 +54,11 @@
 //!   document is stored, so an interrupted pull leaves no tag to a partial
 //!   image;
 //! - **terminal escapes**: text from the registry that reaches a message
-//!   (error codes, warnings) has its control characters replaced.
+//!   (error codes, warnings) has its control characters replaced;
+//! - **credential files and helpers**: auth files are written mode 0600
+//!   by rename, keeping what they held; a file others may read is used
+//!   with a warning ([`FoundCredentials::warnings`]); credential helpers
+//!   run with a time limit and bounded output.
 //!
 //! # Limitations
 //!
