@@ -3,15 +3,13 @@
 //! SOURCE_DATE_EPOCH, and the failures (exit 1) and usage errors (exit 2).
 #![allow(clippy::unwrap_used)]
 
-#[allow(dead_code)] // only some of the peer helpers are used here
-#[path = "../oci-image/tests/support/mod.rs"]
-mod peers;
 mod support;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Output;
 
+use ocikit_test_support::peers;
 use support::{oci, run_dated as run, text};
 
 /// The digest `oci build` printed, checked to be one line of one digest.
@@ -75,14 +73,14 @@ fn build_then_build_from_a_base() {
     // unique" for some of the tags, a quirk of that version.
     if peers::require_tools(&["oci-image-tool"]) {
         for tag in ["v1", "v2"] {
-            peers::run(std::process::Command::new("oci-image-tool").args([
+            peers::oci_image_tool(&[
                 "validate",
                 "--type",
                 "image",
                 "--ref",
                 &format!("name={tag}"),
                 l,
-            ]));
+            ]);
         }
     }
 
@@ -158,13 +156,13 @@ fn build_then_build_from_a_base() {
     }
     let peer = peers::version("umoci");
     let bundle = dir.path().join("bundle");
-    peers::run(std::process::Command::new("umoci").args([
+    peers::umoci(&[
         "unpack",
         "--rootless",
         "--image",
         &format!("{l}:v2"),
         bundle.to_str().unwrap(),
-    ]));
+    ]);
     let rootfs = bundle.join("rootfs");
     for (path, content) in [
         ("etc/hostname", &b"built\n"[..]),

@@ -5,14 +5,12 @@
 //! into a pipe or with `--quiet`.
 #![allow(clippy::unwrap_used)]
 
-#[allow(dead_code)] // only some of the peer helpers are used here
-#[path = "../oci-image/tests/support/mod.rs"]
-mod peers;
 mod support;
 
 use std::path::Path;
 use std::process::Command;
 
+use ocikit_test_support::peers;
 use support::{assert_usage_error, oci, run_dated as run, text};
 
 /// Runs `oci ARGS`, expects success, returns stdout without its newline.
@@ -111,16 +109,7 @@ fn config_makes_a_new_image_with_a_history_entry() {
     assert!(stat_json(&v2)["config"]["config"].get("Cmd").is_none());
 
     if peers::require_tool("oci-image-tool") {
-        let out = Command::new("oci-image-tool")
-            .args(["validate", "--type", "image", "--ref", "name=v2", &layout])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        peers::oci_image_tool(&["validate", "--type", "image", "--ref", "name=v2", &layout]);
     }
 }
 

@@ -4,13 +4,11 @@
 //! work in bash, zsh and fish (tested with bash 5.2, zsh 5.9, fish 3.6).
 #![allow(clippy::unwrap_used)]
 
-#[allow(dead_code)] // only some of the peer helpers are used here
-#[path = "../oci-image/tests/support/mod.rs"]
-mod peers;
 mod support;
 
 use std::process::Command;
 
+use ocikit_test_support::peers;
 use support::{assert_usage_error, oci, run, text};
 
 /// Runs `oci ARGS`, expects exit 0 and nothing on stderr, returns stdout.
@@ -271,14 +269,14 @@ fn completions_work_in_zsh_and_fish() {
         let zsh = script("zsh");
         assert!(zsh.starts_with("#compdef oci\n"), "{zsh}");
         std::fs::write(&file, zsh).unwrap();
-        let out = Command::new("zsh").arg("-n").arg(&file).output().unwrap();
+        let out = peers::command("zsh").arg("-n").arg(&file).output().unwrap();
         assert!(out.status.success(), "zsh -n: {}", text(&out.stderr));
     }
     if peers::require_tool("fish") {
         let file = dir.path().join("oci.fish");
         std::fs::write(&file, script("fish")).unwrap();
         let offered = |line: &str| -> String {
-            let out = Command::new("fish")
+            let out = peers::command("fish")
                 .args(["-c", &format!("source $argv[1]; complete -C{line:?}")])
                 .arg(&file)
                 .output()

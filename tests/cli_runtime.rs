@@ -3,28 +3,28 @@
 //! with runc 1.1.5), and `oci validate --type runtime-*` on the
 //! runtime-spec's own good and bad documents.
 //!
-//! runc missing: the runc tests fail when `CI` is set, and otherwise print
-//! `SKIPPED: runc not found` and pass.
+//! runc missing: the runc tests fail under CI and are skipped otherwise,
+//! with a notice that `cargo test` shows (ocikit_test_support::peers).
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use support::{oci, run, runc, text};
+use ocikit_test_support::peers;
+use support::{oci, run, text};
 
 /// `runc spec [args]` in a fresh directory: the config.json it writes.
-fn runc_spec(runc: &Path, args: &[&str]) -> String {
+fn runc_spec(args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(runc)
-        .arg("spec")
-        .args(args)
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success(), "runc spec {args:?}: {status}");
+    peers::run(
+        peers::command("runc")
+            .arg("spec")
+            .args(args)
+            .current_dir(dir.path()),
+    );
     std::fs::read_to_string(dir.path().join("config.json")).unwrap()
 }
 
@@ -45,25 +45,26 @@ fn expected_from_runc(file: &str) -> String {
 
 #[test]
 fn runtime_spec_is_what_runc_spec_writes() {
-    let Some(runc) = runc() else { return };
+    if !peers::require_tool("runc") {
+        return;
+    }
     let out = run(&["runtime-spec"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        text(&out.stdout),
-        expected_from_runc(&runc_spec(&runc, &[]))
-    );
+    assert_eq!(text(&out.stdout), expected_from_runc(&runc_spec(&[])));
     assert_eq!(text(&out.stderr), "");
 }
 
 #[test]
 fn runtime_spec_rootless_is_what_runc_spec_rootless_writes() {
-    let Some(runc) = runc() else { return };
+    if !peers::require_tool("runc") {
+        return;
+    }
     // Both run as this test's user, so both map the same uid and gid.
     let out = run(&["runtime-spec", "--rootless"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        expected_from_runc(&runc_spec(&runc, &["--rootless"]))
+        expected_from_runc(&runc_spec(&["--rootless"]))
     );
 }
 

@@ -1,28 +1,17 @@
 //! Replays the fuzz corpora and regressions through the fuzz targets' own
 //! checks, in the ordinary test command: every file of
 //! `fuzz/corpus/<target>/` and `fuzz/regressions/<target>/` goes through
-//! `fuzz/checks/<target>.rs`, the code each cargo-fuzz target runs. A crash
-//! found by fuzzing is kept in `fuzz/regressions/<target>/` and stays a
-//! test here once fixed.
+//! `ocikit_test_support::fuzz_checks::<target>`, the code each cargo-fuzz
+//! target runs. A crash found by fuzzing is kept in
+//! `fuzz/regressions/<target>/` and stays a test here once fixed.
 #![allow(clippy::unwrap_used)]
-
-#[path = "../fuzz/checks/image_json.rs"]
-mod image_json;
-
-#[path = "../fuzz/checks/runtime_json.rs"]
-mod runtime_json;
-
-#[path = "../fuzz/checks/digest_platform.rs"]
-mod digest_platform;
-
-#[path = "../fuzz/checks/apply_layer.rs"]
-mod apply_layer;
-
-#[path = "../fuzz/checks/archive_import.rs"]
-mod archive_import;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+
+use ocikit_test_support::fuzz_checks::{
+    apply_layer, archive_import, digest_platform, image_json, runtime_json,
+};
 
 /// The files of `fuzz/<kind>/<target>/`, sorted; none when it is missing.
 fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {

@@ -9,6 +9,8 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 
+use ocikit_test_support::{peers, skip};
+
 /// The example `name`, built fresh: cargo names the binaries of a package
 /// to its integration tests (`CARGO_BIN_EXE_*`), not its examples, and
 /// `cargo test --test quickstart` alone would not rebuild an example. The
@@ -59,7 +61,7 @@ fn quickstart_runs_and_its_digests_are_reproducible() {
     }
     // As root with runc: the bundle runs, and a created container's state
     // parses. Without them the quickstart says why it does not run it.
-    if support::runc().is_some() && rustix::process::geteuid().is_root() {
+    if peers::require_tool("runc") && skip::is_root() {
         for line in [
             "runc run: hello from quickstart in /etc",
             "runc create, then runc state: status created, pid ",

@@ -5,51 +5,28 @@
 //! then started with `runc run`: what the container prints shows that the
 //! args, env, cwd, uid, gid and additional gids of our `config.json` took
 //! effect. And `runc create` then `runc state`, parsed with our `State`.
-//! Needs root (runc as root); skipped loudly otherwise, failed under CI.
+//! Needs root (runc as root); skipped otherwise with a notice `cargo test`
+//! shows, failed under CI (ocikit_test_support::skip).
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
-use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _, symlink};
+use std::os::unix::fs::{PermissionsExt as _, symlink};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use ocikit_convert::{BuildOptions, ImageEdit, Ownership, UnpackOptions};
 use ocikit_image::{ContainerConfig, History, Json, Platform, Validate};
 use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
 use ocikit_runtime_spec::{ContainerStatus, State};
+use ocikit_test_support::{peers, skip};
 
-/// A loud SKIPPED line, straight to stderr: the test harness captures
-/// `eprintln!` of passing tests, and a skip must be seen.
-fn skip(what: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "\n**** SKIPPED {what} ****\n");
-}
-
-/// Whether the tests run as root (`/proc/self` belongs to the effective
-/// user); a loud SKIP otherwise, a failure under CI.
-fn require_root(test: &str) -> bool {
-    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
-    if !root {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{test}: CI is set but the tests do not run as root"
-        );
-        skip(&format!("{test}: runc needs root"));
-    }
-    root
-}
-
-/// The static busybox of Debian's busybox-static package, or a loud SKIP
-/// (a failure under CI, see .ci/install-peers.sh).
-fn busybox(test: &str) -> Option<PathBuf> {
-    let found = support::find_program("busybox", &["/bin", "/usr/bin"], "busybox-static");
-    if found.is_none() {
-        skip(&format!("{test}: busybox not found"));
-    }
-    found
+/// Whether this test can run: as root, with runc and the static busybox
+/// of Debian's busybox-static package; when not, a skip notice, or a
+/// failure under CI (see .ci/install-peers.sh). The busybox's path.
+fn runc_and_busybox() -> Option<PathBuf> {
+    let ready = skip::require_root("runc") && peers::require_tools(&["runc", "busybox"]);
+    ready.then(|| peers::locate("busybox").unwrap())
 }
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
@@ -136,14 +113,13 @@ fn container_id(name: &str) -> String {
 
 /// `runc delete -f ID` when dropped, so that a failed assertion leaves no
 /// container behind.
-struct Container<'a> {
-    runc: &'a Path,
+struct Container {
     id: String,
 }
 
-impl Drop for Container<'_> {
+impl Drop for Container {
     fn drop(&mut self) {
-        let _ = Command::new(self.runc)
+        let _ = peers::command("runc")
             .args(["delete", "-f", &self.id])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -155,17 +131,13 @@ impl Drop for Container<'_> {
 /// Runs the image whose User is `user` with `runc run` and returns what it
 /// printed, line by line.
 fn run_as(test: &str, user: &str) -> Option<Vec<String>> {
-    if !require_root(test) {
-        return None;
-    }
-    let (runc, busybox) = (support::runc()?, busybox(test)?);
+    let busybox = runc_and_busybox()?;
     let dir = tempfile::tempdir().unwrap();
     let bundle = unpacked_bundle(dir.path(), &busybox, user);
     let container = Container {
-        runc: &runc,
         id: container_id(test),
     };
-    let out = Command::new(&runc)
+    let out = peers::command("runc")
         .args(["run", "--bundle", bundle.to_str().unwrap(), &container.id])
         .stdin(Stdio::null())
         .output()
@@ -249,21 +221,16 @@ fn runc_runs_a_user_with_a_group_without_its_other_groups() {
 
 #[test]
 fn runc_state_of_a_created_container_parses_as_our_state() {
-    let test = "runc_state";
-    if !require_root(test) {
-        return;
-    }
-    let (Some(runc), Some(busybox)) = (support::runc(), busybox(test)) else {
+    let Some(busybox) = runc_and_busybox() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let bundle = unpacked_bundle(dir.path(), &busybox, "runner");
     let container = Container {
-        runc: &runc,
-        id: container_id(test),
+        id: container_id("runc_state"),
     };
     // No pipes: the created process keeps its stdio open until started.
-    let status = Command::new(&runc)
+    let status = peers::command("runc")
         .args([
             "create",
             "--bundle",
@@ -276,7 +243,7 @@ fn runc_state_of_a_created_container_parses_as_our_state() {
         .status()
         .unwrap();
     assert!(status.success(), "runc create: {status}");
-    let out = Command::new(&runc)
+    let out = peers::command("runc")
         .args(["state", &container.id])
         .output()
         .unwrap();
@@ -306,7 +273,10 @@ fn runc_state_of_a_created_container_parses_as_our_state() {
     // Deleted on drop: runc no longer knows it.
     let id = container.id.clone();
     drop(container);
-    let gone = Command::new(&runc).args(["state", &id]).output().unwrap();
+    let gone = peers::command("runc")
+        .args(["state", &id])
+        .output()
+        .unwrap();
     assert!(
         !gone.status.success(),
         "{id} is still there after runc delete -f"

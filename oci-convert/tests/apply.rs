@@ -24,8 +24,7 @@ fn sh(script: &str, dir: &Path) {
 
 #[test]
 fn apply_equals_gnu_tar_extraction() {
-    if !support::is_root() {
-        eprintln!("SKIP apply_equals_gnu_tar_extraction: needs root for owners and devices");
+    if !support::require_root() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -48,10 +47,10 @@ fn apply_equals_gnu_tar_extraction() {
     )
     .is_ok();
     if !xattrs {
-        eprintln!(
-            "NOTE: {} refuses user xattrs; they are not compared",
+        ocikit_test_support::skip::notice(format_args!(
+            "its xattr part: {} refuses user xattrs, so they are not compared",
             dir.path().display()
-        );
+        ));
     }
     let tar_path = dir.path().join("layer.tar");
     sh(

@@ -6,8 +6,8 @@
 //!
 //! The bounds are enforced by the kernel, not measured on a clock: each
 //! test runs again alone in a child process (this binary, re-executed)
-//! that lowers its own `RLIMIT_AS` to `bounds::AS_LIMIT` (1 GiB of address space)
-//! before doing anything, and `RLIMIT_CPU` to [`CPU_LIMIT`] (60 s of CPU
+//! that lowers its own `RLIMIT_AS` to `bounds::AS_LIMIT` of
+//! ocikit-test-support (1 GiB of address space) before doing anything, and `RLIMIT_CPU` to [`CPU_LIMIT`] (60 s of CPU
 //! time) past what building its input used, just before the operation
 //! under test. A bomb that allocates past the bound aborts the child
 //! (SIGABRT), one that spins past it gets SIGXCPU; the parent asserts that
@@ -16,27 +16,22 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-#[path = "../../oci-layout/tests/bounds/mod.rs"]
-mod bounds;
-
 use std::io::{Read, Write};
 
-use bounds::{report_usage, start_cpu_bound};
 use ocikit_convert::{ApplyOptions, Error, Limits};
 use ocikit_image::{Descriptor, Digest, MediaType};
 use ocikit_layout::Layout;
 use ocikit_layout::codec::{Codec, Decoder, Encoder};
+use ocikit_test_support::bounds::{self, report_usage, start_cpu_bound};
 
 /// The CPU time a child may use, in seconds (SIGXCPU at this soft limit,
 /// SIGKILL ten seconds later).
 const CPU_LIMIT: u64 = 60;
-/// The variable that marks the bounded child, holding the test's name.
-const CHILD: &str = "OCI_CONVERT_BOMBS_CHILD";
 
 /// This test again, alone, in a bounded child (see `bounds`); the CPU
 /// bound is set by each test with [`start_cpu_bound`].
 fn bounded() -> bool {
-    bounds::bounded(CHILD, None)
+    bounds::bounded(None)
 }
 
 /// The error inside an [`Error::InLayer`], or `err` itself.

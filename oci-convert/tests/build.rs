@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod treecmp;
+mod support;
 
 use std::fs;
 
@@ -12,7 +12,10 @@ use ocikit_convert::{
 };
 use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
-use treecmp::{peers, sha256};
+use ocikit_test_support::bytes::{difference, sha256};
+use ocikit_test_support::layouts::image_of;
+use ocikit_test_support::{peers, skip};
+use support::treecmp;
 
 fn tar_of(dir: &std::path::Path, options: &BuildOptions) -> Vec<u8> {
     let mut out = Vec::new();
@@ -34,7 +37,7 @@ fn two_builds_give_the_same_bytes_and_one_byte_changes_the_digest() {
     assert!(
         first == second,
         "{}",
-        peers::difference("first", &first, "second", &second)
+        difference("first", &first, "second", &second)
     );
     let a = build_layer(&layout, &src, Codec::gzip(), &options).unwrap();
     let b = build_layer(&layout, &src, Codec::gzip(), &options).unwrap();
@@ -52,7 +55,7 @@ fn two_builds_give_the_same_bytes_and_one_byte_changes_the_digest() {
     // Same size, same mtime, one byte different.
     let path = src.join("nested/a/b/deep.txt");
     fs::write(&path, b"Deep\n").unwrap();
-    treecmp::set_mtime(&path, 1_600_000_000);
+    support::set_mtime(&path, 1_600_000_000);
     let c = build_layer(&layout, &src, Codec::gzip(), &options).unwrap();
     assert_ne!(c.diff_id, a.diff_id);
     assert_ne!(c.descriptor.digest, a.descriptor.digest);
@@ -94,7 +97,7 @@ fn gnu_tar_lists_the_entries_in_walk_order() {
         mtime: MtimePolicy::Clamp(1_600_000_050),
         ..BuildOptions::default()
     };
-    let listing = treecmp::gnu_tar_listing(&tar_of(&src, &options));
+    let listing = peers::gnu_tar_listing(&tar_of(&src, &options));
     // Directories were made now; clamped, they show the clamp time.
     let t = "2020-09-13 12:26:40"; // 1600000000
     let c = "2020-09-13 12:27:30"; // 1600000050, the clamp
@@ -125,8 +128,8 @@ fn options_set_times_owners_and_modes() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
     treecmp::sample_tree(&src);
-    treecmp::chmod(&src.join("small.txt"), 0o664);
-    treecmp::chmod(&src.join("empty"), 0o700);
+    support::set_mode(&src.join("small.txt"), 0o664);
+    support::set_mode(&src.join("empty"), 0o700);
     let options = BuildOptions {
         ownership: Ownership::Fixed { uid: 0, gid: 0 },
         normalise_modes: true,
@@ -181,9 +184,7 @@ fn xattrs_are_written_and_the_rootless_owner_is_read_back() {
     let src = tmp.path().join("src");
     fs::create_dir(&src).unwrap();
     if !treecmp::user_xattrs_work(&src) {
-        eprintln!(
-            "SKIPPED xattrs_are_written_and_the_rootless_owner_is_read_back: the temp file system refuses user xattrs"
-        );
+        skip::notice("the temp file system refuses user xattrs");
         return;
     }
     let file = src.join("f");
@@ -272,7 +273,7 @@ fn umoci_unpacks_our_layer_into_the_same_tree() {
     let layout_path = tmp.path().join("layout");
     let layout = Layout::init(&layout_path).unwrap();
     let layer = build_layer(&layout, &src, Codec::gzip(), &BuildOptions::default()).unwrap();
-    treecmp::image(&layout, "v1", &[layer]);
+    image_of(&layout, "v1", &[layer]);
     let rootfs = treecmp::umoci_unpack(&layout_path, "v1", &tmp.path().join("bundle"));
     let version = peers::version("umoci");
     treecmp::assert_same(
@@ -376,9 +377,7 @@ fn a_rootless_apply_then_a_build_gives_the_same_layer() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
     if !treecmp::sample_tree(&src) {
-        eprintln!(
-            "SKIPPED a_rootless_apply_then_a_build_gives_the_same_layer: the owners live in user xattrs, which the temp file system refuses"
-        );
+        skip::notice("the owners live in user xattrs, which the temp file system refuses");
         return;
     }
     let tar = tar_of(&src, &BuildOptions::default());
@@ -398,9 +397,9 @@ fn a_rootless_apply_then_a_build_gives_the_same_layer() {
     assert!(
         again == tar,
         "{}\n{:?}\n{:?}",
-        peers::difference("rebuilt", &again, "original", &tar),
-        treecmp::gnu_tar_listing(&again),
-        treecmp::gnu_tar_listing(&tar)
+        difference("rebuilt", &again, "original", &tar),
+        peers::gnu_tar_listing(&again),
+        peers::gnu_tar_listing(&tar)
     );
 }
 
@@ -459,9 +458,7 @@ fn the_rootless_owner_record_gives_the_entry_its_owner() {
     let src = tmp.path().join("src");
     fs::create_dir(&src).unwrap();
     if !treecmp::user_xattrs_work(&src) {
-        eprintln!(
-            "SKIPPED the_rootless_owner_record_gives_the_entry_its_owner: no user xattrs here"
-        );
+        skip::notice("no user xattrs here");
         return;
     }
     // Records as umoci 0.4.7 writes them: uid 4294967295 ("unchanged": the

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod treecmp;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
@@ -22,7 +22,9 @@ use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
 use ocikit_layout::progress::{Progress, Status};
 use ocikit_runtime_spec::Spec;
-use treecmp::{peers, support};
+use ocikit_test_support::layouts::is_tag_changed;
+use ocikit_test_support::peers;
+use support::treecmp;
 
 /// A layout with `v1`: one layer of the tree `make` fills, linux/amd64,
 /// with Cmd and Env set.
@@ -57,7 +59,7 @@ fn small_tree(root: &Path) {
         ("keep.txt", "keep"),
     ] {
         fs::write(root.join(name), content).unwrap();
-        treecmp::set_mtime(&root.join(name), 1_600_000_000);
+        support::set_mtime(&root.join(name), 1_600_000_000);
     }
 }
 
@@ -480,13 +482,7 @@ fn repacks_into_one_tag_at_once_exactly_one_wins() {
     assert_eq!(layout.find_tag("v1").unwrap().digest, won.digest);
     let err = results[loser].as_ref().unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Layout(ocikit_layout::Error::TagChanged { name, expected, found })
-                if name == "v1"
-                    && expected.as_ref() == Some(&v1.digest)
-                    && found.as_ref() == Some(&won.digest)
-        ),
+        matches!(err, Error::Layout(e) if is_tag_changed(e, "v1", &v1.digest, &won.digest)),
         "{err:?}"
     );
     assert_eq!(

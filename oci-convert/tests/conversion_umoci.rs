@@ -15,23 +15,18 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ocikit_convert::conversion::annotations as keys;
 use ocikit_convert::{ConversionOptions, UnpackOptions, runtime_config};
 use ocikit_layout::Layout;
 use ocikit_runtime_spec::{Json, Mount, Process, Spec, Validate};
-use support::peers;
+use ocikit_test_support::peers::{self, umoci};
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
 alice:x:1001:1002:Alice:/home/alice:/bin/sh\n\
 bob:x:1003:1003::/home/bob:/bin/sh\n";
 
 const GROUP: &str = "root:x:0:\nstaff:x:1002:\nwheel:x:10:alice,bob\nextra:x:2000:bob,alice\n";
-
-fn umoci(args: &[&str]) {
-    peers::run(Command::new("umoci").args(args));
-}
 
 /// A layout with tag `base`: one layer holding `/etc/passwd` and
 /// `/etc/group`, made by umoci.
@@ -342,7 +337,7 @@ fn each_user_form_resolves_as_umoci_does_but_numeric_users_get_no_extra_groups()
     config.extend([base.as_str(), "--tag", "nobody", "--config.user=nobody"]);
     umoci(&config);
     let bundle = images.dir.path().join("bundle-nobody");
-    let unpack = Command::new("umoci")
+    let unpack = peers::command("umoci")
         .args([
             "unpack",
             "--image",

@@ -11,6 +11,7 @@ use std::os::fd::OwnedFd;
 use std::path::Path;
 
 use ocikit_convert::{Baseline, BuildOptions, diff, write_diff_tar, write_layer_tar};
+use ocikit_test_support::bounds;
 use rustix::fs::{AtFlags, CWD, Mode, OFlags};
 
 /// The open-file limit the walks run under: far fewer descriptors than
@@ -93,8 +94,8 @@ fn names(tar: &[u8]) -> Vec<String> {
 /// Runs `body` with the open-file limit lowered to [`FD_LIMIT`], in a
 /// process of its own so that the tests beside it keep theirs.
 fn with_low_fd_limit(body: impl FnOnce()) {
-    if support::in_own_process() {
-        support::with_fd_limit(FD_LIMIT, body);
+    if bounds::in_own_process() {
+        bounds::with_fd_limit(FD_LIMIT, body);
     }
 }
 

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod treecmp;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::MetadataExt as _;
@@ -17,13 +17,15 @@ use ocikit_convert::{
 };
 use ocikit_layout::Layout;
 use ocikit_layout::codec::Codec;
-use treecmp::peers;
+use ocikit_test_support::layouts::image_of;
+use ocikit_test_support::peers;
+use support::treecmp;
 
 const T0: i64 = 1_600_000_000;
 
 fn write(path: &Path, content: &str) {
     fs::write(path, content).unwrap();
-    treecmp::set_mtime(path, T0);
+    support::set_mtime(path, T0);
 }
 
 /// The tree T the edits start from.
@@ -52,7 +54,7 @@ fn make_t(root: &Path) {
         write(&root.join(name), content);
     }
     std::os::unix::fs::symlink("keep.txt", root.join("sym")).unwrap();
-    treecmp::set_mtime(&root.join("sym"), T0);
+    support::set_mtime(&root.join("sym"), T0);
 }
 
 /// The scripted edits.
@@ -63,9 +65,9 @@ fn edit(root: &Path) {
     // Same size, mtime set back: only the ctime (and content) tell.
     let before = fs::metadata(p("edit.txt")).unwrap();
     fs::write(p("edit.txt"), "bbbb").unwrap();
-    treecmp::set_mtime(&p("edit.txt"), before.mtime());
+    support::set_mtime(&p("edit.txt"), before.mtime());
     assert_eq!(fs::metadata(p("edit.txt")).unwrap().mtime(), before.mtime());
-    treecmp::chmod(&p("mode.txt"), 0o600);
+    support::set_mode(&p("mode.txt"), 0o600);
     std::os::unix::fs::chown(p("owner.txt"), Some(4321), Some(4321)).unwrap();
     fs::remove_file(p("gone.txt")).unwrap();
     fs::remove_dir_all(p("gonedir")).unwrap();
@@ -304,7 +306,7 @@ fn umoci_unpacks_base_plus_diff_into_the_edited_tree() {
         top.diff_id, top_gz.diff_id,
         "the codec does not change the tar"
     );
-    treecmp::image(&layout, "v2", &[base, top_gz]);
+    image_of(&layout, "v2", &[base, top_gz]);
     let rootfs = treecmp::umoci_unpack(&layout_path, "v2", &tmp.path().join("bundle"));
     let version = peers::version("umoci");
     treecmp::assert_same(

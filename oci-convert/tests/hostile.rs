@@ -19,6 +19,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use ocikit_convert::{Applied, ApplyOptions, Error, Limits, Result};
+use ocikit_test_support::bounds;
+use ocikit_test_support::bytes::show;
+use ocikit_test_support::peers;
 use support::rawtar::tar_of;
 use support::{E, Sandbox, Tar, both_modes, exists, expect_err_naming, lstat, read};
 
@@ -98,7 +101,7 @@ fn rerooted(sandbox: &Sandbox, rel: &str) -> std::path::PathBuf {
 
 #[test]
 fn the_crafter_writes_tars_gnu_tar_lists() {
-    if !support::peers::require_tool("tar") {
+    if !peers::require_tool("tar") {
         return;
     }
     let long = format!("{}/file", "d".repeat(150));
@@ -118,7 +121,7 @@ fn the_crafter_writes_tars_gnu_tar_lists() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.tar");
     std::fs::write(&path, &tar).unwrap();
-    let out = support::peers::run(std::process::Command::new("tar").arg("-tvf").arg(&path));
+    let out = peers::run(peers::command("tar").arg("-tvf").arg(&path));
     let out = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 9, "{out}"); // GNU tar does not list the global header
@@ -1406,7 +1409,7 @@ fn malformed_pax_records_fail_cleanly() {
             let tar = tar.clone();
             let result = within_time(move || ocikit_convert::apply_tar(&root, &tar[..], &options));
             sandbox.check();
-            let shown = support::peers::show(record);
+            let shown = show(record);
             match result {
                 // A record it could read and use: ../evil is refused.
                 Err(err) => eprintln!("{label}: {shown}: {err}"),
@@ -1502,7 +1505,7 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
     // directory per level would need more descriptors than the usual soft
     // limit of 1024, which the test sets for itself, in a process of its
     // own so that the tests beside it keep theirs.
-    if !support::in_own_process() {
+    if !bounds::in_own_process() {
         return;
     }
     let deep = "d/".repeat(1500);
@@ -1512,7 +1515,7 @@ fn a_deep_tree_applies_and_is_whited_out_within_the_usual_fd_limit() {
         E::file(".wh..wh..opq", b""),
     ]);
     let gone = tar_of([E::file(".wh.d", b"")]);
-    let results = support::with_fd_limit(1024, || {
+    let results = bounds::with_fd_limit(1024, || {
         let mut results = Vec::new();
         for (label, options) in both_modes() {
             let sandbox = Sandbox::new();

@@ -5,42 +5,16 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-#[allow(dead_code)] // only some of the peer helpers are used here
-#[path = "../../oci-image/tests/support/mod.rs"]
-mod peers;
-
-use std::process::Command;
-
 use ocikit_convert::{Error, ImageEdit};
 use ocikit_image::{Descriptor, History, ImageManifest, MediaType, Platform};
 use ocikit_layout::codec::Codec;
 use ocikit_layout::{Layout, StoredLayer};
-use peers::{require_tools, run, version};
-use sha2::Digest as _;
-
-/// An uncompressed tar of regular files (mode 0644, owner 0, mtime 0) and
-/// the directories they need, in the order given.
-fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, content) in files {
-        let mut header = tar::Header::new_ustar();
-        if name.ends_with('/') {
-            header.set_entry_type(tar::EntryType::Directory);
-            header.set_mode(0o755);
-            header.set_size(0);
-        } else {
-            header.set_entry_type(tar::EntryType::Regular);
-            header.set_mode(0o644);
-            header.set_size(content.len() as u64);
-        }
-        header.set_mtime(0);
-        builder.append_data(&mut header, name, *content).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
+use ocikit_test_support::bytes::sha256;
+use ocikit_test_support::layouts::{is_tag_changed, layer_tar};
+use ocikit_test_support::peers::{oci_image_tool, require_tools, skopeo, umoci, version};
 
 fn first_tar() -> Vec<u8> {
-    tar_of(&[
+    layer_tar(&[
         ("etc/", b""),
         ("etc/hostname", b"first\n"),
         ("bin/", b""),
@@ -49,16 +23,7 @@ fn first_tar() -> Vec<u8> {
 }
 
 fn second_tar() -> Vec<u8> {
-    tar_of(&[("etc/", b""), ("etc/motd", b"from the second layer\n")])
-}
-
-/// The sha256 of `bytes`, computed with sha2 itself, not the code under test.
-fn sha256(bytes: &[u8]) -> String {
-    let hex: String = sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
+    layer_tar(&[("etc/", b""), ("etc/motd", b"from the second layer\n")])
 }
 
 fn history(created_by: &str, created: &str) -> History {
@@ -390,13 +355,7 @@ fn edits_of_one_tag_at_once_exactly_one_wins_and_none_is_lost() {
     for (e, commit) in commits.iter().enumerate() {
         let Err(err) = commit else { continue };
         assert!(
-            matches!(
-                err,
-                Error::Layout(ocikit_layout::Error::TagChanged { name, expected, found })
-                    if name == "v1"
-                        && expected.as_ref() == Some(&v1.digest)
-                        && found.as_ref() == Some(&winner.digest)
-            ),
+            matches!(err, Error::Layout(l) if is_tag_changed(l, "v1", &v1.digest, &winner.digest)),
             "edit {e}: {err:?}"
         );
         let msg = err.to_string();
@@ -584,10 +543,8 @@ fn umoci_stats_and_unpacks_the_result() {
     let layout = two_step_image(dir.path());
     let image = format!("{}:v2", layout.path().display());
 
-    let stat: serde_json::Value = serde_json::from_slice(&run(
-        Command::new("umoci").args(["stat", "--json", "--image", &image])
-    ))
-    .unwrap();
+    let stat: serde_json::Value =
+        serde_json::from_slice(&umoci(&["stat", "--json", "--image", &image])).unwrap();
     let history: Vec<_> = stat["history"]
         .as_array()
         .unwrap_or_else(|| panic!("{peer}: no history in {stat}"))
@@ -608,13 +565,13 @@ fn umoci_stats_and_unpacks_the_result() {
     assert_eq!(history, expected, "{peer}: {stat}");
 
     let bundle = dir.path().join("bundle");
-    run(Command::new("umoci").args([
+    umoci(&[
         "unpack",
         "--rootless",
         "--image",
         &image,
         bundle.to_str().unwrap(),
-    ]));
+    ]);
     let rootfs = bundle.join("rootfs");
     for (path, content) in [
         ("etc/hostname", &b"first\n"[..]),
@@ -640,7 +597,7 @@ fn skopeo_inspects_the_result() {
     let resolved = layout.resolve("v2", None).unwrap();
     let reference = format!("oci:{}:v2", layout.path().display());
     let inspect: serde_json::Value =
-        serde_json::from_slice(&run(Command::new("skopeo").args(["inspect", &reference]))).unwrap();
+        serde_json::from_slice(&skopeo(&["inspect", &reference])).unwrap();
     assert_eq!(
         inspect["Digest"],
         resolved.descriptor.digest.to_string(),
@@ -666,13 +623,13 @@ fn oci_image_tool_validates_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let layout = two_step_image(dir.path());
     for tag in ["v1", "v2"] {
-        run(Command::new("oci-image-tool").args([
+        oci_image_tool(&[
             "validate",
             "--type",
             "image",
             "--ref",
             &format!("name={tag}"),
             layout.path().to_str().unwrap(),
-        ]));
+        ]);
     }
 }

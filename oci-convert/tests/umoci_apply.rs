@@ -15,11 +15,12 @@ mod support;
 
 use std::os::unix::fs::{PermissionsExt as _, lchown, symlink};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ocikit_convert::ApplyOptions;
+use ocikit_test_support::bytes::sha256_hex;
+use ocikit_test_support::peers::{self, umoci};
 use support::rawtar::tar_of;
-use support::{E, Snapshot, as_root, lstat, peers, rootless};
+use support::{E, Snapshot, as_root, lstat, rootless};
 
 /// The image under construction: the layout, and the bundle umoci
 /// unpacked the last tag into.
@@ -99,10 +100,6 @@ impl Image {
         self.tag = next;
         self.unpack();
     }
-}
-
-fn umoci(args: &[&str]) {
-    peers::run(Command::new("umoci").args(args));
 }
 
 fn write(path: &Path, content: &[u8], mode: u32) {
@@ -390,14 +387,6 @@ fn our_rootless_apply_equals_umoci_rootless_unpack_at_every_layer() {
             .map(Vec::as_slice),
         Some(&[0x08, 0xe8, 0x07, 0x10, 0xd0, 0x0f][..])
     );
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[test]
@@ -711,7 +700,7 @@ fn random_images_equal_umoci_unpack_at_every_layer() {
         // under a directory it turned into a symlink loop): no oracle then.
         let probe = image.dir.path().join("probe");
         let last = image.image(image.tag);
-        let unpacked = Command::new("umoci")
+        let unpacked = peers::command("umoci")
             .args(["unpack", "--image", &last, probe.to_str().unwrap()])
             .output()
             .unwrap();

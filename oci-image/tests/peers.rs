@@ -8,21 +8,19 @@
 //! the one file a peer writes by hand (skopeo's `oci-layout`) is checked by
 //! value. Everything is generated in a temporary directory with the real tools.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ocikit_image::{
     ContainerConfig, Descriptor, Digest, Document, History, ImageConfiguration, ImageIndex,
     ImageLayout, ImageManifest, Json, MediaType, Model, Platform, Rule, Severity, Validate,
     annotations,
 };
+use ocikit_test_support::bytes::{difference, show};
+use ocikit_test_support::peers::{require_tools, skopeo, umoci, version};
 use serde_json::json;
-use support::{difference, require_tools, run, version};
 
 /// How a Go peer framed a JSON document it wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,18 +55,6 @@ fn oci_ref(layout: &Path, tag: &str) -> String {
 
 fn umoci_ref(layout: &Path, tag: &str) -> String {
     format!("{}:{tag}", layout.display())
-}
-
-/// `skopeo` with the arguments; `--insecure-policy` so that no
-/// /etc/containers/policy.json is needed (only local transports are used).
-fn skopeo(args: &[&str]) -> Vec<u8> {
-    let mut command = Command::new("skopeo");
-    command.arg("--insecure-policy").args(args);
-    run(&mut command)
-}
-
-fn umoci(args: &[&str]) -> Vec<u8> {
-    run(Command::new("umoci").args(args))
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -147,13 +133,8 @@ fn umoci_image(dir: &Path) -> PathBuf {
 /// round-trip, and the canonical form is the same JSON value as the peer's
 /// (nothing lost or added, whatever the order).
 fn parse<T: Model + Debug + PartialEq>(what: &str, bytes: &[u8]) -> Document<T> {
-    let doc = Document::<T>::from_bytes(bytes.to_vec()).unwrap_or_else(|e| {
-        panic!(
-            "{what}: cannot parse as {}: {e}\n{}",
-            T::KIND,
-            support::show(bytes)
-        )
-    });
+    let doc = Document::<T>::from_bytes(bytes.to_vec())
+        .unwrap_or_else(|e| panic!("{what}: cannot parse as {}: {e}\n{}", T::KIND, show(bytes)));
     assert_eq!(
         doc.bytes().as_ref(),
         bytes,

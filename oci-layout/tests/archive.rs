@@ -4,18 +4,16 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::process::Command;
 
 use ocikit_image::annotations::REF_NAME;
 use ocikit_image::{Descriptor, Digest, ImageManifest, Json, MediaType};
 use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 use ocikit_layout::{Error, FsckOptions, Layout};
-use support::peers::{require_tools, run, version};
-use support::{build_image, layer_tar, sha256, small_image};
+use ocikit_test_support::bytes::sha256;
+use ocikit_test_support::layouts::{build_image, layer_tar, small_image};
+use ocikit_test_support::peers::{require_tools, skopeo, version};
 
 fn new_layout(dir: &tempfile::TempDir, name: &str) -> Layout {
     Layout::init(dir.path().join(name)).unwrap()
@@ -1131,10 +1129,6 @@ fn docker_manifests_in_an_oci_archive_convert_to_oci_where_asked() {
 }
 
 // Interop with skopeo, both directions. Every assertion names the version.
-
-fn skopeo(args: &[&str]) -> Vec<u8> {
-    run(Command::new("skopeo").args(args))
-}
 
 fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes).unwrap()

@@ -6,12 +6,13 @@
 mod support;
 
 use std::io::{self, Read, Write};
-use std::process::{Command, Stdio};
 
 use ocikit_image::digester::VerifyingReader;
 use ocikit_image::{Algorithm, Digest, MediaType};
 use ocikit_layout::codec::{self, Codec, CodecError, Compression, Decoder, Encoder, HashingWriter};
-use support::{Failing, Rng, sha256};
+use ocikit_test_support::bytes::sha256;
+use ocikit_test_support::peers;
+use support::{Failing, Rng};
 
 /// About 3 MiB alternating incompressible pseudo-random runs (xorshift64)
 /// with compressible tar-like text, so both the literal and the match
@@ -377,67 +378,17 @@ fn the_decoder_reads_a_verified_blob_to_its_end() {
 
 // --- interop with the gzip and zstd tools ---
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some()
-}
-
-/// Whether `tool` runs; when not, fails under `CI` and prints a loud
-/// SKIPPED line otherwise.
-fn require(tool: &str) -> bool {
-    match Command::new(tool).arg("--version").output() {
-        Ok(out) if out.status.success() => true,
-        result => {
-            let test = std::thread::current().name().unwrap_or("?").to_owned();
-            assert!(
-                !in_ci(),
-                "{test}: `{tool}` is required in CI but cannot be run: {result:?} (apt-get install {tool})"
-            );
-            let _ = writeln!(
-                io::stderr(),
-                "SKIPPED {test}: `{tool}` cannot be run ({result:?}); install it to run this interop test"
-            );
-            false
-        }
-    }
-}
-
-fn version(tool: &str) -> String {
-    let out = Command::new(tool).arg("--version").output().expect("runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    text.lines().next().unwrap_or_default().trim().to_owned()
-}
-
 /// Runs `tool args`, feeding `input` on stdin, and returns its stdout.
 fn pipe(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
-    let mut stdin = child.stdin.take().expect("piped");
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().expect("waits");
-    feeder.join().expect("feeder").expect("writes stdin");
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} ({}) failed: {}\n{}",
-        version(tool),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    peers::run_with_input(peers::command(tool).args(args), input)
 }
 
 #[test]
 fn gzip_tool_reads_ours_and_we_read_its() {
-    if !require("gzip") {
+    if !peers::require_tool("gzip") {
         return;
     }
-    let v = version("gzip");
+    let v = peers::version("gzip");
     let data = layer_data();
     for codec in [
         Codec::gzip(),
@@ -465,10 +416,10 @@ fn gzip_tool_reads_ours_and_we_read_its() {
 
 #[test]
 fn zstd_tool_reads_ours_and_we_read_its() {
-    if !require("zstd") {
+    if !peers::require_tool("zstd") {
         return;
     }
-    let v = version("zstd");
+    let v = peers::version("zstd");
     let data = layer_data();
     for codec in CODECS
         .into_iter()

@@ -9,10 +9,11 @@
 mod support;
 
 use std::io::{self, Read, Write};
-use std::process::{Command, Stdio};
 
 use flate2::{Compress, FlushCompress, Status};
 use ocikit_layout::codec::{Codec, Compression, Decoder, Encoder};
+use ocikit_test_support::layouts::layer_tar;
+use ocikit_test_support::peers;
 use support::{Failing, Rng};
 
 const BLOCK: usize = 128 * 1024;
@@ -177,7 +178,7 @@ fn tar_layer() -> Vec<u8> {
         files.push((format!("usr/share/doc/pkg{}/file{i}", i % 37), content));
     }
     let files: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), &c[..])).collect();
-    support::layer_tar(&files)
+    layer_tar(&files)
 }
 
 #[test]
@@ -247,18 +248,7 @@ fn a_failing_writer_fails_the_encoder_with_workers() {
 
 /// Runs `tool args` on `input`; its stdout, and whether it succeeded.
 fn pipe(tool: &str, args: &[&str], input: &[u8]) -> (Vec<u8>, bool) {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
+    let out = peers::output_with_input(peers::command(tool).args(args), input);
     (out.stdout, out.status.success())
 }
 
@@ -266,7 +256,7 @@ fn pipe(tool: &str, args: &[&str], input: &[u8]) -> (Vec<u8>, bool) {
 fn gzip_and_pigz_read_ours_byte_for_byte() {
     let input = data(20 * BLOCK + 77);
     for tool in ["gzip", "pigz"] {
-        if !support::peers::require_tool(tool) {
+        if !peers::require_tool(tool) {
             continue;
         }
         for (level, workers) in [(6, 0), (6, 4), (1, 2), (9, 2), (0, 1)] {

@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use ocikit_image::{Descriptor, Digest, MediaType};
 use ocikit_layout::{Error, Layout};
-use support::{Rng, build_image, layer_tar, sha256, small_image};
+use ocikit_test_support::bytes::sha256;
+use ocikit_test_support::layouts::{build_image, layer_tar, small_image};
+use support::Rng;
 
 const LAYOUT_VAR: &str = "OCI_LAYOUT_TEST_LAYOUT";
 const PREFIX_VAR: &str = "OCI_LAYOUT_TEST_PREFIX";

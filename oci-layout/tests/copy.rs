@@ -5,11 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -17,8 +14,8 @@ use ocikit_image::{Descriptor, Digest, ImageConfiguration, ImageIndex, ImageMani
 use ocikit_layout::codec::Codec;
 use ocikit_layout::progress::{Progress, Status};
 use ocikit_layout::{CopyOptions, Error, FsckOptions, Layout};
-use support::peers::{require_tools, run, version};
-use support::{build_image_with, layer_tar, small_image};
+use ocikit_test_support::layouts::{build_image_with, layer_tar, small_image};
+use ocikit_test_support::peers::{require_tools, skopeo, umoci, version};
 
 /// What a progress callback saw: task, bytes, total bytes, entries.
 type Reports = Arc<Mutex<Vec<(String, u64, Option<u64>, u64)>>>;
@@ -82,7 +79,10 @@ fn every_blob_arrives_byte_for_byte_and_the_tag_resolves_to_the_same_manifest() 
         let ours = std::fs::read(source.blob_path(&digest)).unwrap();
         let theirs = std::fs::read(target.blob_path(&digest)).unwrap();
         assert!(ours == theirs, "{digest} differs");
-        assert_eq!(support::sha256(&theirs), digest.to_string());
+        assert_eq!(
+            ocikit_test_support::bytes::sha256(&theirs),
+            digest.to_string()
+        );
         bytes += theirs.len() as u64;
     }
     assert_eq!(copied.bytes_copied, bytes);
@@ -336,7 +336,7 @@ fn a_layout_umoci_made_copies_and_skopeo_and_umoci_read_ours() {
     }
     let peers = format!("{} / {}", version("umoci"), version("skopeo"));
     let dir = tempfile::tempdir().unwrap();
-    let theirs = support::umoci_layered(dir.path());
+    let theirs = ocikit_test_support::layouts::umoci_layered(dir.path());
     let source = Layout::open(&theirs).unwrap();
     let ours = dir.path().join("ours");
     let target = Layout::init(&ours).unwrap();
@@ -345,7 +345,7 @@ fn a_layout_umoci_made_copies_and_skopeo_and_umoci_read_ours() {
     assert_clean(&target);
     let o = ours.to_str().unwrap();
 
-    let inspect = run(Command::new("skopeo").args(["inspect", &format!("oci:{o}:copied")]));
+    let inspect = skopeo(&["inspect", &format!("oci:{o}:copied")]);
     let inspect: serde_json::Value = serde_json::from_slice(&inspect).unwrap();
     assert_eq!(
         inspect["Digest"],
@@ -354,8 +354,7 @@ fn a_layout_umoci_made_copies_and_skopeo_and_umoci_read_ours() {
     );
     assert_eq!(inspect["Layers"].as_array().unwrap().len(), 1, "{peers}");
 
-    let stat =
-        run(Command::new("umoci").args(["stat", "--json", "--image", &format!("{o}:copied")]));
+    let stat = umoci(&["stat", "--json", "--image", &format!("{o}:copied")]);
     let stat: serde_json::Value = serde_json::from_slice(&stat).unwrap();
     assert!(
         stat["history"].as_array().is_some_and(|h| !h.is_empty()),
@@ -363,13 +362,13 @@ fn a_layout_umoci_made_copies_and_skopeo_and_umoci_read_ours() {
     );
     // umoci unpacks what we copied, and finds the file.
     let unpacked = dir.path().join("unpacked");
-    run(Command::new("umoci").args([
+    umoci(&[
         "unpack",
         "--rootless",
         "--image",
         &format!("{o}:copied"),
         unpacked.to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(
         std::fs::read(unpacked.join("rootfs/greeting")).unwrap(),
         b"from umoci\n",

@@ -7,18 +7,15 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::io::{Cursor, Seek, SeekFrom, Write};
-use std::process::Command;
 
 use ocikit_image::{Digest, ImageConfiguration, ImageManifest, Platform};
 use ocikit_layout::archive::{self, ExportOptions};
 use ocikit_layout::codec::Codec;
 use ocikit_layout::{Error, Layout};
+use ocikit_test_support::layouts::{build_image_with, layer_tar};
+use ocikit_test_support::peers::{require_tools, skopeo, version};
 use sha2::Digest as _;
-use support::peers::{require_tools, run, version};
-use support::{build_image_with, layer_tar};
 
 fn two_pass(layout: &Layout, tag: &str) -> ocikit_layout::Result<Vec<u8>> {
     archive::docker::export(
@@ -216,9 +213,7 @@ fn skopeo_reads_the_one_pass_archive() {
     )
     .unwrap();
     file.seek(SeekFrom::Start(0)).unwrap();
-    let inspect = run(
-        Command::new("skopeo").args(["inspect", &format!("docker-archive:{}", path.display())])
-    );
+    let inspect = skopeo(&["inspect", &format!("docker-archive:{}", path.display())]);
     let inspect: serde_json::Value = serde_json::from_slice(&inspect).unwrap();
     let layers: Vec<&str> = inspect["Layers"]
         .as_array()

@@ -8,8 +8,9 @@
 //! verify, fsck finds no damage, and no temporary file is left that gc
 //! does not clear.
 //!
-//! The tmpfs tests need root (`mount`): without it they print a loud SKIP,
-//! except under `CI`, where they fail. Child processes are this binary run
+//! The tmpfs tests need root (`mount`): without it they are skipped with a
+//! notice `cargo test` shows, except under CI, where they fail
+//! (ocikit_test_support::skip). Child processes are this binary run
 //! again on the `#[ignore]`d `child_*` tests.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
@@ -24,13 +25,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ocikit_image::{Descriptor, MediaType};
 use ocikit_layout::{Error, FsckOptions, GcOptions, Layout};
-use support::{Rng, layer_tar, small_image};
+use ocikit_test_support::layouts::{layer_tar, small_image};
+use ocikit_test_support::skip;
+use support::Rng;
 
 const LAYOUT_VAR: &str = "OCI_LAYOUT_FAULTS_LAYOUT";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
 
 /// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
 struct Tmpfs {
@@ -38,12 +37,11 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// Mounts it; `None` (after a SKIP line) when it cannot be mounted
+    /// Mounts it; `None` (after a skip notice) when it cannot be mounted
     /// outside CI, a panic under CI.
     fn mount(size: &str) -> Option<Tmpfs> {
-        let test = std::thread::current().name().unwrap().to_owned();
         let dir = tempfile::tempdir().unwrap();
-        let status = if rustix::process::geteuid().is_root() {
+        let status = if skip::is_root() {
             Command::new("mount")
                 .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
                 .arg(dir.path())
@@ -56,8 +54,7 @@ impl Tmpfs {
         match status {
             Ok(()) => Some(Tmpfs { dir }),
             Err(why) => {
-                assert!(!in_ci(), "{test}: cannot mount a tmpfs under CI: {why}");
-                eprintln!("SKIP: {test}: cannot mount a tmpfs ({why}; it needs root)");
+                skip::required(format_args!("cannot mount a tmpfs ({why}; it needs root)"));
                 None
             }
         }

@@ -4,11 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::fs::{self, File};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use ocikit_image::{
@@ -16,8 +13,8 @@ use ocikit_image::{
 };
 use ocikit_layout::codec::Codec;
 use ocikit_layout::{FsckOptions, FsckReport, GcOptions, Layout, Problem};
-use support::peers::{require_tools, run, version};
-use support::{build_image, build_image_with, layer_tar, small_image};
+use ocikit_test_support::layouts::{build_image, build_image_with, layer_tar, small_image};
+use ocikit_test_support::peers::{self, require_tools, run, skopeo, umoci, version};
 
 fn new_layout() -> (tempfile::TempDir, Layout) {
     let dir = tempfile::tempdir().unwrap();
@@ -429,7 +426,7 @@ fn check_peer_layout(layout_dir: &Path, tag: &str, made_by: &str) {
         "{made_by}, after gc removed {:?}:\n{report}",
         gc.removed
     );
-    let listed = run(Command::new("umoci")
+    let listed = run(peers::command("umoci")
         .args(["ls", "--layout"])
         .arg(layout_dir));
     assert!(
@@ -439,7 +436,7 @@ fn check_peer_layout(layout_dir: &Path, tag: &str, made_by: &str) {
         String::from_utf8_lossy(&listed)
     );
     let image = format!("oci:{}:{tag}", layout_dir.display());
-    let inspected = run(Command::new("skopeo").args(["--insecure-policy", "inspect", &image]));
+    let inspected = skopeo(&["inspect", &image]);
     assert!(
         String::from_utf8_lossy(&inspected).contains("\"Digest\""),
         "{} after our gc",
@@ -463,12 +460,11 @@ fn a_layout_written_by_skopeo_checks_clean_and_survives_our_gc() {
         ],
     );
     let dst = dir.path().join("dst");
-    run(Command::new("skopeo").args([
-        "--insecure-policy",
+    skopeo(&[
         "copy",
         &format!("oci:{}:t", src.path().display()),
         &format!("oci:{}:t", dst.display()),
-    ]));
+    ]);
     // Garbage beside it, for our gc to remove.
     let garbage = Layout::open(&dst)
         .unwrap()
@@ -488,14 +484,14 @@ fn a_layout_made_by_umoci_checks_clean_and_survives_our_gc() {
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("umoci");
     let image = format!("{}:t", layout.display());
-    run(Command::new("umoci")
+    run(peers::command("umoci")
         .args(["init", "--layout"])
         .arg(&layout));
-    run(Command::new("umoci").args(["new", "--image", &image]));
+    umoci(&["new", "--image", &image]);
     // insert makes a new layer, config and manifest; the old ones are garbage.
     let file = dir.path().join("hello.txt");
     fs::write(&file, b"hello from umoci\n").unwrap();
-    run(Command::new("umoci")
+    run(peers::command("umoci")
         .args(["insert", "--rootless", "--image", &image])
         .arg(&file)
         .arg("/hello.txt"));

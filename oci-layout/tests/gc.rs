@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::Write;
@@ -18,7 +16,7 @@ use ocikit_image::{
     Platform,
 };
 use ocikit_layout::{Error, FsckOptions, GcOptions, Layout};
-use support::{build_image, layer_tar, small_image};
+use ocikit_test_support::layouts::{build_image, layer_tar, small_image};
 
 const HOUR: Duration = Duration::from_secs(3600);
 

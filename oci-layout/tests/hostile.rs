@@ -12,7 +12,8 @@ use std::fs;
 use ocikit_image::{Descriptor, Digest, MediaType};
 use ocikit_layout::archive::{self, ExportOptions, ImportOptions, Selection};
 use ocikit_layout::{FsckOptions, GcOptions, Layout};
-use support::{Rng, build_image, layer_tar};
+use ocikit_test_support::layouts::{build_image, layer_tar};
+use support::Rng;
 
 /// Every read path, on whatever the layout holds now.
 fn exercise(layout: &Layout) {

@@ -8,32 +8,28 @@
 //!
 //! The bounds are enforced by the kernel, not measured on a clock: each
 //! test runs again alone in a child process (this binary, re-executed)
-//! that lowers its own `RLIMIT_AS` to `bounds::AS_LIMIT` (1 GiB of address space)
-//! and `RLIMIT_CPU` to [`CPU_LIMIT`] (60 s of CPU time) before doing
-//! anything. An allocation past the bound aborts the child (SIGABRT), a
+//! that lowers its own `RLIMIT_AS` to `bounds::AS_LIMIT` of
+//! ocikit-test-support (1 GiB of address space) and `RLIMIT_CPU` to
+//! [`CPU_LIMIT`] (60 s of CPU time) before doing anything. An allocation past the bound aborts the child (SIGABRT), a
 //! loop past it gets SIGXCPU, a stack overflow SIGSEGV; the parent asserts
 //! that the child exited normally after its assertions passed.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod bounds;
-mod support;
-
 use ocikit_image::{
     Descriptor, Digest, ImageConfiguration, ImageIndex, ImageManifest, Json, MediaType, Platform,
 };
 use ocikit_layout::{Error, FsckOptions, GcOptions, Layout, MAX_DOCUMENT_SIZE, MAX_INDEX_DEPTH};
-use support::small_image;
+use ocikit_test_support::bounds;
+use ocikit_test_support::layouts::{layer_tar, small_image};
 
 /// The CPU time a child may use, in seconds (SIGXCPU; SIGKILL 10 s later).
 const CPU_LIMIT: u64 = 60;
-/// The variable that marks the bounded child, holding the test's name.
-const CHILD: &str = "OCI_LAYOUT_LIMITS_CHILD";
 
 /// This test again, alone, in a child under `bounds::AS_LIMIT` and [`CPU_LIMIT`]
 /// (see `bounds`).
 fn bounded() -> bool {
-    bounds::bounded(CHILD, Some(CPU_LIMIT))
+    bounds::bounded(Some(CPU_LIMIT))
 }
 
 /// Prints the child's peak resident size and CPU time.
@@ -133,10 +129,7 @@ fn descriptors_with_huge_sizes_end_with_named_errors() {
 /// A stored empty layer and an image config with `n` diff_ids of it.
 fn many_layers(layout: &Layout, n: usize) -> ImageManifest {
     let stored = layout
-        .put_layer(
-            &support::layer_tar(&[])[..],
-            ocikit_layout::codec::Codec::None,
-        )
+        .put_layer(&layer_tar(&[])[..], ocikit_layout::codec::Codec::None)
         .unwrap();
     let platform: Platform = "linux/amd64".parse().unwrap();
     let mut config = ImageConfiguration::for_platform(&platform);

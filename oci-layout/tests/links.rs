@@ -7,8 +7,6 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::os::unix::fs::symlink;
@@ -17,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ocikit_image::{Descriptor, Digest, MediaType};
 use ocikit_layout::{Error, FsckOptions, GcOptions, Layout};
-use support::{layer_tar, sha256};
+use ocikit_test_support::bytes::sha256;
+use ocikit_test_support::layouts::layer_tar;
 
 const MONTH: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
@@ -50,7 +49,8 @@ struct Setup {
 fn setup(linked: Linked) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let layout = Layout::init(dir.path().join("layout")).unwrap();
-    let manifest = support::build_image(&layout, "v1", &[layer_tar(&[("f", b"live")])]);
+    let manifest =
+        ocikit_test_support::layouts::build_image(&layout, "v1", &[layer_tar(&[("f", b"live")])]);
     let (link, target, outside_blobs) = match linked {
         Linked::Blobs => {
             let target = dir.path().join("shared-blobs");
@@ -228,7 +228,7 @@ fn a_linked_lock_file_is_refused_and_nothing_is_created_outside() {
     for lock in [Layout::LOCK_FILE, Layout::BLOBS_LOCK_FILE] {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::init(dir.path().join("layout")).unwrap();
-        let manifest = support::small_image(&layout, "v1", "lock");
+        let manifest = ocikit_test_support::layouts::small_image(&layout, "v1", "lock");
         let outside = dir.path().join("created-outside");
         let link = layout.path().join(lock);
         let _ = fs::remove_file(&link);
@@ -257,7 +257,7 @@ fn a_linked_lock_file_is_refused_and_nothing_is_created_outside() {
 fn a_link_swapped_in_during_gc_removes_nothing_outside() {
     let dir = tempfile::tempdir().unwrap();
     let layout = Layout::init(dir.path().join("layout")).unwrap();
-    let manifest = support::small_image(&layout, "v1", "swap");
+    let manifest = ocikit_test_support::layouts::small_image(&layout, "v1", "swap");
     let outside = dir.path().join("outside");
     fs::create_dir_all(outside.join("sha256")).unwrap();
     for i in 0..50 {

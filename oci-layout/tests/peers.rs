@@ -4,15 +4,11 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
-use std::process::Command;
-
 use ocikit_image::{ImageIndex, MediaType};
 use ocikit_layout::Layout;
 use ocikit_layout::codec;
-use support::peers::{require_tools, run, version};
-use support::{build_image, layer_tar};
+use ocikit_test_support::layouts::{build_image, layer_tar};
+use ocikit_test_support::peers::{self, oci_image_tool, require_tools, skopeo, umoci, version};
 
 /// A layout with a two-layer image tagged `v1`, written by us.
 fn our_layout() -> (tempfile::TempDir, Layout) {
@@ -46,7 +42,7 @@ fn skopeo_inspects_and_copies_our_layout() {
     let resolved = layout.resolve("v1", None).unwrap();
     let reference = format!("oci:{}:v1", layout.path().display());
 
-    let inspect = json(&run(Command::new("skopeo").args(["inspect", &reference])));
+    let inspect = json(&skopeo(&["inspect", &reference]));
     assert_eq!(
         inspect["Digest"],
         resolved.descriptor.digest.to_string(),
@@ -63,11 +59,11 @@ fn skopeo_inspects_and_copies_our_layout() {
 
     // skopeo copies it into a layout of its own, which opens with ours.
     let copy = dir.path().join("copy");
-    run(Command::new("skopeo").args([
+    skopeo(&[
         "copy",
         &reference,
         &format!("oci:{}:copied", copy.display()),
-    ]));
+    ]);
     let theirs = Layout::open(&copy).unwrap();
     let copied = theirs.resolve("copied", None).unwrap();
     // skopeo compresses uncompressed layers when it copies, so the manifest
@@ -91,23 +87,23 @@ fn umoci_lists_stats_and_unpacks_our_layout() {
     let peer = version("umoci");
     let (dir, layout) = our_layout();
     let path = layout.path().to_str().unwrap().to_owned();
-    let ls = run(Command::new("umoci").args(["ls", "--layout", &path]));
+    let ls = umoci(&["ls", "--layout", &path]);
     assert_eq!(String::from_utf8_lossy(&ls).trim(), "v1", "{peer}");
-    let stat = json(&run(Command::new("umoci").args([
+    let stat = json(&umoci(&[
         "stat",
         "--json",
         "--image",
         &format!("{path}:v1"),
-    ])));
+    ]));
     assert_eq!(stat["history"], serde_json::Value::Null, "{peer}: {stat}");
     let bundle = dir.path().join("bundle");
-    run(Command::new("umoci").args([
+    umoci(&[
         "unpack",
         "--rootless",
         "--image",
         &format!("{path}:v1"),
         bundle.to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(
         std::fs::read(bundle.join("rootfs/etc/motd")).unwrap(),
         b"welcome\n",
@@ -129,18 +125,18 @@ fn oci_image_tool_validates_our_image() {
         return;
     }
     let (_dir, layout) = our_layout();
-    run(Command::new("oci-image-tool").args([
+    oci_image_tool(&[
         "validate",
         "--type",
         "image",
         "--ref",
         "name=v1",
         layout.path().to_str().unwrap(),
-    ]));
+    ]);
     // And it does fail on a broken one: a layer blob removed.
     let resolved = layout.resolve("v1", None).unwrap();
     std::fs::remove_file(layout.blob_path(&resolved.manifest.layers[0].digest)).unwrap();
-    let out = Command::new("oci-image-tool")
+    let out = peers::command("oci-image-tool")
         .args([
             "validate",
             "--type",
@@ -164,7 +160,7 @@ fn layouts_written_by_umoci_open_and_resolve() {
     }
     let peer = version("umoci");
     let dir = tempfile::tempdir().unwrap();
-    let path = support::umoci_layered(dir.path());
+    let path = ocikit_test_support::layouts::umoci_layered(dir.path());
     let p = path.to_str().unwrap();
     let layout = Layout::open(&path).unwrap();
     assert_eq!(layout.list_tags().unwrap(), ["base", "layered"], "{peer}");
@@ -187,7 +183,7 @@ fn layouts_written_by_umoci_open_and_resolve() {
 
     // We can tag into their layout, and they still read it.
     layout.tag("ours", &resolved.descriptor).unwrap();
-    let ls = run(Command::new("umoci").args(["ls", "--layout", p]));
+    let ls = umoci(&["ls", "--layout", p]);
     assert_eq!(
         String::from_utf8_lossy(&ls)
             .split_whitespace()
@@ -206,12 +202,12 @@ fn layouts_written_by_skopeo_open_and_resolve() {
     let (dir, ours) = our_layout();
     // skopeo copies with gzip compression into a fresh layout ...
     let theirs_path = dir.path().join("skopeo");
-    run(Command::new("skopeo").args([
+    skopeo(&[
         "copy",
         "--dest-compress",
         &format!("oci:{}:v1", ours.path().display()),
         &format!("oci:{}:v1", theirs_path.display()),
-    ]));
+    ]);
     let theirs = Layout::open(&theirs_path).unwrap();
     let resolved = theirs.resolve("v1", None).unwrap();
     assert_eq!(resolved.manifest.layers.len(), 2, "{peer}");

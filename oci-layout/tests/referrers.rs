@@ -4,13 +4,11 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use ocikit_image::{Descriptor, Digest, ImageIndex, ImageManifest, MediaType};
 use ocikit_layout::{GcOptions, Layout};
-use support::small_image;
+use ocikit_test_support::layouts::small_image;
 
 const SBOM: &str = "application/vnd.example.sbom.v1";
 const SIGNATURE_CONFIG: &str = "application/vnd.example.signature.config.v1+json";

@@ -3,14 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-mod support;
-
 use std::fs;
 use std::io::{Read, Write};
 
 use ocikit_image::{Algorithm, Descriptor, Digest, ImageIndex, MediaType, Platform};
 use ocikit_layout::{Error, Layout};
-use support::{layer_tar, sha256, small_image};
+use ocikit_test_support::bytes::sha256;
+use ocikit_test_support::layouts::{layer_tar, small_image};
 
 fn new_layout() -> (tempfile::TempDir, Layout) {
     let dir = tempfile::tempdir().unwrap();

@@ -101,8 +101,9 @@ struct Document {
 }
 
 impl Client {
-    /// Pushes the image tagged `tag` in `layout` to `reference` (its tag,
-    /// or its digest, which must then be the image's).
+    /// Pushes the image tagged `tag` in `layout` to `reference`: under its
+    /// tag, or by digest when it has none (a digest it gives must be the
+    /// image's).
     ///
     /// Every blob the image reaches is checked with HEAD and uploaded when
     /// missing, several at once; then each manifest and index is sent as
@@ -131,8 +132,7 @@ impl Client {
         reference: &Reference,
         options: &PushOptions,
     ) -> Result<Pushed> {
-        let root = layout.find_tag(tag)?;
-        let mut root = root.clone();
+        let mut root = layout.find_tag(tag)?;
         root.annotations.remove(ocikit_image::annotations::REF_NAME);
         if let Some(digest) = reference.digest()
             && *digest != root.digest
@@ -187,8 +187,10 @@ impl Client {
         let count = contents.documents.len();
         for (i, document) in contents.documents.iter().enumerate() {
             let last = i + 1 == count;
+            // The reference's digest, when it has one, is the root's
+            // (checked above): the root goes under the tag when there is one.
             let target = match reference.tag() {
-                Some(tag) if last && reference.digest().is_none() => tag.to_owned(),
+                Some(tag) if last => tag.to_owned(),
                 _ => document.descriptor.digest.to_string(),
             };
             let subject_processed = put_manifest(

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ocikit_remote::{Client, ClientOptions, Credentials, Error, Reference, RegistryOptions};
-use support::http::{Reply, Seen, Server};
+use ocikit_test_support::http::{Reply, Seen, Server};
 use support::token::scopes;
 
 const TAGS: &str = r#"{"name":"a","tags":["v1"]}"#;

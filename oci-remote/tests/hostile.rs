@@ -20,7 +20,7 @@ use ocikit_remote::{
     Client, ClientOptions, Credentials, Error, PullOptions, PushOptions, Reference,
     RegistryOptions, RetryPolicy, WarningHandler,
 };
-use support::http::{Reply, Seen, Server};
+use ocikit_test_support::http::{Reply, Seen, Server};
 use support::images::random;
 
 /// What the fake registry holds: manifests by tag or digest (media type,
@@ -903,4 +903,109 @@ fn layers_with_urls_come_from_there_only_when_allowed_and_without_credentials() 
     let at_storage = storage.seen();
     assert_eq!(at_storage.len(), 1);
     assert_eq!(at_storage[0].header("Authorization"), None);
+}
+
+#[test]
+fn a_body_that_stalls_times_out_by_its_phase() {
+    let registry = Server::start(|request| {
+        if request.path.ends_with("/manifests/slow-body") {
+            return Reply::Stall {
+                status: 200,
+                headers: vec![(
+                    "Content-Type".into(),
+                    MediaType::ImageManifest.as_str().into(),
+                )],
+                body: vec![b' '; 1000],
+                after: 10,
+                pause: Duration::from_secs(20),
+            };
+        }
+        Reply::status(404)
+    });
+    let options = ClientOptions {
+        timeouts: ocikit_remote::Timeouts {
+            idle: Duration::from_millis(500),
+            ..Default::default()
+        },
+        ..ClientOptions::default()
+    }
+    .with_registry(
+        &registry.address,
+        RegistryOptions {
+            tls_verify: false,
+            ..Default::default()
+        },
+    );
+    let client = Client::new(options);
+    let started = Instant::now();
+    let err = client
+        .fetch_manifest(&reference(&registry, "app:slow-body"))
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn progress_names_each_blob_with_its_bytes() {
+    use ocikit_layout::progress::{Progress, Status};
+    let mut content = Content::default();
+    let layers = [random(600_000, 14), random(10, 15)];
+    content.image("v1", &layers);
+    let registry = Server::start(move |request| content.answer(request).unwrap());
+    let seen = Arc::new(Mutex::new(Vec::<(String, u64, Option<u64>)>::new()));
+    let log = seen.clone();
+    let progress = Progress::new(move |status: &Status<'_>| {
+        log.lock()
+            .unwrap()
+            .push((status.task.to_owned(), status.bytes, status.total_bytes))
+    });
+    let options = PullOptions {
+        progress,
+        ..Default::default()
+    };
+    let client = client(&registry.address, None);
+    let (_dir, layout) = new_layout();
+    client
+        .pull(&reference(&registry, "app:v1"), &layout, "v1", &options)
+        .unwrap();
+    let big = format!("download {}", Digest::sha256(&layers[0]));
+    let reports: Vec<_> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, ..)| *t == big)
+        .cloned()
+        .collect();
+    assert!(reports.len() >= 2, "{reports:?}");
+    assert_eq!(reports.last().unwrap().1, 600_000);
+    assert_eq!(reports.last().unwrap().2, Some(600_000));
+    seen.lock().unwrap().clear();
+    client
+        .pull(&reference(&registry, "app:v1"), &layout, "again", &options)
+        .unwrap();
+    let tasks: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(t, ..)| t.clone())
+        .collect();
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
+    assert!(
+        tasks.iter().all(|t| t.starts_with("exists sha256:")),
+        "{tasks:?}"
+    );
+}
+
+#[test]
+fn clients_and_their_results_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Client>();
+    send_sync::<Error>();
+    send_sync::<ocikit_remote::Pulled>();
+    send_sync::<ocikit_remote::Pushed>();
 }

@@ -13,10 +13,10 @@ use ocikit_image::digester::Digester;
 use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, Json, MediaType};
 use ocikit_layout::{FsckOptions, Layout};
 use ocikit_remote::{PullOptions, PushOptions, Reference};
-use support::http::{Reply, Server};
+use ocikit_test_support::http::{Reply, Server};
+use ocikit_test_support::registry::Registry;
 use support::images;
 use support::insecure_client as client;
-use support::registry::Registry;
 
 const REFERENCE_VAR: &str = "OCIKIT_TEST_REFERENCE";
 const LAYOUT_VAR: &str = "OCIKIT_TEST_LAYOUT";

@@ -14,9 +14,9 @@ use ocikit_remote::{
     Client, ClientOptions, CredentialSources, Credentials, LoginOptions, PullOptions, PushOptions,
     Reference, RegistryOptions, logout,
 };
-use support::certs::make_certificates;
+use ocikit_test_support::certs::make_certificates;
+use ocikit_test_support::registry::Registry;
 use support::images;
-use support::registry::Registry;
 
 const USER: &str = "bob";
 const PASSWORD: &str = "s3cret:with:colons";
@@ -27,7 +27,7 @@ const PASSWORD: &str = "s3cret:with:colons";
 fn start(dir: &Path) -> Option<Registry> {
     if !["openssl", "htpasswd", "skopeo"]
         .iter()
-        .all(|tool| support::require_tool(tool))
+        .all(|tool| ocikit_test_support::peers::require_tool(tool))
     {
         return None;
     }

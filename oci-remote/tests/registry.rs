@@ -4,33 +4,24 @@
 
 mod support;
 
-use std::process::Command;
-
 use ocikit_image::{Digest, MediaType};
 use ocikit_layout::{FsckOptions, Layout};
 use ocikit_remote::{Platforms, PullOptions, PushOptions, Reference};
+use ocikit_test_support::peers;
+use ocikit_test_support::registry::Registry;
 use support::images;
 use support::insecure_client as client;
-use support::registry::Registry;
 
 fn skopeo(args: &[&str]) -> String {
-    let output = Command::new("skopeo").args(args).output().unwrap();
+    let output = peers::command("skopeo").args(args).output().unwrap();
     assert!(
         output.status.success(),
         "skopeo {} ({}): {}",
         args.join(" "),
-        skopeo_version(),
+        peers::version("skopeo"),
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn skopeo_version() -> String {
-    Command::new("skopeo")
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default()
 }
 
 /// The sha256 of what `skopeo inspect --raw` gives for `reference`.
@@ -45,7 +36,7 @@ fn assert_clean(layout: &Layout) {
 }
 
 fn start() -> Option<Registry> {
-    if !support::require_tool("skopeo") {
+    if !peers::require_tool("skopeo") {
         return None;
     }
     Registry::start()
@@ -254,6 +245,24 @@ fn what_we_push_skopeo_copies_back_with_the_same_digests() {
     ours.sort();
     theirs.sort();
     assert_eq!(ours, theirs, "every blob, by digest");
+
+    // A reference with a tag and a digest: pushed under the tag, once the
+    // digest is checked.
+    let both: Reference = format!("{}/pushed/one:both@{}", registry.address, manifest.digest)
+        .parse()
+        .unwrap();
+    client
+        .push(&source, "v1", &both, &PushOptions::default())
+        .unwrap();
+    let head = client
+        .head_manifest(&one.with_tag("both").unwrap())
+        .unwrap();
+    assert_eq!(head.map(|d| d.digest), Some(manifest.digest.clone()));
+    let wrong = one.with_digest(index.digest.clone());
+    let err = client
+        .push(&source, "v1", &wrong, &PushOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("not this digest"), "{err}");
 
     // A second push finds everything there.
     let again = client

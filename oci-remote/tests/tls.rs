@@ -10,13 +10,13 @@ use ocikit_layout::Layout;
 use ocikit_remote::{
     Client, ClientOptions, Error, PullOptions, PushOptions, Reference, RegistryOptions,
 };
-use support::certs::make_certificates;
+use ocikit_test_support::certs::make_certificates;
+use ocikit_test_support::registry::Registry;
 use support::images;
-use support::registry::Registry;
 
 #[test]
 fn tls_is_verified_against_the_registrys_certificate_directory() {
-    if !support::require_tool("openssl") {
+    if !ocikit_test_support::peers::require_tool("openssl") {
         return;
     }
     let certs = tempfile::tempdir().unwrap();

@@ -14,8 +14,8 @@ use ocikit_remote::{
     Client, ClientOptions, Credentials, Error, LoginOptions, PullOptions, PushOptions, Reference,
     RegistryOptions,
 };
+use ocikit_test_support::registry::Registry;
 use support::images;
-use support::registry::Registry;
 use support::token::{TokenServer, scopes};
 
 const USER: &str = "alice";
@@ -41,7 +41,7 @@ fn client(address: &str, credentials: Option<Credentials>) -> Client {
 /// A token server (tokens living `expires_in` seconds) and a registry
 /// trusting it; `None` when a peer is missing outside CI.
 fn start(expires_in: u64) -> Option<(TokenServer, Registry)> {
-    if !support::require_tool("openssl") {
+    if !ocikit_test_support::peers::require_tool("openssl") {
         return None;
     }
     let tokens = TokenServer::start(USER, PASSWORD, expires_in);

@@ -2,8 +2,8 @@
 //! and `runc spec --rootless` parse and round-trip to the same bytes, and
 //! the state of a running container parses.
 //!
-//! runc missing: the tests fail when `CI` is set, and otherwise print
-//! `SKIPPED: runc not found` and pass.
+//! runc missing: the tests fail under CI and are skipped otherwise, with a
+//! notice that `cargo test` shows (ocikit_test_support::peers).
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,38 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use ocikit_runtime_spec::{ContainerStatus, Json, Mount, Spec, State, Validate};
-
-fn runc() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join("runc"))
-        .find(|p| p.is_file())
-        .or_else(|| {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "runc not found, and CI is set"
-            );
-            eprintln!("\n**** SKIPPED: runc not found ****\n");
-            None
-        })
-}
-
-fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use ocikit_test_support::peers::{self, require_tool, run};
+use ocikit_test_support::skip;
 
 /// Runs `runc spec [args]` in a fresh directory and returns config.json.
-fn runc_spec(runc: &Path, args: &[&str]) -> Vec<u8> {
+fn runc_spec(args: &[&str]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
-    run(Command::new(runc)
+    run(peers::command("runc")
         .arg("spec")
         .args(args)
         .current_dir(dir.path()));
@@ -66,8 +41,10 @@ fn check_round_trip(file: &[u8]) -> Spec {
 
 #[test]
 fn runc_spec_round_trips_byte_for_byte() {
-    let Some(runc) = runc() else { return };
-    let spec = check_round_trip(&runc_spec(&runc, &[]));
+    if !require_tool("runc") {
+        return;
+    }
+    let spec = check_round_trip(&runc_spec(&[]));
     assert_eq!(spec.validate().unwrap(), []);
     let process = spec.process.as_ref().unwrap();
     assert_eq!(process.args, ["sh"]);
@@ -80,8 +57,10 @@ fn runc_spec_round_trips_byte_for_byte() {
 
 #[test]
 fn runc_spec_rootless_round_trips_byte_for_byte() {
-    let Some(runc) = runc() else { return };
-    let spec = check_round_trip(&runc_spec(&runc, &["--rootless"]));
+    if !require_tool("runc") {
+        return;
+    }
+    let spec = check_round_trip(&runc_spec(&["--rootless"]));
     let linux = spec.linux.as_ref().unwrap();
     assert_eq!(linux.uid_mappings.len(), 1);
     assert_eq!(linux.gid_mappings.len(), 1);
@@ -110,27 +89,30 @@ fn assert_same_as_runc(ours: Spec, file: &[u8]) {
 
 #[test]
 fn default_linux_is_what_runc_spec_writes() {
-    let Some(runc) = runc() else { return };
+    if !require_tool("runc") {
+        return;
+    }
     let ours = Spec::default_linux();
     assert_eq!(ours.oci_version, ocikit_runtime_spec::SPEC_VERSION);
-    assert_same_as_runc(ours, &runc_spec(&runc, &[]));
+    assert_same_as_runc(ours, &runc_spec(&[]));
 }
 
 #[test]
 fn rootless_linux_is_what_runc_spec_rootless_writes() {
-    let Some(runc) = runc() else { return };
+    if !require_tool("runc") {
+        return;
+    }
     // As the current user (root in CI containers): runc maps the caller's
     // uid and gid.
     let (uid, gid) = current_ids();
-    assert_same_as_runc(
-        Spec::rootless_linux(uid, gid),
-        &runc_spec(&runc, &["--rootless"]),
-    );
+    assert_same_as_runc(Spec::rootless_linux(uid, gid), &runc_spec(&["--rootless"]));
 }
 
 #[test]
 fn rootless_linux_maps_the_callers_ids() {
-    let Some(runc) = runc() else { return };
+    if !require_tool("runc") {
+        return;
+    }
     // Run as another user when we can switch (root with setpriv), so the
     // mapping is not just 0 -> 0.
     let (uid, gid) = if current_ids().0 == 0 {
@@ -140,27 +122,22 @@ fn rootless_linux_maps_the_callers_ids() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = if uid != current_ids().0 {
-        let Some(setpriv) = ["/usr/bin/setpriv", "/bin/setpriv"]
-            .iter()
-            .map(Path::new)
-            .find(|p| p.is_file())
-        else {
-            eprintln!("\n**** SKIPPED: setpriv not found ****\n");
+        if !require_tool("setpriv") {
             return;
-        };
+        }
         // The directory must be writable by the other user.
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
-        let mut cmd = Command::new(setpriv);
+        let mut cmd = peers::command("setpriv");
         cmd.args([
             format!("--reuid={uid}"),
             format!("--regid={gid}"),
             "--clear-groups".to_owned(),
         ]);
-        cmd.arg(&runc);
+        cmd.arg(peers::locate("runc").unwrap());
         cmd
     } else {
-        Command::new(&runc)
+        peers::command("runc")
     };
     run(cmd.args(["spec", "--rootless"]).current_dir(dir.path()));
     let file = fs::read(dir.path().join("config.json")).unwrap();
@@ -179,8 +156,10 @@ fn current_ids() -> (u32, u32) {
 
 #[test]
 fn runc_features_parse_and_round_trip() {
-    let Some(runc) = runc() else { return };
-    let out = run(Command::new(&runc).arg("features"));
+    if !require_tool("runc") {
+        return;
+    }
+    let out = peers::runc(&["features"]);
     let features = ocikit_runtime_spec::Features::from_json(&out).unwrap();
     // runc prints it with Go's json.Encoder and a four-space indent: the
     // bytes of to_pretty_json, and a newline.
@@ -212,22 +191,21 @@ fn runc_features_parse_and_round_trip() {
 }
 
 /// Kills and deletes the container when dropped, whatever happened.
-struct Container<'a> {
-    runc: &'a Path,
+struct Container {
     root: PathBuf,
     id: String,
 }
 
-impl Container<'_> {
+impl Container {
     fn runc(&self) -> Command {
-        let mut cmd = Command::new(self.runc);
+        let mut cmd = peers::command("runc");
         cmd.arg("--root").arg(&self.root);
         cmd.stdin(Stdio::null());
         cmd
     }
 }
 
-impl Drop for Container<'_> {
+impl Drop for Container {
     fn drop(&mut self) {
         // Best effort: the container may not exist or may have exited.
         let _ = self
@@ -245,13 +223,15 @@ impl Drop for Container<'_> {
 
 #[test]
 fn runc_state_of_a_running_container() {
-    let Some(runc) = runc() else { return };
+    if !require_tool("runc") || !skip::require_root("runc run") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle");
     fs::create_dir_all(bundle.join("rootfs")).unwrap();
 
     // The bundle's config: runc's default, edited through our models.
-    let mut spec = Spec::from_json(&runc_spec(&runc, &[])).unwrap();
+    let mut spec = Spec::from_json(&runc_spec(&[])).unwrap();
     let process = spec.process.as_mut().unwrap();
     process.args = vec!["sleep".to_owned(), "60".to_owned()];
     process.terminal = Some(false);
@@ -268,7 +248,6 @@ fn runc_state_of_a_running_container() {
         .unwrap()
         .as_nanos();
     let container = Container {
-        runc: &runc,
         root: dir.path().join("runc-root"),
         id: format!("oci-rs-test-{}-{nanos}", std::process::id()),
     };

@@ -3,7 +3,6 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The `oci` binary of this package. Cargo builds it, with this test's
@@ -43,38 +42,4 @@ pub fn assert_usage_error(args: &[&str]) {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The `runc` binary, for interop tests: on PATH or in an sbin directory.
-/// When it is missing, a test fails under `CI` and is otherwise skipped
-/// with a loud notice (`None`).
-pub fn runc() -> Option<PathBuf> {
-    find_program("runc", &["/usr/sbin", "/usr/local/sbin", "/sbin"], "runc")
-}
-
-/// The program `name` on PATH or in one of `extra` directories. When it
-/// is missing, a test fails under `CI` (the Debian `package` is one of
-/// .ci/install-peers.sh's) and is otherwise skipped with a loud notice on
-/// stderr, past the harness's capture (`None`).
-pub fn find_program(name: &str, extra: &[&str], package: &str) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let found = on_path
-        .into_iter()
-        .chain(extra.iter().map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but {name} (Debian package {package}) is missing"
-        );
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n**** SKIPPED: {name} not found (install Debian's {package}) ****\n"
-        );
-    }
-    found
 }

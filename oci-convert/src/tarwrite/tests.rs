@@ -1,7 +1,8 @@
 //! The tar writer read back by the `tar` crate and listed by GNU tar.
 
 use std::io::Read as _;
-use std::process::Command;
+
+use ocikit_test_support::{peers, skip};
 
 use super::*;
 
@@ -282,31 +283,13 @@ fn tar_crate_reads_every_kind_back() {
 
 #[test]
 fn gnu_tar_lists_and_extracts_it() {
-    if Command::new("tar").arg("--version").output().is_err() {
-        let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-        assert!(!ci, "GNU tar is required in CI");
-        eprintln!("SKIPPED gnu_tar_lists_and_extracts_it: GNU tar cannot be run");
+    if !peers::require_tool("tar") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sample.tar");
     std::fs::write(&path, sample()).unwrap();
-    let out = Command::new("tar")
-        .args(["--numeric-owner", "--full-time", "-tvf"])
-        .arg(&path)
-        .env("TZ", "UTC")
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let listing: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
+    let listing = peers::gnu_tar_listing(&sample());
     let t = "2023-11-14 22:13:20";
     let long = String::from_utf8(long_name()).unwrap();
     let very_long = String::from_utf8(very_long_name()).unwrap();
@@ -329,27 +312,22 @@ fn gnu_tar_lists_and_extracts_it() {
     // Extracting with xattrs gives back the binary value.
     let into = dir.path().join("x");
     std::fs::create_dir(&into).unwrap();
-    let out = Command::new("tar")
-        .args(["--xattrs", "--xattrs-include=user.*", "-xf"])
-        .arg(&path)
-        .arg("-C")
-        .arg(&into)
-        .arg("dir/file")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    peers::run(
+        peers::command("tar")
+            .args(["--xattrs", "--xattrs-include=user.*", "-xf"])
+            .arg(&path)
+            .arg("-C")
+            .arg(&into)
+            .arg("dir/file"),
     );
     assert_eq!(std::fs::read(into.join("dir/file")).unwrap(), b"hello");
     let mut value = [0u8; 64];
     match rustix::fs::getxattr(into.join("dir/file"), "user.test", &mut value[..]) {
         Ok(n) => assert_eq!(&value[..n], b"v\0\x01\xffbin"),
         Err(e) if e == rustix::io::Errno::NOTSUP || e == rustix::io::Errno::NODATA => {
-            eprintln!(
-                "SKIPPED xattr check of gnu_tar_lists_and_extracts_it: the temp file system keeps no user xattrs ({e})"
-            );
+            skip::notice(format_args!(
+                "its xattr check: the temp file system keeps no user xattrs ({e})"
+            ));
         }
         Err(e) => panic!("getxattr: {e}"),
     }

@@ -1,22 +1,22 @@
-//! Shared helpers of ocikit-convert's apply tests: a raw tar writer that can
-//! say anything a hostile layer can (ustar, PAX and GNU headers byte by
-//! byte), a sandbox whose outside tree must never change, a snapshot of a
-//! directory tree to compare two roots, and re-runs of a test as an
-//! unprivileged user (what a rootless apply is for).
+//! Shared helpers of ocikit-convert's tests: a raw tar writer that can say
+//! anything a hostile layer can (ustar, PAX and GNU headers byte by byte),
+//! a sandbox whose outside tree must never change, a snapshot of a
+//! directory tree to compare two roots, a sample tree with every kind of
+//! file (`treecmp`), and re-runs of a test as an unprivileged user (what a
+//! rootless apply is for). What other crates' tests use too is in
+//! ocikit-test-support.
 
 #![allow(dead_code)] // each test file uses a different part
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-#[path = "../../../oci-image/tests/support/mod.rs"]
-pub mod peers;
-
 pub mod rawtar;
 pub mod snapshot;
+pub mod treecmp;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use ocikit_convert::{Applied, ApplyOptions, Result};
+use ocikit_test_support::skip;
 
 // Not every test file names every one of these.
 #[allow(unused_imports)]
@@ -132,31 +132,29 @@ pub fn rootless() -> ApplyOptions {
     }
 }
 
-/// Whether the tests run as root (devices, chown and `trusted.*`
-/// attributes need it).
-pub fn is_root() -> bool {
-    rustix::process::geteuid().is_root()
-}
+pub use ocikit_test_support::skip::is_root;
 
-/// Whether the test can run as root; when it cannot, prints a SKIPPED line
-/// naming the test (uncaptured, so it shows even when the test passes).
+/// Whether the tests run as root, which an apply as root needs (chown,
+/// devices and `trusted.*` attributes); when they do not, a skip notice
+/// (for the whole test, or its as-root half), or a failure under CI. In
+/// the unprivileged re-run of a suite ([`rerun_suite_as_nobody`]) a skip
+/// notice only: its parent runs the as-root cases.
+#[track_caller]
 pub fn require_root() -> bool {
-    if is_root() {
-        return true;
+    const WHY: &str = "chown, devices and trusted.* xattrs (the whole test, or its as-root half)";
+    if std::env::var_os(CHILD).is_some() {
+        skip::notice(format_args!(
+            "it needs root for {WHY}, and this is the re-run as uid 65534"
+        ));
+        return false;
     }
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("<unnamed test>")
-        .to_owned();
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test} (or its as-root half): it needs root for chown, devices and trusted.* xattrs"
-    );
-    false
+    skip::require_root(WHY)
 }
 
 /// Both kinds of apply, with a label for assertion messages; only the
-/// rootless one (after a SKIPPED line) when the tests do not run as root.
+/// rootless one (after [`require_root`]'s notice) when the tests do not
+/// run as root.
+#[track_caller]
 pub fn both_modes() -> Vec<(&'static str, ApplyOptions)> {
     let mut modes = Vec::new();
     if require_root() {
@@ -315,17 +313,12 @@ pub fn run_as_nobody(args: &[&str]) -> std::io::Result<std::process::Output> {
 }
 
 /// What to do when the binary cannot be run as nobody: under CI that is a
-/// failure (the unprivileged half must run there), locally a loud skip.
+/// failure (the unprivileged half must run there), locally a skip notice.
+#[track_caller]
 fn cannot_run_as_nobody(what: &str, err: std::io::Error) {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    assert!(
-        !ci,
-        "{what}: cannot run the test binary as uid 65534 under CI ({err})"
-    );
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {what}: cannot run the test binary as uid 65534 ({err})"
-    );
+    skip::required(format_args!(
+        "{what}: cannot run the test binary as uid 65534 ({err})"
+    ));
 }
 
 /// Runs the calling test again as nobody (see [`run_as_nobody`]) when the
@@ -333,16 +326,13 @@ fn cannot_run_as_nobody(what: &str, err: std::io::Error) {
 /// users and root ignores the permissions that bind them. Returns `true`
 /// when the caller is to run its body here: in that child, or when the
 /// tests already run unprivileged. Returns `false` after the child passed
-/// (or, with a SKIPPED line, when it cannot be started outside CI);
+/// (or, with a skip notice, when it cannot be started outside CI);
 /// panics with the child's output when it failed.
 pub fn unprivileged() -> bool {
     if std::env::var_os(CHILD).is_some() || !is_root() {
         return true;
     }
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("<unnamed test>")
-        .to_owned();
+    let test = skip::test_name();
     let args = [test.as_str(), "--exact", "--nocapture", "--test-threads=1"];
     match run_as_nobody(&args) {
         Ok(output) => check_child(&test, &output, "1 passed"),
@@ -352,14 +342,14 @@ pub fn unprivileged() -> bool {
 }
 
 /// Runs the whole test binary again as nobody, but the tests whose names
-/// contain `skip` (the caller, and tests that re-run themselves), when the
-/// tests run as root: every rootless case then also runs where permissions
-/// bind. Nothing when this already is the unprivileged run.
-pub fn rerun_suite_as_nobody(suite: &str, skip: &str) {
+/// contain `except` (the caller, and tests that re-run themselves), when
+/// the tests run as root: every rootless case then also runs where
+/// permissions bind. Nothing when this already is the unprivileged run.
+pub fn rerun_suite_as_nobody(suite: &str, except: &str) {
     if std::env::var_os(CHILD).is_some() || !is_root() {
         return;
     }
-    match run_as_nobody(&["--skip", skip]) {
+    match run_as_nobody(&["--skip", except]) {
         Ok(output) => check_child(suite, &output, " passed; 0 failed"),
         Err(err) => cannot_run_as_nobody(suite, err),
     }
@@ -374,44 +364,4 @@ fn check_child(what: &str, output: &std::process::Output, passed: &str) {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Runs the calling test again alone in a process of its own, for a test
-/// that changes process-wide state (a resource limit) that would disturb
-/// the tests running beside it. Returns `true` in that process, where the
-/// caller runs its body; `false` after the child passed (it panics with the
-/// child's output when it failed).
-pub fn in_own_process() -> bool {
-    const MARK: &str = "OCI_CONVERT_TEST_OWN_PROCESS";
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("<unnamed test>")
-        .to_owned();
-    if std::env::var(MARK).is_ok_and(|v| v == test) {
-        return true;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let output = std::process::Command::new(exe)
-        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
-        .env(MARK, &test)
-        .output()
-        .unwrap();
-    check_child(&test, &output, "1 passed");
-    false
-}
-
-/// Runs `body` with the soft limit of open files lowered to `limit`, then
-/// puts the limit back. The limit is the process's: the caller runs in a
-/// process of its own ([`in_own_process`]).
-pub fn with_fd_limit<T>(limit: u64, body: impl FnOnce() -> T) -> T {
-    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-    let saved = getrlimit(Resource::Nofile);
-    let lowered = Rlimit {
-        current: Some(limit),
-        maximum: saved.maximum,
-    };
-    setrlimit(Resource::Nofile, lowered).unwrap();
-    let result = body();
-    setrlimit(Resource::Nofile, saved).unwrap();
-    result
 }

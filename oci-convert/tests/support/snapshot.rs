@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 
-use sha2::Digest as _;
+use ocikit_test_support::bytes::sha256_hex;
 
 /// What a node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,10 +203,7 @@ fn visit(
     };
     let content = (kind == Kind::File).then(|| {
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-        sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        sha256_hex(&bytes)
     });
     let target = (kind == Kind::Symlink).then(|| std::fs::read_link(&path).unwrap());
     let rdev = matches!(kind, Kind::Char | Kind::Block).then(|| {

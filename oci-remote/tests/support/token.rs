@@ -18,8 +18,8 @@ use p256::pkcs8::DecodePrivateKey;
 use sha2::Digest;
 use tempfile::TempDir;
 
-use super::certs::make_token_key;
-use super::http::{Reply, Seen, Server};
+use ocikit_test_support::certs::make_token_key;
+use ocikit_test_support::http::{Reply, Seen, Server};
 
 /// The registry's `service` and the tokens' audience.
 pub const SERVICE: &str = "ocikit-test-registry";

@@ -1,30 +1,15 @@
-//! Helpers of the build and diff tests: a sample tree with every kind of
-//! file, a snapshot of a tree's metadata and content for comparisons, and
-//! images made of our layers for `umoci unpack`.
-
-#![allow(dead_code)] // each test file uses a different part
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-#[path = "../support/mod.rs"]
-pub mod support;
-pub use support::{peers, set_mode as chmod, set_mtime, snapshot};
+//! Helpers of the build, diff and bundle tests: a sample tree with every
+//! kind of file, a snapshot of a tree's metadata and content for
+//! comparisons, and what umoci and GNU tar make of our layers.
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, Platform};
-use ocikit_layout::{Layout, StoredLayer};
+use ocikit_test_support::{peers, skip};
 use rustix::fs::{FileType, Mode};
-use sha2::Digest as _;
 
-pub use snapshot::Snapshot;
-
-pub fn sha256(bytes: &[u8]) -> String {
-    let hash = sha2::Sha256::digest(bytes);
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}
+use super::snapshot::{self, Snapshot};
+use super::{set_mode, set_mtime};
 
 /// The snapshot of a tree as these tests compare two (see
 /// `support/snapshot.rs`): everything under `root` but `root` itself, with
@@ -99,10 +84,10 @@ pub fn sample_tree(root: &Path) -> bool {
     fs::hard_link(root.join("hard1"), root.join("nested/hard2")).unwrap();
     mkfifo(&root.join("fifo"));
     fs::write(root.join("setuid"), b"#!/bin/sh\n").unwrap();
-    chmod(&root.join("setuid"), 0o4755);
+    set_mode(&root.join("setuid"), 0o4755);
     fs::write(root.join("owned"), b"mine\n").unwrap();
     std::os::unix::fs::chown(root.join("owned"), Some(1234), Some(1234)).unwrap();
-    chmod(&root.join("nested/a"), 0o750);
+    set_mode(&root.join("nested/a"), 0o750);
     let xattrs = user_xattrs_work(root);
     if xattrs {
         rustix::fs::setxattr(
@@ -113,7 +98,7 @@ pub fn sample_tree(root: &Path) -> bool {
         )
         .unwrap();
     } else {
-        eprintln!("SKIPPED xattr part: the temp file system refuses user xattrs");
+        skip::notice("its xattr part: the temp file system refuses user xattrs");
     }
     // Fixed times: the tests compare mtimes after a round trip.
     for rel in [
@@ -134,49 +119,15 @@ pub fn sample_tree(root: &Path) -> bool {
     xattrs
 }
 
-/// Stores an image of `layers` (linux/amd64) in `layout` and tags it.
-pub fn image(layout: &Layout, tag: &str, layers: &[StoredLayer]) -> Descriptor {
-    let platform: Platform = "linux/amd64".parse().unwrap();
-    let mut config = ImageConfiguration::for_platform(&platform);
-    let mut manifest = ImageManifest::default();
-    for layer in layers {
-        config.rootfs.diff_ids.push(layer.diff_id.clone());
-        manifest.layers.push(layer.descriptor.clone());
-    }
-    manifest.config = layout.put_json(&config).unwrap();
-    let descriptor = layout.put_json(&manifest).unwrap().with_platform(platform);
-    layout.tag(tag, &descriptor).unwrap();
-    descriptor
-}
-
 /// `umoci unpack --image LAYOUT:TAG BUNDLE`; the bundle's rootfs path.
 pub fn umoci_unpack(layout: &Path, tag: &str, bundle: &Path) -> std::path::PathBuf {
     let image = format!("{}:{tag}", layout.display());
     peers::run(
-        Command::new("umoci")
+        peers::command("umoci")
             .args(["unpack", "--image", &image])
             .arg(bundle),
     );
     bundle.join("rootfs")
-}
-
-/// `tar -tvf` of `tar` (numeric owners, full UTC times), whitespace
-/// collapsed.
-pub fn gnu_tar_listing(tar: &[u8]) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("layer.tar");
-    fs::write(&path, tar).unwrap();
-    let out = peers::run(
-        Command::new("tar")
-            .args(["--numeric-owner", "--full-time", "-tvf"])
-            .arg(&path)
-            .env("TZ", "UTC")
-            .env("LC_ALL", "C"),
-    );
-    String::from_utf8_lossy(&out)
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect()
 }
 
 /// Names, in order, of the entries of an uncompressed tar.

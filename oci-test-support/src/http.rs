@@ -1,7 +1,8 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for what distribution 2.8.2 does
 //! not do: a handler answers each request (statuses, headers, bodies, a
-//! connection reset in the middle of a body, an endless body), and every
-//! request is recorded for the test to look at. Stopped when dropped.
+//! connection cut in the middle of a body, a stall, an endless body, a
+//! large generated one), and every request is recorded for the test to look
+//! at. Stopped when dropped.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -12,14 +13,18 @@ use std::thread::JoinHandle;
 /// A request as the server received it.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// `GET`, `PUT`, ...
     pub method: String,
     /// The path with its query.
     pub path: String,
+    /// The headers, in order, as sent.
     pub headers: Vec<(String, String)>,
+    /// The body (by its `Content-Length`).
     pub body: Vec<u8>,
 }
 
 impl Seen {
+    /// The first value of the header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -28,38 +33,70 @@ impl Seen {
     }
 }
 
-/// What the server does with a request.
+/// The headers of a reply.
+pub type Headers = Vec<(String, String)>;
+
+/// What the server does with a request. Every reply has a status and
+/// headers; `Content-Length` is added unless the reply says otherwise.
 pub enum Reply {
     /// A complete answer.
     Answer {
+        /// The status code.
         status: u16,
-        headers: Vec<(String, String)>,
+        /// The headers.
+        headers: Headers,
+        /// The body (not sent for HEAD).
         body: Vec<u8>,
     },
     /// Headers announcing all of `body`, the first `after` bytes of it, and
     /// a closed connection.
     CutAfter {
+        /// The status code.
         status: u16,
-        headers: Vec<(String, String)>,
+        /// The headers.
+        headers: Headers,
+        /// The body announced.
         body: Vec<u8>,
+        /// How much of it is sent.
         after: usize,
+    },
+    /// Headers announcing all of `body`, the first `after` bytes of it,
+    /// then silence for `pause` before the connection closes.
+    Stall {
+        /// The status code.
+        status: u16,
+        /// The headers.
+        headers: Headers,
+        /// The body announced.
+        body: Vec<u8>,
+        /// How much of it is sent before the pause.
+        after: usize,
+        /// How long nothing is sent.
+        pause: std::time::Duration,
     },
     /// Headers without a length, then bytes until the client hangs up.
     Endless {
+        /// The status code.
         status: u16,
-        headers: Vec<(String, String)>,
+        /// The headers.
+        headers: Headers,
     },
     /// `chunk` repeated until `total` bytes are sent, with their length
     /// (a large body that is never whole in the server's memory either).
     Repeat {
+        /// The status code.
         status: u16,
-        headers: Vec<(String, String)>,
+        /// The headers.
+        headers: Headers,
+        /// What is repeated.
         chunk: Vec<u8>,
+        /// The length of the body.
         total: u64,
     },
 }
 
 impl Reply {
+    /// An answer with `status` and no body.
     pub fn status(status: u16) -> Reply {
         Reply::Answer {
             status,
@@ -68,6 +105,7 @@ impl Reply {
         }
     }
 
+    /// An answer with `status` and `body`.
     pub fn body(status: u16, body: impl Into<Vec<u8>>) -> Reply {
         Reply::Answer {
             status,
@@ -82,6 +120,7 @@ impl Reply {
             Reply::Answer { headers, .. }
             | Reply::CutAfter { headers, .. }
             | Reply::Endless { headers, .. }
+            | Reply::Stall { headers, .. }
             | Reply::Repeat { headers, .. } => headers.push((name.to_owned(), value.into())),
         }
         self
@@ -100,6 +139,12 @@ pub struct Server {
 }
 
 impl Server {
+    /// A server on 127.0.0.1 and a free port, answering each request with
+    /// `handler` (on a thread per connection).
+    ///
+    /// # Panics
+    ///
+    /// When no port can be bound.
     pub fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
         Server::start_on("127.0.0.1", handler)
     }
@@ -213,6 +258,21 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler, stop: &A
                     left -= n as u64;
                 }
                 ok
+            }
+            Reply::Stall {
+                status,
+                headers,
+                body,
+                after,
+                pause,
+            } => {
+                let mut out = head(status, &headers);
+                out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                let _ = writer.write_all(out.as_bytes());
+                let _ = writer.write_all(&body[..after.min(body.len())]);
+                let _ = writer.flush();
+                std::thread::sleep(pause);
+                false
             }
             Reply::Endless { status, headers } => {
                 let mut out = head(status, &headers);

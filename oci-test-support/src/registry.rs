@@ -1,14 +1,17 @@
 //! Debian's `docker-registry` (distribution 2.8.2) on 127.0.0.1 and a free
-//! port, with a configuration of its own in a temporary directory; killed
-//! and reaped when dropped.
+//! port, with a configuration of its own in a temporary directory (the
+//! facts it rests on: a config per test, not the packaged one that enables
+//! htpasswd on :5000); killed and reaped when dropped.
 
 use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+use crate::peers;
 
 /// A running registry.
 pub struct Registry {
@@ -21,7 +24,12 @@ pub struct Registry {
 
 impl Registry {
     /// An anonymous plain-http registry with deletes enabled; `None` when
-    /// `docker-registry` is missing (and not in CI).
+    /// `docker-registry` is missing (a skip, or a failure under CI:
+    /// [`peers::require_tool`]).
+    ///
+    /// # Panics
+    ///
+    /// When the registry cannot be started or does not listen within 30 s.
     pub fn start() -> Option<Registry> {
         Registry::start_with("", "")
     }
@@ -40,7 +48,7 @@ impl Registry {
     /// A registry whose configuration has `http_extra` added to its `http`
     /// map (`, tls: {...}`) and `extra` as further top-level lines (auth).
     pub fn start_with(http_extra: &str, extra: &str) -> Option<Registry> {
-        if !super::require_tool("docker-registry") {
+        if !peers::require_tool("docker-registry") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -55,7 +63,7 @@ impl Registry {
             storage.display()
         )
         .unwrap();
-        let child = Command::new("docker-registry")
+        let child = peers::command("docker-registry")
             .arg("serve")
             .arg(&config)
             .stdout(Stdio::null())
