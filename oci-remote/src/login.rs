@@ -40,7 +40,9 @@ impl Client {
     /// succeed (through Basic or a token server, whichever the registry
     /// asks for), then they are written under `key` to the auth file,
     /// which is returned. The client's TLS settings for the registry
-    /// apply; its credentials for it are not used.
+    /// apply; its credentials for it are not used. A registry that asks
+    /// for no credentials accepts any: they are stored as given, as
+    /// podman and skopeo do.
     ///
     /// # Errors
     ///

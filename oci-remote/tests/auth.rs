@@ -10,7 +10,7 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ocikit_remote::{Client, ClientOptions, Credentials, Error, Reference, RegistryOptions};
+use ocikit_remote::{Client, ClientOptions, Credentials, Error, Reference};
 use ocikit_test_support::http::{Reply, Seen, Server};
 use support::token::scopes;
 
@@ -18,14 +18,8 @@ const TAGS: &str = r#"{"name":"a","tags":["v1"]}"#;
 
 /// A client for the plain-http server at `address`, with credentials.
 fn client(address: &str) -> Client {
-    Client::new(ClientOptions::default().with_registry(
-        address,
-        RegistryOptions {
-            tls_verify: false,
-            credentials: Some(Credentials::new("user", "pass")),
-            ..RegistryOptions::default()
-        },
-    ))
+    let credentials = Credentials::new("user", "pass");
+    support::insecure_client_with(address, ClientOptions::default(), Some(credentials))
 }
 
 fn challenge(realm: &str, extra: &str) -> Reply {

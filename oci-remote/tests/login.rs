@@ -7,7 +7,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use ocikit_layout::Layout;
 use ocikit_remote::{
@@ -15,6 +14,7 @@ use ocikit_remote::{
     Reference, RegistryOptions, logout,
 };
 use ocikit_test_support::certs::make_certificates;
+use ocikit_test_support::peers;
 use ocikit_test_support::registry::Registry;
 use support::images;
 
@@ -25,19 +25,12 @@ const PASSWORD: &str = "s3cret:with:colons";
 /// directory holding its CA as `ca.crt`; `None` when a peer is missing
 /// outside CI.
 fn start(dir: &Path) -> Option<Registry> {
-    if !["openssl", "htpasswd", "skopeo"]
-        .iter()
-        .all(|tool| ocikit_test_support::peers::require_tool(tool))
-    {
+    if !peers::require_tools(&["openssl", "htpasswd", "skopeo"]) {
         return None;
     }
     make_certificates(dir);
-    let htpasswd = Command::new("htpasswd")
-        .args(["-Bbn", USER, PASSWORD])
-        .output()
-        .unwrap();
-    assert!(htpasswd.status.success());
-    std::fs::write(dir.join("htpasswd"), &htpasswd.stdout).unwrap();
+    let htpasswd = peers::run(peers::command("htpasswd").args(["-Bbn", USER, PASSWORD]));
+    std::fs::write(dir.join("htpasswd"), htpasswd).unwrap();
     let tls = format!(
         ", tls: {{certificate: {}, key: {}}}",
         dir.join("server.crt").display(),
@@ -60,17 +53,6 @@ fn client(address: &str, ca_dir: &Path, credentials: Option<Credentials>) -> Cli
             ..RegistryOptions::default()
         },
     ))
-}
-
-fn skopeo(args: &[&str]) -> String {
-    let output = Command::new("skopeo").args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "skopeo {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]
@@ -143,7 +125,7 @@ fn login_logout_and_skopeo_share_the_auth_file() {
 
     // skopeo copies with the file we wrote.
     let copied = dir.path().join("copied");
-    skopeo(&[
+    peers::skopeo(&[
         "copy",
         "--authfile",
         auth_file.to_str().unwrap(),
@@ -171,7 +153,7 @@ fn login_logout_and_skopeo_share_the_auth_file() {
 
     // What skopeo login writes, we read and pull with.
     let skopeo_file = dir.path().join("skopeo-auth.json");
-    skopeo(&[
+    peers::skopeo(&[
         "login",
         "--authfile",
         skopeo_file.to_str().unwrap(),

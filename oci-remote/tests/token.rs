@@ -12,7 +12,6 @@ use ocikit_layout::Layout;
 use ocikit_layout::progress::{Progress, Status};
 use ocikit_remote::{
     Client, ClientOptions, Credentials, Error, LoginOptions, PullOptions, PushOptions, Reference,
-    RegistryOptions,
 };
 use ocikit_test_support::registry::Registry;
 use support::images;
@@ -28,14 +27,7 @@ fn client(address: &str, credentials: Option<Credentials>) -> Client {
         max_concurrent_blobs: 1,
         ..ClientOptions::default()
     };
-    Client::new(options.with_registry(
-        address,
-        RegistryOptions {
-            tls_verify: false,
-            credentials,
-            ..RegistryOptions::default()
-        },
-    ))
+    support::insecure_client_with(address, options, credentials)
 }
 
 /// A token server (tokens living `expires_in` seconds) and a registry
