@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::auth::{Authenticator, BasicAuthenticator, Scope};
+use crate::auth::{Authenticator, RegistryAuth, Scope};
 use crate::error::{ERROR_BODY_LIMIT, parse_error_body, printable};
 use crate::options::{ClientOptions, Warning};
 use crate::reference::{Reference, endpoint_of};
@@ -22,7 +22,7 @@ use crate::transport::{
     Body, CertSource, Method, PhaseTimeouts, Request, Response, Transport, UreqTransport,
 };
 use crate::url::{Scheme, Url};
-use crate::{Error, Result, RetryPolicy};
+use crate::{Credentials, Error, Result, RetryPolicy};
 
 /// The most redirects one request follows.
 const MAX_REDIRECTS: usize = 10;
@@ -103,7 +103,13 @@ impl Client {
     /// `tls_verify: false`, https without verification is tried and plain
     /// http taken when https does not connect.
     pub(crate) fn registry(&self, reference: &Reference) -> Result<Arc<Registry>> {
-        let (name, endpoint) = (reference.registry(), reference.endpoint());
+        self.registry_named(reference.registry())
+    }
+
+    /// [`Client::registry`] by the registry's name (`docker.io`,
+    /// `127.0.0.1:5000`).
+    pub(crate) fn registry_named(&self, name: &str) -> Result<Arc<Registry>> {
+        let endpoint = endpoint_of(name);
         if let Some(registry) = self.lock_registries().get(name) {
             return Ok(registry.clone());
         }
@@ -113,11 +119,20 @@ impl Client {
         } else {
             self.probe_scheme(endpoint)
         };
+        let base = Url::base(scheme, endpoint);
+        let auth = RegistryAuth::new(
+            name,
+            &base,
+            !options.tls_verify,
+            options.credentials.as_ref(),
+            self.inner.transport.clone(),
+            self.inner.options.retry,
+        );
         let registry = Arc::new(Registry {
             name: name.to_owned(),
-            base: Url::base(scheme, endpoint),
+            base,
             tls_verify: options.tls_verify,
-            auth: Box::new(BasicAuthenticator::new(options.credentials.as_ref())),
+            auth: Box::new(auth),
             client: Arc::downgrade(&self.inner),
             transport: self.inner.transport.clone(),
             retry: self.inner.options.retry,
@@ -128,6 +143,16 @@ impl Client {
             .entry(name.to_owned())
             .or_insert(registry)
             .clone())
+    }
+
+    /// A client sharing this one's transport and options, but with
+    /// `credentials` for registry `name` and nothing learnt yet: for
+    /// checking credentials before they are stored.
+    pub(crate) fn with_credentials(&self, name: &str, credentials: &Credentials) -> Client {
+        let mut registry = self.inner.options.registry(name);
+        registry.credentials = Some(credentials.clone());
+        let options = self.inner.options.clone().with_registry(name, registry);
+        Client::with_transport(options, self.inner.transport.clone())
     }
 
     fn lock_registries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Registry>>> {
@@ -322,13 +347,14 @@ impl Registry {
         loop {
             let own_origin = url.same_origin(&self.base);
             let mut headers = call.headers.clone();
+            let mut sent = None;
             if own_origin && !call.anonymous {
-                let authorization = self
+                sent = self
                     .auth
                     .authorization(&call.scopes)
                     .map_err(|e| Failed::Final(Box::new(e)))?;
-                if let Some(value) = authorization {
-                    headers.push(("Authorization".into(), value));
+                if let Some(value) = &sent {
+                    headers.push(("Authorization".into(), value.clone()));
                 }
             }
             let body = if matches!(method, Method::Get | Method::Head | Method::Delete) {
@@ -360,7 +386,7 @@ impl Registry {
                 let challenges: Vec<&str> = response.headers.get_all("WWW-Authenticate").collect();
                 if self
                     .auth
-                    .challenged(&call.scopes, &challenges)
+                    .challenged(&call.scopes, &challenges, sent.as_deref())
                     .map_err(|e| Failed::Final(Box::new(e)))?
                 {
                     replayed = true;
@@ -556,7 +582,6 @@ impl Drop for Slot<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::Credentials;
     use crate::transport::Headers;
 
     /// An answer's status and headers.

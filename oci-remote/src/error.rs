@@ -183,6 +183,31 @@ pub enum Error {
         registry: String,
     },
 
+    /// The token server a registry's Bearer challenge names (its realm)
+    /// could not be asked, refused, or gave no usable token; or the realm
+    /// itself is refused (not https).
+    #[error("registry {registry}: token server {realm}: {reason}")]
+    Token {
+        /// The registry (host and port).
+        registry: String,
+        /// The token server's URL, as the challenge gave it.
+        realm: String,
+        /// The HTTP status the token server answered, if it answered.
+        status: Option<u16>,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// A credentials file or credential helper that cannot be used.
+    #[error("credentials: {origin}: {reason}")]
+    Credentials {
+        /// The file (`/run/user/1000/containers/auth.json`) or the helper
+        /// (`docker-credential-pass`).
+        origin: String,
+        /// What is wrong, naming the registry when it concerns one.
+        reason: String,
+    },
+
     /// A certificate or key in a certificate directory that cannot be
     /// read or used.
     #[error("certificates for registry {registry}: {}: {reason}", path.display())]

@@ -13,6 +13,13 @@
 //!   [`Client::referrers`], [`Client::head_manifest`],
 //!   [`Client::fetch_manifest`], [`Client::delete_manifest`],
 //!   [`Client::delete_blob`].
+//! - Authentication as the registry asks: anonymous, Basic, or Bearer
+//!   tokens of the Docker token protocol (cached per scope set, renewed
+//!   before they expire; OAuth2 for identity tokens).
+//!   [`CredentialSources`] finds [`Credentials`] as podman, skopeo and
+//!   docker do (auth files, Docker's config, `docker-credential-*`
+//!   helpers); [`Client::login`] checks and stores them in the auth file
+//!   ([`auth_file`]), [`logout`] removes them.
 //! - [`Error`]: every message names the registry, the repository, the
 //!   operation, the HTTP status and the registry's error codes.
 //!
@@ -26,7 +33,12 @@
 //!   registry asked; redirects are followed by this crate, not by the HTTP
 //!   library, so a redirect to blob storage on another host (or to the same
 //!   host over plain http) carries none. Layers fetched from their `urls`
-//!   carry none either, whatever the host;
+//!   carry none either, whatever the host. The one other place credentials
+//!   go is the token server a registry's Bearer challenge names (its
+//!   realm), as the Docker token protocol has it: so a registry is trusted
+//!   to name its token server, and the realm must be https (plain http only
+//!   on the host of a registry the caller marked insecure). Tokens go to
+//!   the registry's origin only, like credentials;
 //! - **downgrades**: a redirect from https to http is refused; TLS is
 //!   verified unless the caller marks the registry insecure;
 //! - **wrong content**: every manifest is verified against the digest asked
@@ -42,19 +54,23 @@
 //!   document is stored, so an interrupted pull leaves no tag to a partial
 //!   image;
 //! - **terminal escapes**: text from the registry that reaches a message
-//!   (error codes, warnings) has its control characters replaced.
+//!   (error codes, warnings) has its control characters replaced;
+//! - **credential files and helpers**: auth files are written mode 0600
+//!   by rename, keeping what they held; a file others may read is used
+//!   with a warning ([`FoundCredentials::warnings`]); credential helpers
+//!   run with a time limit and bounded output.
 //!
 //! # Limitations
 //!
-//! - Bearer tokens (the Docker token protocol) are not spoken yet: a
-//!   registry that demands them answers 401.
 //! - A client certificate whose key does not match it makes the TLS
 //!   library panic when the first connection is set up.
 
 mod auth;
 mod client;
+mod credentials;
 mod discovery;
 mod error;
+mod login;
 mod manifest;
 mod options;
 mod parallel;
@@ -68,8 +84,12 @@ mod url;
 
 pub use auth::Credentials;
 pub use client::Client;
+pub use credentials::{
+    CredentialSources, DEFAULT_HELPER_TIMEOUT, FoundCredentials, HELPER_OUTPUT_LIMIT, auth_file,
+};
 pub use discovery::{MAX_PAGES, Referrers};
 pub use error::{Error, RegistryError, Result};
+pub use login::{LoginOptions, logout};
 pub use manifest::{DEFAULT_MANIFEST_LIMIT, Manifest};
 pub use options::{
     ClientOptions, DEFAULT_CONCURRENT_BLOBS, RegistryOptions, Timeouts, Warning, WarningHandler,

@@ -6,87 +6,13 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
 use ocikit_layout::Layout;
 use ocikit_remote::{
     Client, ClientOptions, Error, PullOptions, PushOptions, Reference, RegistryOptions,
 };
+use ocikit_test_support::certs::make_certificates;
 use ocikit_test_support::registry::Registry;
 use support::images;
-
-fn openssl(args: &[&str], dir: &Path) {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// `ca.crt`, and `server.crt`/`server.key` for 127.0.0.1 signed by it.
-fn make_certificates(dir: &Path) {
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=ocikit test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-        ],
-        dir,
-    );
-    openssl(
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-        ],
-        dir,
-    );
-    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-            "-out",
-            "server.crt",
-        ],
-        dir,
-    );
-}
 
 #[test]
 fn tls_is_verified_against_the_registrys_certificate_directory() {

@@ -18,6 +18,9 @@
 //!   127.0.0.1 and a free port for one test.
 //! - [`http`]: a scripted HTTP/1.1 server for the answers a real registry
 //!   does not give (faults, hostile bodies, newer protocol parts).
+//! - [`certs`]: certificates made with openssl: a CA and a server
+//!   certificate for 127.0.0.1 (a registry over TLS), a P-256 key for a
+//!   token server.
 //!
 //! The crates whose tests use it (ocikit-image, ocikit-runtime-spec,
 //! ocikit-layout, ocikit-convert, ocikit-remote and the root package) take it as a
@@ -33,6 +36,7 @@
 
 pub mod bounds;
 pub mod bytes;
+pub mod certs;
 pub mod fuzz_checks;
 pub mod http;
 pub mod layouts;
