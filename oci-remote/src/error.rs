@@ -173,16 +173,6 @@ pub enum Error {
         reason: String,
     },
 
-    /// Credentials that would go where they must not: over plain http to
-    /// a registry not marked insecure.
-    #[error(
-        "registry {registry}: credentials are not sent over plain http unless the registry is marked insecure (tls_verify: false)"
-    )]
-    InsecureCredentials {
-        /// The registry (host and port).
-        registry: String,
-    },
-
     /// The token server a registry's Bearer challenge names (its realm)
     /// could not be asked, refused, or gave no usable token; or the realm
     /// itself is refused (not https).
