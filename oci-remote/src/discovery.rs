@@ -14,6 +14,7 @@ use crate::client::{Call, Registry};
 use crate::error::printable;
 use crate::manifest::{self, DEFAULT_MANIFEST_LIMIT, Manifest, fetch};
 use crate::push::{read_referrers_tag, referrers_tag};
+use crate::retry::retryable_io;
 use crate::transport::{Method, Response};
 use crate::url::Url;
 use crate::{Client, Error, Reference, Result};
@@ -189,6 +190,74 @@ impl Client {
             reference.digest(),
             DEFAULT_MANIFEST_LIMIT,
         )
+    }
+
+    /// The blob `descriptor` names, from the reference's repository, read
+    /// into memory (spec.md, "Pulling blobs"): for small blobs such as an
+    /// image config. At most `limit` bytes are accepted, and the bytes are
+    /// verified against the descriptor's digest and size; larger blobs
+    /// belong in a layout ([`Client::pull`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when the descriptor's size is above `limit`; the
+    /// registry's errors; [`Error::DigestMismatch`] for content that is
+    /// not the descriptor's (another digest, or another size).
+    pub fn fetch_blob(
+        &self,
+        reference: &Reference,
+        descriptor: &Descriptor,
+        limit: u64,
+    ) -> Result<Vec<u8>> {
+        let digest = &descriptor.digest;
+        let size = descriptor.size_u64().map_err(ocikit_layout::Error::from)?;
+        if size > limit {
+            return Err(Error::Usage {
+                reference: reference.to_string(),
+                reason: format!(
+                    "blob {digest} has {size} bytes, more than the {limit} read into memory"
+                ),
+            });
+        }
+        let registry = self.registry(reference)?;
+        let repository = reference.repository();
+        let call = Call::new(
+            &registry,
+            Method::Get,
+            &Registry::path(repository, &format!("blobs/{digest}")),
+            format!("fetch blob {digest}"),
+            &[200],
+        )
+        .repository(repository, Scope::pull(repository));
+        let mut attempts = 0;
+        let bytes = loop {
+            attempts += 1;
+            let response = registry.send(&call)?;
+            // One byte past the size, whatever Content-Length says: a
+            // longer body is refused below, an endless one stops here.
+            let mut bytes = Vec::new();
+            match response.body.take(size + 1).read_to_end(&mut bytes) {
+                Ok(_) => break bytes,
+                Err(e) if retryable_io(&e) && attempts <= registry.retry_count() => {}
+                Err(e) => return Err(registry.transport_error(&call, &call.url, e, attempts)),
+            }
+        };
+        let found = Digest::compute(&digest.algorithm(), &bytes).map_err(|e| Error::Document {
+            registry: registry.name.clone(),
+            repository: repository.to_owned(),
+            what: format!("blob {digest}"),
+            source: Box::new(e),
+        })?;
+        if found != *digest || bytes.len() as u64 != size {
+            return Err(Error::DigestMismatch {
+                registry: registry.name.clone(),
+                repository: repository.to_owned(),
+                what: format!("blob {digest} ({size} bytes; {} received)", bytes.len()),
+                expected: digest.clone(),
+                found,
+            });
+        }
+        Ok(bytes)
     }
 
     /// Deletes the manifest `reference` names by digest (spec.md, "Deleting
