@@ -126,11 +126,12 @@ impl Client {
         }
         let mut manifests = Vec::new();
         let mut filtered = true;
-        let found = pages_or_404(
+        let found = read_pages(
             &registry,
             Some(repository),
             url,
             "list referrers",
+            &[200, 404],
             |bytes, response| {
                 let index =
                     ocikit_image::ImageIndex::from_json(bytes).map_err(|e| e.to_string())?;
@@ -313,7 +314,8 @@ fn require_digest<'r>(reference: &'r Reference, what: &str) -> Result<&'r Digest
     })
 }
 
-/// Reads every page from `url` on, handing each body to `page`.
+/// Reads every page from `url` on, handing each body to `page`; a 404 is
+/// an error like any other, with the registry's codes (`NAME_UNKNOWN`).
 fn pages(
     registry: &Registry,
     repository: Option<&str>,
@@ -321,27 +323,26 @@ fn pages(
     operation: &str,
     mut page: impl FnMut(&[u8]) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    pages_or_404(registry, repository, url, operation, |bytes, _| page(bytes)).and_then(|found| {
-        if found {
-            Ok(())
-        } else {
-            Err(registry.protocol(repository, operation, "HTTP 404".into()))
-        }
+    read_pages(registry, repository, url, operation, &[200], |bytes, _| {
+        page(bytes)
     })
+    .map(drop)
 }
 
-/// Reads every page from `url` on; `Ok(false)` when the first answers 404.
-fn pages_or_404(
+/// Reads every page from `url` on, the first answering one of `first_ok`
+/// (the others 200); `Ok(false)` when the first answers 404.
+fn read_pages(
     registry: &Registry,
     repository: Option<&str>,
     mut url: Url,
     operation: &str,
+    first_ok: &[u16],
     mut page: impl FnMut(&[u8], &Response) -> std::result::Result<(), String>,
 ) -> Result<bool> {
     let mut visited = HashSet::new();
     let scope = repository.map(Scope::pull);
     for number in 0..MAX_PAGES {
-        let ok: &[u16] = if number == 0 { &[200, 404] } else { &[200] };
+        let ok: &[u16] = if number == 0 { first_ok } else { &[200] };
         let mut call = Call::to(url.clone(), Method::Get, operation.to_owned(), ok);
         call.repository = repository;
         call.scopes.extend(scope.clone());

@@ -631,6 +631,12 @@ fn tag_pages_follow_relative_links_and_a_loop_is_refused() {
         if request.path.contains("loop") {
             return page(r#""x""#).with("Link", r#"</v2/loop/tags/list>; rel="next""#);
         }
+        if request.path.contains("gone") {
+            return Reply::body(
+                404,
+                r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
+            );
+        }
         match request.path.split_once("last=") {
             None => {
                 page(r#""a","b""#).with("Link", r#"</v2/app/tags/list?n=2&last=b>; rel="next""#)
@@ -647,6 +653,12 @@ fn tag_pages_follow_relative_links_and_a_loop_is_refused() {
         .tags(&reference(&registry, "loop"), None)
         .unwrap_err();
     assert!(err.to_string().contains("a loop"), "{err}");
+    // A repository the registry does not know: its answer, codes and all.
+    let err = client
+        .tags(&reference(&registry, "gone"), None)
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert!(err.has_code("NAME_UNKNOWN"), "{err}");
 }
 
 #[test]
