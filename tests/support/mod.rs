@@ -43,3 +43,33 @@ pub fn assert_usage_error(args: &[&str]) {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// `oci ARGS` under `script`, which gives it a pseudo-terminal for its
+/// standard streams; what the terminal showed. The caller checks that
+/// `script` is there (`peers::require_tool`).
+#[track_caller]
+pub fn on_a_terminal(args: &[&str]) -> String {
+    let out = terminal(args).output().expect("run script");
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stdout));
+    text(&out.stdout)
+}
+
+/// The command that runs `oci ARGS` under `script` (util-linux): stdin,
+/// stdout and stderr a pseudo-terminal, what it shows on script's stdout,
+/// oci's exit code as script's.
+pub fn terminal(args: &[&str]) -> Command {
+    let oci = oci();
+    let mut line = quote(oci.get_program().to_str().expect("a UTF-8 path"));
+    for arg in args {
+        line.push(' ');
+        line += &quote(arg);
+    }
+    let mut script = Command::new("script");
+    script.args(["-qfec", &line, "/dev/null"]);
+    script
+}
+
+/// `word` quoted for sh.
+fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
