@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The `oci` binary of this package. Cargo builds it, with this test's
@@ -72,4 +73,30 @@ pub fn terminal(args: &[&str]) -> Command {
 /// `word` quoted for sh.
 fn quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// The example `name`, built fresh: cargo names the binaries of a package
+/// to its integration tests (`CARGO_BIN_EXE_*`), not its examples, and
+/// `cargo test --test NAME` alone would not rebuild an example. The build
+/// uses this test's profile and features, so it reuses what `cargo test`
+/// already built.
+pub fn build_example(name: &str) -> PathBuf {
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.args(["build", "--quiet", "--example", name]);
+    cargo.current_dir(env!("CARGO_MANIFEST_DIR"));
+    if !cfg!(debug_assertions) {
+        cargo.arg("--release");
+    }
+    if cfg!(feature = "blake3") {
+        cargo.args(["--features", "blake3"]);
+    }
+    let status = cargo.status().expect("run cargo build --example");
+    assert!(status.success(), "cargo build --example {name} failed");
+    let mut path = std::env::current_exe().expect("test binary path");
+    path.pop(); // the test binary
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    path.join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
