@@ -32,6 +32,22 @@ fn quickstart_runs_and_its_digests_are_reproducible() {
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
+    // With docker-registry: v3 pushed to a registry on this machine and
+    // pulled back, with the same digest. Without it, why nothing is pushed.
+    if peers::require_tool("docker-registry") {
+        let v3 = "sha256:dfa19065683535103a864f84852ee4aed17aa91b38b21f691fe9ea3b34c230c1";
+        for line in [
+            format!("/quickstart:v3: {v3} (4 blobs, 1131 bytes uploaded)"),
+            format!("  pulled it back into a new layout: {v3} (4 blobs fetched), the same digest"),
+        ] {
+            assert!(stdout.contains(&line), "missing {line:?} in:\n{stdout}");
+        }
+    } else {
+        assert!(
+            stdout.contains("docker-registry is not installed, nothing is pushed"),
+            "{stdout}"
+        );
+    }
     // As root with runc: the bundle runs, and a created container's state
     // parses. Without them the quickstart says why it does not run it.
     if peers::require_tool("runc") && skip::is_root() {
