@@ -16,7 +16,7 @@ use ocikit_layout::{FsckOptions, Layout};
 use ocikit_test_support::http::{Reply, Server};
 use ocikit_test_support::peers;
 use ocikit_test_support::registry::Registry;
-use support::{assert_usage_error, on_a_terminal, run, text};
+use support::{assert_usage_error, blobs, build_image, on_a_terminal, run, text};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
@@ -57,39 +57,6 @@ fn fails(args: &[&str]) -> String {
     stderr
 }
 
-/// Builds a one-layer linux/amd64 image at `image` from a tree holding
-/// `etc/hostname` with `content`; returns the manifest digest.
-fn build(dir: &Path, image: &str, content: &[u8]) -> String {
-    let tree = dir.join(format!("tree-{}", Digest::sha256(content).encoded()));
-    std::fs::create_dir_all(tree.join("etc")).unwrap();
-    std::fs::write(tree.join("etc/hostname"), content).unwrap();
-    let out = run(&[
-        "build",
-        tree.to_str().unwrap(),
-        image,
-        "--platform",
-        "linux/amd64",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).trim().to_owned()
-}
-
-/// The files of a layout's blob directory, sorted, with their bytes.
-fn blobs(layout: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found: Vec<_> = std::fs::read_dir(layout.join("blobs/sha256"))
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    found.sort();
-    found
-}
-
 fn assert_clean(layout: &Path) {
     let report = Layout::open(layout)
         .unwrap()
@@ -116,7 +83,7 @@ fn push_pull_copy_inspect_tags_and_unpack_against_docker_registry() {
     let path = |name: &str| dir.path().join(name);
     let source = path("source");
     let s = source.to_str().unwrap();
-    let digest = build(dir.path(), &format!("{s}:v1"), b"pushed\n");
+    let digest = build_image(dir.path(), &format!("{s}:v1"), b"pushed\n");
     let app = |tag: &str| registry.reference(&format!("team/app:{tag}"));
 
     // Push: the digest on stdout, nothing on stderr (not a terminal).
@@ -232,7 +199,7 @@ fn what_skopeo_pushes_oci_pulls_indexes_and_docker_manifests() {
     let path = |name: &str| dir.path().join(name);
     let source = path("source");
     let s = source.to_str().unwrap();
-    let amd64 = build(dir.path(), &format!("{s}:amd64"), b"amd64\n");
+    let amd64 = build_image(dir.path(), &format!("{s}:amd64"), b"amd64\n");
     let arm64 = {
         let tree = path("tree-arm64");
         std::fs::create_dir_all(&tree).unwrap();

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `oci` binary of this package. Cargo builds it, with this test's
@@ -99,4 +99,40 @@ pub fn build_example(name: &str) -> PathBuf {
     }
     path.join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Builds a one-layer linux/amd64 image at `image` (`LAYOUT:TAG`) from a
+/// tree in `dir` holding `etc/hostname` with `content`; returns the
+/// manifest digest `oci build` printed.
+pub fn build_image(dir: &Path, image: &str, content: &[u8]) -> String {
+    let tree = dir.join(format!(
+        "tree-{}",
+        ocikit_image::Digest::sha256(content).encoded()
+    ));
+    std::fs::create_dir_all(tree.join("etc")).expect("create the tree");
+    std::fs::write(tree.join("etc/hostname"), content).expect("write etc/hostname");
+    let out = run(&[
+        "build",
+        tree.to_str().expect("a UTF-8 path"),
+        image,
+        "--platform",
+        "linux/amd64",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_owned()
+}
+
+/// The files of a layout's blob directory, sorted, with their bytes.
+pub fn blobs(layout: impl AsRef<Path>) -> Vec<(String, Vec<u8>)> {
+    let dir = layout.as_ref().join("blobs/sha256");
+    let mut found: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let e = e.expect("a directory entry");
+            let bytes = std::fs::read(e.path()).expect("read a blob");
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    found.sort();
+    found
 }
