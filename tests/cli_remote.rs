@@ -20,6 +20,7 @@ use support::{assert_usage_error, blobs, build_image, on_a_terminal, run, text};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 
 /// Runs `oci ARGS --tls-verify=false` (every registry here is plain
 /// http), expects exit 0 and nothing on stderr (not a terminal: no
@@ -272,6 +273,15 @@ fn what_skopeo_pushes_oci_pulls_indexes_and_docker_manifests() {
     ]);
     let raw = peers::skopeo(&["inspect", "--raw", "--tls-verify=false", &docker]);
     let docker_digest = Digest::sha256(&raw).to_string();
+    // Inspect reads a Docker manifest and config as it reads OCI ones.
+    let report: serde_json::Value = serde_json::from_str(&ok(&["inspect", &docker])).unwrap();
+    assert_eq!(report["digest"], docker_digest);
+    assert_eq!(report["mediaType"], DOCKER_MANIFEST);
+    assert_eq!(
+        report["config"]["mediaType"],
+        "application/vnd.docker.container.image.v1+json"
+    );
+    assert_eq!(report["architecture"], "amd64");
     let out = insecure(&["pull", &docker, &format!("{p}:docker")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
@@ -292,6 +302,60 @@ fn what_skopeo_pushes_oci_pulls_indexes_and_docker_manifests() {
         "{converted}"
     );
     assert_ne!(converted, format!("oci {docker_digest} {OCI_MANIFEST}\n"));
+
+    // A Docker manifest list, as skopeo writes the index in v2s2: every
+    // platform as its bytes (with the note, naming the list's type), one
+    // platform as its Docker manifest, or all converted with --to-oci.
+    let list = registry.reference("list:v1");
+    peers::skopeo(&[
+        "copy",
+        "--all",
+        "--format",
+        "v2s2",
+        "--dest-tls-verify=false",
+        &format!("oci:{s}:multi"),
+        &list,
+    ]);
+    let raw_list = peers::skopeo(&["inspect", "--raw", "--tls-verify=false", &list]);
+    let list_digest = Digest::sha256(&raw_list).to_string();
+    let out = insecure(&["pull", &list, &format!("{p}:list"), "--all-platforms"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("list {list_digest} {DOCKER_LIST}\n")
+    );
+    assert!(
+        text(&out.stderr).starts_with(&format!(
+            "oci pull: note: the manifests stay Docker-typed ({DOCKER_LIST})"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(blob(&pulled, &list_digest), raw_list);
+    let arm = insecure(&[
+        "pull",
+        &list,
+        &format!("{p}:list-arm"),
+        "--platform",
+        "linux/arm64",
+    ]);
+    assert_eq!(arm.status.code(), Some(0), "{}", text(&arm.stderr));
+    assert!(
+        text(&arm.stdout).ends_with(&format!(" {DOCKER_MANIFEST}\n")),
+        "{}",
+        text(&arm.stdout)
+    );
+    let converted = ok(&[
+        "pull",
+        &list,
+        &format!("{p}:list-oci"),
+        "--all-platforms",
+        "--to-oci",
+    ]);
+    assert!(
+        converted.ends_with(" application/vnd.oci.image.index.v1+json\n"),
+        "{converted}"
+    );
     assert_clean(&pulled);
 }
 
