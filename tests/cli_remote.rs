@@ -427,6 +427,13 @@ fn transfers_draw_a_line_per_blob_and_a_summary_on_a_terminal_only() {
     let other = registry.reference("other:v1");
     let shown = on_a_terminal(&["copy", &app, &other, "--tls-verify=false"]);
     assert!(shown.contains(", 2 mounted, 1 manifest, in "), "{shown:?}");
+    // Unpack from a registry shows its pull the same way.
+    let shown = on_a_terminal(&["unpack", &app, &path("bundle"), "--tls-verify=false"]);
+    assert!(shown.contains(&format!("download {short} [")), "{shown:?}");
+    assert!(
+        shown.contains("oci unpack: 2 blobs fetched (6.00 MiB), 0 already present, in "),
+        "{shown:?}"
+    );
 
     // --quiet: nothing but stdout.
     let shown = on_a_terminal(&[
