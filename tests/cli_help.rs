@@ -9,20 +9,12 @@ mod support;
 use std::process::Command;
 
 use ocikit_test_support::peers;
-use support::{assert_usage_error, oci, run, text};
+use support::{assert_usage_error, oci, run, succeeded, text};
 
 /// Runs `oci ARGS`, expects exit 0 and nothing on stderr, returns stdout.
 #[track_caller]
 fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        text(&out.stderr)
-    );
-    assert_eq!(text(&out.stderr), "", "{args:?}");
-    text(&out.stdout)
+    succeeded(&run(args))
 }
 
 /// The commands `oci help` lists, in its order: clap writes the list from

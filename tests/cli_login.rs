@@ -14,7 +14,7 @@ use std::process::{Output, Stdio};
 use ocikit_test_support::certs::make_certificates;
 use ocikit_test_support::peers;
 use ocikit_test_support::registry::Registry;
-use support::{oci, run, terminal, text};
+use support::{oci, run, succeeded, terminal, text};
 
 const USER: &str = "bob";
 const PASSWORD: &str = "s3cret:with:colons";
@@ -52,13 +52,6 @@ fn with_input(args: &[&str], input: &[u8]) -> Output {
     peers::output_with_input(&mut command, input)
 }
 
-#[track_caller]
-fn succeeds(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stderr), "");
-    text(&out.stdout)
-}
-
 /// Exit 1 and one line on stderr, returned.
 #[track_caller]
 fn fails(out: &Output) -> String {
@@ -83,7 +76,7 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
     std::fs::write(tree.join("file"), "with credentials\n").unwrap();
     let image = format!("{}:v1", source.display());
     let out = run(&["build", tree.to_str().unwrap(), &image]);
-    let digest = succeeds(&out);
+    let digest = succeeded(&out);
     let app = registry.reference("basic/app:v1");
     let auth_file = dir.path().join("auth.json");
     let file = auth_file.to_str().unwrap();
@@ -130,7 +123,7 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
     assert!(line.contains("HTTP 401"), "{line}");
     assert!(!auth_file.exists());
     // The right one (a final newline is not part of it).
-    let said = succeeds(&with_input(&login, format!("{PASSWORD}\n").as_bytes()));
+    let said = succeeded(&with_input(&login, format!("{PASSWORD}\n").as_bytes()));
     assert_eq!(
         said,
         format!(
@@ -148,9 +141,9 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
         args.extend(["--authfile", file, "--cert-dir", ca]);
         with_input(&args, b"")
     };
-    assert_eq!(succeeds(&with_file(&["push", &image, &app])), digest);
+    assert_eq!(succeeded(&with_file(&["push", &image, &app])), digest);
     let pulled = format!("{}:v1", dir.path().join("pulled").display());
-    assert!(succeeds(&with_file(&["pull", &app, &pulled])).contains(digest.trim()));
+    assert!(succeeded(&with_file(&["pull", &app, &pulled])).contains(digest.trim()));
     let raw = peers::skopeo(&[
         "inspect",
         "--raw",
@@ -165,7 +158,7 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
         digest.trim()
     );
     assert_eq!(
-        succeeds(&with_file(&["tags", &registry.reference("basic/app")])),
+        succeeded(&with_file(&["tags", &registry.reference("basic/app")])),
         "v1\n"
     );
 
@@ -189,11 +182,11 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
         ],
         b"",
     );
-    assert_eq!(succeeds(&out), "v1\n");
+    assert_eq!(succeeded(&out), "v1\n");
     // login --creds checks and stores them as -u does.
     let other = dir.path().join("other.json");
     let o = other.to_str().unwrap();
-    succeeds(&with_input(
+    succeeded(&with_input(
         &[
             "login",
             &registry.address,
@@ -215,7 +208,7 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
 
     // Logout: the entry goes; then the registry refuses again, and a second
     // logout says there was nothing.
-    let said = succeeds(&with_input(
+    let said = succeeded(&with_input(
         &["logout", &registry.address, "--authfile", file],
         b"",
     ));

@@ -16,7 +16,7 @@ use ocikit_layout::{FsckOptions, Layout};
 use ocikit_test_support::http::{Reply, Server};
 use ocikit_test_support::peers;
 use ocikit_test_support::registry::Registry;
-use support::{assert_usage_error, blobs, build_image, on_a_terminal, run, text};
+use support::{assert_usage_error, blobs, build_image, on_a_terminal, run, succeeded, text};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
@@ -27,15 +27,7 @@ const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+
 /// progress), returns stdout.
 #[track_caller]
 fn ok(args: &[&str]) -> String {
-    let out = insecure(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        text(&out.stderr)
-    );
-    assert_eq!(text(&out.stderr), "", "{args:?}");
-    text(&out.stdout)
+    succeeded(&insecure(args))
 }
 
 /// `oci ARGS --tls-verify=false`.

@@ -41,6 +41,16 @@ pub fn assert_usage_error(args: &[&str]) {
     assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
 }
 
+/// Checks that `out` is a success with nothing on stderr (not a
+/// terminal: no progress, no notes); returns stdout.
+#[track_caller]
+pub fn succeeded(out: &Output) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+    text(&out.stdout)
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
