@@ -11,12 +11,13 @@ mod support;
 
 use std::fs;
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use ocikit_image::{Descriptor, Digest, MediaType};
 use ocikit_layout::{Error, Layout};
 use ocikit_test_support::bytes::sha256;
+use ocikit_test_support::children::ignored_test;
 use ocikit_test_support::layouts::{build_image, layer_tar, small_image};
 use support::Rng;
 
@@ -26,14 +27,7 @@ const TAGS_PER_PROCESS: usize = 200;
 
 /// Runs the ignored test `name` of this binary in a child process.
 fn spawn_child(name: &str, layout: &Layout, prefix: &str) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    ignored_test(name)
         .env(LAYOUT_VAR, layout.path())
         .env(PREFIX_VAR, prefix)
         .stdout(Stdio::null())

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ocikit_image::{Descriptor, MediaType};
 use ocikit_layout::{Error, FsckOptions, GcOptions, Layout};
+use ocikit_test_support::children::{KilledOnDrop, ignored_test};
 use ocikit_test_support::layouts::{layer_tar, small_image};
 use ocikit_test_support::skip;
 use support::Rng;
@@ -479,34 +480,16 @@ fn a_broken_index_json_is_named_and_never_replaced() {
     assert_intact(&layout, &stored, "after index.json was written back");
 }
 
-/// A child process, SIGKILLed when dropped so that a failing test leaves
-/// no child behind.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs the ignored test `name` of this binary in a child process working
 /// on `layout`.
-fn spawn_child(name: &str, layout: &Layout) -> Killed {
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
+fn spawn_child(name: &str, layout: &Layout) -> KilledOnDrop {
+    let child = ignored_test(name)
         .env(LAYOUT_VAR, layout.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    Killed(child)
+    KilledOnDrop(child)
 }
 
 fn child_layout() -> Layout {

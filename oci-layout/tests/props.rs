@@ -13,10 +13,11 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use ocikit_image::{Descriptor, Digest, MediaType};
 use ocikit_layout::{Error, Layout};
+use ocikit_test_support::children::ignored_test;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -146,14 +147,7 @@ fn child_writer() {
 
 fn spawn_writer(layout: &Layout, writer: &str, edits: &[Edit]) -> Child {
     let encoded: Vec<String> = edits.iter().map(|e| e.encode()).collect();
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "child_writer",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    ignored_test("child_writer")
         .env(LAYOUT_VAR, layout.path())
         .env(WRITER_VAR, writer)
         .env(EDITS_VAR, encoded.join(","))

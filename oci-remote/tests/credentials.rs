@@ -7,10 +7,10 @@
 #![allow(clippy::unwrap_used)]
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ocikit_remote::{CredentialSources, Credentials};
+use ocikit_test_support::children::ignored_test;
 
 const CONFIG_VAR: &str = "OCIKIT_TEST_DOCKER_CONFIG";
 
@@ -127,8 +127,7 @@ fn helpers_are_run_bounded_and_named_in_errors() {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin];
     paths.extend(std::env::split_paths(&path));
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "child_lookups", "--nocapture"])
+    let output = ignored_test("child_lookups")
         .env("PATH", std::env::join_paths(paths).unwrap())
         .env(CONFIG_VAR, &config)
         .output()

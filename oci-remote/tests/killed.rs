@@ -6,13 +6,14 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ocikit_image::digester::Digester;
 use ocikit_image::{Descriptor, ImageConfiguration, ImageManifest, Json, MediaType};
 use ocikit_layout::{FsckOptions, Layout};
 use ocikit_remote::{PullOptions, PushOptions, Reference};
+use ocikit_test_support::children::{KilledOnDrop, ignored_test};
 use ocikit_test_support::http::{Reply, Server};
 use ocikit_test_support::registry::Registry;
 use support::images;
@@ -21,34 +22,17 @@ use support::insecure_client as client;
 const REFERENCE_VAR: &str = "OCIKIT_TEST_REFERENCE";
 const LAYOUT_VAR: &str = "OCIKIT_TEST_LAYOUT";
 
-/// A child process, SIGKILLed and reaped when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs the ignored test `name` of this binary, pulling `reference` into
 /// `layout`.
-fn spawn_child(name: &str, reference: &str, layout: &Layout, stdout: Stdio) -> Killed {
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
+fn spawn_child(name: &str, reference: &str, layout: &Layout, stdout: Stdio) -> KilledOnDrop {
+    let child = ignored_test(name)
         .env(REFERENCE_VAR, reference)
         .env(LAYOUT_VAR, layout.path())
         .stdout(stdout)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    Killed(child)
+    KilledOnDrop(child)
 }
 
 /// The pull a child does: the reference and layout its parent gave.
@@ -211,17 +195,16 @@ fn a_256_mib_blob_is_pulled_in_bounded_memory() {
     );
 }
 
-fn child_output(mut child: Killed) -> String {
+fn child_output(mut child: KilledOnDrop) -> String {
     use std::io::Read;
     let mut text = String::new();
     child
-        .0
         .stdout
         .take()
         .unwrap()
         .read_to_string(&mut text)
         .unwrap();
-    let status = child.0.wait().unwrap();
+    let status = child.wait().unwrap();
     assert!(status.success(), "the child failed: {status}: {text}");
     text
 }

@@ -12,6 +12,8 @@
 //!   and a layout made by umoci.
 //! - [`bounds`]: a test run again in a child process under kernel limits
 //!   of memory, CPU time and open files.
+//! - [`children`]: part of a test run as an ignored test of the same
+//!   binary in a child process, killed when dropped.
 //! - [`fuzz_checks`]: the checks of the cargo-fuzz targets (fuzz/), which
 //!   tests/fuzz_regressions.rs replays on every corpus and regression file.
 //! - [`registry`]: Debian's docker-registry (distribution 2.8.2) started on
@@ -37,6 +39,7 @@
 pub mod bounds;
 pub mod bytes;
 pub mod certs;
+pub mod children;
 pub mod fuzz_checks;
 pub mod http;
 pub mod layouts;
