@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Times our `oci` against the tools people use for the same jobs, on the same
 data, on this machine: umoci (unpack, repack, gc), skopeo (copy, export,
-import), GNU tar with gzip, pigz and zstd (the floor of unpack and build),
-openssl (hashing), and the published `oci-image` 0.1 crate's unpack (its
-`unpack_bench` example, built from the registry package).
+import, and pull from and push to a registry), GNU tar with gzip, pigz and
+zstd (the floor of unpack and build), openssl (hashing), and the published
+`oci-image` 0.1 crate's unpack (its `unpack_bench` example, built from the
+registry package).
 
     python3 benches/compare.py [--runs N] [--data auto|debian|synthetic]
                                [--only NAME,...] [--markdown FILE] [--models]
@@ -13,7 +14,15 @@ The data is made here and cached (`$OCI_BENCH_CACHE`, default
 debootstrap when the Debian mirror is reachable and we are root, else a
 seeded synthetic tree of the same shape. umoci builds the images from it, so
 the input is not ours: one layer (gzip), five layers with whiteouts, and the
-single layer recompressed as zstd and as a plain tar.
+single layer recompressed as zstd and as a plain tar; and, for transfers of a
+blob far larger than the memory bound, an image whose one uncompressed layer
+is a tar of 1 GiB.
+
+The registry jobs run against Debian's docker-registry (distribution),
+started here twice on 127.0.0.1 and free ports, anonymous, plain http, with
+its storage on the tmpfs: a source, to which skopeo pushes the images once
+(pulls and `oci unpack docker://...` read from it), and a sink that pushes
+go to, emptied before each run so that every blob is uploaded whole.
 
 Every command runs on a tmpfs (/dev/shm), caches warm (one untimed warm-up
 round), and the commands of one job run alternately, one round after another,
@@ -22,7 +31,8 @@ The table gives the median wall time of each command, its ratio to ours (for
 peers: ours / theirs, lower is better for us) and its peak resident set size
 (the largest process of the command, from wait4).
 
-Needs: cargo, umoci, skopeo, tar, gzip, pigz, zstd, openssl, GNU time, python3 >= 3.9;
+Needs: cargo, umoci, skopeo, docker-registry, tar, gzip, pigz, zstd, openssl, GNU time,
+python3 >= 3.9;
 debootstrap for the Debian data (`bash .ci/install-peers.sh --bench` installs
 them all). With --models it also runs the criterion comparison with oci-spec
 (`cargo bench --bench models`) and adds its medians.
@@ -34,6 +44,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,8 +56,9 @@ REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("OCI_BENCH_CACHE", Path.home() / ".cache/oci-toolkit-bench"))
 PUBLISHED = "oci-image"
 PUBLISHED_VERSION = "0.1.0"
-TOOLS = ["cargo", "umoci", "skopeo", "tar", "gzip", "pigz", "zstd", "openssl", "/usr/bin/time"]
+TOOLS = ["cargo", "umoci", "skopeo", "docker-registry", "tar", "gzip", "pigz", "zstd", "openssl", "/usr/bin/time"]
 
+MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 TAR = "application/vnd.oci.image.layer.v1.tar"
@@ -72,6 +84,11 @@ def build_ours():
         cwd=REPO, check=True, capture_output=True, text=True,
     )
     return Path(json.loads(meta.stdout)["target_directory"]) / "release/oci"
+
+
+def has_command(oci, command):
+    """Whether our `oci` has `command` (the registry commands came later)."""
+    return subprocess.run([str(oci), command, "--help"], capture_output=True).returncode == 0
 
 
 def build_published():
@@ -284,6 +301,8 @@ def make_data(work, tarball):
         block = rng.randbytes(1 << 20)
         for i in range(1024):
             f.write(block[i:] + block[:i])
+    log("the 1 GiB layer image (huge:huge)")
+    huge = huge_image(work)
     stats = subprocess.run(
         ["bash", "-c", f"find {tree} | wc -l; du -sb {tree} | cut -f1"], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -293,7 +312,85 @@ def make_data(work, tarball):
         "gzip_layer": layer.stat().st_size,
         "tar_layer": (work / "layer.tar").stat().st_size,
         "five_layers": [l["size"] for l in manifest_of(work / "five", "five")[1]["layers"]],
+        "huge_layer": huge,
     }
+
+
+def huge_image(work):
+    """`huge:huge`: the single-layer image's config with one uncompressed
+    layer, a tar of the 1 GiB file `big`; returns the layer's size."""
+    layout = work / "huge"
+    (layout / "blobs/sha256").mkdir(parents=True)
+    shutil.copy(work / "one/oci-layout", layout / "oci-layout")
+    layer = work / "huge.tar"
+    sh(f"tar --numeric-owner --owner=0 --group=0 --mtime=@0 -C {work} -cf {layer} big")
+    sha = hashlib.sha256()
+    with open(layer, "rb") as f:
+        while block := f.read(1 << 20):
+            sha.update(block)
+    digest, size = "sha256:" + sha.hexdigest(), layer.stat().st_size
+    layer.rename(blob_path(layout, digest))
+    descriptor, manifest = manifest_of(work / "one", "one")
+    config = read_json(blob_path(work / "one", manifest["config"]["digest"]))
+    config["rootfs"]["diff_ids"] = [digest]
+    config.pop("history", None)
+    config = json.dumps(config, separators=(",", ":")).encode()
+    manifest["config"] = dict(manifest["config"], digest=put_blob(layout, config), size=len(config))
+    manifest["layers"] = [{"mediaType": TAR, "digest": digest, "size": size}]
+    body = json.dumps(manifest, separators=(",", ":")).encode()
+    entry = {"mediaType": MANIFEST, "digest": put_blob(layout, body), "size": len(body),
+             "annotations": {"org.opencontainers.image.ref.name": "huge"}}
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [entry]}))
+    return size
+
+
+# ------------------------------------------------------------ the registries
+
+
+class Registry:
+    """Debian's docker-registry on 127.0.0.1 and a free port: anonymous,
+    plain http, deletes enabled, its storage in `root` (on the tmpfs)."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.storage = self.root / "storage"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.address = f"127.0.0.1:{probe.getsockname()[1]}"
+        self.process = None
+
+    def start(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        config = self.root / "config.yml"
+        config.write_text(
+            "version: 0.1\nlog: {level: error}\n"
+            f"storage: {{filesystem: {{rootdirectory: {self.storage}}}, delete: {{enabled: true}}}}\n"
+            f"http: {{addr: {self.address}}}\n"
+        )
+        with open(self.root / "log", "w") as log_file:
+            self.process = subprocess.Popen(["docker-registry", "serve", str(config)],
+                                            stdout=subprocess.DEVNULL, stderr=log_file)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(self.address.split(":"), timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"compare: docker-registry did not start: {(self.root / 'log').read_text()[-500:]}")
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def ref(self, name):
+        return f"docker://{self.address}/{name}"
 
 
 # ----------------------------------------------------------------- the runs
@@ -420,6 +517,34 @@ def jobs(oci, published, five_layers):
     ]
 
 
+def registry_jobs(oci, source, sink):
+    """The transfers between a layout and a registry, ours first in each.
+    Pulls and unpacks read from `source`; pushes go to `sink`, emptied
+    before each run (a fresh registry: every blob is uploaded, and skopeo's
+    blob-info cache finds nothing there to mount from)."""
+    pull = "rm -rf dst"
+    push = f"rm -rf {sink.storage}"
+    unpack = "rm -rf out u && mkdir out"
+    theirs = "skopeo copy -q --src-tls-verify=false"
+    rows = []
+    for image, what in [("one:one", "1 layer"), ("five:five", "5 layers"), ("huge:huge", "1 GiB layer")]:
+        rows.append((f"pull, {what}", pull, {
+            "oci pull": f"{oci} pull {source.ref(image)} dst:x --tls-verify=false --quiet",
+            "skopeo copy docker: oci:": f"{theirs} {source.ref(image)} oci:dst:x",
+        }))
+    for image, what in [("one:one", "1 layer"), ("five:five", "5 layers"), ("huge:huge", "1 GiB layer")]:
+        rows.append((f"push, {what}", push, {
+            "oci push": f"{oci} push {image} {sink.ref('push:x')} --tls-verify=false --quiet",
+            "skopeo copy oci: docker:": f"skopeo copy -q --dest-tls-verify=false oci:{image} {sink.ref('push:x')}",
+        }))
+    for image, what in [("one:one", "1 layer"), ("five:five", "5 layers")]:
+        rows.append((f"unpack from registry, {what}", unpack, {
+            "oci unpack docker:": f"{oci} unpack {source.ref(image)} out/b --tls-verify=false --quiet",
+            "skopeo copy + umoci unpack": f"{theirs} {source.ref(image)} oci:u:x && umoci unpack --image u:x out/b",
+        }))
+    return rows
+
+
 def criterion_models():
     """Runs the criterion comparison with oci-spec; returns its medians."""
     log("cargo bench --bench models (criterion)")
@@ -443,8 +568,8 @@ def machine():
             model = line.split(":", 1)[1].strip()
             break
     versions = []
-    for command in ["umoci --version", "skopeo --version", "tar --version", "pigz --version",
-                    "zstd --version", "openssl version"]:
+    for command in ["umoci --version", "skopeo --version", "docker-registry --version", "tar --version",
+                    "pigz --version", "zstd --version", "openssl version"]:
         run = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
         versions.append((run.stdout or run.stderr).splitlines()[0].strip() if run.returncode == 0 else command + ": ?")
     return model, versions
@@ -459,7 +584,8 @@ def markdown(rows, data, models, args, started):
         f"data: {data['source']} root filesystem, {data['entries']:,} entries, "
         f"{data['bytes'] / 1e6:.0f} MB; gzip layer {data['gzip_layer'] / 1e6:.1f} MB, "
         f"tar {data['tar_layer'] / 1e6:.1f} MB; five layers "
-        + ", ".join(f"{s / 1e6:.2f}" for s in data["five_layers"]) + " MB.",
+        + ", ".join(f"{s / 1e6:.2f}" for s in data["five_layers"])
+        + f" MB; the 1 GiB layer {data['huge_layer'] / 1e6:.1f} MB.",
         "",
         "Peers: " + "; ".join(versions) + ".",
         "",
@@ -504,6 +630,7 @@ def main():
     published = build_published()
     source, tarball = rootfs_tarball(args.data)
     work = Path(tempfile.mkdtemp(prefix="oci-compare.", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    registries = []
     try:
         data = make_data(work, tarball)
         data["source"] = {"debian": "Debian bookworm minbase", "synthetic": "synthetic"}[source]
@@ -511,10 +638,22 @@ def main():
         five = manifest_of(work / "five", "five")[1]["layers"]
         for i, layer in enumerate(five):
             os.link(blob_path(work / "five", layer["digest"]), work / f"five-layer{i}.gz")
+        pulled_from, pushed_to = Registry(work / "registry-source"), Registry(work / "registry-sink")
+        remote = registry_jobs(oci, pulled_from, pushed_to)
+        if not has_command(oci, "pull"):
+            log(f"{oci} has no `pull` command: the registry jobs are left out")
+            remote = []
+        wanted = [j for j in jobs(oci, published, len(five)) + remote
+                  if not args.only or any(w in j[0] for w in args.only.split(","))]
+        if any(j in wanted for j in remote):
+            log("docker-registry: a source, with one:one, five:five and huge:huge pushed by skopeo, and a sink")
+            registries += [pulled_from, pushed_to]
+            pulled_from.start()
+            pushed_to.start()
+            for image in ["one:one", "five:five", "huge:huge"]:
+                sh(f"skopeo copy -q --dest-tls-verify=false oci:{image} {pulled_from.ref(image)}", cwd=work)
         rows = []
-        for name, prepare, commands in jobs(oci, published, len(five)):
-            if args.only and not any(w in name for w in args.only.split(",")):
-                continue
+        for name, prepare, commands in wanted:
             rows += job(name, prepare, commands, args.runs, work)
         models = criterion_models() if args.models else []
         table = markdown(rows, data, models, args, started)
@@ -524,6 +663,8 @@ def main():
             Path(args.markdown).write_text(table)
         (CACHE / "last-results.json").write_text(json.dumps({"data": data, "rows": rows, "models": models}, indent=1))
     finally:
+        for registry in registries:
+            registry.stop()
         if args.keep:
             log(f"kept {work}")
         else:

@@ -5,7 +5,7 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -13,6 +13,7 @@ use ocikit_image::digester::{Digester, VerifyingReader};
 use ocikit_image::{Algorithm, Descriptor, Digest, MediaType};
 
 use crate::dir::{Access, BlobDirs, Dir};
+use crate::hasher::{BATCH, Hasher};
 use crate::{Error, Layout, Result};
 
 /// What a blob writer is refused when `blobs` is a symbolic link.
@@ -53,6 +54,11 @@ impl BlobInfo {
 /// writer opened (never through a symbolic link), so the writer only ever
 /// removes its own file.
 ///
+/// Content is written in batches of 256 KiB; once a blob passes 1 MiB it
+/// is hashed in a thread of its own while the next batches are written, so
+/// a large blob costs the writing thread little more than the copy into
+/// the page cache.
+///
 /// ```
 /// use std::io::Write;
 /// use ocikit_image::{Digest, MediaType};
@@ -71,15 +77,22 @@ pub struct BlobWriter {
     layout: Layout,
     /// `blobs/`, holding the temporary file.
     blobs: Dir,
-    file: Option<BufWriter<File>>,
+    file: Option<File>,
+    /// Bytes accepted, not yet written to the file nor hashed: at most
+    /// one batch.
+    pending: Vec<u8>,
+    /// Every byte accepted.
+    written: u64,
     /// The temporary file's name in `blobs`, and its path for messages.
     temp_name: OsString,
     temp: PathBuf,
-    digester: Digester,
+    hasher: Hasher,
 }
 
-/// Large enough that hashing and writing run in long strides.
-const WRITE_BUFFER: usize = 1 << 20;
+/// The size from which a blob writer hashes in a thread of its own: a
+/// manifest or a config is hashed where it is written (in less time than
+/// a thread takes to start), a layer beside its writing.
+const HASH_THREAD_AFTER: u64 = 1 << 20;
 
 impl Layout {
     /// A writer of a new sha256 blob.
@@ -100,16 +113,18 @@ impl Layout {
     /// [`Error::SymlinkRefused`] when `blobs` is a symbolic link;
     /// [`Error::Io`] when the temporary file cannot be created.
     pub fn blob_writer_with(&self, algorithm: &Algorithm) -> Result<BlobWriter> {
-        let digester = Digester::new(algorithm)?;
+        let hasher = Hasher::new(algorithm)?;
         let blobs = self.blobs_dir(Access::Change(WRITE))?;
         let (file, temp_name) = blobs.create_temp("blob")?;
         Ok(BlobWriter {
             layout: self.clone(),
             temp: blobs.join(&temp_name),
             blobs,
-            file: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
+            file: Some(file),
+            pending: Vec::new(),
+            written: 0,
             temp_name,
-            digester,
+            hasher,
         })
     }
 
@@ -314,7 +329,7 @@ fn refresh_blob(dir: &Dir, digest: &Digest) -> Result<bool> {
 impl BlobWriter {
     /// The number of bytes written so far.
     pub fn bytes_written(&self) -> u64 {
-        self.digester.bytes()
+        self.written
     }
 
     /// Makes the blob durable and visible: flush and fsync the temporary
@@ -327,10 +342,8 @@ impl BlobWriter {
     ///
     /// [`Error::Io`] when a step fails; the temporary file is removed then.
     pub fn commit(mut self) -> Result<BlobInfo> {
-        let digester = self.digester.clone();
-        let size = digester.bytes();
-        let digest = digester.finish();
-        self.store(digest, size)
+        let digest = self.digest()?;
+        self.store(digest, self.written)
     }
 
     /// Like [`commit`](BlobWriter::commit), but only when what was written
@@ -341,8 +354,8 @@ impl BlobWriter {
     /// [`Error::CommitMismatch`] when it does not; the temporary file is
     /// removed and nothing is stored.
     pub fn commit_verified(mut self, expected: &Descriptor) -> Result<BlobInfo> {
-        let size = self.digester.bytes();
-        let found = self.digester.clone().finish();
+        let size = self.written;
+        let found = self.digest()?;
         let expected_size = expected.size_u64()?;
         if found != expected.digest || size != expected_size {
             // `self` drops here and removes the temporary file.
@@ -356,19 +369,40 @@ impl BlobWriter {
         self.store(found, size)
     }
 
+    /// Writes and hashes what is pending, and returns the digest of every
+    /// byte accepted.
+    fn digest(&mut self) -> Result<Digest> {
+        self.drain().map_err(Error::io("write", &self.temp))?;
+        // The hasher is spent here: an empty one takes its place for the
+        // rest of the writer's short life.
+        let hasher = std::mem::replace(&mut self.hasher, Hasher::Inline(Digester::sha256()));
+        hasher.finish().map_err(Error::io("hash", &self.temp))
+    }
+
+    /// Writes the pending batch to the file and hands it to the hasher.
+    fn drain(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let file = self.file.as_mut().ok_or_else(committed)?;
+        file.write_all(&self.pending)?;
+        if self.written > HASH_THREAD_AFTER {
+            self.hasher.offload("blob-hash");
+        }
+        let batch = std::mem::take(&mut self.pending);
+        self.pending = self.hasher.update_owned(batch)?;
+        Ok(())
+    }
+
     fn store(&mut self, digest: Digest, size: u64) -> Result<BlobInfo> {
         let file = self.file.take();
         let synced = match file {
             // The modification time is set to now so that the blob, once
             // renamed into place, is young for gc's grace period even when
             // the last write was long before this commit.
-            Some(buffered) => buffered
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|file| {
-                    file.set_modified(SystemTime::now())?;
-                    file.sync_all()
-                })
+            Some(file) => file
+                .set_modified(SystemTime::now())
+                .and_then(|()| file.sync_all())
                 .map_err(Error::io("write", &self.temp)),
             None => Ok(()),
         };
@@ -406,21 +440,34 @@ impl BlobWriter {
 
 impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let file = self
-            .file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("blob writer already committed"))?;
-        let n = file.write(buf)?;
-        self.digester.update(buf.get(..n).unwrap_or_default());
-        Ok(n)
+        if self.file.is_none() {
+            return Err(committed());
+        }
+        if self.pending.len() >= BATCH {
+            self.drain()?;
+        }
+        if self.pending.capacity() < BATCH {
+            self.pending.reserve_exact(BATCH - self.pending.len());
+        }
+        let room = BATCH - self.pending.len();
+        let taken = buf.get(..room).unwrap_or(buf);
+        self.pending.extend_from_slice(taken);
+        self.written += taken.len() as u64;
+        Ok(taken.len())
     }
 
+    /// Writes what is pending to the temporary file (durability comes with
+    /// the commit).
     fn flush(&mut self) -> io::Result<()> {
-        match self.file.as_mut() {
-            Some(file) => file.flush(),
-            None => Ok(()),
+        if self.file.is_none() {
+            return Ok(());
         }
+        self.drain()
     }
+}
+
+fn committed() -> io::Error {
+    io::Error::other("blob writer already committed")
 }
 
 impl Drop for BlobWriter {
@@ -436,7 +483,7 @@ impl std::fmt::Debug for BlobWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlobWriter")
             .field("temp", &self.temp)
-            .field("bytes_written", &self.digester.bytes())
+            .field("bytes_written", &self.written)
             .finish()
     }
 }

@@ -66,7 +66,6 @@ mod decode;
 mod encode;
 mod gzip;
 mod hash;
-mod offload;
 
 use std::io;
 

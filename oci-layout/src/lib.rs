@@ -83,6 +83,7 @@ mod error;
 mod fsck;
 mod fsutil;
 mod gc;
+mod hasher;
 mod index;
 mod layer;
 mod layout;

@@ -125,6 +125,62 @@ fn sha512_blobs() {
     );
 }
 
+/// Past its first MiB a blob is hashed in a thread of its own: a blob of
+/// several MiB written in uneven pieces, flushed on the way, has the
+/// digest of its bytes and those bytes on disk, for both algorithms.
+#[test]
+fn a_large_blob_written_in_uneven_pieces_is_hashed_whole() {
+    let (_dir, layout) = new_layout();
+    let content: Vec<u8> = (0..3_500_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for algorithm in [Algorithm::Sha256, Algorithm::Sha512] {
+        let mut writer = layout.blob_writer_with(&algorithm).unwrap();
+        let mut rest = &content[..];
+        for (n, piece) in [1, 7, 300_000, 1_048_000, 5, 700_001, 262_144]
+            .into_iter()
+            .cycle()
+            .enumerate()
+        {
+            if rest.is_empty() {
+                break;
+            }
+            let (head, tail) = rest.split_at(piece.min(rest.len()));
+            writer.write_all(head).unwrap();
+            rest = tail;
+            if n % 3 == 2 {
+                writer.flush().unwrap();
+            }
+        }
+        assert_eq!(writer.bytes_written(), content.len() as u64);
+        let expected = match algorithm {
+            Algorithm::Sha512 => Digest::sha512(&content),
+            _ => Digest::sha256(&content),
+        };
+        let descriptor = Descriptor::new(
+            MediaType::ImageLayer,
+            expected.clone(),
+            content.len() as i64,
+        );
+        let info = writer.commit_verified(&descriptor).unwrap();
+        assert_eq!(info.digest, expected);
+        assert_eq!(fs::read(layout.blob_path(&expected)).unwrap(), content);
+    }
+    let mut wrong = content.clone();
+    wrong[2_000_000] ^= 1;
+    let descriptor = Descriptor::new(
+        MediaType::ImageLayer,
+        Digest::sha256(&content),
+        content.len() as i64,
+    );
+    layout.remove_blob(&descriptor.digest).unwrap();
+    let err = layout
+        .put_blob_verified(&descriptor, &wrong[..])
+        .unwrap_err();
+    assert!(matches!(err, Error::CommitMismatch { .. }), "{err}");
+    assert!(!layout.has_blob(&descriptor.digest));
+}
+
 #[test]
 fn commit_verified_refuses_a_mismatch_and_leaves_nothing() {
     let (_dir, layout) = new_layout();

@@ -8,8 +8,8 @@ use ocikit_image::{Algorithm, Descriptor, Digest, MediaType};
 
 use super::gzip::GzipWriter;
 use super::hash::{Counting, HashingWriter, accepted};
-use super::offload::DiffIdHasher;
 use super::{Codec, CodecError, Compression, LayerStats};
+use crate::hasher::Hasher;
 
 /// Input bytes per zstd job when compressing with workers. zstd's default
 /// grows with the level (8 MiB at level 3, 32 MiB at 19) and it keeps
@@ -59,7 +59,7 @@ const CHUNK: usize = 128 * 1024;
 /// ```
 pub struct Encoder<W: Write> {
     kind: Kind<W>,
-    diff_id: DiffIdHasher,
+    diff_id: Hasher,
     /// Input held back until it fills a [`CHUNK`]: the compressor always
     /// gets the same chunks, however the caller splits its writes.
     pending: Vec<u8>,
@@ -103,11 +103,13 @@ impl<W: Write> Encoder<W> {
         codec.validate()?;
         // With workers compressing, the tar stream's hash would be the
         // writing thread's biggest task: it gets a thread of its own.
-        let offload = matches!(
+        let mut diff_id = Hasher::new(algorithm)?;
+        if matches!(
             codec,
             Codec::Gzip { workers: 1.., .. } | Codec::Zstd { workers: 1.., .. }
-        );
-        let diff_id = DiffIdHasher::new(algorithm, offload)?;
+        ) {
+            diff_id.offload("diff-id");
+        }
         let inner = Counting::new(inner);
         let kind = match codec {
             Codec::None => Kind::None(inner),
