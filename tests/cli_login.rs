@@ -273,8 +273,9 @@ fn the_password_is_asked_for_on_the_terminal_without_echo() {
     .stdout(Stdio::piped())
     .spawn()
     .unwrap();
-    // The password is typed once the prompt is shown: the terminal echoes
-    // what arrives before oci turns the echo off.
+    // The password is typed once the prompt is shown, as a user does: oci
+    // turns the echo off before it shows the prompt, so nothing typed after
+    // it may be echoed (with the prompt first, this failed under load).
     let mut shown = Vec::new();
     let mut stdout = child.stdout.take().unwrap();
     let mut byte = [0u8];

@@ -137,13 +137,15 @@ fn prompt(question: &str, echo: bool) -> Result<String, Failure> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
     let failed = |e: std::io::Error| Failure(format!("reading from the terminal: {e}"));
     let stdin = std::io::stdin();
-    eprint!("{question}");
     let saved = tcgetattr(&stdin).map_err(|e| failed(e.into()))?;
     if !echo {
+        // Echo goes off before the question is shown: whatever is typed
+        // once the user can see it is never echoed.
         let mut quiet = saved.clone();
         quiet.local_modes.remove(LocalModes::ECHO);
         tcsetattr(&stdin, OptionalActions::Now, &quiet).map_err(|e| failed(e.into()))?;
     }
+    eprint!("{question}");
     let mut line = String::new();
     let read = stdin.lock().read_line(&mut line);
     if !echo {
