@@ -77,6 +77,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// No signature of an image passed verification.
+    #[error("{image} ({digest}) has no valid signature: {reasons}")]
+    Unverified {
+        /// The image as the caller named it.
+        image: String,
+        /// Its manifest digest.
+        digest: ocikit_image::Digest,
+        /// Each signature found and why it was refused, `; `-separated,
+        /// or `no signature found`.
+        reasons: String,
+    },
+
     /// The image layout failed.
     #[error(transparent)]
     Layout(#[from] ocikit_layout::Error),
