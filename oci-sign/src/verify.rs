@@ -107,7 +107,7 @@ pub enum Rejection {
     /// The signature does not verify with any key given: another key made
     /// it, or the payload changed after signing.
     #[error(
-        "the signature does not verify with the given public key (another key signed it, or the payload was changed)"
+        "is not verified by the given public key (another key signed it, or the payload was changed)"
     )]
     BadSignature,
     /// The signed payload names another image (a signature copied from one

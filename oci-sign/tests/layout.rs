@@ -215,7 +215,7 @@ fn both_forms_round_trip_and_the_wrong_key_is_refused() {
     );
     assert!(
         message.contains(&format!(
-            "bundle referrer {} the signature does not verify",
+            "bundle referrer {} is not verified by the given public key",
             signed.bundle.unwrap().digest
         )),
         "{message}"
