@@ -131,6 +131,14 @@ const DOCUMENTED: &[(&str, &[&str])] = &[
         "digest",
         &["--algorithm", "sha256", "sha512", "blake3", "PATH"],
     ),
+    ("keygen", &["PREFIX"]),
+    (
+        "sign",
+        &["IMAGE", "--key", "-a", "--format", "tag", "bundle", "both"],
+    ),
+    ("verify", &["IMAGE", "--key", "-a"]),
+    ("attest", &["IMAGE", "--key", "--predicate", "--type"]),
+    ("verify-attestation", &["IMAGE", "--key", "--type"]),
     ("completions", &["bash", "zsh", "fish"]),
 ];
 

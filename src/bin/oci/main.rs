@@ -13,6 +13,7 @@ mod maintenance;
 mod progress;
 mod runtime;
 mod shell;
+mod sign;
 mod store;
 mod validate;
 
@@ -66,6 +67,11 @@ enum Command {
     Validate(validate::ValidateArgs),
     RuntimeSpec(runtime::RuntimeSpecArgs),
     Digest(digest::DigestArgs),
+    Keygen(sign::KeygenArgs),
+    Sign(sign::SignArgs),
+    Verify(sign::VerifyArgs),
+    Attest(sign::AttestArgs),
+    VerifyAttestation(sign::VerifyAttestationArgs),
     Completions(CompletionsArgs),
 }
 
@@ -142,6 +148,11 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::validate(args),
         Command::RuntimeSpec(args) => runtime::runtime_spec(args),
         Command::Digest(args) => digest::digest(args),
+        Command::Keygen(args) => sign::keygen(args),
+        Command::Sign(args) => sign::sign(args),
+        Command::Verify(args) => sign::verify(args),
+        Command::Attest(args) => sign::attest(args),
+        Command::VerifyAttestation(args) => sign::verify_attestation(args),
         Command::Completions(args) => completions(args),
     };
     match result {
