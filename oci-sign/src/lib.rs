@@ -1,7 +1,25 @@
-//! Signatures and attestations of OCI images as cosign makes them, offline
-//! and with keys only: ECDSA P-256 keys (cosign's encrypted key files
-//! included), the `sha256-<hex>.sig` tag form, and sigstore bundles as
-//! image-spec 1.1 referrers.
+#![doc = include_str!("../README.md")]
+//!
+//! # Security
+//!
+//! - Private keys are never written unencrypted by this crate:
+//!   [`PrivateKey::to_encrypted_pem`] is the only way out, and key bytes
+//!   and [`Password`]s are zeroed when dropped.
+//! - A crafted encrypted key file cannot make scrypt take more than
+//!   [`MAX_SCRYPT_MEMORY`]; key files over 64 KiB are not read.
+//! - A signature is checked before anything it signs is believed: the
+//!   payload is parsed only after its signature verified with a key the
+//!   caller gave, and it must name the image's manifest digest.
+//! - Signature payloads and bundles are read verified against their
+//!   digests and bounded by [`MAX_SIGNATURE_BLOB`]; a signature manifest
+//!   with more than [`MAX_SIGNATURE_LAYERS`] layers is refused.
+//!
+//! # Limitations
+//!
+//! - Offline and key-based only: no keyless signing, no Rekor or Fulcio.
+//!   Certificates, transparency log entries and timestamps in bundles made
+//!   by other signers are not checked.
+//! - ECDSA P-256 with SHA-256 only (cosign's default).
 
 mod bundle;
 mod encrypted;
