@@ -41,5 +41,5 @@ pub use sign::{
 pub use statement::{COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, STATEMENT_V1};
 pub use verify::{
     Check, MAX_SIGNATURE_BLOB, Rejection, Source, Verification, VerifyOptions, verify,
-    verify_attestation,
+    verify_attestation, verify_digest,
 };

@@ -164,8 +164,9 @@ pub struct Check {
 /// The signatures of an image, each checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
-    /// The image: its manifest's (or index's) media type, digest and size.
-    pub image: Descriptor,
+    /// The image's manifest (or index) digest: what each signature must
+    /// name.
+    pub digest: Digest,
     /// Each signature found, in the order checked: the tag form's layers,
     /// then the bundle referrers.
     pub checks: Vec<Check>,
@@ -208,7 +209,7 @@ impl Verification {
         };
         Err(Error::Unverified {
             image: name.to_owned(),
-            digest: self.image.digest,
+            digest: self.digest,
             reasons,
         })
     }
@@ -251,7 +252,7 @@ pub fn verify(
     options: &VerifyOptions,
 ) -> Result<Verification> {
     let image = resolve(layout, tag)?;
-    verify_in(layout, image, keys, options)
+    verify_digest(layout, &image.digest, keys, options)
 }
 
 /// Checks the attestations of predicate type `predicate_type` of the image
@@ -269,27 +270,37 @@ pub fn verify_attestation(
     predicate_type: &str,
     options: &VerifyOptions,
 ) -> Result<Verification> {
-    let image = resolve(layout, tag)?;
-    let checks = check_bundles(layout, &image, keys, predicate_type, options)?;
-    Ok(Verification { image, checks })
+    let digest = resolve(layout, tag)?.digest;
+    let checks = check_bundles(layout, &digest, keys, predicate_type, options)?;
+    Ok(Verification { digest, checks })
 }
 
-/// [`verify`] of `image`, whose manifest is in `store` with its signatures.
-pub(crate) fn verify_in(
-    store: &Layout,
-    image: Descriptor,
+/// Checks the signatures in `layout` of the image whose manifest (or
+/// index) digest is `digest`, as [`verify`] does, without reading that
+/// manifest: for a digest the caller resolved elsewhere (a registry, a
+/// pinned reference) when the layout holds only the signatures.
+///
+/// # Errors
+///
+/// The layout's errors reading `index.json`.
+pub fn verify_digest(
+    layout: &Layout,
+    digest: &Digest,
     keys: &[PublicKey],
     options: &VerifyOptions,
 ) -> Result<Verification> {
-    let mut checks = check_tag_form(store, &image.digest, keys, options)?;
+    let mut checks = check_tag_form(layout, digest, keys, options)?;
     checks.extend(check_bundles(
-        store,
-        &image,
+        layout,
+        digest,
         keys,
         COSIGN_SIGN_PREDICATE,
         options,
     )?);
-    Ok(Verification { image, checks })
+    Ok(Verification {
+        digest: digest.clone(),
+        checks,
+    })
 }
 
 /// The checks of each layer of the manifest tagged `sha256-<hex>.sig`.
@@ -386,12 +397,12 @@ fn check_tag_layer(
 /// their annotation says) may be `predicate_type`.
 fn check_bundles(
     store: &Layout,
-    image: &Descriptor,
+    image: &Digest,
     keys: &[PublicKey],
     predicate_type: &str,
     options: &VerifyOptions,
 ) -> Result<Vec<Check>> {
-    let referrers = store.referrers_of_type(&image.digest, &MediaType::from(BUNDLE_MEDIA_TYPE))?;
+    let referrers = store.referrers_of_type(image, &MediaType::from(BUNDLE_MEDIA_TYPE))?;
     Ok(referrers
         .iter()
         // The annotation only selects (attestations of other types are
@@ -405,14 +416,7 @@ fn check_bundles(
             source: Source::Bundle {
                 manifest: referrer.digest.clone(),
             },
-            outcome: check_bundle(
-                store,
-                referrer,
-                &image.digest,
-                keys,
-                predicate_type,
-                options,
-            ),
+            outcome: check_bundle(store, referrer, image, keys, predicate_type, options),
         })
         .collect())
 }

@@ -353,7 +353,7 @@ fn a_changed_manifest_is_refused() {
     let changed = layout.put_json(&changed).unwrap();
     layout.tag("v1", &changed).unwrap();
     let report = check(&layout, "v1", key());
-    assert_eq!(report.image.digest, changed.digest);
+    assert_eq!(report.digest, changed.digest);
     assert!(report.checks.is_empty());
     // Even with the old signatures put where the new manifest's go.
     layout
