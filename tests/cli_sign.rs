@@ -296,3 +296,16 @@ fn attest_and_verify_attestation() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn no_command_takes_a_password_in_its_arguments() {
+    // A password in argv is visible to every user (ps, /proc/PID/cmdline):
+    // there is no flag for one, only COSIGN_PASSWORD and stdin.
+    for command in ["keygen", "sign", "attest"] {
+        support::assert_usage_error(&[command, "x:y", "--password", "secret"]);
+        let out = run_with(&[command, "--help"], None, b"");
+        let help = ok(&out);
+        assert!(help.contains("COSIGN_PASSWORD"), "{command}: {help}");
+        assert!(help.contains("never from the"), "{command}: {help}");
+    }
+}
