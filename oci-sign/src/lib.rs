@@ -26,6 +26,8 @@ mod encrypted;
 mod error;
 mod key;
 mod payload;
+#[cfg(feature = "remote")]
+mod remote;
 mod sign;
 mod statement;
 mod verify;
@@ -35,11 +37,15 @@ pub use encrypted::MAX_SCRYPT_MEMORY;
 pub use error::{Error, Result};
 pub use key::{PASSWORD_VARIABLE, Password, PrivateKey, PublicKey};
 pub use payload::{COSIGN_SIGNATURE_TYPE, SIGNATURE_ANNOTATION, SIMPLE_SIGNING};
+#[cfg(feature = "remote")]
+pub use remote::{
+    attest_remote, pull_verified, sign_remote, verify_attestation_remote, verify_remote,
+};
 pub use sign::{
     Attestation, Format, MAX_SIGNATURE_LAYERS, SignOptions, Signed, attest, sign, signature_tag,
 };
 pub use statement::{COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, STATEMENT_V1};
 pub use verify::{
     Check, MAX_SIGNATURE_BLOB, Rejection, Source, Verification, VerifyOptions, verify,
-    verify_attestation, verify_digest,
+    verify_attestation, verify_attestation_digest, verify_digest,
 };

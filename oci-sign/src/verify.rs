@@ -271,8 +271,27 @@ pub fn verify_attestation(
     options: &VerifyOptions,
 ) -> Result<Verification> {
     let digest = resolve(layout, tag)?.digest;
-    let checks = check_bundles(layout, &digest, keys, predicate_type, options)?;
-    Ok(Verification { digest, checks })
+    verify_attestation_digest(layout, &digest, keys, predicate_type, options)
+}
+
+/// [`verify_attestation`] of the image whose manifest digest is `digest`,
+/// without reading its manifest (as [`verify_digest`] does).
+///
+/// # Errors
+///
+/// The layout's errors reading `index.json`.
+pub fn verify_attestation_digest(
+    layout: &Layout,
+    digest: &Digest,
+    keys: &[PublicKey],
+    predicate_type: &str,
+    options: &VerifyOptions,
+) -> Result<Verification> {
+    let checks = check_bundles(layout, digest, keys, predicate_type, options)?;
+    Ok(Verification {
+        digest: digest.clone(),
+        checks,
+    })
 }
 
 /// Checks the signatures in `layout` of the image whose manifest (or
