@@ -214,20 +214,23 @@ fn attest_and_verify_attestation() {
     let key_file = format!("{p}.key");
     let pub_file = format!("{p}.pub");
     let slsa = "https://slsa.dev/provenance/v1";
-    let out = ok(&run_with(
-        &[
-            "attest",
-            &image,
-            "--key",
-            &key_file,
-            "--predicate",
-            predicate.to_str().unwrap(),
-            "--type",
-            slsa,
-        ],
-        Some("pw"),
-        b"",
-    ));
+    let attest = || {
+        run_with(
+            &[
+                "attest",
+                &image,
+                "--key",
+                &key_file,
+                "--predicate",
+                predicate.to_str().unwrap(),
+                "--type",
+                slsa,
+            ],
+            Some("pw"),
+            b"",
+        )
+    };
+    let out = ok(&attest());
     assert!(out.starts_with("bundle sha256:"), "{out}");
     let out = ok(&run_with(
         &[
@@ -272,20 +275,7 @@ fn attest_and_verify_attestation() {
     }
     // A predicate that is not JSON names its file.
     std::fs::write(&predicate, "not json").unwrap();
-    let out = run_with(
-        &[
-            "attest",
-            &image,
-            "--key",
-            &key_file,
-            "--predicate",
-            predicate.to_str().unwrap(),
-            "--type",
-            slsa,
-        ],
-        Some("pw"),
-        b"",
-    );
+    let out = attest();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).starts_with(&format!(

@@ -67,16 +67,7 @@ pub fn sign_remote(
 ) -> Result<Signed> {
     let image = resolve(client, reference)?;
     let staging = Staging::new()?;
-    let tag = signature_tag(&image.digest);
-    let tag_reference = reference.with_tag(&tag)?;
-    if client.head_manifest(&tag_reference)?.is_some() {
-        client.pull(
-            &tag_reference,
-            &staging.layout,
-            &tag,
-            &PullOptions::default(),
-        )?;
-    }
+    let (tag, tag_reference) = pull_signature_tag(client, reference, &image.digest, &staging)?;
     let identity = options
         .identity
         .clone()
@@ -121,6 +112,28 @@ pub fn attest_remote(
     Ok(referrer)
 }
 
+/// Pulls the manifest tagged `sha256-<hex>.sig` for `digest`, when the
+/// repository has one, into `staging` under that tag; returns the tag and
+/// its reference.
+fn pull_signature_tag(
+    client: &Client,
+    reference: &Reference,
+    digest: &Digest,
+    staging: &Staging,
+) -> Result<(String, Reference)> {
+    let tag = signature_tag(digest);
+    let tag_reference = reference.with_tag(&tag)?;
+    if client.head_manifest(&tag_reference)?.is_some() {
+        client.pull(
+            &tag_reference,
+            &staging.layout,
+            &tag,
+            &PullOptions::default(),
+        )?;
+    }
+    Ok((tag, tag_reference))
+}
+
 /// Pushes the referrer `descriptor` of `staging` by its digest.
 fn push_referrer(
     client: &Client,
@@ -145,16 +158,7 @@ fn push_referrer(
 /// blobs), nothing of the image.
 fn fetch_signatures(client: &Client, reference: &Reference, digest: &Digest) -> Result<Staging> {
     let staging = Staging::new()?;
-    let tag = signature_tag(digest);
-    let tag_reference = reference.with_tag(&tag)?;
-    if client.head_manifest(&tag_reference)?.is_some() {
-        client.pull(
-            &tag_reference,
-            &staging.layout,
-            &tag,
-            &PullOptions::default(),
-        )?;
-    }
+    pull_signature_tag(client, reference, digest, &staging)?;
     let by_digest = reference.with_digest(digest.clone());
     let referrers = client.referrers(&by_digest, Some(&MediaType::from(BUNDLE_MEDIA_TYPE)))?;
     for (n, referrer) in referrers.manifests.iter().enumerate() {

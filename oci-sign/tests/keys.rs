@@ -144,18 +144,7 @@ fn the_password_is_asked_for_only_when_the_key_is_encrypted() {
         return;
     }
     let sec1 = dir.path().join("sec1.pem");
-    peers::run(
-        peers::command("openssl")
-            .args([
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-            ])
-            .arg(&sec1),
-    );
+    openssl_ec_key(&sec1);
     let pkcs8 = dir.path().join("pkcs8.pem");
     peers::run(
         peers::command("openssl")
@@ -173,6 +162,22 @@ fn the_password_is_asked_for_only_when_the_key_is_encrypted() {
     assert_eq!(
         asked.to_string(),
         "reading the password of the private key: no terminal"
+    );
+}
+
+/// A new P-256 key from openssl, as SEC1 PEM (`EC PRIVATE KEY`), in `out`.
+fn openssl_ec_key(out: &Path) {
+    peers::run(
+        peers::command("openssl")
+            .args([
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+            ])
+            .arg(out),
     );
 }
 
@@ -216,18 +221,7 @@ fn signatures_verify_both_ways_with_openssl() {
     assert_eq!(out.stdout, b"Verified OK\n");
 
     // openssl's: we read its public key and check its signature.
-    peers::run(
-        peers::command("openssl")
-            .args([
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-            ])
-            .arg(path("theirs.key")),
-    );
+    openssl_ec_key(&path("theirs.key"));
     openssl_public_key(&path("theirs.key"), &path("theirs.pub"));
     peers::run(
         peers::command("openssl")
