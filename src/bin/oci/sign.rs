@@ -48,7 +48,7 @@ pub struct KeygenArgs {
 
 /// Sign an image as cosign does
 ///
-/// The tag form adds a layer to the manifest tagged sha256-<hex>.sig beside
+/// The tag form adds a layer to the manifest tagged sha256-HEX.sig beside
 /// the image (what `cosign verify --key` reads); the bundle form stores a
 /// sigstore bundle v0.3 (DSSE, in-toto statement) as a referrer of the
 /// image. Prints what was written: `tag TAG DIGEST` and `bundle DIGEST`.
@@ -71,7 +71,7 @@ pub struct SignArgs {
 /// The forms `oci sign` writes.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum FormatArg {
-    /// cosign's `sha256-<hex>.sig` tag
+    /// cosign's sha256-HEX.sig tag
     Tag,
     /// A sigstore bundle referrer
     Bundle,
@@ -114,7 +114,7 @@ pub struct AttestArgs {
     /// The predicate: a file holding a JSON object
     #[arg(long, value_name = "FILE")]
     predicate: PathBuf,
-    /// The predicate type (https://slsa.dev/provenance/v1, ...)
+    /// The predicate type, a URI (SLSA provenance v1, SPDX, ...)
     #[arg(long = "type", value_name = "URI")]
     predicate_type: String,
 }
