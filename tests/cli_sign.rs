@@ -299,3 +299,65 @@ fn no_command_takes_a_password_in_its_arguments() {
         assert!(help.contains("never from the"), "{command}: {help}");
     }
 }
+
+#[test]
+fn sign_verify_and_a_pull_that_requires_a_signature_through_a_registry() {
+    let Some(registry) = ocikit_test_support::registry::Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("k");
+    let p = p.to_str().unwrap();
+    ok(&run_with(&["keygen", p], Some("pw"), b""));
+    let (key_file, pub_file) = (format!("{p}.key"), format!("{p}.pub"));
+    // Two images in the registry, one signed.
+    let image = image(dir.path());
+    let other = format!("{}:v2", dir.path().join("layout").display());
+    ok(&run_with(
+        &["new", &other, "--platform", "linux/arm64"],
+        None,
+        b"",
+    ));
+    let signed = registry.reference("team/app:signed");
+    let unsigned = registry.reference("team/app:unsigned");
+    let insecure = "--tls-verify=false";
+    ok(&run_with(&["push", &image, &signed, insecure], None, b""));
+    ok(&run_with(&["push", &other, &unsigned, insecure], None, b""));
+    let out = ok(&run_with(
+        &["sign", &signed, "--key", &key_file, insecure],
+        Some("pw"),
+        b"",
+    ));
+    assert!(out.starts_with("tag sha256-"), "{out}");
+    let out = ok(&run_with(
+        &["verify", &signed, "--key", &pub_file, insecure],
+        None,
+        b"",
+    ));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.lines().all(|l| l.starts_with("ok: ")), "{out}");
+
+    let pulled = dir.path().join("pulled");
+    let target = |tag: &str| format!("{}:{tag}", pulled.display());
+    let required = ["--require-signature", pub_file.as_str(), insecure];
+    let out = ok(&run_with(
+        &[&["pull", &signed, &target("app")][..], &required[..]].concat(),
+        None,
+        b"",
+    ));
+    assert!(out.starts_with("app sha256:"), "{out}");
+    // Unsigned: refused, nothing tagged.
+    let out = run_with(
+        &[&["pull", &unsigned, &target("other")][..], &required[..]].concat(),
+        None,
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).ends_with("has no valid signature: no signature found\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let tags = ok(&run_with(&["ls", pulled.to_str().unwrap()], None, b""));
+    assert_eq!(tags, "app\n");
+}

@@ -39,7 +39,8 @@ pub use key::{PASSWORD_VARIABLE, Password, PrivateKey, PublicKey};
 pub use payload::{COSIGN_SIGNATURE_TYPE, SIGNATURE_ANNOTATION, SIMPLE_SIGNING};
 #[cfg(feature = "remote")]
 pub use remote::{
-    attest_remote, pull_verified, sign_remote, verify_attestation_remote, verify_remote,
+    attest_remote, pull_verified, require_signature, sign_remote, verify_attestation_remote,
+    verify_remote,
 };
 pub use sign::{
     Attestation, Format, MAX_SIGNATURE_LAYERS, SignOptions, Signed, attest, sign, signature_tag,

@@ -210,16 +210,36 @@ pub fn verify_attestation_remote(
     verify_attestation_digest(&staging.layout, &digest, keys, predicate_type, options)
 }
 
-/// Pulls `reference` into `layout` as `tag` only when one of its
-/// signatures passes ([`verify_remote`]): the image is then pulled by the
-/// digest that was verified, so a tag moved meanwhile in the registry
-/// cannot slip in another image. Without a valid signature nothing is
-/// pulled and no tag is written.
+/// The policy of a pull that requires a signature: checks the signatures
+/// of the image `reference` names ([`verify_remote`]) and, when one
+/// passes, returns the verification and `reference` pinned to the digest
+/// verified. Pull that pinned reference, not `reference`: a tag moved
+/// meanwhile in the registry cannot then slip in another image.
 ///
 /// # Errors
 ///
 /// [`Error::Unverified`] naming each signature and why it was refused;
-/// the registry's and the layout's errors.
+/// the registry's errors.
+pub fn require_signature(
+    client: &Client,
+    reference: &Reference,
+    keys: &[PublicKey],
+    options: &VerifyOptions,
+) -> Result<(Verification, Reference)> {
+    let verification =
+        verify_remote(client, reference, keys, options)?.require(&reference.to_string())?;
+    let pinned = reference.with_digest(verification.digest.clone());
+    Ok((verification, pinned))
+}
+
+/// Pulls `reference` into `layout` as `tag` only when one of its
+/// signatures passes ([`require_signature`]), by the digest verified.
+/// Without a valid signature nothing is pulled and no tag is written.
+///
+/// # Errors
+///
+/// As for [`require_signature`]; the registry's and the layout's errors
+/// of the pull.
 pub fn pull_verified(
     client: &Client,
     reference: &Reference,
@@ -229,9 +249,7 @@ pub fn pull_verified(
     verify: &VerifyOptions,
     pull: &PullOptions,
 ) -> Result<(Verification, Pulled)> {
-    let verification =
-        verify_remote(client, reference, keys, verify)?.require(&reference.to_string())?;
-    let pinned = reference.with_digest(verification.digest.clone());
+    let (verification, pinned) = require_signature(client, reference, keys, verify)?;
     let pulled = client.pull(&pinned, layout, tag, pull)?;
     Ok((verification, pulled))
 }

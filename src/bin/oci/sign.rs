@@ -1,5 +1,7 @@
 //! The signature commands: `keygen`, `sign`, `verify`, `attest` and
-//! `verify-attestation`, over ocikit-sign, in images of a layout. A
+//! `verify-attestation`, over ocikit-sign, on an image of a layout
+//! (signatures stored beside it) or of a registry (signatures pushed to its
+//! repository, the registry flags as for `oci pull`). A
 //! private key's password comes from COSIGN_PASSWORD (as cosign reads it)
 //! or the first line of stdin, never from the arguments.
 
@@ -9,12 +11,14 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::PathBuf;
 
+use ocikit_remote::{Client, Reference};
 use ocikit_sign::{
     Attestation, Format, Password, PrivateKey, PublicKey, SignOptions, Verification, VerifyOptions,
 };
 
 use crate::bundle::parse_label;
-use crate::store::Image;
+use crate::progress::Transfers;
+use crate::remote::{Location, RegistryArgs};
 use crate::{CmdResult, Failure, stdout_failed};
 
 impl From<ocikit_sign::Error> for Failure {
@@ -55,8 +59,10 @@ pub struct KeygenArgs {
 #[derive(clap::Args, Debug)]
 #[command(after_help = PASSWORD_HELP)]
 pub struct SignArgs {
-    /// The image to sign (LAYOUT:TAG)
-    image: Image,
+    /// The image: LAYOUT:TAG, or a registry reference
+    /// docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
+    #[arg(value_name = "IMAGE|REF")]
+    image: Location,
     /// The private key file
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
@@ -66,6 +72,8 @@ pub struct SignArgs {
     /// Which forms to write
     #[arg(long, value_enum, default_value = "both")]
     format: FormatArg,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 /// The forms `oci sign` writes.
@@ -88,14 +96,18 @@ enum FormatArg {
 /// manifest and the signatures are read: layers and config may be absent.
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// The image to verify (LAYOUT:TAG)
-    image: Image,
+    /// The image: LAYOUT:TAG, or a registry reference
+    /// docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
+    #[arg(value_name = "IMAGE|REF")]
+    image: Location,
     /// The public key file (PEM)
     #[arg(long, value_name = "PUB")]
     key: PathBuf,
     /// An annotation the signature must carry with this value
     #[arg(short = 'a', long = "annotation", value_name = "K=V", value_parser = parse_label)]
     annotations: Vec<(String, String)>,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 /// Attest a predicate about an image
@@ -106,8 +118,10 @@ pub struct VerifyArgs {
 #[derive(clap::Args, Debug)]
 #[command(after_help = PASSWORD_HELP)]
 pub struct AttestArgs {
-    /// The image (LAYOUT:TAG)
-    image: Image,
+    /// The image: LAYOUT:TAG, or a registry reference
+    /// docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
+    #[arg(value_name = "IMAGE|REF")]
+    image: Location,
     /// The private key file
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
@@ -117,6 +131,8 @@ pub struct AttestArgs {
     /// The predicate type, a URI (SLSA provenance v1, SPDX, ...)
     #[arg(long = "type", value_name = "URI")]
     predicate_type: String,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 /// Verify an image's attestations of a type with a public key
@@ -126,14 +142,18 @@ pub struct AttestArgs {
 /// statement as one line of JSON, and fails unless one passed.
 #[derive(clap::Args, Debug)]
 pub struct VerifyAttestationArgs {
-    /// The image (LAYOUT:TAG)
-    image: Image,
+    /// The image: LAYOUT:TAG, or a registry reference
+    /// docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
+    #[arg(value_name = "IMAGE|REF")]
+    image: Location,
     /// The public key file (PEM)
     #[arg(long, value_name = "PUB")]
     key: PathBuf,
     /// The predicate type required
     #[arg(long = "type", value_name = "URI")]
     predicate_type: String,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 /// The password: COSIGN_PASSWORD, else a line of stdin.
@@ -187,8 +207,39 @@ pub fn keygen(args: KeygenArgs) -> CmdResult {
     .map_err(stdout_failed)
 }
 
+/// Where a command's image is: a layout and its tag, or a registry with
+/// its client.
+enum Target {
+    Layout(ocikit_layout::Layout, String),
+    Registry(Client, Reference),
+}
+
+impl Target {
+    fn open(
+        image: &Location,
+        registry: &RegistryArgs,
+        command: &'static str,
+    ) -> Result<Target, Failure> {
+        Ok(match image {
+            Location::Layout(image) => Target::Layout(image.open()?, image.tag.clone()),
+            Location::Registry(reference) => {
+                let client = registry.client(&[reference], &Transfers::none(command))?;
+                Target::Registry(client, reference.clone())
+            }
+        })
+    }
+}
+
+/// The name of `image` in messages.
+fn name(image: &Location) -> String {
+    match image {
+        Location::Layout(image) => image.to_string(),
+        Location::Registry(reference) => reference.to_string(),
+    }
+}
+
 pub fn sign(args: SignArgs) -> CmdResult {
-    let layout = args.image.open()?;
+    let target = Target::open(&args.image, &args.registry, "sign")?;
     let key = PrivateKey::read(&args.key, password)?;
     let options = SignOptions {
         format: match args.format {
@@ -199,7 +250,12 @@ pub fn sign(args: SignArgs) -> CmdResult {
         annotations: args.annotations.into_iter().collect(),
         identity: None,
     };
-    let signed = ocikit_sign::sign(&layout, &args.image.tag, &key, &options)?;
+    let signed = match &target {
+        Target::Layout(layout, tag) => ocikit_sign::sign(layout, tag, &key, &options)?,
+        Target::Registry(client, reference) => {
+            ocikit_sign::sign_remote(client, reference, &key, &options)?
+        }
+    };
     let mut out = std::io::stdout().lock();
     if let Some(tag) = &signed.tag {
         let name = ocikit_sign::signature_tag(&signed.image.digest);
@@ -212,20 +268,25 @@ pub fn sign(args: SignArgs) -> CmdResult {
 }
 
 pub fn verify(args: VerifyArgs) -> CmdResult {
-    let layout = args.image.open()?;
-    let key = PublicKey::read(&args.key)?;
+    let target = Target::open(&args.image, &args.registry, "verify")?;
+    let keys = [PublicKey::read(&args.key)?];
     let options = VerifyOptions {
         annotations: args.annotations.into_iter().collect::<BTreeMap<_, _>>(),
         identity: None,
     };
-    let report = ocikit_sign::verify(&layout, &args.image.tag, &[key], &options)?;
+    let report = match &target {
+        Target::Layout(layout, tag) => ocikit_sign::verify(layout, tag, &keys, &options)?,
+        Target::Registry(client, reference) => {
+            ocikit_sign::verify_remote(client, reference, &keys, &options)?
+        }
+    };
     print_checks(&report)?;
-    report.require(&args.image.to_string())?;
+    report.require(&name(&args.image))?;
     Ok(())
 }
 
 pub fn attest(args: AttestArgs) -> CmdResult {
-    let layout = args.image.open()?;
+    let target = Target::open(&args.image, &args.registry, "attest")?;
     let text = std::fs::read(&args.predicate)
         .map_err(|e| Failure(format!("reading {}: {e}", args.predicate.display())))?;
     let predicate = serde_json::from_slice(&text).map_err(|e| {
@@ -239,22 +300,34 @@ pub fn attest(args: AttestArgs) -> CmdResult {
         predicate_type: args.predicate_type,
         predicate,
     };
-    let referrer = ocikit_sign::attest(&layout, &args.image.tag, &key, &attestation)?;
+    let referrer = match &target {
+        Target::Layout(layout, tag) => ocikit_sign::attest(layout, tag, &key, &attestation)?,
+        Target::Registry(client, reference) => {
+            ocikit_sign::attest_remote(client, reference, &key, &attestation)?
+        }
+    };
     writeln!(std::io::stdout().lock(), "bundle {}", referrer.digest).map_err(stdout_failed)
 }
 
 pub fn verify_attestation(args: VerifyAttestationArgs) -> CmdResult {
-    let layout = args.image.open()?;
-    let key = PublicKey::read(&args.key)?;
-    let report = ocikit_sign::verify_attestation(
-        &layout,
-        &args.image.tag,
-        &[key],
-        &args.predicate_type,
-        &VerifyOptions::default(),
-    )?;
+    let target = Target::open(&args.image, &args.registry, "verify-attestation")?;
+    let keys = [PublicKey::read(&args.key)?];
+    let options = VerifyOptions::default();
+    let predicate_type = &args.predicate_type;
+    let report = match &target {
+        Target::Layout(layout, tag) => {
+            ocikit_sign::verify_attestation(layout, tag, &keys, predicate_type, &options)?
+        }
+        Target::Registry(client, reference) => ocikit_sign::verify_attestation_remote(
+            client,
+            reference,
+            &keys,
+            predicate_type,
+            &options,
+        )?,
+    };
     print_checks(&report)?;
-    let report = report.require(&args.image.to_string())?;
+    let report = report.require(&name(&args.image))?;
     let mut out = std::io::stdout().lock();
     for statement in report.verified_payloads() {
         out.write_all(statement)
