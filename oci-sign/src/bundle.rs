@@ -85,9 +85,10 @@ impl Bundle {
         }
     }
 
-    /// Parses a bundle and checks what the verification relies on: version
-    /// 0.3 and a DSSE envelope with exactly one signature.
-    pub fn parse(bytes: &[u8]) -> Result<Bundle, String> {
+    /// Parses a bundle, checks what the verification relies on (version
+    /// 0.3 and a DSSE envelope with exactly one signature) and returns its
+    /// envelope.
+    pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope, String> {
         let bundle: Bundle = serde_json::from_slice(bytes)
             .map_err(|e| format!("the bundle is not a sigstore bundle's JSON: {e}"))?;
         if bundle.media_type != BUNDLE_MEDIA_TYPE && bundle.media_type != BUNDLE_MEDIA_TYPE_LEGACY {
@@ -96,7 +97,7 @@ impl Bundle {
                 bundle.media_type
             ));
         }
-        let Some(envelope) = &bundle.dsse_envelope else {
+        let Some(envelope) = bundle.dsse_envelope else {
             return Err(if bundle.message_signature.is_some() {
                 "the bundle holds a message signature, not a DSSE envelope around an in-toto statement".to_owned()
             } else {
@@ -109,7 +110,7 @@ impl Bundle {
                 envelope.signatures.len()
             ));
         }
-        Ok(bundle)
+        Ok(envelope)
     }
 
     /// Compact JSON, members in the protobuf's field order.

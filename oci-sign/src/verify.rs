@@ -460,10 +460,7 @@ fn check_bundle(
     let bytes = store
         .read_blob(layer, MAX_SIGNATURE_BLOB)
         .map_err(unreadable)?;
-    let bundle = Bundle::parse(&bytes).map_err(malformed)?;
-    let Some(envelope) = bundle.dsse_envelope else {
-        return Err(malformed("the bundle holds no DSSE envelope".to_owned()));
-    };
+    let envelope = Bundle::parse_envelope(&bytes).map_err(malformed)?;
     let signed = envelope.signed_bytes();
     if !envelope
         .signatures
