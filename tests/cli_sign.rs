@@ -361,3 +361,62 @@ fn sign_verify_and_a_pull_that_requires_a_signature_through_a_registry() {
     let tags = ok(&run_with(&["ls", pulled.to_str().unwrap()], None, b""));
     assert_eq!(tags, "app\n");
 }
+
+/// Runs `oci ARGS` on a terminal (script(1)), typing `password` at each of
+/// `prompts` once it is shown; returns what the terminal showed.
+fn on_a_terminal(args: &[&str], prompts: &[&str], password: &str) -> String {
+    use std::io::Read;
+    let mut child = support::terminal(args)
+        .env_remove("COSIGN_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut shown = Vec::new();
+    let mut byte = [0u8];
+    for prompt in prompts {
+        while !shown.ends_with(prompt.as_bytes()) {
+            assert_eq!(stdout.read(&mut byte).unwrap(), 1, "{}", text(&shown));
+            shown.push(byte[0]);
+        }
+        stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    }
+    stdout.read_to_end(&mut shown).unwrap();
+    let status = child.wait().unwrap();
+    let shown = text(&shown);
+    assert!(status.success(), "{shown}");
+    shown
+}
+
+#[test]
+fn on_a_terminal_the_password_is_asked_for_without_echo() {
+    if !ocikit_test_support::peers::require_tool("script") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("k");
+    let p = p.to_str().unwrap();
+    let password = "typed-secret";
+    let shown = on_a_terminal(
+        &["keygen", p],
+        &[
+            "Enter password for private key: ",
+            "Enter password for private key again: ",
+        ],
+        password,
+    );
+    assert!(!shown.contains(password), "{shown:?}");
+    let key = std::fs::read_to_string(format!("{p}.key")).unwrap();
+    assert!(ocikit_sign::PrivateKey::from_pem(&key, || Ok(password.into())).is_ok());
+
+    let image = image(dir.path());
+    let shown = on_a_terminal(
+        &["sign", &image, "--key", &format!("{p}.key")],
+        &["Enter password for private key: "],
+        password,
+    );
+    assert!(!shown.contains(password), "{shown:?}");
+    assert!(shown.contains("bundle sha256:"), "{shown:?}");
+}

@@ -132,18 +132,20 @@ fn ask(username: Option<String>, password_stdin: bool) -> Result<Credentials, Fa
 }
 
 /// Asks for one line on the terminal (`echo`: whether what is typed is
-/// shown), the question on stderr.
-fn prompt(question: &str, echo: bool) -> Result<String, Failure> {
+/// shown), the question on stderr (also `oci sign`'s password).
+pub fn prompt(question: &str, echo: bool) -> Result<String, Failure> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
     let failed = |e: std::io::Error| Failure(format!("reading from the terminal: {e}"));
     let stdin = std::io::stdin();
-    eprint!("{question}");
     let saved = tcgetattr(&stdin).map_err(|e| failed(e.into()))?;
     if !echo {
         let mut quiet = saved.clone();
         quiet.local_modes.remove(LocalModes::ECHO);
         tcsetattr(&stdin, OptionalActions::Now, &quiet).map_err(|e| failed(e.into()))?;
     }
+    // The question only once the echo is off: what is typed after it is
+    // never shown.
+    eprint!("{question}");
     let mut line = String::new();
     let read = stdin.lock().read_line(&mut line);
     if !echo {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::PathBuf;
 
@@ -17,6 +17,7 @@ use ocikit_sign::{
 };
 
 use crate::bundle::parse_label;
+use crate::login::prompt;
 use crate::progress::Transfers;
 use crate::remote::{Location, RegistryArgs};
 use crate::{CmdResult, Failure, stdout_failed};
@@ -31,8 +32,9 @@ impl From<ocikit_sign::Error> for Failure {
 /// password.
 const PASSWORD_HELP: &str = "\
 The private key's password is read from COSIGN_PASSWORD when it is set (as
-cosign reads it), else from the first line of stdin; never from the
-arguments. Unencrypted PKCS#8 or SEC1 PEM keys need none.";
+cosign reads it), else asked for on the terminal without echo, else read
+from the first line of stdin; never from the arguments. Unencrypted PKCS#8
+or SEC1 PEM keys need none.";
 
 /// Write a new key pair: PREFIX.key (encrypted as cosign does) and PREFIX.pub
 ///
@@ -42,8 +44,9 @@ arguments. Unencrypted PKCS#8 or SEC1 PEM keys need none.";
 /// PEM). Neither may exist yet. Prints the two paths.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
-The password is read from COSIGN_PASSWORD when it is set, else from the
-first line of stdin; never from the arguments.")]
+The password is read from COSIGN_PASSWORD when it is set, else asked for
+twice on the terminal without echo, else read from the first line of
+stdin; never from the arguments.")]
 pub struct KeygenArgs {
     /// The path and name of the two files, without .key or .pub
     #[arg(value_name = "PREFIX")]
@@ -156,12 +159,33 @@ pub struct VerifyAttestationArgs {
     registry: RegistryArgs,
 }
 
-/// The password: COSIGN_PASSWORD, else a line of stdin.
+/// What the password prompt on a terminal says.
+const PROMPT: &str = "Enter password for private key: ";
+
+/// The password: COSIGN_PASSWORD, else asked for on the terminal without
+/// echo, else the first line of stdin.
 fn password() -> std::io::Result<Password> {
-    match Password::from_env() {
-        Some(password) => Ok(password),
-        None => Password::read_line(std::io::stdin().lock()),
+    if let Some(password) = Password::from_env() {
+        return Ok(password);
     }
+    if std::io::stdin().is_terminal() {
+        return prompt(PROMPT, false)
+            .map(Password::from)
+            .map_err(|Failure(e)| std::io::Error::other(e));
+    }
+    Password::read_line(std::io::stdin().lock())
+}
+
+/// A new key's password: as [`password`], asked twice on a terminal.
+fn new_password() -> Result<Password, Failure> {
+    let first = password().map_err(|e| Failure(format!("reading the password from stdin: {e}")))?;
+    if Password::from_env().is_none() && std::io::stdin().is_terminal() {
+        let again = prompt("Enter password for private key again: ", false)?;
+        if again.as_bytes() != first.as_bytes() {
+            return Err(Failure("the two passwords differ".into()));
+        }
+    }
+    Ok(first)
 }
 
 /// Creates `path` with `contents`, refusing to replace a file.
@@ -192,8 +216,7 @@ pub fn keygen(args: KeygenArgs) -> CmdResult {
             )));
         }
     }
-    let password =
-        password().map_err(|e| Failure(format!("reading the password from stdin: {e}")))?;
+    let password = new_password()?;
     let key = PrivateKey::generate()?;
     let encrypted = key.to_encrypted_pem(&password)?;
     create(&private, &encrypted, 0o600)?;
