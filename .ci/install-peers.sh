@@ -23,6 +23,10 @@ declare -A packages=(
   [docker-registry]=docker-registry
   [htpasswd]=apache2-utils
   [openssl]=openssl
+  # ocikit-sign's interop tests: sigstore's JavaScript implementation,
+  # installed by the tests with npm ci from oci-sign/tests/interop.
+  [node]=nodejs
+  [npm]=npm
 )
 if [[ ${1:-} == --bench ]]; then
   packages+=(

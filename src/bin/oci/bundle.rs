@@ -115,8 +115,8 @@ pub struct ConfigArgs {
     platform: Option<Platform>,
 }
 
-/// `KEY=VALUE` of `--label`.
-fn parse_label(label: &str) -> Result<(String, String), String> {
+/// `KEY=VALUE` of `--label` (and of `oci sign -a`).
+pub fn parse_label(label: &str) -> Result<(String, String), String> {
     match label.split_once('=') {
         Some((key, value)) => Ok((key.to_owned(), value.to_owned())),
         None => Err("expected KEY=VALUE".into()),

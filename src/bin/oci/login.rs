@@ -132,8 +132,8 @@ fn ask(username: Option<String>, password_stdin: bool) -> Result<Credentials, Fa
 }
 
 /// Asks for one line on the terminal (`echo`: whether what is typed is
-/// shown), the question on stderr.
-fn prompt(question: &str, echo: bool) -> Result<String, Failure> {
+/// shown), the question on stderr (also `oci sign`'s password).
+pub fn prompt(question: &str, echo: bool) -> Result<String, Failure> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
     let failed = |e: std::io::Error| Failure(format!("reading from the terminal: {e}"));
     let stdin = std::io::stdin();

@@ -19,6 +19,7 @@ mod progress;
 mod remote;
 mod runtime;
 mod shell;
+mod sign;
 mod store;
 mod transfer;
 mod validate;
@@ -84,6 +85,11 @@ enum Command {
     Validate(validate::ValidateArgs),
     RuntimeSpec(runtime::RuntimeSpecArgs),
     Digest(digest::DigestArgs),
+    Keygen(sign::KeygenArgs),
+    Sign(sign::SignArgs),
+    Verify(sign::VerifyArgs),
+    Attest(sign::AttestArgs),
+    VerifyAttestation(sign::VerifyAttestationArgs),
     Completions(CompletionsArgs),
 }
 
@@ -167,6 +173,11 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::validate(args),
         Command::RuntimeSpec(args) => runtime::runtime_spec(args),
         Command::Digest(args) => digest::digest(args),
+        Command::Keygen(args) => sign::keygen(args),
+        Command::Sign(args) => sign::sign(args),
+        Command::Verify(args) => sign::verify(args),
+        Command::Attest(args) => sign::attest(args),
+        Command::VerifyAttestation(args) => sign::verify_attestation(args),
         Command::Completions(args) => completions(args),
     };
     match result {

@@ -3,9 +3,11 @@
 //! ocikit-remote).
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use ocikit_image::Platform;
 use ocikit_remote::{Platforms, PullOptions, Reference};
+use ocikit_sign::{PublicKey, VerifyOptions};
 
 use crate::progress::QuietArg;
 use crate::remote::{self, RegistryArgs, into_layout, parse_reference};
@@ -18,7 +20,9 @@ use crate::{CmdResult, stdout_failed};
 /// IMAGE's tag once everything it needs is stored. Docker manifests keep
 /// their bytes (and digests) unless --to-oci is given. Prints the tag,
 /// digest and media type. On a terminal, one line per blob in flight and
-/// a summary.
+/// a summary. When a signature is required, the image's signatures are
+/// checked first and the digest verified is pulled; without a valid one
+/// nothing is pulled and no tag written.
 #[derive(clap::Args, Debug)]
 pub struct PullArgs {
     /// The image in the registry: docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
@@ -41,6 +45,11 @@ pub struct PullArgs {
     /// skopeo's oci: transport does
     #[arg(long)]
     to_oci: bool,
+    /// Pull only when a signature of the image verifies with this public
+    /// key (cosign's .sig tag or a sigstore bundle referrer, as `oci
+    /// verify` checks them)
+    #[arg(long, value_name = "KEY.pub")]
+    require_signature: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
@@ -73,12 +82,22 @@ pub fn pull(args: PullArgs) -> CmdResult {
         platform,
         all_platforms,
         to_oci,
+        require_signature,
         registry,
         quiet,
     } = args;
     ocikit_layout::check_tag(&image.tag)?;
     let transfers = quiet.transfers("pull");
     let client = registry.client(&[&reference], &transfers)?;
+    // The policy is the library's: verify, then pull the verified digest.
+    let reference = match require_signature {
+        Some(key) => {
+            let keys = [PublicKey::read(&key)?];
+            let options = VerifyOptions::default();
+            ocikit_sign::require_signature(&client, &reference, &keys, &options)?.1
+        }
+        None => reference,
+    };
     let platforms = match (platform, all_platforms) {
         (_, true) => Platforms::All,
         (Some(platform), false) => Platforms::Only(platform),
