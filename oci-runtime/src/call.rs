@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
@@ -40,6 +41,7 @@ impl Scratch {
         let base = std::env::temp_dir();
         let dir = tempfile::Builder::new()
             .prefix("ocikit-runtime.")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&base)
             .map_err(|source| Error::Io {
                 action: "create a private directory in",
