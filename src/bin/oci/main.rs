@@ -7,6 +7,7 @@
 mod archive;
 mod build;
 mod bundle;
+mod container;
 mod copy;
 mod digest;
 mod maintenance;
@@ -67,6 +68,15 @@ enum Command {
     RuntimeSpec(runtime::RuntimeSpecArgs),
     Digest(digest::DigestArgs),
     Completions(CompletionsArgs),
+    Run(container::RunArgs),
+    Create(container::CreateArgs),
+    Start(container::StartArgs),
+    State(container::StateArgs),
+    Kill(container::KillArgs),
+    Delete(container::DeleteArgs),
+    List(container::ListArgs),
+    Exec(container::ExecArgs),
+    Update(container::UpdateArgs),
 }
 
 /// Print a completion script for a shell on stdout
@@ -143,6 +153,15 @@ fn main() -> ExitCode {
         Command::RuntimeSpec(args) => runtime::runtime_spec(args),
         Command::Digest(args) => digest::digest(args),
         Command::Completions(args) => completions(args),
+        Command::Run(args) => container::run(args),
+        Command::Create(args) => container::create(args),
+        Command::Start(args) => container::start(args),
+        Command::State(args) => container::state(args),
+        Command::Kill(args) => container::kill(args),
+        Command::Delete(args) => container::delete(args),
+        Command::List(args) => container::list(args),
+        Command::Exec(args) => container::exec(args),
+        Command::Update(args) => container::update(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
