@@ -2,9 +2,10 @@
 //! 1.1.5 as root, on a busybox-static image that `oci build` and `oci
 //! config` make: `oci run` exits with the container's code (7, 137 when
 //! killed, 143 when a forwarded SIGTERM ends it), its output arrives, `--rm`
-//! removes the bundle it made and only that; create, start, state, list,
-//! exec, update, kill and delete through a container's life; usage errors
-//! exit 2, the runtime's refusals 1. Each test has a runc `--root` of its
+//! removes the bundle it made and only that, the container gets no
+//! descriptor but its streams; create, start, state, list, exec, update,
+//! kill and delete through a container's life; usage errors exit 2, the
+//! runtime's refusals 1. Each test has a runc `--root` of its
 //! own. Without root, runc or busybox: skipped with a notice, failed under
 //! CI (ocikit_test_support::skip).
 #![allow(clippy::unwrap_used)]
@@ -54,7 +55,7 @@ impl Case {
         let busybox = tree.join("bin/busybox");
         std::fs::copy(peers::locate("busybox").unwrap(), &busybox).unwrap();
         std::fs::set_permissions(&busybox, std::fs::Permissions::from_mode(0o755)).unwrap();
-        for applet in ["sh", "sleep", "echo", "cat", "true"] {
+        for applet in ["sh", "sleep", "echo", "cat", "true", "ls"] {
             symlink("busybox", tree.join("bin").join(applet)).unwrap();
         }
         let layout = dir.path().join("lay");
@@ -182,6 +183,10 @@ fn run_exits_with_the_code_of_the_container_and_rm_removes_its_bundle() {
     assert_eq!(stdout, "hi in /tmp\n");
     assert_eq!(stderr, "oops\n");
     assert!(!case.own_bundle().exists(), "--rm left the bundle");
+    // The container's process holds its three streams and nothing more of
+    // ours or the runtime's (3 is the directory `ls` reads).
+    let out = case.output(&["run", "--rm", &case.image(), "--", "ls /proc/self/fd"]);
+    assert_eq!(text(&out.stdout), "0\n1\n2\n3\n", "{}", text(&out.stderr));
     assert_eq!(case.status(), None, "--rm left the container");
     // A bundle the user named stays after --rm; the container goes.
     let bundle = case.dir.path().join("mine");
@@ -198,6 +203,19 @@ fn run_exits_with_the_code_of_the_container_and_rm_removes_its_bundle() {
     assert!(bundle.join("config.json").is_file());
     assert!(bundle.join("rootfs/bin/busybox").is_file());
     assert_eq!(case.status(), None);
+    // A container created from the user's bundle: delete leaves it.
+    let out = case
+        .oci(&["create", bundle.to_str().unwrap(), &case.id])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(out.code(), Some(0));
+    assert_eq!(case.status().as_deref(), Some("created"));
+    let out = case.output(&["delete", "--force", &case.id]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(case.status(), None);
+    assert!(bundle.join("rootfs/bin/busybox").is_file());
     // Without --rm, the stopped container and the bundle stay until
     // `oci delete`, which removes both.
     let (code, _, stderr) = finish(case.spawn_run(&[], "true"));

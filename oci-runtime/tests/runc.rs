@@ -167,6 +167,43 @@ fn a_sleeping_container_killed_with_sigkill_gives_137() {
 }
 
 #[test]
+fn waiting_for_a_container_reaps_no_other_process() {
+    let Some(case) = Case::new("others", "exit 7", false, |_| {}) else {
+        return;
+    };
+    // A child of this process that has exited, and an orphan this process
+    // adopted as a subreaper (a shell's background job) that has exited
+    // too: neither is the driver's to reap.
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "exit 3"])
+        .spawn()
+        .unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", "sleep 0.1 & echo $!"])
+        .output()
+        .unwrap();
+    let orphan: i32 = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut init = case
+        .runtime
+        .run(&case.id, &case.bundle(), CreateOptions::default())
+        .unwrap();
+    assert_eq!(init.wait().unwrap(), ExitStatus::Exited(7), "{}", runc());
+    drop(init);
+    // Still a zombie, waiting for whoever adopted it.
+    let stat = std::fs::read_to_string(format!("/proc/{orphan}/stat")).unwrap();
+    assert!(stat.contains(") Z "), "{stat}");
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    let orphan = rustix::process::Pid::from_raw(orphan).unwrap();
+    let reaped = rustix::process::waitpid(Some(orphan), rustix::process::WaitOptions::empty());
+    assert_eq!(reaped.unwrap().map(|(pid, _)| pid), Some(orphan));
+}
+
+#[test]
 fn stdout_and_stderr_arrive_where_the_caller_pointed_them() {
     let script = "echo out; echo err >&2; ls /proc/self/fd";
     let Some(case) = Case::new("streams", script, false, |_| {}) else {
