@@ -242,6 +242,12 @@ fn a_killed_container_gives_137_and_a_forwarded_sigterm_143() {
             .any(|l| l.starts_with(&case.id) && l.contains(" running ")),
         "{list}"
     );
+    // The same name again: refused, and the running one left alone.
+    let out = case.output(&["run", "--name", &case.id, &case.image()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already exists"), "{out:?}");
+    assert_eq!(case.status().as_deref(), Some("running"));
+    assert!(case.own_bundle().join("config.json").is_file());
     let out = case.output(&["kill", &case.id, "KILL"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let (code, _, stderr) = finish(run);

@@ -380,6 +380,10 @@ pub fn run(args: RunArgs) -> CmdResult {
     ])
     .map_err(|e| Failure(format!("cannot handle signals: {e}")))?;
     let id = args.name.clone().unwrap_or_else(fresh_id);
+    let runtime = args.runtime.runtime();
+    // Before anything is made under the ID's name: what a failure below
+    // cleans up is then this run's own.
+    check_unused(&runtime, &id)?;
     let made = args.bundle.is_none();
     let bundle = match &args.bundle {
         Some(dir) => dir.clone(),
@@ -393,29 +397,34 @@ pub fn run(args: RunArgs) -> CmdResult {
         ..ConfigChange::default()
     };
     let changed = change != ConfigChange::default();
-    let runtime = args.runtime.runtime();
-    let outcome = unpack(
+    // A failed unpack removes what it made itself.
+    unpack(
         &args.image,
         &bundle,
         args.rootless,
         args.tty,
         changed.then_some(&change),
-    )
-    .and_then(|()| run_container(&runtime, &id, &bundle, args.tty, signals));
-    if args.rm {
+    )?;
+    let outcome = run_container(&runtime, &id, &bundle, args.tty, signals);
+    if args.rm || (made && outcome.is_err()) {
         // Stopped, or never started: delete --force covers both.
         let _ = runtime.force_delete(&id);
         if made {
             remove_own_bundle(&id, &bundle)?;
         }
     }
-    let status = outcome.inspect_err(|_| {
-        if made && !args.rm {
-            let _ = runtime.force_delete(&id);
-            let _ = remove_own_bundle(&id, &bundle);
-        }
-    })?;
-    exit_with(status)
+    exit_with(outcome?)
+}
+
+/// Refuses an ID that the runtime already has a container for.
+fn check_unused(runtime: &Runtime, id: &str) -> CmdResult {
+    match runtime.state(id) {
+        Ok(state) => Err(Failure(format!(
+            "container {id:?} already exists (status {})",
+            state.status
+        ))),
+        Err(_) => Ok(()),
+    }
 }
 
 /// Runs the container, forwarding `signals` to it, and waits for its
@@ -579,12 +588,7 @@ pub fn create(args: CreateArgs) -> CmdResult {
     } else {
         let image: Image = args.source.parse().map_err(Failure)?;
         // Checked before anything is unpacked under the ID's name.
-        if let Ok(state) = runtime.state(&args.id) {
-            return Err(Failure(format!(
-                "create: container {:?} already exists (status {})",
-                args.id, state.status
-            )));
-        }
+        check_unused(&runtime, &args.id)?;
         let bundle = own_bundle(&args.id)?;
         unpack(&image, &bundle, false, false, None)?;
         (bundle, true)
