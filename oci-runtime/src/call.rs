@@ -15,7 +15,7 @@ use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
 use crate::error::Cleanup;
 use crate::process::wait_readable;
-use crate::{Error, ErrorKind, Result, Runtime, Stdio, log};
+use crate::{Error, ErrorKind, ProcessIo, Result, Runtime, Stdio, log};
 
 /// The most the driver reads of what a runtime prints (a `list` of many
 /// containers, a `features` document); more is an error, not a truncation.
@@ -86,6 +86,18 @@ pub(crate) enum Streams {
     /// runtime's child that kept a pipe open would make a read to the end
     /// wait for it.
     Captured,
+}
+
+impl Streams {
+    /// The container's streams of `io` (its terminal flag is the caller's
+    /// business: the console socket).
+    pub(crate) fn container(io: ProcessIo) -> Streams {
+        Streams::Container {
+            stdin: io.stdin,
+            stdout: io.stdout,
+            stderr: io.stderr,
+        }
+    }
 }
 
 /// One call: the operation, its arguments after the operation's name, its

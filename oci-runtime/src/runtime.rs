@@ -158,21 +158,11 @@ impl Runtime {
             args.push("--no-new-keyring".into());
         }
         args.push(id.into());
-        let ProcessIo {
-            stdin,
-            stdout,
-            stderr,
-            ..
-        } = options.io;
         let call = Call {
             op,
             id,
             args,
-            streams: Streams::Container {
-                stdin,
-                stdout,
-                stderr,
-            },
+            streams: Streams::container(options.io),
             cleanup: true,
             global: true,
         };
@@ -402,21 +392,11 @@ impl Runtime {
         ];
         let console = self.console_socket(&scratch, &io, &mut args)?;
         args.push(id.into());
-        let ProcessIo {
-            stdin,
-            stdout,
-            stderr,
-            ..
-        } = io;
         let call = Call {
             op: "exec",
             id,
             args,
-            streams: Streams::Container {
-                stdin,
-                stdout,
-                stderr,
-            },
+            streams: Streams::container(io),
             cleanup: false,
             global: true,
         };
