@@ -5,7 +5,9 @@
 //! then, with `ocikit-convert`, build a layer from a small tree, unpack the
 //! image into a runtime bundle, change its rootfs and repack the change as
 //! a new layer with a whiteout, gc what no tag reaches, and, as root with
-//! runc installed, run the bundle and read its state. Run with
+//! runc installed, run the bundle and read its state; finally, with
+//! `ocikit-remote` and Debian's docker-registry installed, push the image
+//! to a registry started on this machine and pull it back. Run with
 //! `cargo run --release --example quickstart`.
 //!
 //! The image has one layer, the empty tar archive (two 512-byte zero blocks),
@@ -22,6 +24,8 @@ use ocikit_image::{
 };
 use ocikit_layout::codec::Codec;
 use ocikit_layout::{FsckOptions, GcOptions, Layout};
+use ocikit_remote::{Client, ClientOptions, PullOptions, PushOptions, Reference, RegistryOptions};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -248,7 +252,8 @@ fn layers(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>>
         layout.list_blobs()?.len()
     );
 
-    run_with_runc(layout, dir, &options)
+    run_with_runc(layout, dir, &options)?;
+    through_a_registry(layout, dir)
 }
 
 /// A history entry at the epoch, so that configs are reproducible.
@@ -270,7 +275,7 @@ fn run_with_runc(
     dir: &Path,
     options: &BuildOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let Some(runc) = find_runc() else {
+    let Some(runc) = find_program("runc") else {
         println!("  runc: not installed, the bundle is not run (install Debian's runc to see it)");
         return Ok(());
     };
@@ -336,14 +341,90 @@ fn run_with_runc(
     Ok(())
 }
 
-/// `runc` on the PATH, or in the sbin directories a non-login root shell
+/// `name` on the PATH, or in the sbin directories a non-login root shell
 /// may lack.
-fn find_runc() -> Option<std::path::PathBuf> {
+fn find_program(name: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin".into(), "/sbin".into()])
-        .map(|dir| dir.join("runc"))
+        .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+/// With `ocikit-remote`: v3 pushed to a registry started here (Debian's
+/// docker-registry, plain http on 127.0.0.1 and a free port, its storage
+/// in `dir`), then pulled back into a new layout with the same digest.
+fn through_a_registry(layout: &Layout, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(program) = find_program("docker-registry") else {
+        println!(
+            "\nA registry: docker-registry is not installed, nothing is pushed (install Debian's docker-registry to see it)"
+        );
+        return Ok(());
+    };
+    let address = format!(
+        "127.0.0.1:{}",
+        TcpListener::bind("127.0.0.1:0")?.local_addr()?.port()
+    );
+    let config = dir.join("registry.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {}}}}}\nhttp: {{addr: {address}}}\n",
+            dir.join("registry").display()
+        ),
+    )?;
+    let mut registry = KillOnDrop(
+        std::process::Command::new(program)
+            .arg("serve")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?,
+    );
+    let started = std::time::Instant::now();
+    while TcpStream::connect(&address).is_err() {
+        if registry.0.try_wait()?.is_some() || started.elapsed().as_secs() >= 30 {
+            return Err(format!("docker-registry did not listen on {address}").into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    // Plain http on this machine: TLS is not verified, as with skopeo's
+    // --tls-verify=false.
+    let client = Client::new(ClientOptions::default().with_registry(
+        &address,
+        RegistryOptions {
+            tls_verify: false,
+            ..RegistryOptions::default()
+        },
+    ));
+    let reference: Reference = format!("docker://{address}/quickstart:v3").parse()?;
+    let pushed = client.push(layout, "v3", &reference, &PushOptions::default())?;
+    let pulled_into = Layout::init(dir.join("pulled"))?;
+    let pulled = client.pull(&reference, &pulled_into, "v3", &PullOptions::default())?;
+    println!("\nA registry on this machine (docker-registry on {address}), with ocikit-remote:");
+    println!(
+        "  pushed v3 to {reference}: {} ({} blobs, {} bytes uploaded)",
+        pushed.descriptor.digest, pushed.blobs_uploaded, pushed.bytes_uploaded
+    );
+    if pulled.descriptor.digest != pushed.descriptor.digest {
+        return Err("the image pulled back has another digest".into());
+    }
+    println!(
+        "  pulled it back into a new layout: {} ({} blobs fetched), the same digest",
+        pulled.descriptor.digest, pulled.blobs_fetched
+    );
+    Ok(())
+}
+
+/// A child process killed and reaped however the quickstart ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Copies `program` to `tree/at`, and the shared libraries `ldd` lists for

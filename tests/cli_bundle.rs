@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use ocikit_test_support::peers;
-use support::{assert_usage_error, oci, run_dated as run, text};
+use support::{assert_usage_error, on_a_terminal, run_dated as run, text};
 
 /// Runs `oci ARGS`, expects success, returns stdout without its newline.
 #[track_caller]
@@ -278,22 +278,6 @@ fn unpack_then_repack_round_trip() {
     ]);
     assert_eq!(not_bundle.status.code(), Some(1));
     assert!(text(&not_bundle.stderr).contains("oci-bundle.json"));
-}
-
-/// `oci ARGS` under `script`, which gives it a pseudo-terminal for its
-/// standard streams; what the terminal showed.
-fn on_a_terminal(args: &[&str]) -> String {
-    let oci = oci();
-    let mut line = format!("{:?}", oci.get_program().to_str().unwrap());
-    for arg in args {
-        line += &format!(" '{arg}'");
-    }
-    let out = Command::new("script")
-        .args(["-qfec", &line, "/dev/null"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{line}: {}", text(&out.stdout));
-    text(&out.stdout)
 }
 
 #[test]

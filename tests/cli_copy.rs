@@ -5,47 +5,14 @@
 
 mod support;
 
-use support::{assert_usage_error, run, text};
-
-/// Builds a one-layer image from a small directory at `image`; returns
-/// the manifest digest `oci build` printed.
-fn build(dir: &std::path::Path, image: &str) -> String {
-    let tree = dir.join("tree");
-    std::fs::create_dir_all(tree.join("etc")).unwrap();
-    std::fs::write(tree.join("etc/hostname"), b"copied\n").unwrap();
-    let out = run(&[
-        "build",
-        tree.to_str().unwrap(),
-        image,
-        "--platform",
-        "linux/amd64",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).trim().to_owned()
-}
-
-fn blobs(layout: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = std::path::Path::new(layout).join("blobs/sha256");
-    let mut found: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    found.sort();
-    found
-}
+use support::{assert_usage_error, blobs, build_image, run, text};
 
 #[test]
 fn copies_into_a_new_layout_and_prints_the_tag_and_digest() {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     let (src, dst) = (p("src"), p("dst"));
-    let digest = build(dir.path(), &format!("{src}:v1"));
+    let digest = build_image(dir.path(), &format!("{src}:v1"), b"copied\n");
 
     let out = run(&["copy", &format!("{src}:v1"), &format!("{dst}:stable")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -80,7 +47,7 @@ fn failures_exit_1_naming_what_is_wrong_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     let (src, dst) = (p("src"), p("dst"));
-    build(dir.path(), &format!("{src}:v1"));
+    build_image(dir.path(), &format!("{src}:v1"), b"copied\n");
 
     // No such tag: the message lists the tags; no destination appears.
     let out = run(&["copy", &format!("{src}:nope"), &format!("{dst}:v1")]);

@@ -9,20 +9,12 @@ mod support;
 use std::process::Command;
 
 use ocikit_test_support::peers;
-use support::{assert_usage_error, oci, run, text};
+use support::{assert_usage_error, oci, run, succeeded, text};
 
 /// Runs `oci ARGS`, expects exit 0 and nothing on stderr, returns stdout.
 #[track_caller]
 fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        text(&out.stderr)
-    );
-    assert_eq!(text(&out.stderr), "", "{args:?}");
-    text(&out.stdout)
+    succeeded(&run(args))
 }
 
 /// The commands `oci help` lists, in its order: clap writes the list from
@@ -79,7 +71,20 @@ const DOCUMENTED: &[(&str, &[&str])] = &[
             "--platform",
         ],
     ),
-    ("unpack", &["IMAGE", "BUNDLE", "--rootless", "--platform"]),
+    (
+        "unpack",
+        &[
+            "IMAGE",
+            "REF",
+            "BUNDLE",
+            "--rootless",
+            "--platform",
+            "--authfile",
+            "--creds",
+            "--cert-dir",
+            "--tls-verify",
+        ],
+    ),
     (
         "repack",
         &["BUNDLE", "IMAGE", "--compression", "gzip", "zstd", "none"],
@@ -110,7 +115,82 @@ const DOCUMENTED: &[(&str, &[&str])] = &[
             "--to-oci",
         ],
     ),
-    ("copy", &["SRC", "DST"]),
+    (
+        "copy",
+        &[
+            "SRC",
+            "DST",
+            "--authfile",
+            "--creds",
+            "--cert-dir",
+            "--tls-verify",
+        ],
+    ),
+    (
+        "pull",
+        &[
+            "REF",
+            "IMAGE",
+            "--platform",
+            "--all-platforms",
+            "--to-oci",
+            "--authfile",
+            "--creds",
+            "--cert-dir",
+            "--tls-verify",
+        ],
+    ),
+    (
+        "push",
+        &[
+            "IMAGE",
+            "REF",
+            "--authfile",
+            "--creds",
+            "--cert-dir",
+            "--tls-verify",
+        ],
+    ),
+    (
+        "inspect",
+        &[
+            "REF",
+            "--raw",
+            "--authfile",
+            "--creds",
+            "--cert-dir",
+            "--tls-verify",
+        ],
+    ),
+    (
+        "tags",
+        &["REF", "--authfile", "--creds", "--cert-dir", "--tls-verify"],
+    ),
+    (
+        "referrers",
+        &[
+            "REF",
+            "--artifact-type",
+            "--authfile",
+            "--creds",
+            "--cert-dir",
+            "--tls-verify",
+        ],
+    ),
+    (
+        "login",
+        &[
+            "HOST",
+            "-u",
+            "USER",
+            "--password-stdin",
+            "--authfile",
+            "--creds",
+            "--cert-dir",
+            "--tls-verify",
+        ],
+    ),
+    ("logout", &["HOST", "--authfile"]),
     (
         "validate",
         &[
@@ -171,7 +251,9 @@ const DOCUMENTED: &[(&str, &[&str])] = &[
 ];
 
 /// The commands that draw a progress bar, and so have `--quiet`.
-const WITH_A_BAR: &[&str] = &["build", "unpack", "repack", "import", "export", "copy"];
+const WITH_A_BAR: &[&str] = &[
+    "build", "unpack", "repack", "import", "export", "copy", "pull", "push",
+];
 
 #[test]
 fn every_command_answers_help_and_help_cmd() {

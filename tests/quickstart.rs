@@ -6,40 +6,13 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use ocikit_test_support::{peers, skip};
 
-/// The example `name`, built fresh: cargo names the binaries of a package
-/// to its integration tests (`CARGO_BIN_EXE_*`), not its examples, and
-/// `cargo test --test quickstart` alone would not rebuild an example. The
-/// build uses this test's profile and features, so it reuses what `cargo
-/// test` already built.
-fn build_example(name: &str) -> PathBuf {
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "--quiet", "--example", name]);
-    cargo.current_dir(env!("CARGO_MANIFEST_DIR"));
-    if !cfg!(debug_assertions) {
-        cargo.arg("--release");
-    }
-    if cfg!(feature = "blake3") {
-        cargo.args(["--features", "blake3"]);
-    }
-    let status = cargo.status().expect("run cargo build --example");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let mut path = std::env::current_exe().expect("test binary path");
-    path.pop(); // the test binary
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    path.join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
-
 #[test]
 fn quickstart_runs_and_its_digests_are_reproducible() {
-    let binary = build_example("quickstart");
+    let binary = support::build_example("quickstart");
     let out = Command::new(&binary).output().unwrap();
     let stdout = support::text(&out.stdout);
     assert!(
@@ -58,6 +31,22 @@ fn quickstart_runs_and_its_digests_are_reproducible() {
         "gc after removing the tags latest and v2: 4 blobs removed, 5 kept",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    // With docker-registry: v3 pushed to a registry on this machine and
+    // pulled back, with the same digest. Without it, why nothing is pushed.
+    if peers::require_tool("docker-registry") {
+        let v3 = "sha256:dfa19065683535103a864f84852ee4aed17aa91b38b21f691fe9ea3b34c230c1";
+        for line in [
+            format!("/quickstart:v3: {v3} (4 blobs, 1131 bytes uploaded)"),
+            format!("  pulled it back into a new layout: {v3} (4 blobs fetched), the same digest"),
+        ] {
+            assert!(stdout.contains(&line), "missing {line:?} in:\n{stdout}");
+        }
+    } else {
+        assert!(
+            stdout.contains("docker-registry is not installed, nothing is pushed"),
+            "{stdout}"
+        );
     }
     // As root with runc: the bundle runs, and a created container's state
     // parses. Without them the quickstart says why it does not run it.

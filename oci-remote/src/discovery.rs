@@ -14,6 +14,7 @@ use crate::client::{Call, Registry};
 use crate::error::printable;
 use crate::manifest::{self, DEFAULT_MANIFEST_LIMIT, Manifest, fetch};
 use crate::push::{read_referrers_tag, referrers_tag};
+use crate::retry::retryable_io;
 use crate::transport::{Method, Response};
 use crate::url::Url;
 use crate::{Client, Error, Reference, Result};
@@ -125,11 +126,12 @@ impl Client {
         }
         let mut manifests = Vec::new();
         let mut filtered = true;
-        let found = pages_or_404(
+        let found = read_pages(
             &registry,
             Some(repository),
             url,
             "list referrers",
+            &[200, 404],
             |bytes, response| {
                 let index =
                     ocikit_image::ImageIndex::from_json(bytes).map_err(|e| e.to_string())?;
@@ -191,6 +193,74 @@ impl Client {
         )
     }
 
+    /// The blob `descriptor` names, from the reference's repository, read
+    /// into memory (spec.md, "Pulling blobs"): for small blobs such as an
+    /// image config. At most `limit` bytes are accepted, and the bytes are
+    /// verified against the descriptor's digest and size; larger blobs
+    /// belong in a layout ([`Client::pull`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when the descriptor's size is above `limit`; the
+    /// registry's errors; [`Error::DigestMismatch`] for content that is
+    /// not the descriptor's (another digest, or another size).
+    pub fn fetch_blob(
+        &self,
+        reference: &Reference,
+        descriptor: &Descriptor,
+        limit: u64,
+    ) -> Result<Vec<u8>> {
+        let digest = &descriptor.digest;
+        let size = descriptor.size_u64().map_err(ocikit_layout::Error::from)?;
+        if size > limit {
+            return Err(Error::Usage {
+                reference: reference.to_string(),
+                reason: format!(
+                    "blob {digest} has {size} bytes, more than the {limit} read into memory"
+                ),
+            });
+        }
+        let registry = self.registry(reference)?;
+        let repository = reference.repository();
+        let call = Call::new(
+            &registry,
+            Method::Get,
+            &Registry::path(repository, &format!("blobs/{digest}")),
+            format!("fetch blob {digest}"),
+            &[200],
+        )
+        .repository(repository, Scope::pull(repository));
+        let mut attempts = 0;
+        let bytes = loop {
+            attempts += 1;
+            let response = registry.send(&call)?;
+            // One byte past the size, whatever Content-Length says: a
+            // longer body is refused below, an endless one stops here.
+            let mut bytes = Vec::new();
+            match response.body.take(size + 1).read_to_end(&mut bytes) {
+                Ok(_) => break bytes,
+                Err(e) if retryable_io(&e) && attempts <= registry.retry_count() => {}
+                Err(e) => return Err(registry.transport_error(&call, &call.url, e, attempts)),
+            }
+        };
+        let found = Digest::compute(&digest.algorithm(), &bytes).map_err(|e| Error::Document {
+            registry: registry.name.clone(),
+            repository: repository.to_owned(),
+            what: format!("blob {digest}"),
+            source: Box::new(e),
+        })?;
+        if found != *digest || bytes.len() as u64 != size {
+            return Err(Error::DigestMismatch {
+                registry: registry.name.clone(),
+                repository: repository.to_owned(),
+                what: format!("blob {digest} ({size} bytes; {} received)", bytes.len()),
+                expected: digest.clone(),
+                found,
+            });
+        }
+        Ok(bytes)
+    }
+
     /// Deletes the manifest `reference` names by digest (spec.md, "Deleting
     /// Manifests"; many registries refuse deletes by tag).
     ///
@@ -244,7 +314,8 @@ fn require_digest<'r>(reference: &'r Reference, what: &str) -> Result<&'r Digest
     })
 }
 
-/// Reads every page from `url` on, handing each body to `page`.
+/// Reads every page from `url` on, handing each body to `page`; a 404 is
+/// an error like any other, with the registry's codes (`NAME_UNKNOWN`).
 fn pages(
     registry: &Registry,
     repository: Option<&str>,
@@ -252,27 +323,26 @@ fn pages(
     operation: &str,
     mut page: impl FnMut(&[u8]) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    pages_or_404(registry, repository, url, operation, |bytes, _| page(bytes)).and_then(|found| {
-        if found {
-            Ok(())
-        } else {
-            Err(registry.protocol(repository, operation, "HTTP 404".into()))
-        }
+    read_pages(registry, repository, url, operation, &[200], |bytes, _| {
+        page(bytes)
     })
+    .map(drop)
 }
 
-/// Reads every page from `url` on; `Ok(false)` when the first answers 404.
-fn pages_or_404(
+/// Reads every page from `url` on, the first answering one of `first_ok`
+/// (the others 200); `Ok(false)` when the first answers 404.
+fn read_pages(
     registry: &Registry,
     repository: Option<&str>,
     mut url: Url,
     operation: &str,
+    first_ok: &[u16],
     mut page: impl FnMut(&[u8], &Response) -> std::result::Result<(), String>,
 ) -> Result<bool> {
     let mut visited = HashSet::new();
     let scope = repository.map(Scope::pull);
     for number in 0..MAX_PAGES {
-        let ok: &[u16] = if number == 0 { &[200, 404] } else { &[200] };
+        let ok: &[u16] = if number == 0 { first_ok } else { &[200] };
         let mut call = Call::to(url.clone(), Method::Get, operation.to_owned(), ok);
         call.repository = repository;
         call.scopes.extend(scope.clone());

@@ -11,8 +11,8 @@
 //! - [`Client::pull`] into an [`ocikit_layout::Layout`], [`Client::push`]
 //!   from one; [`Client::tags`], [`Client::catalog`],
 //!   [`Client::referrers`], [`Client::head_manifest`],
-//!   [`Client::fetch_manifest`], [`Client::delete_manifest`],
-//!   [`Client::delete_blob`].
+//!   [`Client::fetch_manifest`], [`Client::fetch_blob`],
+//!   [`Client::delete_manifest`], [`Client::delete_blob`].
 //! - Authentication as the registry asks: anonymous, Basic, or Bearer
 //!   tokens of the Docker token protocol (cached per scope set, renewed
 //!   before they expire; OAuth2 for identity tokens).

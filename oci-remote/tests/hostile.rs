@@ -631,6 +631,12 @@ fn tag_pages_follow_relative_links_and_a_loop_is_refused() {
         if request.path.contains("loop") {
             return page(r#""x""#).with("Link", r#"</v2/loop/tags/list>; rel="next""#);
         }
+        if request.path.contains("gone") {
+            return Reply::body(
+                404,
+                r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
+            );
+        }
         match request.path.split_once("last=") {
             None => {
                 page(r#""a","b""#).with("Link", r#"</v2/app/tags/list?n=2&last=b>; rel="next""#)
@@ -647,6 +653,12 @@ fn tag_pages_follow_relative_links_and_a_loop_is_refused() {
         .tags(&reference(&registry, "loop"), None)
         .unwrap_err();
     assert!(err.to_string().contains("a loop"), "{err}");
+    // A repository the registry does not know: its answer, codes and all.
+    let err = client
+        .tags(&reference(&registry, "gone"), None)
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert!(err.has_code("NAME_UNKNOWN"), "{err}");
 }
 
 #[test]
@@ -1029,4 +1041,57 @@ fn a_manifest_that_breaks_off_is_fetched_again() {
         .filter(|r| r.path.contains("/manifests/"))
         .count();
     assert_eq!(fetches, 2);
+}
+
+#[test]
+fn a_blob_read_into_memory_is_verified_and_bounded() {
+    let mut content = Content::default();
+    let good = random(300, 9);
+    let other = random(300, 10);
+    let long = random(301, 11);
+    let descriptor = |bytes: &[u8]| Descriptor::for_bytes(MediaType::ImageConfig, bytes);
+    let (good_d, other_d, long_d) = (descriptor(&good), descriptor(&other), descriptor(&long));
+    content
+        .blobs
+        .insert(good_d.digest.to_string(), good.clone());
+    // The wrong bytes under one digest, a body longer than its size under
+    // another, an endless body under a third.
+    content
+        .blobs
+        .insert(other_d.digest.to_string(), random(300, 12));
+    let mut short_d = long_d.clone();
+    short_d.size = 300;
+    content.blobs.insert(long_d.digest.to_string(), long);
+    let endless = Descriptor::for_bytes(MediaType::ImageConfig, b"endless");
+    let endless_path = endless.digest.to_string();
+    let registry = Server::start(move |request| {
+        if request.path.ends_with(&endless_path) {
+            return Reply::Endless {
+                status: 200,
+                headers: Vec::new(),
+            };
+        }
+        content.answer(request).unwrap()
+    });
+    let client = client(&registry.address, None);
+    let app = reference(&registry, "app:v1");
+    assert_eq!(client.fetch_blob(&app, &good_d, 300).unwrap(), good);
+    for wrong in [&other_d, &short_d, &endless] {
+        let err = client.fetch_blob(&app, wrong, 1 << 20).unwrap_err();
+        assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("blob {} ({} bytes; ", wrong.digest, wrong.size)),
+            "{err}"
+        );
+    }
+    // Over the limit: refused before anything is asked.
+    let asked = registry.seen().len();
+    let err = client.fetch_blob(&app, &good_d, 299).unwrap_err();
+    assert!(matches!(err, Error::Usage { .. }), "{err}");
+    assert!(
+        err.to_string().contains("has 300 bytes, more than the 299"),
+        "{err}"
+    );
+    assert_eq!(registry.seen().len(), asked);
 }

@@ -149,8 +149,8 @@ pub fn import(args: ImportArgs) -> CmdResult {
         .find(|d| d.media_type.is_docker())
     {
         eprintln!(
-            "oci import: note: the manifests stay Docker-typed ({}): podman and skopeo's oci: transport will not find them; import with --to-oci to convert them",
-            docker.media_type
+            "oci import: {}",
+            crate::remote::docker_note("import", &docker.media_type)
         );
     }
     let mut out = std::io::stdout().lock();

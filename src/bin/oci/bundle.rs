@@ -7,22 +7,29 @@ use std::path::Path;
 
 use ocikit_convert::{ConfigChange, ImageEdit, RepackOptions, UnpackOptions};
 use ocikit_image::{History, Platform};
+use ocikit_layout::Layout;
+use ocikit_remote::{Platforms, PullOptions, Reference};
 
 use crate::build::Compression;
 use crate::progress::QuietArg;
+use crate::remote::{self, Location, RegistryArgs};
 use crate::shell;
 use crate::store::Image;
-use crate::{CmdResult, stdout_failed};
+use crate::{CmdResult, Failure, stdout_failed};
 
 /// Unpack an image into a runtime bundle
 ///
 /// BUNDLE, a new or empty directory, gets rootfs/, config.json (image-spec
 /// conversion.md) and what `oci repack` needs. Rootless is implied when not
-/// root. Prints the manifest digest.
+/// root. An image in a registry is pulled first into a temporary layout
+/// beside BUNDLE, removed afterwards (the registry flags apply to it).
+/// Prints the manifest digest.
 #[derive(clap::Args, Debug)]
 pub struct UnpackArgs {
-    /// The image to unpack
-    image: Image,
+    /// The image to unpack: LAYOUT:TAG, or a registry reference
+    /// docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
+    #[arg(value_name = "IMAGE|REF")]
+    image: Location,
     /// The bundle's directory
     #[arg(value_name = "BUNDLE")]
     bundle: String,
@@ -34,6 +41,8 @@ pub struct UnpackArgs {
     /// this host's)
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     platform: Option<Platform>,
+    #[command(flatten)]
+    registry: RegistryArgs,
     #[command(flatten)]
     quiet: QuietArg,
 }
@@ -115,7 +124,15 @@ fn parse_label(label: &str) -> Result<(String, String), String> {
 }
 
 pub fn unpack(args: UnpackArgs) -> CmdResult {
-    let layout = args.image.open()?;
+    let bundle = Path::new(&args.bundle);
+    // A pulled image is in a temporary layout until the end.
+    let (layout, tag, _pulled) = match &args.image {
+        Location::Layout(image) => (image.open()?, image.tag.clone(), None),
+        Location::Registry(reference) => {
+            let (dir, layout) = pull_beside(reference, bundle, &args)?;
+            (layout, PULLED_TAG.to_owned(), Some(dir))
+        }
+    };
     let bar = args.quiet.bar();
     let mut options = UnpackOptions {
         platform: args.platform,
@@ -124,13 +141,51 @@ pub fn unpack(args: UnpackArgs) -> CmdResult {
     };
     // Rootless is implied for a non-root user, and may be asked for by root.
     options.rootless |= args.rootless;
-    let unpacked =
-        ocikit_convert::unpack(&layout, &args.image.tag, Path::new(&args.bundle), &options)?;
+    let unpacked = ocikit_convert::unpack(&layout, &tag, bundle, &options)?;
     drop(bar);
     for warning in &unpacked.warnings {
         eprintln!("oci unpack: warning: {warning}");
     }
     writeln!(std::io::stdout().lock(), "{}", unpacked.manifest.digest).map_err(stdout_failed)
+}
+
+/// The tag of an image pulled for `oci unpack REF`, in its temporary layout.
+const PULLED_TAG: &str = "unpack";
+
+/// Pulls `reference` (the platform of `args`) into a temporary layout in
+/// the directory of `bundle`: on the disk that takes the rootfs anyway,
+/// rather than in $TMPDIR, often a small tmpfs. It is removed when the
+/// returned directory is dropped, as nothing keeps it for a next unpack.
+fn pull_beside(
+    reference: &Reference,
+    bundle: &Path,
+    args: &UnpackArgs,
+) -> Result<(tempfile::TempDir, Layout), Failure> {
+    let parent = bundle
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = tempfile::Builder::new()
+        .prefix(".oci-unpack-")
+        .tempdir_in(parent)
+        .map_err(|e| {
+            Failure(format!(
+                "{}: creating a temporary layout for the pull: {e}",
+                parent.display()
+            ))
+        })?;
+    let layout = Layout::init(dir.path())?;
+    let transfers = args.quiet.transfers("unpack");
+    let client = args.registry.client(&[reference], &transfers)?;
+    let options = PullOptions {
+        platforms: args
+            .platform
+            .clone()
+            .map_or(Platforms::Host, Platforms::Only),
+        ..PullOptions::default()
+    };
+    remote::pull(&client, reference, &layout, PULLED_TAG, options, &transfers)?;
+    Ok((dir, layout))
 }
 
 pub fn repack(args: RepackArgs) -> CmdResult {

@@ -1,26 +1,41 @@
-//! `oci copy`: an image from one layout into another (created when
-//! missing), or under another tag in the same one.
+//! `oci copy`: an image between layouts and registries: from one layout
+//! into another (created when missing) or under another tag in the same
+//! one, from a layout to a registry (a push), from a registry into a
+//! layout (a pull of every platform), and from one registry reference to
+//! another (a pull into a temporary layout, then a push).
 
 use std::io::Write;
 
+use ocikit_image::Descriptor;
 use ocikit_layout::{CopyOptions, Layout};
+use ocikit_remote::{Platforms, PullOptions, Reference};
 
 use crate::progress::QuietArg;
+use crate::remote::{self, Location, RegistryArgs, into_layout};
 use crate::store::Image;
-use crate::{CmdResult, stdout_failed};
+use crate::{CmdResult, Failure, stdout_failed};
 
-/// Copy an image and every blob it reaches into a layout
+/// Copy an image between layouts and registries
 ///
-/// Each blob is verified; the layout of DST is created when missing, and
-/// the image tagged there. Prints the tag, digest and media type.
+/// SRC and DST are each a layout image (LAYOUT:TAG) or a registry
+/// reference (docker://HOST[:PORT]/REPO[:TAG|@DIGEST]); the registry flags
+/// apply to the references. The whole image is copied, every platform of
+/// an index, so every digest stays the same, and each blob is verified. A
+/// layout DST is created when missing. From a registry to a registry, the
+/// image goes through a temporary layout (in $TMPDIR, removed afterwards);
+/// when both are on one registry, blobs are mounted from the source
+/// repository rather than sent again. Prints DST's tag (or reference), the
+/// digest and the media type.
 #[derive(clap::Args, Debug)]
 pub struct CopyArgs {
-    /// The image to copy
+    /// What to copy: LAYOUT:TAG or docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
     #[arg(value_name = "SRC")]
-    source: Image,
-    /// Where to: the layout and the tag there
+    source: Location,
+    /// Where to: LAYOUT:TAG or docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
     #[arg(value_name = "DST")]
-    target: Image,
+    target: Location,
+    #[command(flatten)]
+    registry: RegistryArgs,
     #[command(flatten)]
     quiet: QuietArg,
 }
@@ -29,8 +44,68 @@ pub fn copy(args: CopyArgs) -> CmdResult {
     let CopyArgs {
         source,
         target,
+        registry,
         quiet,
     } = args;
+    let (name, descriptor) = match (source, target) {
+        (Location::Layout(source), Location::Layout(target)) => {
+            let descriptor = layout_to_layout(&source, &target, &quiet)?;
+            (target.tag, descriptor)
+        }
+        (Location::Layout(source), Location::Registry(target)) => {
+            let layout = source.open()?;
+            layout.find_tag(&source.tag)?;
+            let transfers = quiet.transfers("copy");
+            let client = registry.client(&[&target], &transfers)?;
+            let pushed = remote::push(&client, &layout, &source.tag, &target, None, &transfers)?;
+            (target.to_string(), pushed.descriptor)
+        }
+        (Location::Registry(source), Location::Layout(target)) => {
+            ocikit_layout::check_tag(&target.tag)?;
+            let transfers = quiet.transfers("copy");
+            let client = registry.client(&[&source], &transfers)?;
+            let pulled = into_layout(&target.layout, |layout| {
+                let pulled = remote::pull(
+                    &client,
+                    &source,
+                    layout,
+                    &target.tag,
+                    every_platform(),
+                    &transfers,
+                )?;
+                remote::note_docker(&transfers, layout, &pulled);
+                Ok(pulled)
+            })?;
+            (target.tag, pulled.descriptor)
+        }
+        (Location::Registry(source), Location::Registry(target)) => {
+            let descriptor = registry_to_registry(&source, &target, &registry, &quiet)?;
+            (target.to_string(), descriptor)
+        }
+    };
+    writeln!(
+        std::io::stdout().lock(),
+        "{name} {} {}",
+        descriptor.digest,
+        descriptor.media_type
+    )
+    .map_err(stdout_failed)
+}
+
+/// Every platform of an index: a copy keeps the digest of what it copies.
+fn every_platform() -> PullOptions {
+    PullOptions {
+        platforms: Platforms::All,
+        ..PullOptions::default()
+    }
+}
+
+/// A layout image into another layout, created when missing.
+fn layout_to_layout(
+    source: &Image,
+    target: &Image,
+    quiet: &QuietArg,
+) -> Result<Descriptor, Failure> {
     ocikit_layout::check_tag(&target.tag)?;
     // The source and its tag are checked before the destination is created.
     let tag = source.tag.as_str();
@@ -41,14 +116,37 @@ pub fn copy(args: CopyArgs) -> CmdResult {
     let options = CopyOptions {
         progress: bar.progress(),
     };
-    let copied = layout.copy_image(&source, tag, &target.tag, &options)?;
-    drop(bar);
-    writeln!(
-        std::io::stdout().lock(),
-        "{} {} {}",
-        target.tag,
-        copied.descriptor.digest,
-        copied.descriptor.media_type
-    )
-    .map_err(stdout_failed)
+    Ok(layout
+        .copy_image(&source, tag, &target.tag, &options)?
+        .descriptor)
+}
+
+/// A registry image to another reference, through a temporary layout;
+/// on one registry, blobs are mounted from the source repository.
+fn registry_to_registry(
+    source: &Reference,
+    target: &Reference,
+    registry: &RegistryArgs,
+    quiet: &QuietArg,
+) -> Result<Descriptor, Failure> {
+    let transfers = quiet.transfers("copy");
+    let client = registry.client(&[source, target], &transfers)?;
+    let dir = tempfile::Builder::new()
+        .prefix("oci-copy-")
+        .tempdir()
+        .map_err(|e| Failure(format!("creating a temporary layout: {e}")))?;
+    let layout = Layout::init(dir.path())?;
+    remote::pull(
+        &client,
+        source,
+        &layout,
+        "copy",
+        every_platform(),
+        &transfers,
+    )?;
+    let mount_from = (source.registry() == target.registry()
+        && source.repository() != target.repository())
+    .then(|| source.repository().to_owned());
+    let pushed = remote::push(&client, &layout, "copy", target, mount_from, &transfers)?;
+    Ok(pushed.descriptor)
 }

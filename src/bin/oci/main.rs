@@ -3,6 +3,9 @@
 //! definition: the [`Command`] list here, each command's arguments in the
 //! file of its group, which also runs it. This file dispatches and turns
 //! failures into exit codes.
+// The doc comments of the arguments are their help text, which writes the
+// optional parts of a reference in brackets (HOST[:PORT]): not links.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 mod archive;
 mod build;
@@ -10,11 +13,15 @@ mod bundle;
 mod container;
 mod copy;
 mod digest;
+mod discover;
+mod login;
 mod maintenance;
 mod progress;
+mod remote;
 mod runtime;
 mod shell;
 mod store;
+mod transfer;
 mod validate;
 
 use std::io::Write;
@@ -24,10 +31,14 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 /// What the top-level help says after the list of commands.
 const AFTER_HELP: &str = "\
-IMAGE is LAYOUT:TAG (split at the last colon).
+IMAGE is LAYOUT:TAG (split at the last colon). REF is an image in a
+registry, docker://HOST[:PORT]/REPO[:TAG|@DIGEST] as skopeo writes it;
+the commands that talk to a registry take --authfile, --creds, --cert-dir
+and --tls-verify=false as skopeo does.
 
 build, unpack, repack, import, export and copy draw a progress bar on
-stderr when it is a terminal; --quiet turns it off.
+stderr when it is a terminal, pull and push a line per blob in flight;
+--quiet turns them off.
 
 exit codes: 0 success, 1 failure (one line on stderr: `oci: <message>`),
 2 usage error (bad arguments)";
@@ -64,6 +75,13 @@ enum Command {
     Export(archive::ExportArgs),
     Import(archive::ImportArgs),
     Copy(copy::CopyArgs),
+    Pull(transfer::PullArgs),
+    Push(transfer::PushArgs),
+    Inspect(discover::InspectArgs),
+    Tags(discover::TagsArgs),
+    Referrers(discover::ReferrersArgs),
+    Login(login::LoginArgs),
+    Logout(login::LogoutArgs),
     Validate(validate::ValidateArgs),
     RuntimeSpec(runtime::RuntimeSpecArgs),
     Digest(digest::DigestArgs),
@@ -149,6 +167,13 @@ fn main() -> ExitCode {
         Command::Export(args) => archive::export(args),
         Command::Import(args) => archive::import(args),
         Command::Copy(args) => copy::copy(args),
+        Command::Pull(args) => transfer::pull(args),
+        Command::Push(args) => transfer::push(args),
+        Command::Inspect(args) => discover::inspect(args),
+        Command::Tags(args) => discover::tags(args),
+        Command::Referrers(args) => discover::referrers(args),
+        Command::Login(args) => login::login(args),
+        Command::Logout(args) => login::logout(args),
         Command::Validate(args) => validate::validate(args),
         Command::RuntimeSpec(args) => runtime::runtime_spec(args),
         Command::Digest(args) => digest::digest(args),

@@ -2,15 +2,17 @@
 //! export, copy), drawn with indicatif from the library's progress reports
 //! (`ocikit_layout::progress`): a bar with bytes, rate and time left when
 //! the total is known, a spinner with bytes, entries and rate when it is
-//! not. Only on a terminal, and not with `--quiet`: a pipe or a file gets
-//! nothing at all.
+//! not. Registry transfers (pull, push) draw one line per blob in flight
+//! instead ([`Transfers`]). Only on a terminal, and not with `--quiet`: a
+//! pipe or a file gets nothing at all.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use ocikit_layout::progress::{Progress, Status};
 
 /// How often the bar is redrawn while no report comes (a spinner keeps
@@ -38,12 +40,25 @@ impl QuietArg {
     /// The bar for this command: nothing when `--quiet` was given or when
     /// stderr is not a terminal.
     pub fn bar(&self) -> Bar {
-        if self.quiet || !std::io::stderr().is_terminal() {
+        if !self.drawn() {
             return Bar { shown: None };
         }
         Bar {
             shown: Some(Arc::new(Shown::default())),
         }
+    }
+
+    /// The transfer lines of the registry command `command` (`pull`):
+    /// drawn only when a bar would be.
+    pub fn transfers(&self, command: &'static str) -> Transfers {
+        Transfers {
+            command,
+            lines: self.drawn().then(|| Arc::new(Lines::default())),
+        }
+    }
+
+    fn drawn(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
     }
 }
 
@@ -177,5 +192,120 @@ impl Shown {
                     };
                 },
             )
+    }
+}
+
+/// One line per blob in flight: `download 6c3c624b58db [=====>    ]
+/// 3.20 MiB/11.50 MiB 8.10 MiB/s`.
+const TRANSFER: &str = "{msg} {prefix} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}";
+
+/// What a registry command says on stderr: one line per blob in flight
+/// while blobs move (drawn together with indicatif's `MultiProgress`, as
+/// podman and skopeo show a pull), its summary at the end, and notes and
+/// warnings at any time, printed above the lines so that they do not tear
+/// them. Without a terminal (or with `--quiet`), only the notes and
+/// warnings, plainly. Cheap to clone: clones share the lines.
+#[derive(Clone)]
+pub struct Transfers {
+    /// The command, for the prefix of notes: `oci pull: ...`.
+    command: &'static str,
+    lines: Option<Arc<Lines>>,
+}
+
+/// The lines on a terminal.
+#[derive(Default)]
+struct Lines {
+    multi: MultiProgress,
+    /// The line of each blob by digest, `None` once it is done (a last
+    /// report after the end draws nothing again).
+    bars: Mutex<HashMap<String, Option<ProgressBar>>>,
+}
+
+impl Transfers {
+    /// Notes and warnings only, for the commands that move no blobs.
+    pub fn none(command: &'static str) -> Transfers {
+        Transfers {
+            command,
+            lines: None,
+        }
+    }
+
+    /// The command these lines are of (`pull`).
+    pub fn command(&self) -> &'static str {
+        self.command
+    }
+
+    /// The handle to put in the pull's or push's options: the library
+    /// reports each blob as `download DIGEST` or `upload DIGEST` with its
+    /// size as the total, and `exists DIGEST` or `mounted DIGEST` for one
+    /// that needs no transfer (no line: it is not in flight).
+    pub fn progress(&self) -> Progress {
+        match &self.lines {
+            None => Progress::none(),
+            Some(lines) => {
+                let lines = lines.clone();
+                Progress::new(move |status: &Status<'_>| lines.update(status))
+            }
+        }
+    }
+
+    /// `oci COMMAND: TEXT` on stderr, above the lines when they are drawn.
+    pub fn say(&self, text: &str) {
+        let line = format!("oci {}: {text}", self.command);
+        match &self.lines {
+            Some(lines) => lines.multi.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// The summary at the end (`oci pull: 3 blobs fetched ...`), only where
+    /// the lines are drawn.
+    pub fn summary(&self, text: &str) {
+        if self.lines.is_some() {
+            self.say(text);
+        }
+    }
+}
+
+impl Lines {
+    fn update(&self, status: &Status<'_>) {
+        let (Some((verb, digest)), Some(total)) = (status.task.split_once(' '), status.total_bytes)
+        else {
+            return;
+        };
+        let Ok(mut bars) = self.bars.lock() else {
+            return;
+        };
+        let slot = bars.entry(digest.to_owned()).or_insert_with(|| {
+            let short = digest.split_once(':').map_or(digest, |(_, hex)| hex);
+            let style = ProgressStyle::with_template(TRANSFER)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
+                .with_style(style)
+                .with_message(verb.to_owned())
+                .with_prefix(short.chars().take(12).collect::<String>());
+            let bar = self.multi.add(bar);
+            bar.enable_steady_tick(TICK);
+            Some(bar)
+        });
+        let Some(bar) = slot.clone() else { return };
+        if status.bytes < bar.position() {
+            // Started again (a download resumed from the start): its own
+            // rate.
+            bar.reset();
+        }
+        bar.set_position(status.bytes.min(total));
+        if status.bytes >= total {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+            *slot = None;
+        }
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.multi.clear();
     }
 }
