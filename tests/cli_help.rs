@@ -215,7 +215,7 @@ const DOCUMENTED: &[(&str, &[&str])] = &[
     (
         "run",
         &[
-            "IMAGE",
+            "IMAGE|REF",
             "--name",
             "--rm",
             "--tty",

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use ocikit_test_support::registry::Registry;
 use ocikit_test_support::{peers, skip};
 use support::{assert_usage_error, oci, text};
 
@@ -212,6 +213,13 @@ fn run_exits_with_the_code_of_the_container_and_rm_removes_its_bundle() {
         .unwrap();
     assert_eq!(out.code(), Some(0));
     assert_eq!(case.status().as_deref(), Some("created"));
+    // A run under that name (its own bundle free) is refused by the
+    // runtime; --rm then removes only the bundle that run made.
+    let out = case.output(&["run", "--rm", "--name", &case.id, &case.image()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already exists"), "{out:?}");
+    assert_eq!(case.status().as_deref(), Some("created"));
+    assert!(!case.own_bundle().exists());
     let out = case.output(&["delete", "--force", &case.id]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(case.status(), None);
@@ -243,9 +251,13 @@ fn a_killed_container_gives_137_and_a_forwarded_sigterm_143() {
         "{list}"
     );
     // The same name again: refused, and the running one left alone.
-    let out = case.output(&["run", "--name", &case.id, &case.image()]);
+    let out = case.output(&["run", "--rm", "--name", &case.id, &case.image()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("already exists"), "{out:?}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{:?}: its bundle", case.id)),
+        "{stderr}"
+    );
     assert_eq!(case.status().as_deref(), Some("running"));
     assert!(case.own_bundle().join("config.json").is_file());
     let out = case.output(&["kill", &case.id, "KILL"]);
@@ -345,6 +357,43 @@ fn create_start_exec_update_kill_delete_through_the_life_of_a_container() {
 const MEMORY_LIMIT: &str = "/sys/fs/cgroup/memory/memory.limit_in_bytes";
 
 #[test]
+fn run_pulls_a_registry_reference_first() {
+    let Some(case) = Case::new("ref") else {
+        return;
+    };
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let reference = registry.reference("ocikit/busybox:v1");
+    let image = case.image();
+    let out = oci()
+        .args(["push", &image, &reference, "--tls-verify=false"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = case.output(&[
+        "run",
+        "--rm",
+        "--tls-verify=false",
+        "--name",
+        &case.id,
+        &reference,
+        "--",
+        "echo pulled; exit 4",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "pulled\n");
+    // Neither the bundle nor the layout pulled beside it is left.
+    assert!(!case.own_bundle().exists());
+    let left: Vec<_> = std::fs::read_dir(OWN_BUNDLES)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(".oci-unpack-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_usage_error(&["run"]);
     assert_usage_error(&["create", "lay:bb"]);
@@ -358,4 +407,5 @@ fn usage_errors_exit_2() {
     assert_usage_error(&["update", "c1", "--memory", "0"]);
     assert_usage_error(&["update", "c1", "--cpus", "-1"]);
     assert_usage_error(&["run", "--frobnicate", "lay:bb"]);
+    assert_usage_error(&["run", "docker://"]);
 }

@@ -13,9 +13,12 @@ use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use ocikit_convert::{ConfigChange, ConversionOptions, ImageEdit, UnpackOptions};
-use ocikit_runtime::{CreateOptions, ExitStatus, ProcessIo, Runtime, Signal};
+use ocikit_layout::Layout;
+use ocikit_runtime::{CreateOptions, ExitStatus, ProcessHandle, ProcessIo, Runtime, Signal};
 use ocikit_runtime_spec::{Cpu, Json, Memory, Pids, Resources, Spec};
 
+use crate::progress::Transfers;
+use crate::remote::{Location, RegistryArgs};
 use crate::store::Image;
 use crate::{CmdResult, Failure, stdout_failed};
 
@@ -56,9 +59,10 @@ impl RuntimeArgs {
 /// replace the image's Cmd and keep its Entrypoint.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// The image to run (LAYOUT:TAG)
-    #[arg(value_name = "IMAGE")]
-    image: Image,
+    /// The image to run: LAYOUT:TAG, or a registry reference
+    /// docker://HOST[:PORT]/REPO[:TAG|@DIGEST], pulled first
+    #[arg(value_name = "IMAGE|REF")]
+    image: Location,
     /// The container's ID (default: oci- and a unique suffix)
     #[arg(long, value_name = "ID")]
     name: Option<String>,
@@ -88,6 +92,8 @@ pub struct RunArgs {
     rootless: bool,
     #[command(flatten)]
     runtime: RuntimeArgs,
+    #[command(flatten)]
+    registry: RegistryArgs,
     /// The command and its arguments, after `--`
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -310,26 +316,26 @@ fn remove_own_bundle(id: &str, bundle: &Path) -> CmdResult {
 /// conversion.md), so that a user name resolves in the rootfs and HOME
 /// follows it.
 fn unpack(
-    image: &Image,
+    layout: &Layout,
+    tag: &str,
     bundle: &Path,
     rootless: bool,
     terminal: bool,
     change: Option<&ConfigChange>,
 ) -> CmdResult {
-    let layout = image.open()?;
     let mut options = UnpackOptions {
         terminal,
         ..UnpackOptions::default()
     };
     options.rootless |= rootless;
-    let unpacked = ocikit_convert::unpack(&layout, &image.tag, bundle, &options)?;
+    let unpacked = ocikit_convert::unpack(layout, tag, bundle, &options)?;
     for warning in &unpacked.warnings {
         eprintln!("oci: warning: {warning}");
     }
     let Some(change) = change else {
         return Ok(());
     };
-    let mut edit = ImageEdit::open_manifest(&layout, &unpacked.manifest)?;
+    let mut edit = ImageEdit::open_manifest(layout, &unpacked.manifest)?;
     edit.change_config(change)?;
     let mut conversion = ConversionOptions::default();
     conversion.rootless = options.rootless;
@@ -363,31 +369,33 @@ fn fresh_id() -> String {
 }
 
 pub fn run(args: RunArgs) -> CmdResult {
-    if args.image.layout.starts_with("docker") && args.image.layout.contains("//") {
-        return Err(Failure(format!(
-            "{}: registry references are not run directly yet; `oci pull` it into a layout first",
-            args.image
-        )));
-    }
     // Before anything is made: our orphans, the container's process among
     // them, come to us, and the signals to forward wait in a queue.
     ocikit_runtime::subreaper::enable()
         .map_err(|e| Failure(format!("cannot become a child subreaper: {e}")))?;
-    let signals = signal_hook::iterator::Signals::new([
+    let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGWINCH,
     ])
     .map_err(|e| Failure(format!("cannot handle signals: {e}")))?;
     let id = args.name.clone().unwrap_or_else(fresh_id);
-    let runtime = args.runtime.runtime();
-    // Before anything is made under the ID's name: what a failure below
-    // cleans up is then this run's own.
-    check_unused(&runtime, &id)?;
     let made = args.bundle.is_none();
     let bundle = match &args.bundle {
         Some(dir) => dir.clone(),
-        None => own_bundle(&id)?,
+        None => {
+            let bundle = own_bundle(&id)?;
+            // Left by a container of that name: refused before the runtime
+            // is asked, and left alone.
+            if bundle.exists() {
+                return Err(Failure(format!(
+                    "container {id:?}: its bundle {} exists (the container's, or left by one \
+                     not deleted with `oci delete`)",
+                    bundle.display()
+                )));
+            }
+            bundle
+        }
     };
     let change = ConfigChange {
         env: args.env.clone(),
@@ -397,21 +405,46 @@ pub fn run(args: RunArgs) -> CmdResult {
         ..ConfigChange::default()
     };
     let changed = change != ConfigChange::default();
+    // A pulled image is in a temporary layout until the end.
+    let (layout, tag, _pulled) = match &args.image {
+        Location::Layout(image) => (image.open()?, image.tag.clone(), None),
+        Location::Registry(reference) => {
+            let transfers = Transfers::none("run");
+            let (dir, layout) =
+                crate::bundle::pull_beside(reference, &bundle, &args.registry, None, &transfers)?;
+            (layout, crate::bundle::PULLED_TAG.to_owned(), Some(dir))
+        }
+    };
     // A failed unpack removes what it made itself.
-    unpack(
-        &args.image,
+    let unpacked = unpack(
+        &layout,
+        &tag,
         &bundle,
         args.rootless,
         args.tty,
         changed.then_some(&change),
-    )?;
-    let outcome = run_container(&runtime, &id, &bundle, args.tty, signals);
-    if args.rm || (made && outcome.is_err()) {
-        // Stopped, or never started: delete --force covers both.
-        let _ = runtime.force_delete(&id);
-        if made {
-            remove_own_bundle(&id, &bundle)?;
-        }
+    );
+    drop(_pulled);
+    unpacked?;
+    let runtime = args.runtime.runtime();
+    // The driver removes a container it could not bring up; an ID in use
+    // is refused by its lifecycle check, and that container left alone.
+    let outcome = match signals.pending().next() {
+        // A signal before the container exists ends the run.
+        Some(signal) => Ok(ExitStatus::Signaled(
+            Signal::from_number(signal).unwrap_or(Signal::TERM),
+        )),
+        None => start_container(&runtime, &id, &bundle, args.tty).and_then(|init| {
+            let status = supervise(&runtime, &id, init, signals);
+            if args.rm || status.is_err() {
+                // Stopped, or still running after a failed wait.
+                let _ = runtime.force_delete(&id);
+            }
+            status
+        }),
+    };
+    if made && (args.rm || outcome.is_err()) {
+        remove_own_bundle(&id, &bundle)?;
     }
     exit_with(outcome?)
 }
@@ -427,21 +460,14 @@ fn check_unused(runtime: &Runtime, id: &str) -> CmdResult {
     }
 }
 
-/// Runs the container, forwarding `signals` to it, and waits for its
-/// process.
-fn run_container(
+/// Brings the container up with `runtime run --detach`: its process is
+/// ours to wait for.
+fn start_container(
     runtime: &Runtime,
     id: &str,
     bundle: &Path,
     tty: bool,
-    mut signals: signal_hook::iterator::Signals,
-) -> Result<ExitStatus, Failure> {
-    // A signal before the container exists ends the run.
-    if let Some(signal) = signals.pending().next() {
-        return Ok(ExitStatus::Signaled(
-            Signal::from_number(signal).unwrap_or(Signal::TERM),
-        ));
-    }
+) -> Result<ProcessHandle, Failure> {
     let io = if tty {
         ProcessIo {
             terminal: true,
@@ -452,14 +478,24 @@ fn run_container(
     } else {
         ProcessIo::inherit()
     };
-    let mut init = runtime.run(
+    Ok(runtime.run(
         id,
         bundle,
         CreateOptions {
             io,
             ..CreateOptions::default()
         },
-    )?;
+    )?)
+}
+
+/// Forwards `signals` to the container, and its terminal to ours, until
+/// its process exits; returns how it ended.
+fn supervise(
+    runtime: &Runtime,
+    id: &str,
+    mut init: ProcessHandle,
+    mut signals: signal_hook::iterator::Signals,
+) -> Result<ExitStatus, Failure> {
     let console = init.take_console();
     let raw = match &console {
         Some(console) => Some(Terminal::attach(console)?),
@@ -590,7 +626,7 @@ pub fn create(args: CreateArgs) -> CmdResult {
         // Checked before anything is unpacked under the ID's name.
         check_unused(&runtime, &args.id)?;
         let bundle = own_bundle(&args.id)?;
-        unpack(&image, &bundle, false, false, None)?;
+        unpack(&image.open()?, &image.tag, &bundle, false, false, None)?;
         (bundle, true)
     };
     let created = runtime.create(
