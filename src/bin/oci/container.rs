@@ -406,7 +406,7 @@ pub fn run(args: RunArgs) -> CmdResult {
     };
     let changed = change != ConfigChange::default();
     // A pulled image is in a temporary layout until the end.
-    let (layout, tag, _pulled) = match &args.image {
+    let (layout, tag, pulled) = match &args.image {
         Location::Layout(image) => (image.open()?, image.tag.clone(), None),
         Location::Registry(reference) => {
             let transfers = Transfers::none("run");
@@ -424,26 +424,31 @@ pub fn run(args: RunArgs) -> CmdResult {
         args.tty,
         changed.then_some(&change),
     );
-    drop(_pulled);
+    drop(pulled);
     unpacked?;
     let runtime = args.runtime.runtime();
     // The driver removes a container it could not bring up; an ID in use
     // is refused by its lifecycle check, and that container left alone.
-    let outcome = match signals.pending().next() {
+    let (outcome, created) = match signals.pending().next() {
         // A signal before the container exists ends the run.
-        Some(signal) => Ok(ExitStatus::Signaled(
-            Signal::from_number(signal).unwrap_or(Signal::TERM),
-        )),
-        None => start_container(&runtime, &id, &bundle, args.tty).and_then(|init| {
-            let status = supervise(&runtime, &id, init, signals);
-            if args.rm || status.is_err() {
-                // Stopped, or still running after a failed wait.
-                let _ = runtime.force_delete(&id);
+        Some(signal) => {
+            let signal = Signal::from_number(signal).unwrap_or(Signal::TERM);
+            (Ok(ExitStatus::Signaled(signal)), false)
+        }
+        None => match start_container(&runtime, &id, &bundle, args.tty) {
+            Ok(init) => {
+                let status = supervise(&runtime, &id, init, signals);
+                if args.rm || status.is_err() {
+                    // Stopped, or still running after a failed wait.
+                    let _ = runtime.force_delete(&id);
+                }
+                (status, true)
             }
-            status
-        }),
+            Err(e) => (Err(e), false),
+        },
     };
-    if made && (args.rm || outcome.is_err()) {
+    // A bundle of ours that no container kept.
+    if made && (args.rm || !created || outcome.is_err()) {
         remove_own_bundle(&id, &bundle)?;
     }
     exit_with(outcome?)
