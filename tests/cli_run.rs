@@ -12,7 +12,7 @@
 
 mod support;
 
-use std::os::unix::fs::{PermissionsExt as _, symlink};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -50,15 +50,7 @@ impl Case {
         }
         let dir = tempfile::tempdir().unwrap();
         let tree = dir.path().join("tree");
-        for sub in ["bin", "proc", "dev", "sys", "tmp"] {
-            std::fs::create_dir_all(tree.join(sub)).unwrap();
-        }
-        let busybox = tree.join("bin/busybox");
-        std::fs::copy(peers::locate("busybox").unwrap(), &busybox).unwrap();
-        std::fs::set_permissions(&busybox, std::fs::Permissions::from_mode(0o755)).unwrap();
-        for applet in ["sh", "sleep", "echo", "cat", "true", "ls"] {
-            symlink("busybox", tree.join("bin").join(applet)).unwrap();
-        }
+        peers::busybox_rootfs(&tree, &["sh", "sleep", "echo", "cat", "true", "ls"]);
         let layout = dir.path().join("lay");
         let image = format!("{}:bb", layout.display());
         let tree = tree.to_str().unwrap();

@@ -10,7 +10,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read as _, Write as _};
-use std::os::unix::fs::{PermissionsExt as _, symlink};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -48,15 +47,8 @@ impl Case {
         ocikit_runtime::subreaper::enable().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let rootfs = dir.path().join("bundle/rootfs");
-        for sub in ["bin", "proc", "dev", "sys", "tmp"] {
-            std::fs::create_dir_all(rootfs.join(sub)).unwrap();
-        }
-        let busybox = rootfs.join("bin/busybox");
-        std::fs::copy(peers::locate("busybox").unwrap(), &busybox).unwrap();
-        std::fs::set_permissions(&busybox, std::fs::Permissions::from_mode(0o755)).unwrap();
-        for applet in ["sh", "sleep", "echo", "cat", "ls", "trap", "tty"] {
-            symlink("busybox", rootfs.join("bin").join(applet)).unwrap();
-        }
+        let applets = ["sh", "sleep", "echo", "cat", "ls", "trap", "tty"];
+        peers::busybox_rootfs(&rootfs, &applets);
         let mut spec = Spec::default_linux();
         let process = spec.process.as_mut().unwrap();
         process.terminal = Some(terminal);
