@@ -514,7 +514,30 @@ def jobs(oci, published, five_layers):
             "openssl sha256": "openssl sha256 big",
             "sha256sum": "sha256sum big",
         }),
-    ]
+    ] + runtime_jobs(oci)
+
+
+def runtime_jobs(oci):
+    """`oci run` of a busybox-static image, cold (the run unpacks its own
+    bundle, and --rm removes it), against the same work done by hand: our
+    `oci unpack`, then `runc run` of the unpacked bundle. Issue 17's target:
+    ours / this at most 1.5. The image is made once by our `oci build` and
+    `oci config`, in the untimed prepare. Needs root, runc and busybox
+    (Debian's busybox-static); without them the job is left out."""
+    busybox = shutil.which("busybox")
+    if os.geteuid() != 0 or not shutil.which("runc") or not busybox:
+        log("`oci run` needs root, runc and busybox: the run job is left out")
+        return []
+    image = (
+        f"test -d bb || (mkdir -p bbtree/bin && cp {busybox} bbtree/bin/busybox "
+        f"&& ln -s busybox bbtree/bin/true && {oci} init bb "
+        f"&& {oci} build bbtree bb:bb --quiet && {oci} config bb:bb --env PATH=/bin --cmd true) >/dev/null"
+    )
+    prepare = f"{image} && (runc delete --force oci-bench-runc 2>/dev/null || true) && rm -rf rb"
+    return [("run busybox `true`, cold", prepare, {
+        "oci run --rm": f"{oci} run --rm --name oci-bench-run bb:bb -- true",
+        "oci unpack && runc run": f"{oci} unpack bb:bb rb --quiet && runc run --bundle rb oci-bench-runc",
+    })]
 
 
 def registry_jobs(oci, source, sink):

@@ -267,8 +267,9 @@ fn history(what: &str) -> History {
 
 /// As root with runc installed: the host's `/bin/sh` and the libraries it
 /// needs go into one more layer, the command is set in the image config,
-/// and the unpacked bundle is run with `runc run`; then `runc create` and
-/// `runc state`, whose output our `State` model reads.
+/// and the unpacked bundle is run with `ocikit-runtime`'s driver over
+/// runc: run, wait for the exit status, delete; then create and state,
+/// which the driver reads into our `State` model.
 fn run_with_runc(
     layout: &Layout,
     dir: &Path,
@@ -299,47 +300,38 @@ fn run_with_runc(
     let bundle = dir.join("bundle-run");
     ocikit_convert::unpack(layout, "run", &bundle, &UnpackOptions::default())?;
 
+    // With ocikit-runtime's driver: the container's init is our child (a
+    // subreaper), its output goes to a pipe whose read end we keep, and
+    // its exit status comes back through a pidfd.
+    ocikit_runtime::subreaper::enable()?;
+    let runtime = ocikit_runtime::Runtime::new(&runc);
     let id = format!("oci-quickstart-{}", std::process::id());
-    let out = std::process::Command::new(&runc)
-        .args(["run", "--bundle"])
-        .arg(&bundle)
-        .arg(&id)
-        .stdin(std::process::Stdio::null())
-        .output()?;
-    if !out.status.success() {
-        let _ = std::process::Command::new(&runc)
-            .args(["delete", "-f", &id])
-            .output();
-        return Err(format!("runc run failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-    }
-    println!(
-        "  runc run: {}",
-        String::from_utf8_lossy(&out.stdout).trim()
-    );
+    let (mut output, stdout) = std::io::pipe()?;
+    let io = ocikit_runtime::ProcessIo {
+        stdout: stdout.into(),
+        ..Default::default()
+    };
+    let options = ocikit_runtime::CreateOptions {
+        io,
+        ..Default::default()
+    };
+    let mut init = runtime.run(&id, &bundle, options)?;
+    // The driver has closed its copy of the write end: the pipe ends when
+    // the container's process does.
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut output, &mut said)?;
+    let status = init.wait()?;
+    runtime.delete(&id)?;
+    println!("  runc run: {} ({status})", said.trim());
 
-    // The container's process keeps the descriptors runc create gives
-    // it until it is started: a pipe would never reach its end, so its
-    // errors go to a file.
-    let errors = dir.join("runc-create.err");
-    let created = std::process::Command::new(&runc)
-        .args(["create", "--bundle"])
-        .arg(&bundle)
-        .arg(&id)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&errors)?)
-        .status()?;
-    let state = std::process::Command::new(&runc)
-        .args(["state", &id])
-        .output();
-    let _ = std::process::Command::new(&runc)
-        .args(["delete", "-f", &id])
-        .output();
-    if !created.success() {
-        let errors = std::fs::read_to_string(&errors).unwrap_or_default();
-        return Err(format!("runc create failed: {}", errors.trim()).into());
-    }
-    let state = ocikit_runtime_spec::State::from_json(&state?.stdout)?;
+    // A created container waits for `start`; its state, parsed as our
+    // `State`, says so.
+    let mut created = runtime.create(&id, &bundle, Default::default())?;
+    let state = runtime.state(&id);
+    runtime.force_delete(&id)?;
+    // Killed by the forced delete: reaped here.
+    created.wait_timeout(std::time::Duration::from_secs(10))?;
+    let state = state?;
     println!(
         "  runc create, then runc state: status {}, pid {}, bundle {} (then runc delete)",
         state.status,

@@ -267,6 +267,42 @@ const DOCUMENTED: &[(&str, &[&str])] = &[
         ],
     ),
     ("completions", &["bash", "zsh", "fish"]),
+    (
+        "run",
+        &[
+            "IMAGE|REF",
+            "--name",
+            "--rm",
+            "--tty",
+            "--env",
+            "--user",
+            "--workdir",
+            "--bundle",
+            "--rootless",
+            "--runtime",
+            "CMD",
+        ],
+    ),
+    ("create", &["IMAGE|BUNDLE", "ID", "--runtime"]),
+    ("start", &["ID", "--runtime"]),
+    ("state", &["ID", "--runtime"]),
+    ("kill", &["ID", "SIGNAL", "--runtime"]),
+    ("delete", &["ID", "--force", "--runtime"]),
+    ("list", &["--runtime"]),
+    ("exec", &["ID", "CMD", "--runtime"]),
+    (
+        "update",
+        &[
+            "ID",
+            "--memory",
+            "BYTES",
+            "--cpus",
+            "--pids-limit",
+            "--resources",
+            "FILE",
+            "--runtime",
+        ],
+    ),
 ];
 
 /// The commands that draw a progress bar, and so have `--quiet`.

@@ -52,7 +52,7 @@ fn quickstart_runs_and_its_digests_are_reproducible() {
     // parses. Without them the quickstart says why it does not run it.
     if peers::require_tool("runc") && skip::is_root() {
         for line in [
-            "runc run: hello from quickstart in /etc",
+            "runc run: hello from quickstart in /etc (exited with status 0)",
             "runc create, then runc state: status created, pid ",
         ] {
             assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");

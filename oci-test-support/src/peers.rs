@@ -245,3 +245,23 @@ pub fn runc<S: AsRef<OsStr>>(args: &[S]) -> Vec<u8> {
 pub fn oci_image_tool<S: AsRef<OsStr>>(args: &[S]) -> Vec<u8> {
     tool("oci-image-tool", args)
 }
+
+/// A root filesystem of the static busybox (Debian's busybox-static) in
+/// `root`: `bin/busybox` (mode 0755), a symbolic link `bin/APPLET` to it
+/// for each of `applets`, and the empty mount points `proc`, `dev`, `sys`
+/// and `tmp`. Check for busybox with [`require_tool`] first.
+///
+/// # Panics
+///
+/// When busybox is not there, or a file cannot be written.
+pub fn busybox_rootfs(root: &std::path::Path, applets: &[&str]) {
+    for sub in ["bin", "proc", "dev", "sys", "tmp"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    let busybox = root.join("bin/busybox");
+    std::fs::copy(locate("busybox").expect("busybox"), &busybox).unwrap();
+    std::fs::set_permissions(&busybox, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for applet in applets {
+        std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).unwrap();
+    }
+}

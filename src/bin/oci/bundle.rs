@@ -11,7 +11,7 @@ use ocikit_layout::Layout;
 use ocikit_remote::{Platforms, PullOptions, Reference};
 
 use crate::build::Compression;
-use crate::progress::QuietArg;
+use crate::progress::{QuietArg, Transfers};
 use crate::remote::{self, Location, RegistryArgs};
 use crate::shell;
 use crate::store::Image;
@@ -129,7 +129,10 @@ pub fn unpack(args: UnpackArgs) -> CmdResult {
     let (layout, tag, _pulled) = match &args.image {
         Location::Layout(image) => (image.open()?, image.tag.clone(), None),
         Location::Registry(reference) => {
-            let (dir, layout) = pull_beside(reference, bundle, &args)?;
+            let transfers = args.quiet.transfers("unpack");
+            let platform = args.platform.as_ref();
+            let (dir, layout) =
+                pull_beside(reference, bundle, &args.registry, platform, &transfers)?;
             (layout, PULLED_TAG.to_owned(), Some(dir))
         }
     };
@@ -149,17 +152,21 @@ pub fn unpack(args: UnpackArgs) -> CmdResult {
     writeln!(std::io::stdout().lock(), "{}", unpacked.manifest.digest).map_err(stdout_failed)
 }
 
-/// The tag of an image pulled for `oci unpack REF`, in its temporary layout.
-const PULLED_TAG: &str = "unpack";
+/// The tag of an image pulled for `oci unpack REF` or `oci run REF`, in
+/// its temporary layout.
+pub const PULLED_TAG: &str = "unpack";
 
-/// Pulls `reference` (the platform of `args`) into a temporary layout in
-/// the directory of `bundle`: on the disk that takes the rootfs anyway,
-/// rather than in $TMPDIR, often a small tmpfs. It is removed when the
-/// returned directory is dropped, as nothing keeps it for a next unpack.
-fn pull_beside(
+/// Pulls `reference` (for `platform`, default this host's) into a
+/// temporary layout in the directory of `bundle`: on the disk that takes
+/// the rootfs anyway, rather than in $TMPDIR, often a small tmpfs. It is
+/// removed when the returned directory is dropped, as nothing keeps it for
+/// a next unpack.
+pub fn pull_beside(
     reference: &Reference,
     bundle: &Path,
-    args: &UnpackArgs,
+    registry: &RegistryArgs,
+    platform: Option<&Platform>,
+    transfers: &Transfers,
 ) -> Result<(tempfile::TempDir, Layout), Failure> {
     let parent = bundle
         .parent()
@@ -175,16 +182,12 @@ fn pull_beside(
             ))
         })?;
     let layout = Layout::init(dir.path())?;
-    let transfers = args.quiet.transfers("unpack");
-    let client = args.registry.client(&[reference], &transfers)?;
+    let client = registry.client(&[reference], transfers)?;
     let options = PullOptions {
-        platforms: args
-            .platform
-            .clone()
-            .map_or(Platforms::Host, Platforms::Only),
+        platforms: platform.cloned().map_or(Platforms::Host, Platforms::Only),
         ..PullOptions::default()
     };
-    remote::pull(&client, reference, &layout, PULLED_TAG, options, &transfers)?;
+    remote::pull(&client, reference, &layout, PULLED_TAG, options, transfers)?;
     Ok((dir, layout))
 }
 

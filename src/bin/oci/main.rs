@@ -10,6 +10,7 @@
 mod archive;
 mod build;
 mod bundle;
+mod container;
 mod copy;
 mod digest;
 mod discover;
@@ -91,6 +92,15 @@ enum Command {
     Attest(sign::AttestArgs),
     VerifyAttestation(sign::VerifyAttestationArgs),
     Completions(CompletionsArgs),
+    Run(container::RunArgs),
+    Create(container::CreateArgs),
+    Start(container::StartArgs),
+    State(container::StateArgs),
+    Kill(container::KillArgs),
+    Delete(container::DeleteArgs),
+    List(container::ListArgs),
+    Exec(container::ExecArgs),
+    Update(container::UpdateArgs),
 }
 
 /// Print a completion script for a shell on stdout
@@ -179,6 +189,15 @@ fn main() -> ExitCode {
         Command::Attest(args) => sign::attest(args),
         Command::VerifyAttestation(args) => sign::verify_attestation(args),
         Command::Completions(args) => completions(args),
+        Command::Run(args) => container::run(args),
+        Command::Create(args) => container::create(args),
+        Command::Start(args) => container::start(args),
+        Command::State(args) => container::state(args),
+        Command::Kill(args) => container::kill(args),
+        Command::Delete(args) => container::delete(args),
+        Command::List(args) => container::list(args),
+        Command::Exec(args) => container::exec(args),
+        Command::Update(args) => container::update(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
