@@ -118,6 +118,11 @@ impl Shown {
         };
         self.entries[0].store(status.entries, Ordering::Relaxed);
         self.entries[1].store(status.total_entries.unwrap_or(0), Ordering::Relaxed);
+        let position = match status.total_bytes {
+            // A count past its total (a file that grew) keeps the bar full.
+            Some(length) => status.bytes.min(length),
+            None => status.bytes,
+        };
         let drawn = match &mut *drawn {
             Some(drawn) if drawn.task == status.task && drawn.total == status.total_bytes => drawn,
             slot => {
@@ -129,19 +134,19 @@ impl Shown {
                 });
                 self.restyle(drawn, status);
                 if new {
-                    // Drawn from here on, styled: a bar draws as soon as
-                    // it has a target and something changes.
+                    // Drawn from here on, styled. The first drawing is
+                    // ours: once the steady tick runs, only its thread
+                    // draws, and a short task could end before that
+                    // thread first runs, leaving nothing on the screen.
                     drawn.bar.set_draw_target(ProgressDrawTarget::stderr());
+                    drawn.bar.set_position(position);
+                    drawn.bar.tick();
                     drawn.bar.enable_steady_tick(TICK);
                 }
                 drawn
             }
         };
-        drawn.bar.set_position(match status.total_bytes {
-            // A count past its total (a file that grew) keeps the bar full.
-            Some(length) => status.bytes.min(length),
-            None => status.bytes,
-        });
+        drawn.bar.set_position(position);
     }
 
     /// Shows the task and total of `status` on `drawn`: a bar when the
@@ -286,6 +291,10 @@ impl Lines {
                 .with_message(verb.to_owned())
                 .with_prefix(short.chars().take(12).collect::<String>());
             let bar = self.multi.add(bar);
+            // Drawn once here: with the steady tick on, only its thread
+            // draws (see `Shown::update`).
+            bar.set_position(status.bytes.min(total));
+            bar.tick();
             bar.enable_steady_tick(TICK);
             Some(bar)
         });
