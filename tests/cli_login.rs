@@ -11,7 +11,6 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use ocikit_test_support::certs::make_certificates;
 use ocikit_test_support::peers;
 use ocikit_test_support::registry::Registry;
 use support::{oci, run, succeeded, terminal, text};
@@ -22,23 +21,12 @@ const PASSWORD: &str = "s3cret:with:colons";
 /// A registry over TLS with Basic credentials from htpasswd, its CA as
 /// `ca.crt` in `ca_dir`; `None` when a peer is missing outside CI.
 fn start(certs: &Path, ca_dir: &Path) -> Option<Registry> {
-    if !peers::require_tools(&["openssl", "htpasswd", "skopeo"]) {
+    if !peers::require_tool("skopeo") {
         return None;
     }
-    make_certificates(certs);
+    let registry = Registry::start_basic_tls(certs, USER, PASSWORD)?;
     std::fs::copy(certs.join("ca.crt"), ca_dir.join("ca.crt")).unwrap();
-    let htpasswd = peers::run(peers::command("htpasswd").args(["-Bbn", USER, PASSWORD]));
-    std::fs::write(certs.join("htpasswd"), htpasswd).unwrap();
-    let tls = format!(
-        ", tls: {{certificate: {}, key: {}}}",
-        certs.join("server.crt").display(),
-        certs.join("server.key").display()
-    );
-    let auth = format!(
-        "auth: {{htpasswd: {{realm: ocikit-test, path: {}}}}}\n",
-        certs.join("htpasswd").display()
-    );
-    Registry::start_with(&tls, &auth)
+    Some(registry)
 }
 
 /// `oci ARGS` with `input` on stdin, and without the environment's

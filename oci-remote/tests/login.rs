@@ -13,7 +13,6 @@ use ocikit_remote::{
     Client, ClientOptions, CredentialSources, Credentials, LoginOptions, PullOptions, PushOptions,
     Reference, RegistryOptions, logout,
 };
-use ocikit_test_support::certs::make_certificates;
 use ocikit_test_support::peers;
 use ocikit_test_support::registry::Registry;
 use support::images;
@@ -25,22 +24,10 @@ const PASSWORD: &str = "s3cret:with:colons";
 /// directory holding its CA as `ca.crt`; `None` when a peer is missing
 /// outside CI.
 fn start(dir: &Path) -> Option<Registry> {
-    if !peers::require_tools(&["openssl", "htpasswd", "skopeo"]) {
+    if !peers::require_tool("skopeo") {
         return None;
     }
-    make_certificates(dir);
-    let htpasswd = peers::run(peers::command("htpasswd").args(["-Bbn", USER, PASSWORD]));
-    std::fs::write(dir.join("htpasswd"), htpasswd).unwrap();
-    let tls = format!(
-        ", tls: {{certificate: {}, key: {}}}",
-        dir.join("server.crt").display(),
-        dir.join("server.key").display()
-    );
-    let auth = format!(
-        "auth: {{htpasswd: {{realm: ocikit-test, path: {}}}}}\n",
-        dir.join("htpasswd").display()
-    );
-    Registry::start_with(&tls, &auth)
+    Registry::start_basic_tls(dir, USER, PASSWORD)
 }
 
 /// A client trusting the CA in `ca_dir`, with `credentials`.

@@ -11,7 +11,17 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use crate::certs::make_certificates;
 use crate::peers;
+
+/// The `tls` member of the registry's `http` map, after a comma.
+fn tls_map(certificate: &Path, key: &Path) -> String {
+    format!(
+        ", tls: {{certificate: {}, key: {}}}",
+        certificate.display(),
+        key.display()
+    )
+}
 
 /// A running registry.
 pub struct Registry {
@@ -37,12 +47,30 @@ impl Registry {
     /// An anonymous registry serving https with `certificate` and `key`
     /// (PEM files).
     pub fn start_tls(certificate: &Path, key: &Path) -> Option<Registry> {
-        let tls = format!(
-            ", tls: {{certificate: {}, key: {}}}",
-            certificate.display(),
-            key.display()
+        Registry::start_with(&tls_map(certificate, key), "")
+    }
+
+    /// A registry serving https with a certificate for 127.0.0.1 from a CA
+    /// made in `dir` ([`make_certificates`]: `ca.crt`, `server.crt`,
+    /// `server.key`), asking for Basic credentials `user`:`password` from
+    /// an htpasswd file (bcrypt) it writes in `dir`; `None` when `openssl`,
+    /// `htpasswd` or `docker-registry` is missing (a skip, or a failure
+    /// under CI).
+    pub fn start_basic_tls(dir: &Path, user: &str, password: &str) -> Option<Registry> {
+        if !peers::require_tools(&["openssl", "htpasswd"]) {
+            return None;
+        }
+        make_certificates(dir);
+        let htpasswd = peers::run(peers::command("htpasswd").args(["-Bbn", user, password]));
+        std::fs::write(dir.join("htpasswd"), htpasswd).unwrap();
+        let auth = format!(
+            "auth: {{htpasswd: {{realm: ocikit-test, path: {}}}}}\n",
+            dir.join("htpasswd").display()
         );
-        Registry::start_with(&tls, "")
+        Registry::start_with(
+            &tls_map(&dir.join("server.crt"), &dir.join("server.key")),
+            &auth,
+        )
     }
 
     /// A registry whose configuration has `http_extra` added to its `http`
