@@ -32,10 +32,15 @@ const LOG_N: u8 = 15;
 const R: u32 = 8;
 const P: u32 = 1;
 
-/// The most memory scrypt may use to open a file (128 * r * N bytes):
-/// eight times what cosign's parameters take, so that a crafted file cannot
-/// ask for gigabytes.
+/// The most memory scrypt may use to open a file: eight times what
+/// cosign's parameters take, so that a crafted file cannot ask for
+/// gigabytes. scrypt holds 128 * r * (N + p + 2) bytes: N blocks for its
+/// table, p for its lanes, two to mix in.
 pub const MAX_SCRYPT_MEMORY: u64 = 256 << 20;
+/// The most work scrypt may do to open a file, as N * r * p: sixteen times
+/// cosign's (2^15 * 8 * 1), about a second here, so that a crafted file
+/// within the memory bound cannot ask for minutes.
+pub const MAX_SCRYPT_WORK: u64 = 1 << 22;
 /// The largest scrypt parallelism accepted when opening a file (time grows
 /// with it; cosign uses 1).
 const MAX_P: u32 = 16;
@@ -152,7 +157,8 @@ pub(crate) fn open(json: &[u8], password: &[u8], what: &str) -> Result<Zeroizing
     Ok(Zeroizing::new(plaintext))
 }
 
-/// scrypt of the password, within [`MAX_SCRYPT_MEMORY`] and [`MAX_P`].
+/// scrypt of the password, within [`MAX_SCRYPT_MEMORY`],
+/// [`MAX_SCRYPT_WORK`] and [`MAX_P`].
 fn derive(
     password: &[u8],
     salt: &[u8],
@@ -164,14 +170,25 @@ fn derive(
     if n < 2 || !n.is_power_of_two() {
         return Err(bad(format!("N {n} is not a power of two above 1")));
     }
-    let memory = 128u64.saturating_mul(u64::from(r)).saturating_mul(n);
-    if r == 0 || memory > MAX_SCRYPT_MEMORY {
-        return Err(bad(format!(
-            "N {n} and r {r} need {memory} bytes of memory, more than the {MAX_SCRYPT_MEMORY} allowed"
-        )));
+    if r == 0 {
+        return Err(bad("r is 0".to_owned()));
     }
     if p == 0 || p > MAX_P {
         return Err(bad(format!("p {p} is not between 1 and {MAX_P}")));
+    }
+    let memory = 128u64
+        .saturating_mul(u64::from(r))
+        .saturating_mul(n.saturating_add(u64::from(p)).saturating_add(2));
+    if memory > MAX_SCRYPT_MEMORY {
+        return Err(bad(format!(
+            "N {n}, r {r} and p {p} need {memory} bytes of memory, more than the {MAX_SCRYPT_MEMORY} allowed"
+        )));
+    }
+    let work = n.saturating_mul(u64::from(r)).saturating_mul(u64::from(p));
+    if work > MAX_SCRYPT_WORK {
+        return Err(bad(format!(
+            "N {n}, r {r} and p {p} ask for N * r * p = {work}, more than the {MAX_SCRYPT_WORK} allowed"
+        )));
     }
     // n is a power of two below 2^64: its logarithm fits a u8.
     let log_n = u8::try_from(n.trailing_zeros()).unwrap_or(u8::MAX);

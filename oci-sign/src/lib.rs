@@ -4,9 +4,12 @@
 //!
 //! - Private keys are never written unencrypted by this crate:
 //!   [`PrivateKey::to_encrypted_pem`] is the only way out, and key bytes
-//!   and [`Password`]s are zeroed when dropped.
+//!   and [`Password`]s are zeroed when dropped. Copies made on the way in
+//!   are not: a key file's text while it is read and decoded, and a
+//!   password in the buffer of the stream it was read from.
 //! - A crafted encrypted key file cannot make scrypt take more than
-//!   [`MAX_SCRYPT_MEMORY`]; key files over 64 KiB are not read.
+//!   [`MAX_SCRYPT_MEMORY`] or do more than [`MAX_SCRYPT_WORK`]; key files
+//!   over 64 KiB are not read.
 //! - A signature is checked before anything it signs is believed: the
 //!   payload is parsed only after its signature verified with a key the
 //!   caller gave, and it must name the image's manifest digest.
@@ -33,7 +36,7 @@ mod statement;
 mod verify;
 
 pub use bundle::{BUNDLE_MEDIA_TYPE, CONTENT_ANNOTATION, PREDICATE_TYPE_ANNOTATION};
-pub use encrypted::MAX_SCRYPT_MEMORY;
+pub use encrypted::{MAX_SCRYPT_MEMORY, MAX_SCRYPT_WORK};
 pub use error::{Error, Result};
 pub use key::{PASSWORD_VARIABLE, Password, PrivateKey, PublicKey};
 pub use payload::{COSIGN_SIGNATURE_TYPE, SIGNATURE_ANNOTATION, SIMPLE_SIGNING};

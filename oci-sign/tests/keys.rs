@@ -103,6 +103,14 @@ fn our_encrypted_keys_have_cosigns_form_and_open_again() {
     );
 }
 
+/// `json` as the body of an encrypted key file.
+fn reencode(json: &serde_json::Value) -> String {
+    let body = STANDARD.encode(serde_json::to_vec(json).unwrap());
+    format!(
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n{body}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+    )
+}
+
 #[test]
 fn a_crafted_encrypted_key_cannot_ask_for_gigabytes() {
     let key = PrivateKey::generate().unwrap();
@@ -120,9 +128,30 @@ fn a_crafted_encrypted_key_cannot_ask_for_gigabytes() {
     assert!(start.elapsed().as_secs() < 5);
     assert_eq!(
         err,
-        "the private key: kdf.params: N 1073741824 and r 8 need 1099511627776 bytes of memory, more than the 268435456 allowed"
+        "the private key: kdf.params: N 1073741824, r 8 and p 1 need 1099511630848 bytes of memory, more than the 268435456 allowed"
     );
-    json["kdf"]["params"]["N"] = serde_json::json!(32768);
+    // The lanes count too: N 2 with r 2^17 and p 16 fits 256 MiB of
+    // table, not the 16 lanes of 16 MiB beside it.
+    json["kdf"]["params"] = serde_json::json!({"N": 2, "r": 131072, "p": 16});
+    let err = PrivateKey::from_pem(&reencode(&json), password("pw"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "the private key: kdf.params: N 2, r 131072 and p 16 need 335544320 bytes of memory, more than the 268435456 allowed"
+    );
+    // Within the memory, too much work: 16 lanes over a 128 MiB table.
+    json["kdf"]["params"] = serde_json::json!({"N": 131072, "r": 8, "p": 16});
+    let start = std::time::Instant::now();
+    let err = PrivateKey::from_pem(&reencode(&json), password("pw"))
+        .unwrap_err()
+        .to_string();
+    assert!(start.elapsed().as_secs() < 5);
+    assert_eq!(
+        err,
+        "the private key: kdf.params: N 131072, r 8 and p 16 ask for N * r * p = 16777216, more than the 4194304 allowed"
+    );
+    json["kdf"]["params"] = serde_json::json!({"N": 32768, "r": 8, "p": 1});
     json["cipher"]["name"] = serde_json::json!("aes-gcm");
     let body = STANDARD.encode(serde_json::to_vec(&json).unwrap());
     let crafted = format!(
