@@ -19,7 +19,7 @@ use crate::payload::{Payload, SIGNATURE_ANNOTATION, SIMPLE_SIGNING};
 use crate::statement::{
     COSIGN_SIGN_PREDICATE, Envelope, IN_TOTO_PAYLOAD_TYPE, Statement, empty_predicate,
 };
-use crate::{Error, PrivateKey, Result};
+use crate::{Error, MAX_SIGNATURE_BLOB, PrivateKey, Result};
 
 /// The most layers (signatures) a signature manifest may have: what cosign
 /// reads at most (its `maxLayers`).
@@ -286,6 +286,9 @@ fn add_tag_signature(
         // (manifest.md, "Guidelines for Artifact Usage").
         manifest.config = config.clone();
         manifest.artifact_type = Some(MediaType::from(SIMPLE_SIGNING));
+        // Stored and pushed as an OCI manifest, so it says it is one, even
+        // when cosign wrote it with Docker's media type.
+        manifest.media_type = Some(MediaType::ImageManifest);
         manifest.layers.push(layer.clone());
         let descriptor = store.put_json(&manifest)?;
         match store.tag_if(&tag, &descriptor, current.as_ref().map(|d| &d.digest)) {
@@ -327,9 +330,19 @@ fn put_bundle(
     key: &PrivateKey,
 ) -> Result<Descriptor> {
     let envelope = Envelope::sign(statement.to_bytes(), IN_TOTO_PAYLOAD_TYPE, key);
-    let bundle = Bundle::new(envelope, key.public_key().hint());
+    let bundle = Bundle::new(envelope, key.public_key().hint()).to_bytes();
+    // What verify would refuse to read is never written.
+    let size = u64::try_from(bundle.len()).unwrap_or(u64::MAX);
+    if size > MAX_SIGNATURE_BLOB {
+        return Err(Error::Predicate {
+            what: "given".to_owned(),
+            reason: format!(
+                "makes a bundle of {size} bytes, more than the {MAX_SIGNATURE_BLOB} a verifier reads"
+            ),
+        });
+    }
     let bundle_type = MediaType::from(BUNDLE_MEDIA_TYPE);
-    let layer = store.put_bytes(bundle_type.clone(), &bundle.to_bytes())?;
+    let layer = store.put_bytes(bundle_type.clone(), &bundle)?;
     let config = store.put_bytes(MediaType::EmptyJson, EMPTY_JSON)?;
     let manifest = ImageManifest {
         artifact_type: Some(bundle_type.clone()),

@@ -511,6 +511,33 @@ fn attestations_carry_the_predicate_and_are_checked_by_type() {
     )
     .unwrap_err();
     assert!(matches!(err, Error::Predicate { .. }), "{err}");
+    // Nor is one too large for a verifier to read (a 13 MiB SBOM makes a
+    // bundle over 16 MiB once base64 in the envelope).
+    let blobs_before = std::fs::read_dir(layout.path().join("blobs/sha256"))
+        .unwrap()
+        .count();
+    let err = ocikit_sign::attest(
+        &layout,
+        "v1",
+        key(),
+        &Attestation {
+            predicate_type: "https://spdx.dev/Document".into(),
+            predicate: serde_json::json!({"packages": "x".repeat(13 << 20)}),
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().ends_with(&format!(
+            "more than the {} a verifier reads",
+            ocikit_sign::MAX_SIGNATURE_BLOB
+        )),
+        "{err}"
+    );
+    let blobs_after = std::fs::read_dir(layout.path().join("blobs/sha256"))
+        .unwrap()
+        .count();
+    assert_eq!(blobs_after, blobs_before);
+    assert_eq!(layout.referrers(&image.digest).unwrap().len(), 1);
 }
 
 #[test]
