@@ -64,7 +64,12 @@ impl Client {
         let mut tags = Vec::new();
         pages(&registry, Some(repository), url, "list tags", |bytes| {
             let page: Page = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-            tags.extend(page.tags.unwrap_or_default());
+            // Only names that are tags: whoever prints or loops over them
+            // gets no line breaks or terminal escapes from the registry.
+            for tag in page.tags.unwrap_or_default() {
+                crate::reference::check_tag(&tag)?;
+                tags.push(tag);
+            }
             Ok(())
         })?;
         Ok(tags)

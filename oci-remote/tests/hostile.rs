@@ -631,6 +631,9 @@ fn tag_pages_follow_relative_links_and_a_loop_is_refused() {
         if request.path.contains("loop") {
             return page(r#""x""#).with("Link", r#"</v2/loop/tags/list>; rel="next""#);
         }
+        if request.path.contains("evil") {
+            return page(r#""v1\nlatest","\u001b[31mred""#);
+        }
         if request.path.contains("gone") {
             return Reply::body(
                 404,
@@ -653,6 +656,14 @@ fn tag_pages_follow_relative_links_and_a_loop_is_refused() {
         .tags(&reference(&registry, "loop"), None)
         .unwrap_err();
     assert!(err.to_string().contains("a loop"), "{err}");
+    // A name that is no tag (a line break, a terminal escape) is refused,
+    // and the message shows it escaped.
+    let err = client
+        .tags(&reference(&registry, "evil"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(r#""v1\nlatest""#), "{err}");
+    assert!(!err.contains('\n') && !err.contains('\u{1b}'), "{err:?}");
     // A repository the registry does not know: its answer, codes and all.
     let err = client
         .tags(&reference(&registry, "gone"), None)
