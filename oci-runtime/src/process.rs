@@ -170,7 +170,8 @@ pub(crate) fn wait_readable(
     fd: BorrowedFd<'_>,
     timeout: Option<Duration>,
 ) -> std::io::Result<bool> {
-    let deadline = timeout.map(|t| Instant::now() + t);
+    // A timeout past what an Instant can hold is no limit at all.
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     loop {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let spec = match remaining {
@@ -197,5 +198,19 @@ fn retry<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> std::io::Result<
             Err(rustix::io::Errno::INTR) => {}
             other => return other.map_err(Into::into),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_timeout_waits_without_overflowing() {
+        let child = std::process::Command::new("true").spawn().unwrap();
+        let pidfd = pidfd_open(Pid::from_child(&child), PidfdFlags::empty()).unwrap();
+        assert!(wait_readable(pidfd.as_fd(), Some(Duration::MAX)).unwrap());
+        let mut child = child;
+        child.wait().unwrap();
     }
 }
