@@ -79,6 +79,15 @@ fn keygen_sign_verify_with_the_password_from_the_environment() {
         text(&out.stderr),
         format!("oci: {p}.key exists already; choose another PREFIX\n")
     );
+    // A pair or nothing: a dangling link where the public key goes (which
+    // the check for existing files does not see) fails the keygen, and
+    // the private key it wrote goes again.
+    let other = format!("{p}-2");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), format!("{other}.pub")).unwrap();
+    let out = run_with(&["keygen", &other], Some("s3cret"), b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(&format!("creating {other}.pub")));
+    assert!(!Path::new(&format!("{other}.key")).exists());
 
     let image = image(dir.path());
     let key_file = format!("{p}.key");

@@ -188,7 +188,8 @@ fn new_password() -> Result<Password, Failure> {
     Ok(first)
 }
 
-/// Creates `path` with `contents`, refusing to replace a file.
+/// Creates `path` with `contents`, refusing to replace a file; a file it
+/// created but could not fill is removed again.
 fn create(path: &PathBuf, contents: &str, mode: u32) -> Result<(), Failure> {
     let mut file = OpenOptions::new()
         .write(true)
@@ -198,7 +199,10 @@ fn create(path: &PathBuf, contents: &str, mode: u32) -> Result<(), Failure> {
         .map_err(|e| Failure(format!("creating {}: {e}", path.display())))?;
     file.write_all(contents.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| Failure(format!("writing {}: {e}", path.display())))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(path);
+            Failure(format!("writing {}: {e}", path.display()))
+        })
 }
 
 pub fn keygen(args: KeygenArgs) -> CmdResult {
@@ -220,7 +224,10 @@ pub fn keygen(args: KeygenArgs) -> CmdResult {
     let key = PrivateKey::generate()?;
     let encrypted = key.to_encrypted_pem(&password)?;
     create(&private, &encrypted, 0o600)?;
-    create(&public, &key.public_key().to_pem(), 0o644)?;
+    // A pair or nothing: without its public half, the key file goes too.
+    create(&public, &key.public_key().to_pem(), 0o644).inspect_err(|_| {
+        let _ = std::fs::remove_file(&private);
+    })?;
     writeln!(
         std::io::stdout().lock(),
         "{}\n{}",
