@@ -226,6 +226,18 @@ fn run_exits_with_the_code_of_the_container_and_rm_removes_its_bundle() {
     let out = case.output(&["delete", &case.id]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!case.own_bundle().exists());
+    // Overrides the image's config refuses fail after the unpack: the
+    // bundle that run made goes, and the name stays free.
+    let image = case.image();
+    for bad in [["--env", "NOVALUE"], ["--user", "nosuchuser"]] {
+        let mut args = vec!["run", "--name", &case.id];
+        args.extend(bad);
+        args.push(&image);
+        let out = case.output(&args);
+        assert_eq!(out.status.code(), Some(1), "{bad:?}: {out:?}");
+        assert!(!case.own_bundle().exists(), "{bad:?}");
+        assert_eq!(case.status(), None);
+    }
 }
 
 #[test]

@@ -351,8 +351,10 @@ fn unpack(
 fn write_config(bundle: &Path, spec: &Spec) -> CmdResult {
     let mut json = spec.to_pretty_json();
     json.push(b'\n');
-    let path = bundle.join(ocikit_convert::CONFIG_FILE);
-    std::fs::write(&path, json).map_err(|e| Failure(format!("write {}: {e}", path.display())))
+    Ok(ocikit_layout::write_atomic(
+        bundle.join(ocikit_convert::CONFIG_FILE),
+        &json,
+    )?)
 }
 
 /// A container ID that no other run uses: the process id and the clock.
@@ -425,11 +427,20 @@ pub fn run(args: RunArgs) -> CmdResult {
         changed.then_some(&change),
     );
     drop(pulled);
+    if unpacked.is_err() && made {
+        // An override the image's config refused (--env, --user, --workdir)
+        // fails after the unpack: the bundle it left is ours to remove.
+        remove_own_bundle(&id, &bundle)?;
+    }
     unpacked?;
     let runtime = args.runtime.runtime();
     // The driver removes a container it could not bring up; an ID in use
     // is refused by its lifecycle check, and that container left alone.
-    let (outcome, created) = match signals.pending().next() {
+    // A window resized meanwhile is no reason to stop.
+    let stop = signals
+        .pending()
+        .find(|&signal| signal != signal_hook::consts::SIGWINCH);
+    let (outcome, created) = match stop {
         // A signal before the container exists ends the run.
         Some(signal) => {
             let signal = Signal::from_number(signal).unwrap_or(Signal::TERM);
@@ -461,7 +472,10 @@ fn check_unused(runtime: &Runtime, id: &str) -> CmdResult {
             "container {id:?} already exists (status {})",
             state.status
         ))),
-        Err(_) => Ok(()),
+        Err(e) if e.kind() == Some(ocikit_runtime::ErrorKind::NotFound) => Ok(()),
+        // A runtime that cannot be run, or a state it cannot read: said
+        // before anything is unpacked.
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -722,7 +736,13 @@ pub fn exec(args: ExecArgs) -> CmdResult {
     let config = Path::new(&state.bundle).join(ocikit_convert::CONFIG_FILE);
     let bytes =
         std::fs::read(&config).map_err(|e| Failure(format!("read {}: {e}", config.display())))?;
-    let spec = Spec::from_json(&bytes).map_err(|e| Failure(e.to_string()))?;
+    let spec = Spec::from_json(&bytes).map_err(|e| {
+        Failure(format!(
+            "container {:?}: {}: {e}",
+            args.id,
+            config.display()
+        ))
+    })?;
     let mut process = spec.process.unwrap_or_default();
     process.args = args.command;
     process.terminal = Some(false);
