@@ -97,6 +97,12 @@ fn failures_exit_1_naming_what_is_wrong_and_create_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains(&format!("sha256:{layer}")), "{stderr}");
+    // The destination this copy created goes again.
+    assert!(!std::path::Path::new(&dst).exists());
+    // One that was there stays, without a tag or a blob of the copy.
+    assert!(run(&["init", &dst]).status.success());
+    let out = run(&["copy", &format!("{src}:v1"), &format!("{dst}:v1")]);
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&run(&["ls", &dst]).stdout), "");
     assert!(blobs(&dst).is_empty());
 }

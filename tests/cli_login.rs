@@ -220,9 +220,10 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
             registry.address
         )
     );
-    // A user name is needed when the password comes from stdin (refused
-    // before stdin is read: none is given, or the write could break).
-    let line = fails(&with_input(
+    // A user name is needed when the password comes from stdin: a usage
+    // error (exit 2), refused before stdin is read (none is given, or the
+    // write could break).
+    let out = with_input(
         &[
             "login",
             &registry.address,
@@ -231,8 +232,13 @@ fn login_push_pull_logout_with_an_auth_file_and_creds() {
             file,
         ],
         b"",
-    ));
-    assert!(line.contains("no user name"), "{line}");
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--username"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

@@ -545,6 +545,31 @@ fn usage_errors_exit_2() {
     ]);
     assert_usage_error(&["logout"]);
     assert_usage_error(&["logout", "127.0.0.1:5000", "--creds", "u:p"]);
+    assert_usage_error(&["login", "127.0.0.1:5000", "--password-stdin"]);
+    // A --creds value refused is not shown: it may be a password.
+    for creds in ["hunter2", ":hunter2"] {
+        let out = run(&["pull", r, "L:v1", "--creds", creds]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            !text(&out.stderr).contains("hunter2"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // --creds and --cert-dir are for one registry, and a copy between two
+    // has two.
+    let other = "docker://127.0.0.2:5000/app:v1";
+    assert_usage_error(&["copy", r, other, "--creds", "u:p"]);
+    assert_usage_error(&["copy", r, other, "--cert-dir", "/nonexistent"]);
+    // Signatures name digests that --to-oci changes.
+    assert_usage_error(&[
+        "pull",
+        r,
+        "L:v1",
+        "--to-oci",
+        "--require-signature",
+        "k.pub",
+    ]);
 }
 
 /// What 2.8.2 does not do: the referrers API with pages and an

@@ -79,6 +79,9 @@ pub fn copy(args: CopyArgs) -> CmdResult {
             (target.tag, pulled.descriptor)
         }
         (Location::Registry(source), Location::Registry(target)) => {
+            if source.registry() != target.registry() {
+                refuse_for_two_registries(&registry, &source, &target);
+            }
             let descriptor = registry_to_registry(&source, &target, &registry, &quiet)?;
             (target.to_string(), descriptor)
         }
@@ -90,6 +93,31 @@ pub fn copy(args: CopyArgs) -> CmdResult {
         descriptor.media_type
     )
     .map_err(stdout_failed)
+}
+
+/// Exits with a usage error when `--creds` or `--cert-dir` is given for a
+/// copy between two registries: each is for one registry, and credentials
+/// never go to another host.
+fn refuse_for_two_registries(registry: &RegistryArgs, source: &Reference, target: &Reference) {
+    use clap::CommandFactory as _;
+    for (given, flag) in [
+        (registry.creds.is_some(), "--creds"),
+        (registry.cert_dir.is_some(), "--cert-dir"),
+    ] {
+        if given {
+            crate::Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "{flag} is for one registry, and this copy talks to two ({} and {}): \
+                         give their credentials in an auth file (--authfile, or oci login to each)",
+                        source.registry(),
+                        target.registry()
+                    ),
+                )
+                .exit();
+        }
+    }
 }
 
 /// Every platform of an index: a copy keeps the digest of what it copies.
@@ -111,14 +139,16 @@ fn layout_to_layout(
     let tag = source.tag.as_str();
     let source = source.open()?;
     source.find_tag(tag)?;
-    let layout = Layout::open_or_init(&target.layout)?;
-    let bar = quiet.bar();
-    let options = CopyOptions {
-        progress: bar.progress(),
-    };
-    Ok(layout
-        .copy_image(&source, tag, &target.tag, &options)?
-        .descriptor)
+    // A destination this copy created goes again when the copy fails.
+    into_layout(&target.layout, |layout| {
+        let bar = quiet.bar();
+        let options = CopyOptions {
+            progress: bar.progress(),
+        };
+        Ok(layout
+            .copy_image(&source, tag, &target.tag, &options)?
+            .descriptor)
+    })
 }
 
 /// A registry image to another reference, through a temporary layout;
@@ -130,23 +160,19 @@ fn registry_to_registry(
     quiet: &QuietArg,
 ) -> Result<Descriptor, Failure> {
     let transfers = quiet.transfers("copy");
-    let client = registry.client(&[source, target], &transfers)?;
+    // Each side with its own credentials: on one registry, two
+    // repositories may have two entries in the credential files.
+    let from = registry.client(&[source], &transfers)?;
+    let to = registry.client(&[target], &transfers)?;
     let dir = tempfile::Builder::new()
         .prefix("oci-copy-")
         .tempdir()
         .map_err(|e| Failure(format!("creating a temporary layout: {e}")))?;
     let layout = Layout::init(dir.path())?;
-    remote::pull(
-        &client,
-        source,
-        &layout,
-        "copy",
-        every_platform(),
-        &transfers,
-    )?;
+    remote::pull(&from, source, &layout, "copy", every_platform(), &transfers)?;
     let mount_from = (source.registry() == target.registry()
         && source.repository() != target.repository())
     .then(|| source.repository().to_owned());
-    let pushed = remote::push(&client, &layout, "copy", target, mount_from, &transfers)?;
+    let pushed = remote::push(&to, &layout, "copy", target, mount_from, &transfers)?;
     Ok(pushed.descriptor)
 }

@@ -232,6 +232,14 @@ pub fn referrers(args: ReferrersArgs) -> CmdResult {
             .artifact_type
             .as_ref()
             .map_or("-", MediaType::as_str);
+        // The registry's text: quoted and escaped when it is not one word
+        // of printable characters, so that it can neither break the line
+        // nor reach the terminal as an escape.
+        let artifact_type = if artifact_type.chars().all(|c| c.is_ascii_graphic()) {
+            artifact_type.to_owned()
+        } else {
+            format!("{artifact_type:?}")
+        };
         writeln!(out, "{} {artifact_type} {}", referrer.digest, referrer.size)
             .map_err(stdout_failed)?;
     }

@@ -32,8 +32,9 @@ pub struct LoginArgs {
         conflicts_with = "creds"
     )]
     username: Option<String>,
-    /// Read the password from stdin (all of it, without a final newline)
-    #[arg(long, conflicts_with = "creds")]
+    /// Read the password from stdin (all of it, without a final newline);
+    /// needs -u
+    #[arg(long, conflicts_with = "creds", requires = "username")]
     password_stdin: bool,
     #[command(flatten)]
     registry: RegistryArgs,

@@ -221,8 +221,8 @@ pub struct Transfers {
 #[derive(Default)]
 struct Lines {
     multi: MultiProgress,
-    /// The line of each blob by digest, `None` once it is done (a last
-    /// report after the end draws nothing again).
+    /// The line of each transfer by task (`download DIGEST`), `None` once
+    /// it is done (a last report after the end draws nothing again).
     bars: Mutex<HashMap<String, Option<ProgressBar>>>,
 }
 
@@ -281,7 +281,8 @@ impl Lines {
         let Ok(mut bars) = self.bars.lock() else {
             return;
         };
-        let slot = bars.entry(digest.to_owned()).or_insert_with(|| {
+        // By task, not digest: a copy downloads a blob, then uploads it.
+        let slot = bars.entry(status.task.to_owned()).or_insert_with(|| {
             let short = digest.split_once(':').map_or(digest, |(_, hex)| hex);
             let style = ProgressStyle::with_template(TRANSFER)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())

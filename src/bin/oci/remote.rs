@@ -72,13 +72,14 @@ pub struct AuthFileArg {
 }
 
 /// The flags of every command that talks to a registry, as skopeo spells
-/// them. They apply to each registry the command talks to.
+/// them. `--creds` and `--cert-dir` are for one registry: a copy between
+/// two refuses them.
 #[derive(clap::Args, Debug)]
 pub struct RegistryArgs {
     #[command(flatten)]
     pub auth: AuthFileArg,
     /// Credentials for the registry, used instead of any file's
-    #[arg(long, value_name = "USER:PASS", value_parser = parse_creds)]
+    #[arg(long, value_name = "USER:PASS", value_parser = CredsParser)]
     pub creds: Option<Credentials>,
     /// A directory of CA certificates (*.crt) and a client certificate
     /// (*.cert with its *.key) for the registry, instead of
@@ -101,13 +102,34 @@ pub struct RegistryArgs {
 }
 
 /// `USER:PASS` of `--creds`, split at the first colon (a password may
-/// have more).
-fn parse_creds(text: &str) -> Result<Credentials, String> {
-    match text.split_once(':') {
-        Some((user, password)) if !user.is_empty() && !password.is_empty() => {
-            Ok(Credentials::new(user, password))
+/// have more). A value it refuses is not shown in the usage error: it may
+/// be a password.
+#[derive(Clone)]
+struct CredsParser;
+
+impl clap::builder::TypedValueParser for CredsParser {
+    type Value = Credentials;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Credentials, clap::Error> {
+        match value.to_str().and_then(|text| text.split_once(':')) {
+            Some((user, password)) if !user.is_empty() && !password.is_empty() => {
+                Ok(Credentials::new(user, password))
+            }
+            _ => Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "--creds expects USER:PASS, both not empty (the value given is not \
+                     shown)\n\n{}\n\nFor more information, try '--help'.\n",
+                    cmd.clone().render_usage()
+                ),
+            )
+            .with_cmd(cmd)),
         }
-        _ => Err("expected USER:PASS, both not empty".into()),
     }
 }
 

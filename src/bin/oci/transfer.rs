@@ -47,8 +47,9 @@ pub struct PullArgs {
     to_oci: bool,
     /// Pull only when a signature of the image verifies with this public
     /// key (cosign's .sig tag or a sigstore bundle referrer, as `oci
-    /// verify` checks them)
-    #[arg(long, value_name = "KEY.pub")]
+    /// verify` checks them); not with --to-oci, whose new digests no
+    /// signature names
+    #[arg(long, value_name = "KEY.pub", conflicts_with = "to_oci")]
     require_signature: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
