@@ -507,6 +507,26 @@ fn registry_failures_exit_1_naming_registry_repository_and_code() {
     assert!(line.contains("not an image layout"), "{line}");
 }
 
+/// A bundle in the way is refused before anything is pulled: nothing
+/// listens on port 1, and the error is the bundle's, not the registry's.
+#[test]
+fn unpack_of_a_reference_checks_the_bundle_before_the_pull() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b");
+    std::fs::create_dir_all(bundle.join("rootfs")).unwrap();
+    let line = fails(&[
+        "unpack",
+        "docker://127.0.0.1:1/app:v1",
+        bundle.to_str().unwrap(),
+    ]);
+    assert!(line.contains("it already holds rootfs"), "{line}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["b"]);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let r = "docker://127.0.0.1:5000/app:v1";

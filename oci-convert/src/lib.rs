@@ -147,7 +147,7 @@ pub use baseline::Baseline;
 pub use build::{BuildOptions, BuildStats, MtimePolicy, Ownership, build_layer, write_layer_tar};
 pub use bundle::{
     BASELINE_FILE, BundleRecord, CONFIG_FILE, RECORD_FILE, ROOTFS_DIR, RepackOptions, Repacked,
-    UnpackOptions, Unpacked, created_now, repack, unpack,
+    UnpackOptions, Unpacked, check_unpack_target, created_now, repack, unpack,
 };
 pub use conversion::{ConversionOptions, runtime_config};
 pub use diff::{Changes, diff, diff_layer, write_diff_tar};

@@ -14,7 +14,7 @@ mod unpack;
 
 pub use record::BundleRecord;
 pub use repack::{RepackOptions, Repacked, created_now, repack};
-pub use unpack::{UnpackOptions, Unpacked, unpack};
+pub use unpack::{UnpackOptions, Unpacked, check_unpack_target, unpack};
 
 /// The root filesystem's directory in a bundle.
 pub const ROOTFS_DIR: &str = "rootfs";

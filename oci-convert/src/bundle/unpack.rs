@@ -149,21 +149,30 @@ struct Created {
     bundle: bool,
 }
 
-/// Checks that `bundle` may be unpacked into, and creates it (0700) when
-/// it does not exist, with an empty `rootfs` (0755).
-fn prepare(bundle: &Path) -> Result<Created> {
+/// Checks that `bundle` may be unpacked into, as [`unpack`] does first:
+/// it is missing, or a directory holding none of the names an unpack
+/// writes ([`ROOTFS_DIR`], [`CONFIG_FILE`], [`RECORD_FILE`],
+/// [`BASELINE_FILE`]). Whether it exists. For a caller with costly work to
+/// do before the unpack (a pull), so that a bundle in the way is said
+/// first.
+///
+/// # Errors
+///
+/// [`Error::Bundle`] naming what is in the way; [`Error::Io`] when it
+/// cannot be inspected.
+pub fn check_unpack_target(bundle: &Path) -> Result<bool> {
     let refuse = |reason: String| Error::Bundle {
         bundle: bundle.to_path_buf(),
         reason,
     };
-    let io = |action: &'static str, path: PathBuf| {
+    let inspect = |path: PathBuf| {
         move |source| Error::Io {
-            action,
+            action: "inspect",
             path,
             source,
         }
     };
-    let created = match std::fs::symlink_metadata(bundle) {
+    match std::fs::symlink_metadata(bundle) {
         Ok(meta) if meta.is_dir() => {
             for name in [ROOTFS_DIR, CONFIG_FILE, RECORD_FILE, BASELINE_FILE] {
                 match std::fs::symlink_metadata(bundle.join(name)) {
@@ -173,27 +182,41 @@ fn prepare(bundle: &Path) -> Result<Created> {
                         )));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(io("inspect", bundle.join(name))(e)),
+                    Err(e) => return Err(inspect(bundle.join(name))(e)),
                 }
             }
-            std::fs::set_permissions(bundle, std::fs::Permissions::from_mode(0o700))
-                .map_err(io("set the mode of", bundle.to_path_buf()))?;
-            Created { bundle: false }
+            Ok(true)
         }
-        Ok(_) => {
-            return Err(refuse(
-                "it exists and is not a directory; expected a new or empty directory".into(),
-            ));
+        Ok(_) => Err(refuse(
+            "it exists and is not a directory; expected a new or empty directory".into(),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(inspect(bundle.to_path_buf())(e)),
+    }
+}
+
+/// Checks that `bundle` may be unpacked into ([`check_unpack_target`]),
+/// and creates it (0700) when it does not exist, with an empty `rootfs`
+/// (0755).
+fn prepare(bundle: &Path) -> Result<Created> {
+    let io = |action: &'static str, path: PathBuf| {
+        move |source| Error::Io {
+            action,
+            path,
+            source,
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::DirBuilder::new()
-                .mode(0o700)
-                .create(bundle)
-                .map_err(io("create", bundle.to_path_buf()))?;
-            // The umask may have taken bits from 0700; none is added here.
-            Created { bundle: true }
-        }
-        Err(e) => return Err(io("inspect", bundle.to_path_buf())(e)),
+    };
+    let created = if check_unpack_target(bundle)? {
+        std::fs::set_permissions(bundle, std::fs::Permissions::from_mode(0o700))
+            .map_err(io("set the mode of", bundle.to_path_buf()))?;
+        Created { bundle: false }
+    } else {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(bundle)
+            .map_err(io("create", bundle.to_path_buf()))?;
+        // The umask may have taken bits from 0700; none is added here.
+        Created { bundle: true }
     };
     let rootfs = bundle.join(ROOTFS_DIR);
     if let Err(e) = std::fs::DirBuilder::new().mode(0o755).create(&rootfs) {

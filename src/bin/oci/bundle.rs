@@ -129,6 +129,8 @@ pub fn unpack(args: UnpackArgs) -> CmdResult {
     let (layout, tag, _pulled) = match &args.image {
         Location::Layout(image) => (image.open()?, image.tag.clone(), None),
         Location::Registry(reference) => {
+            // A bundle in the way is said before the pull, not after it.
+            ocikit_convert::check_unpack_target(bundle)?;
             let transfers = args.quiet.transfers("unpack");
             let platform = args.platform.as_ref();
             let (dir, layout) =

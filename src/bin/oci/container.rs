@@ -411,6 +411,8 @@ pub fn run(args: RunArgs) -> CmdResult {
     let (layout, tag, pulled) = match &args.image {
         Location::Layout(image) => (image.open()?, image.tag.clone(), None),
         Location::Registry(reference) => {
+            // A bundle in the way is said before the pull, not after it.
+            ocikit_convert::check_unpack_target(&bundle)?;
             let transfers = Transfers::none("run");
             let (dir, layout) =
                 crate::bundle::pull_beside(reference, &bundle, &args.registry, None, &transfers)?;
