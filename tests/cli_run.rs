@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use ocikit_test_support::registry::Registry;
 use ocikit_test_support::{peers, skip};
-use support::{assert_usage_error, oci, text};
+use support::{assert_usage_error, oci, run, text};
 
 /// Where the tool keeps the bundles it makes, as root.
 const OWN_BUNDLES: &str = "/run/ocikit/bundles";
@@ -412,4 +412,20 @@ fn usage_errors_exit_2() {
     assert_usage_error(&["update", "c1", "--cpus", "-1"]);
     assert_usage_error(&["run", "--frobnicate", "lay:bb"]);
     assert_usage_error(&["run", "docker://"]);
+}
+
+/// An ID the runtime would refuse is refused before anything is made
+/// under its name, by the driver's own rule (1024 bytes at most).
+#[test]
+fn a_bad_container_id_is_refused_before_anything_is_made() {
+    let long = "a".repeat(1025);
+    for (id, why) in [
+        (long.as_str(), "longer than 1024 bytes"),
+        ("../x", "only letters"),
+    ] {
+        let out = run(&["run", "--name", id, "lay:bb"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
+        assert!(!Path::new(OWN_BUNDLES).join(id).exists());
+    }
 }

@@ -110,6 +110,6 @@ pub mod subreaper;
 pub use console::ConsoleSocket;
 pub use error::{Cleanup, Error, ErrorKind, Result};
 pub use process::ProcessHandle;
-pub use runtime::{CreateOptions, DEFAULT_DEADLINE, Runtime, RuntimeVersion};
+pub use runtime::{CreateOptions, DEFAULT_DEADLINE, Runtime, RuntimeVersion, check_id};
 pub use signal::{ExitStatus, Signal};
 pub use stdio::{ProcessIo, Stdio};

@@ -556,10 +556,16 @@ fn relabel(err: Error, op: &'static str) -> Error {
 }
 
 /// The checks of a container ID before it goes on a runtime's command
-/// line: runc's own rule (letters, digits, `_`, `+`, `-`, `.`), so that
-/// an ID can never be read as an option (`--root=/x`) or leave the
-/// runtime's state directory (`../x`).
-fn check_id(id: &str) -> Result<()> {
+/// line: runc's own rule (letters, digits, `_`, `+`, `-`, `.`, at most
+/// 1024 bytes), so that an ID can never be read as an option
+/// (`--root=/x`) or leave the runtime's state directory (`../x`). Every
+/// operation makes it; public for callers that name files or directories
+/// after an ID before the runtime is asked.
+///
+/// # Errors
+///
+/// [`Error::InvalidId`] saying why.
+pub fn check_id(id: &str) -> Result<()> {
     let refuse = |reason| {
         Err(Error::InvalidId {
             id: id.to_owned(),

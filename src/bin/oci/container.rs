@@ -265,31 +265,14 @@ fn state_dir() -> Result<PathBuf, Failure> {
 
 /// Where the tool puts the bundle of container `id`.
 fn own_bundle(id: &str) -> Result<PathBuf, Failure> {
-    check_id(id)?;
+    // The driver's rule, before anything is made under the ID's name.
+    ocikit_runtime::check_id(id)?;
     let dir = state_dir()?.join("bundles");
     std::fs::DirBuilder::new()
         .recursive(true)
         .create(&dir)
         .map_err(|e| Failure(format!("create {}: {e}", dir.display())))?;
     Ok(dir.join(id))
-}
-
-/// The driver's ID rule, before anything is made under the ID's name.
-fn check_id(id: &str) -> Result<(), Failure> {
-    let valid = !id.is_empty()
-        && !id.starts_with('-')
-        && id != "."
-        && id != ".."
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_+-.".contains(&b));
-    if valid {
-        Ok(())
-    } else {
-        Err(Failure(format!(
-            "container ID {id:?}: only letters, digits, '_', '+', '-' and '.' are allowed, not first '-'"
-        )))
-    }
 }
 
 /// Removes the bundle the tool made for `id`, if `bundle` is it: under the
