@@ -165,13 +165,6 @@ pub fn check_unpack_target(bundle: &Path) -> Result<bool> {
         bundle: bundle.to_path_buf(),
         reason,
     };
-    let inspect = |path: PathBuf| {
-        move |source| Error::Io {
-            action: "inspect",
-            path,
-            source,
-        }
-    };
     match std::fs::symlink_metadata(bundle) {
         Ok(meta) if meta.is_dir() => {
             for name in [ROOTFS_DIR, CONFIG_FILE, RECORD_FILE, BASELINE_FILE] {
@@ -182,7 +175,7 @@ pub fn check_unpack_target(bundle: &Path) -> Result<bool> {
                         )));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(inspect(bundle.join(name))(e)),
+                    Err(e) => return Err(io("inspect", bundle.join(name))(e)),
                 }
             }
             Ok(true)
@@ -191,7 +184,7 @@ pub fn check_unpack_target(bundle: &Path) -> Result<bool> {
             "it exists and is not a directory; expected a new or empty directory".into(),
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(inspect(bundle.to_path_buf())(e)),
+        Err(e) => Err(io("inspect", bundle.to_path_buf())(e)),
     }
 }
 
@@ -199,13 +192,6 @@ pub fn check_unpack_target(bundle: &Path) -> Result<bool> {
 /// and creates it (0700) when it does not exist, with an empty `rootfs`
 /// (0755).
 fn prepare(bundle: &Path) -> Result<Created> {
-    let io = |action: &'static str, path: PathBuf| {
-        move |source| Error::Io {
-            action,
-            path,
-            source,
-        }
-    };
     let created = if check_unpack_target(bundle)? {
         std::fs::set_permissions(bundle, std::fs::Permissions::from_mode(0o700))
             .map_err(io("set the mode of", bundle.to_path_buf()))?;
@@ -229,6 +215,15 @@ fn prepare(bundle: &Path) -> Result<Created> {
         return Err(io("set the mode of", rootfs)(e));
     }
     Ok(created)
+}
+
+/// The error of `action` on `path`, for `map_err`.
+fn io(action: &'static str, path: PathBuf) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io {
+        action,
+        path,
+        source,
+    }
 }
 
 /// Removes what a failed unpack left: the rootfs (confined: its symlinks
